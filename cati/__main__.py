@@ -1,0 +1,5 @@
+import sys
+
+from cati.cli import main
+
+sys.exit(main())

@@ -1,0 +1,208 @@
+"""The ``cati`` command. With no subcommand it starts the desktop app.
+
+Every subcommand calls the same services the app uses. A user's mistake prints one line
+``cati: …`` to stderr and exits 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from cati import cli_forms
+from cati.config import resolve_db_url
+from cati.errors import CatiError
+from cati.storage.db import Database
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cati",
+        description="Computer-assisted telephone interviewing. Without a command: start the app.",
+    )
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL (default: $CATI_DB_URL, else an SQLite file in the "
+                             "user data directory)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="action",
+                                                                           required=True)
+    db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(
+        handler=_db_upgrade)
+    db.add_parser("current", help="print the schema revision").set_defaults(handler=_db_current)
+
+    commands.add_parser("demo", help="create the demo project and accounts (once)").set_defaults(
+        handler=_demo)
+
+    project = commands.add_parser("project", help="survey projects").add_subparsers(
+        dest="action", required=True)
+    create = project.add_parser("create", help="create a project from an XLSForm")
+    create.add_argument("code")
+    create.add_argument("--form", required=True, metavar="FILE")
+    create.add_argument("--name")
+    create.add_argument("--default-area-code", metavar="CODE")
+    create.set_defaults(handler=_project_create)
+    listing = project.add_parser("list", help="list projects")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_project_list)
+
+    users = commands.add_parser("users", help="accounts").add_subparsers(dest="action",
+                                                                          required=True)
+    add = users.add_parser("add", help="add an account (password from a prompt or stdin)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("interviewer", "supervisor", "admin"))
+    add.add_argument("--display-name", default="")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of standard input")
+    add.set_defaults(handler=_users_add)
+    users.add_parser("list", help="list accounts").set_defaults(handler=_users_list)
+
+    cli_forms.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return _start_app(args)
+        return args.handler(args)
+    except CatiError as exc:
+        print(f"cati: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cati: interrupted", file=sys.stderr)
+        return 130
+
+
+def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database:
+    """The database the command works on, migrated to the newest schema."""
+    database = Database(resolve_db_url(args.db))
+    if upgrade:
+        try:
+            database.upgrade()
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise CatiError(f"cannot open the database: {_first_line(exc)}") from None
+            raise
+    return database
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _start_app(args: argparse.Namespace) -> int:
+    app = importlib.import_module("ui.app")  # imported by name: the core never imports Qt
+    return app.main(resolve_db_url(args.db))
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from cati.storage.migrate import current_revision
+
+    database = open_database(args)
+    print(f"database at revision {current_revision(database.engine)}")
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    from cati.storage.migrate import current_revision, head_revision
+
+    database = open_database(args, upgrade=False)
+    print(f"{current_revision(database.engine)} (newest: {head_revision()})")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from cati.services.demo import create_demo
+
+    database = open_database(args)
+    with database.unit() as session:
+        result = create_demo(session)
+    project = result.project
+    if not result.created:
+        print(f"demo project {project.code} already exists ({project.cases} numbers)")
+        return 0
+    print(f"created demo project {project.code}: {project.name}, {project.cases} numbers")
+    if result.passwords:
+        print("accounts (the passwords are shown only this once):")
+        for username, password in result.passwords.items():
+            print(f"  {username:<14} {password}")
+    return 0
+
+
+def _project_create(args: argparse.Namespace) -> int:
+    from cati.services.projects import create_project
+
+    database = open_database(args)
+    with database.unit() as session:
+        project = create_project(session, args.code, args.form, name=args.name,
+                                 default_area_code=args.default_area_code)
+    print(f"created project {project.code}: {project.name} "
+          f"(form {project.form_id} version {project.form_version})")
+    return 0
+
+
+def _project_list(args: argparse.Namespace) -> int:
+    from cati.services.projects import list_projects
+
+    with open_database(args).unit() as session:
+        projects = list_projects(session)
+    if args.json:
+        print(json.dumps([{"code": p.code, "name": p.name, "status": p.status,
+                           "form_id": p.form_id, "form_version": p.form_version,
+                           "cases": p.cases} for p in projects], ensure_ascii=False))
+        return 0
+    for p in projects:
+        print(f"{p.code:<16} {p.status:<8} {p.cases:>8} numbers  {p.form_id} v{p.form_version}  "
+              f"{p.name}")
+    return 0
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from cati.services.users import add_user
+
+    password = _read_password(args.password_stdin)
+    with open_database(args).unit() as session:
+        user = add_user(session, args.name, password, args.role, args.display_name)
+    print(f"added {user.role} {user.username}")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CatiError("no terminal to ask for a password: use --password-stdin")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise CatiError("the two passwords differ")
+    return first
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    from cati.services.users import list_users
+
+    with open_database(args).unit() as session:
+        for user in list_users(session):
+            state = "" if user.active else " (inactive)"
+            print(f"{user.username:<16} {user.role:<12} {user.display_name}{state}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The engine's own immutable model of a questionnaire, compiled from an XLSForm.
+
+Groups are flattened away: each item carries the chain of ``relevant`` expressions of the groups
+around it, so the engine walks one flat list in form order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+
+from cati.questionnaire.xpath import Expression
+
+# Item kinds the engine runs. Values are stored as strings in every case.
+QUESTION_KINDS = frozenset(
+    {"text", "integer", "decimal", "select_one", "select_multiple", "date", "time", "dateTime",
+     "acknowledge"}
+)
+PRESENTED_KINDS = QUESTION_KINDS | {"note"}
+SILENT_KINDS = frozenset({"calculate", "hidden"})
+SELECT_KINDS = frozenset({"select_one", "select_multiple"})
+
+DEFAULT_LANGUAGE = "default"
+
+Texts = Mapping[str, str]  # language -> text; the key "default" holds a column without ::lang
+
+
+def _frozen(mapping: Mapping[str, str] | None) -> Texts:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    name: str
+    labels: Texts
+    score: Decimal | None = None
+    not_read: bool = False  # offered to the interviewer but not read out (说不清, 拒答)
+    attributes: Texts = field(default_factory=lambda: _frozen({}))  # extra columns, for choice_filter
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One row of the survey sheet that the engine runs (not a group row)."""
+
+    name: str
+    kind: str
+    row: int
+    labels: Texts = field(default_factory=lambda: _frozen({}))
+    hints: Texts = field(default_factory=lambda: _frozen({}))
+    relevance: tuple[Expression, ...] = ()  # the groups' then the item's own; all must hold
+    required: Expression | None = None
+    required_messages: Texts = field(default_factory=lambda: _frozen({}))
+    constraint: Expression | None = None
+    constraint_messages: Texts = field(default_factory=lambda: _frozen({}))
+    calculation: Expression | None = None
+    default: str | None = None
+    read_only: bool = False
+    choice_list: str | None = None
+    choice_filter: Expression | None = None
+    randomize: bool = False
+    appearance: str = ""
+    disposition: str | None = None  # cati::disposition: reaching this row ends the interview
+    groups: tuple[str, ...] = ()
+    label_references: frozenset[str] = frozenset()
+
+    @property
+    def presented(self) -> bool:
+        return self.kind in PRESENTED_KINDS
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind in QUESTION_KINDS
+
+    @property
+    def is_screen_out(self) -> bool:
+        return self.disposition is not None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDefinition:
+    """One row of the ``indices`` sheet: how an indicator is computed from answers."""
+
+    name: str
+    labels: Texts
+    method: str  # rate | score | mean
+    source: tuple[str, ...]  # questions (rate, score) or other indices (mean)
+    positive: frozenset[str] = frozenset()
+    excluded: frozenset[str] = frozenset()
+    weights: tuple[Decimal, ...] = ()
+    row: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    form_id: str
+    version: str
+    title: str
+    default_language: str
+    languages: tuple[str, ...]
+    items: tuple[Item, ...]
+    choices: Mapping[str, tuple[Choice, ...]]
+    settings: Texts
+    indices: tuple[IndexDefinition, ...] = ()
+    stratum_question: str | None = None
+    _by_name: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def index_of(self, name: str) -> int:
+        return self._by_name[name]
+
+    def item(self, name: str) -> Item:
+        return self.items[self._by_name[name]]
+
+    def has_item(self, name: str) -> bool:
+        return name in self._by_name
+
+    def choices_of(self, item: Item) -> tuple[Choice, ...]:
+        return self.choices.get(item.choice_list or "", ())
+
+    def text(self, texts: Texts, language: str | None = None) -> str:
+        """The text in ``language``, falling back to the form's default language, then any."""
+        for key in (language, self.default_language, DEFAULT_LANGUAGE):
+            if key and texts.get(key):
+                return texts[key]
+        return next((value for value in texts.values() if value), "")
+
+
+def build_form(
+    *,
+    form_id: str,
+    version: str,
+    title: str,
+    default_language: str,
+    languages: tuple[str, ...],
+    items: list[Item],
+    choices: dict[str, tuple[Choice, ...]],
+    settings: dict[str, str],
+    indices: tuple[IndexDefinition, ...] = (),
+    stratum_question: str | None = None,
+) -> Form:
+    return Form(
+        form_id=form_id,
+        version=version,
+        title=title,
+        default_language=default_language,
+        languages=languages,
+        items=tuple(items),
+        choices=MappingProxyType(dict(choices)),
+        settings=_frozen(settings),
+        indices=indices,
+        stratum_question=stratum_question,
+        _by_name=MappingProxyType({item.name: i for i, item in enumerate(items)}),
+    )

@@ -1,0 +1,54 @@
+"""Problems found in a questionnaire workbook, each naming its sheet, row and column."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cati.errors import CatiError
+
+
+@dataclass(frozen=True, slots=True)
+class FormProblem:
+    sheet: str
+    row: int | None
+    message: str
+    column: str | None = None
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}:{self.row}" if self.row is not None else self.sheet
+        column = f"{self.column}: " if self.column else ""
+        kind = "warning: " if self.warning else ""
+        return f"{where}: {kind}{column}{self.message}"
+
+
+class FormError(CatiError):
+    """The workbook cannot be used. ``problems`` lists every error found, in sheet order."""
+
+    def __init__(self, problems: list[FormProblem], file_name: str | None = None) -> None:
+        self.problems = problems
+        self.file_name = file_name
+        first = str(problems[0]) if problems else "unknown problem"
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        prefix = f"{file_name}: " if file_name else ""
+        super().__init__(f"{prefix}{first}{more}")
+
+
+_PYXFORM_ROW = re.compile(r"^\[row : (\d+)\]\s*")
+_PYXFORM_SHEET = re.compile(r"On the '(\w+)' sheet,?\s*")
+
+
+def problem_from_pyxform(message: str) -> FormProblem:
+    """Turn a pyxform error text ("[row : 5] On the 'survey' sheet, …") into a FormProblem."""
+    text = " ".join(message.split())
+    row = None
+    if match := _PYXFORM_ROW.match(text):
+        row = int(match.group(1))
+        text = text[match.end():]
+    sheet = "survey"
+    if match := _PYXFORM_SHEET.search(text):
+        sheet = match.group(1)
+        text = (text[: match.start()] + text[match.end():]).strip()
+        text = text[:1].upper() + text[1:]
+    return FormProblem(sheet, row, text)

@@ -1,0 +1,120 @@
+"""Phone numbers: one normalisation rule for imports, the do-not-call list and the demo.
+
+Per cell: an integral spreadsheet number becomes its digits; text is NFKC-normalised (full-width
+digits, ideographic spaces) and trimmed; without a leading + and with 7 or 8 digits starting 2-9,
+the default area code goes in front; phonenumbers parses it in the default region; it is accepted
+when phonenumbers calls it valid and its type is allowed, and kept as E.164.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberType, carrier, geocoder, timezone
+
+TYPE_NAMES = {
+    PhoneNumberType.MOBILE: "mobile",
+    PhoneNumberType.FIXED_LINE: "fixed_line",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+    PhoneNumberType.TOLL_FREE: "toll_free",
+    PhoneNumberType.PREMIUM_RATE: "premium_rate",
+    PhoneNumberType.SHARED_COST: "shared_cost",
+    PhoneNumberType.VOIP: "voip",
+    PhoneNumberType.PERSONAL_NUMBER: "personal_number",
+    PhoneNumberType.PAGER: "pager",
+    PhoneNumberType.UAN: "uan",
+    PhoneNumberType.VOICEMAIL: "voicemail",
+    PhoneNumberType.UNKNOWN: "unknown",
+}
+DEFAULT_ALLOWED_TYPES = frozenset({"mobile", "fixed_line", "fixed_line_or_mobile"})
+LOCAL_NUMBER = re.compile(r"^[2-9]\d{6,7}$")
+PHONE_CHARACTERS = re.compile(r"^\+?[\d\s\-().]+$")
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneCheck:
+    """The verdict on one cell: ``e164`` is set when accepted, else ``reason`` says why not."""
+
+    e164: str | None
+    reason: str | None = None
+    number_type: str = ""
+    region: str = ""
+    carrier: str = ""
+    time_zone: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.e164 is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneRule:
+    region: str = "CN"
+    default_area_code: str | None = None
+    allowed_types: frozenset[str] = DEFAULT_ALLOWED_TYPES
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as the text of a phone number (13800138000.0 -> '13800138000')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def check_phone(value: object, rule: PhoneRule) -> PhoneCheck:
+    """Apply the normalisation rule to one cell."""
+    text = cell_text(value)
+    if not text:
+        return PhoneCheck(None, "empty")
+    if not PHONE_CHARACTERS.match(text):
+        return PhoneCheck(None, "not a phone number: letters or text besides the number")
+    digits = re.sub(r"\D", "", text)
+    if not text.startswith("+") and LOCAL_NUMBER.match(digits):
+        if not rule.default_area_code:
+            return PhoneCheck(None, "local number without an area code (set a default area code)")
+        text = rule.default_area_code + digits
+    return _check_parsed(text, rule)
+
+
+@lru_cache(maxsize=4096)
+def _describe(e164: str) -> tuple[str, str, str]:
+    number = phonenumbers.parse(e164)
+    region = geocoder.description_for_number(number, "zh")
+    operator = carrier.name_for_number(number, "zh")
+    zones = timezone.time_zones_for_number(number)
+    zone = zones[0] if zones and zones[0] != "Etc/Unknown" else DEFAULT_TIME_ZONE
+    return region, operator, zone
+
+
+def _check_parsed(text: str, rule: PhoneRule) -> PhoneCheck:
+    try:
+        number = phonenumbers.parse(text, rule.region)
+    except phonenumbers.NumberParseException:
+        return PhoneCheck(None, "not a phone number")
+    if not phonenumbers.is_valid_number(number):
+        return PhoneCheck(None, "not a valid number (wrong length or prefix)")
+    number_type = TYPE_NAMES.get(phonenumbers.number_type(number), "unknown")
+    if number_type not in rule.allowed_types:
+        return PhoneCheck(None, f"number type not allowed: {number_type}", number_type)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    region, operator, zone = _describe(e164)
+    if number_type == "fixed_line":
+        operator = ""
+    return PhoneCheck(e164, None, number_type, region, operator, zone)
+
+
+def format_for_reading(e164: str) -> str:
+    """The number as an interviewer reads and dials it at home (national format)."""
+    number = phonenumbers.parse(e164)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -1,0 +1,295 @@
+"""The stored data model (SQLAlchemy 2.0, typed). Migrations under ``migrations/`` build it.
+
+Every instant is stored in UTC (``UtcDateTime``); every case carries its IANA time zone.
+Services never hand these ORM objects out: they return frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """An aware datetime stored as UTC; naive values are refused (a bug, not user input)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite keeps no offset: what we stored was UTC
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+# JSON text on SQLite, JSONB on PostgreSQL.
+JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+# An integer primary key that is 64-bit on PostgreSQL and a rowid on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    role: Mapped[str] = mapped_column(String(16))  # interviewer | supervisor | admin
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Questionnaire(Base):
+    """One exact version of a form: the workbook bytes as loaded, never edited in place."""
+
+    __tablename__ = "questionnaires"
+    __table_args__ = (UniqueConstraint("sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(255))
+    file_name: Mapped[str] = mapped_column(String(255))
+    workbook: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | paused | closed
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class SampleBatch(Base):
+    __tablename__ = "sample_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    counts: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    rejects_file: Mapped[str | None] = mapped_column(String(1024))
+
+
+class Case(Base):
+    """One phone number of a project's sample and where it stands in the calling process."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("project_id", "phone_e164", name="uq_cases_project_phone"),
+        Index("ix_cases_queue", "project_id", "state", "next_call_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("sample_batches.id"), index=True)
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    phone_raw: Mapped[str] = mapped_column(String(64), default="")
+    number_type: Mapped[str] = mapped_column(String(24), default="")
+    region: Mapped[str] = mapped_column(String(128), default="")
+    carrier: Mapped[str] = mapped_column(String(64), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    stratum: Mapped[str] = mapped_column(String(128), default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="fresh")
+    disposition: Mapped[str | None] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_call_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    lease_holder: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class CallAttempt(Base):
+    __tablename__ = "call_attempts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    workstation: Mapped[str] = mapped_column(String(128), default="")
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    disposition: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    window_end: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    hard: Mapped[bool] = mapped_column(Boolean, default=False)
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    booked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    kept_by_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempts.id"))
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    mode: Mapped[str] = mapped_column(String(8), default="phone")  # phone | field | web
+    language: Mapped[str] = mapped_column(String(64), default="")
+    state: Mapped[str] = mapped_column(String(16), default="in_progress")
+    disposition: Mapped[str | None] = mapped_column(String(8))
+    seed: Mapped[int] = mapped_column(BigInteger, default=0)
+    current_item: Mapped[str | None] = mapped_column(String(128))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class Answer(Base):
+    """The current value of one question in one interview (history lives in answer_events)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("interview_id", "question", name="uq_answers_interview_question"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"))
+    question: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    sequence: Mapped[int] = mapped_column(Integer)
+
+
+class AnswerEvent(Base):
+    """Append-only: every set, change and clear of an answer, who and when."""
+
+    __tablename__ = "answer_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), index=True)
+    question: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(8))  # set | change | clear
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Disposition(Base):
+    """A project's outcome codes: data, seeded from the AAPOR telephone table, editable."""
+
+    __tablename__ = "dispositions"
+    __table_args__ = (UniqueConstraint("project_id", "code", name="uq_dispositions_project_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    code: Mapped[str] = mapped_column(String(8))
+    label_zh: Mapped[str] = mapped_column(String(64))
+    label_en: Mapped[str] = mapped_column(String(64))
+    aapor_class: Mapped[str] = mapped_column(String(2))
+    final: Mapped[bool] = mapped_column(Boolean)
+    retry_minutes: Mapped[int | None] = mapped_column(Integer)
+    contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    counts_attempt: Mapped[bool] = mapped_column(Boolean, default=True)
+    shortcut: Mapped[str] = mapped_column(String(16), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DoNotCall(Base):
+    __tablename__ = "dnc"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone_e164: Mapped[str] = mapped_column(String(20), unique=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class Quota(Base):
+    __tablename__ = "quotas"
+    __table_args__ = (UniqueConstraint("project_id", "stratum", name="uq_quotas_project_stratum"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    stratum: Mapped[str] = mapped_column(String(128))
+    expression: Mapped[str | None] = mapped_column(Text)
+    target: Mapped[int] = mapped_column(Integer)
+
+
+class Suggestion(Base):
+    __tablename__ = "suggestions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), index=True)
+    question: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    valid: Mapped[bool | None] = mapped_column(Boolean)
+    category: Mapped[str | None] = mapped_column(String(64))
+    responsible_unit: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    follow_up_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+
+
+__all__ = [
+    "Answer",
+    "AnswerEvent",
+    "Appointment",
+    "AuditEntry",
+    "Base",
+    "CallAttempt",
+    "Case",
+    "Disposition",
+    "DoNotCall",
+    "Interview",
+    "Project",
+    "Quota",
+    "SampleBatch",
+    "Suggestion",
+    "User",
+]
