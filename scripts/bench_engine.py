@@ -59,6 +59,8 @@ def generated_form(questions: int) -> str:
             rows.append(f"| | calculate | c{n} | | | | if(${{q{n - 8}}} > 17, 'adult', 'minor') | |")
         if n % 50 == 49:
             rows.append("| | end group | | | | | | |")
+    if questions % 50:
+        rows.append("| | end group | | | | | | |")
     rows += ["| choices |", "| | list_name | name | label |"]
     rows += [f"| | five | {i} | Option {i} |" for i in range(1, 6)]
     rows += ["| settings |", "| | form_id | version |", f"| | bench{questions} | 1 |"]

@@ -50,12 +50,14 @@ def test_minor_hands_over_to_an_adult():
 
 def test_constraint_and_required_messages():
     engine = play(start(SCREENING), None)
-    assert engine.answer("130") == "答案不符合要求。"
-    assert engine.answer("") == "此题必须回答。"
-    assert engine.answer("abc") == "请输入整数。"
+    assert engine.answer("130") == "答案不符合要求。 (This answer is not allowed.)"
+    assert engine.answer("") == "此题必须回答。 (An answer is required.)"
+    assert engine.answer("abc") == "请输入整数。 (Enter a whole number.)"
     assert current_name(engine) == "age"  # nothing advanced
     english = play(start(SCREENING, language="English (en)"), None)
     assert english.answer("") == "An answer is required."
+    chinese = play(start(SCREENING, language="中文 (zh)"), None)
+    assert chinese.answer("") == "此题必须回答。"
 
 
 def test_custom_messages_in_the_interview_language():
@@ -173,8 +175,8 @@ def test_select_one_and_multiple_take_only_offered_choices():
     | | c | b | B |
     | | c | c | C |
     """)
-    assert engine.answer("z") == "请选择列出的选项之一。"
-    assert engine.answer("a b") == "此题只能选一项。"
+    assert engine.answer("z").startswith("请选择列出的选项之一。")
+    assert engine.answer("a b").startswith("此题只能选一项。")
     play(engine, "b")
     assert engine.answer(["a", "x"]) is not None
     play(engine, ["c", "a", "c"])

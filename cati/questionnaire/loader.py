@@ -50,9 +50,17 @@ def compile_form(raw: RawForm) -> Form:
     compiler = _Compiler(raw)
     form = compiler.compile()
     if compiler.problems:
-        raise FormError(compiler.problems, raw.file_name)
+        raise FormError(sorted(compiler.problems, key=_sheet_order), raw.file_name)
     _check_with_pyxform(raw)
     return form
+
+
+SHEET_ORDER = ("file", "survey", "choices", "settings", "indices")
+
+
+def _sheet_order(problem: FormProblem) -> tuple[int, int]:
+    sheet = SHEET_ORDER.index(problem.sheet) if problem.sheet in SHEET_ORDER else len(SHEET_ORDER)
+    return sheet, problem.row or 0
 
 
 def _check_with_pyxform(raw: RawForm) -> None:

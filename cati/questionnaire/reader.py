@@ -45,7 +45,7 @@ def read_source(source: Source, file_name: str | None = None) -> RawForm:
     """Read the sheets of ``source``; a file that is not a form raises FormError with one line."""
     content, name, kind = _content_of(source, file_name)
     try:
-        definition = get_xlsform(io.BytesIO(content), file_type=kind)
+        definition = get_xlsform(io.BytesIO(content), file_type=f".{kind}" if kind else None)
     except PyXFormError as exc:
         raise FormError([FormProblem("file", None, _unreadable(kind, exc))], name) from None
     survey = _numbered(definition.survey)

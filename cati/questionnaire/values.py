@@ -26,8 +26,11 @@ MESSAGES = {
 
 
 def message(key: str, language: str | None) -> str:
+    """The built-in message in the interview language; both when the form has no languages."""
     chinese, english = MESSAGES[key]
-    if language is None or "zh" in language.lower() or "中文" in language:
+    if language is None or language == "default":
+        return f"{chinese} ({english})"
+    if "zh" in language.lower() or "中文" in language:
         return chinese
     return english
 
