@@ -11,8 +11,7 @@ from cati.config import QUESTIONNAIRE_DIR, REPO_ROOT
 from cati.questionnaire.lint import check_form
 from cati.questionnaire.loader import load_form
 
-TOWNSHIPS = ("古槐街道 清河街道 东皇街道 庙湾镇 射桥镇 西洋店镇 阳城镇 郭楼镇 杨埠镇 万金店镇 高杨店镇 "
-             "辛店镇 老王岗乡 万冢镇 十字路乡 李屯镇 玉皇庙乡 双庙乡 东和店镇").split()
+TOWNSHIPS = ["古槐街道", "清河街道", "东皇街道", "庙湾镇", "射桥镇", "西洋店镇", "阳城镇", "郭楼镇", "杨埠镇", "万金店镇", "高杨店镇", "辛店镇", "老王岗乡", "万冢镇", "十字路乡", "李屯镇", "玉皇庙乡", "双庙乡", "东和店镇"]
 
 
 def test_workbooks_are_built_from_their_sources():
