@@ -253,3 +253,13 @@ def test_check_lists_warnings_but_stays_usable():
     assert any(w.startswith("survey:5: warning: relevant: 'never' can never be reached") for w in text)
     assert any(w.startswith("survey:7: warning: relevant: 'after' can never be reached") for w in text)
     assert "choices: warning: list_name: choice list 'unused' is not used by any question" in text
+
+
+def test_relevance_on_the_clock_is_not_called_unreachable():
+    report = check_form(textwrap.dedent("""
+    | survey |
+    | | type | name | label | relevant |
+    | | note | seasonal | Winter question | today() > date('2026-06-01') |
+    | | text | t | T | |
+    """), "clock.md")
+    assert report.usable and report.warnings == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass, field
 
 from pyxform.errors import PyXFormError
@@ -93,8 +94,12 @@ def _missing_translations(form: Form) -> list[FormProblem]:
     return problems
 
 
+VARYING = re.compile(r"\b(today|now|random|uuid)\s*\(")
+
+
 def _constant(expression: xpath.Expression) -> bool | None:
-    if expression.references or expression.uses_current:
+    """The value of an expression that depends on nothing, else None."""
+    if expression.references or expression.uses_current or VARYING.search(expression.text):
         return None
     try:
         return expression.evaluate_bool(_EMPTY_CONTEXT)

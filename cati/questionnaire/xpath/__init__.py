@@ -175,7 +175,8 @@ class SimpleContext:
             self.rng = random.Random(seed)
 
     def value_of(self, name: str) -> str:
-        return self.values.get(name, "")
+        value = self.values.get(name)
+        return "" if value is None else str(value)
 
     def choice_label(self, name: str, choice_value: str) -> str:
         return self.choice_labels.get(name, {}).get(choice_value, "")

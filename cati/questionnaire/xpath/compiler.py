@@ -1,0 +1,167 @@
+"""Turns a syntax tree into nested Python closures, each taking the context, built once per
+expression so that evaluating does no dispatch on node types."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from cati.questionnaire.xpath.errors import ExpressionEvalError, bare_name_error
+from cati.questionnaire.xpath.parser import (
+    Call,
+    Chain,
+    Child,
+    Current,
+    Literal,
+    Logical,
+    Negate,
+    Node,
+    Reference,
+)
+from cati.questionnaire.xpath.registry import CONTEXT, FUNCTIONS, LAZY
+from cati.questionnaire.xpath.values import (
+    ARITHMETIC,
+    COMPARISONS,
+    NodeSet,
+    Value,
+    to_boolean,
+    to_number,
+    to_string,
+)
+
+Evaluator = Callable[[Any], Value]
+
+# What a function's Python code may raise on odd input; it reaches the caller as an
+# ExpressionEvalError naming the function.
+_PYTHON_ERRORS = (ArithmeticError, ValueError, TypeError, IndexError, KeyError, re.error,
+                  RecursionError)
+
+
+def compile_tree(node: Node) -> Evaluator:
+    return _COMPILERS[type(node)](node)
+
+
+def _literal(node: Literal) -> Evaluator:
+    value = node.value
+    return lambda ctx: value
+
+
+def _reference(node: Reference) -> Evaluator:
+    name, keys = node.name, (node.name,)
+    return lambda ctx: NodeSet((ctx.value_of(name),), keys)
+
+
+def _current(node: Current) -> Evaluator:
+    keys = (".",)
+    return lambda ctx: NodeSet((ctx.current_value,), keys)
+
+
+def _child(node: Child) -> Evaluator:
+    name, keys = node.name, ("@" + node.name,)
+
+    def evaluate(ctx: Any) -> NodeSet:
+        child_value = getattr(ctx, "child_value", None)
+        if child_value is None:
+            raise bare_name_error(name)
+        return NodeSet((child_value(name),), keys)
+
+    return evaluate
+
+
+def _negate(node: Negate) -> Evaluator:
+    operand = compile_tree(node.operand)
+    return lambda ctx: -to_number(operand(ctx))
+
+
+def _logical(node: Logical) -> Evaluator:
+    operands = tuple(compile_tree(operand) for operand in node.operands)
+    if node.operator == "and":
+        if len(operands) == 2:
+            a, b = operands
+            return lambda ctx: to_boolean(a(ctx)) and to_boolean(b(ctx))
+        return lambda ctx: all(to_boolean(operand(ctx)) for operand in operands)
+    if len(operands) == 2:
+        a, b = operands
+        return lambda ctx: to_boolean(a(ctx)) or to_boolean(b(ctx))
+    return lambda ctx: any(to_boolean(operand(ctx)) for operand in operands)
+
+
+def _chain(node: Chain) -> Evaluator:
+    first = compile_tree(node.first)
+    steps = tuple((_binary(operator), compile_tree(operand)) for operator, operand in node.rest)
+    if len(steps) == 1:
+        (combine, second), = steps
+        return lambda ctx: combine(first(ctx), second(ctx))
+
+    def evaluate(ctx: Any) -> Value:
+        value = first(ctx)
+        for combine, operand in steps:
+            value = combine(value, operand(ctx))
+        return value
+
+    return evaluate
+
+
+def _binary(operator: str) -> Callable[[Value, Value], Value]:
+    if operator in COMPARISONS:
+        return COMPARISONS[operator]
+    if operator == "|":
+        return _union
+    arithmetic = ARITHMETIC[operator]
+    return lambda a, b: arithmetic(to_number(a), to_number(b))
+
+
+def _union(a: Value, b: Value) -> NodeSet:
+    if type(a) is not NodeSet or type(b) is not NodeSet:
+        raise ExpressionEvalError("'|' joins references only, as in ${a} | ${b}")
+    keys, values = list(a.keys), list(a.values)
+    for key, value in zip(b.keys, b.values, strict=True):
+        if key not in keys:
+            keys.append(key)
+            values.append(value)
+    return NodeSet(tuple(values), tuple(keys))
+
+
+def _call(node: Call) -> Evaluator:
+    function = FUNCTIONS[node.name]
+    args = tuple(compile_tree(arg) for arg in node.args)
+    impl = function.impl
+    if node.pattern is not None:
+        pattern, text = node.pattern, args[0]
+        return lambda ctx: pattern.search(to_string(text(ctx))) is not None
+    if function.mode == LAZY:
+        evaluate = lambda ctx: impl(ctx, *args)  # noqa: E731
+    elif function.mode == CONTEXT:
+        evaluate = lambda ctx: impl(ctx, *[arg(ctx) for arg in args])  # noqa: E731
+    elif len(args) == 1:
+        (a,) = args
+        evaluate = lambda ctx: impl(a(ctx))  # noqa: E731
+    elif len(args) == 2:
+        a, b = args
+        evaluate = lambda ctx: impl(a(ctx), b(ctx))  # noqa: E731
+    else:
+        evaluate = lambda ctx: impl(*[arg(ctx) for arg in args])  # noqa: E731
+    return _guarded(evaluate, node.name)
+
+
+def _guarded(evaluate: Evaluator, name: str) -> Evaluator:
+    def guarded(ctx: Any) -> Value:
+        try:
+            return evaluate(ctx)
+        except _PYTHON_ERRORS as exc:
+            raise ExpressionEvalError(f"{name}() failed: {exc}") from None
+
+    return guarded
+
+
+_COMPILERS: dict[type, Callable[[Any], Evaluator]] = {
+    Literal: _literal,
+    Reference: _reference,
+    Current: _current,
+    Child: _child,
+    Negate: _negate,
+    Logical: _logical,
+    Chain: _chain,
+    Call: _call,
+}

@@ -1,0 +1,54 @@
+"""The table of functions the language knows, filled by the ``functions*`` modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+PLAIN = "plain"  # impl(*values)
+CONTEXT = "context"  # impl(ctx, *values)
+LAZY = "lazy"  # impl(ctx, *argument_closures): evaluates only the arguments it needs
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    min_args: int
+    max_args: int | None  # None: any number
+    impl: Callable
+    mode: str = PLAIN
+    defaults_to_current: bool = False  # called without arguments, it works on '.'
+
+    def accepts(self, count: int) -> bool:
+        return self.min_args <= count and (self.max_args is None or count <= self.max_args)
+
+    def arity_message(self) -> str:
+        low, high = self.min_args, self.max_args
+        if high is None:
+            wanted = f"at least {_arguments(low)}"
+        elif high == low:
+            wanted = "no arguments" if low == 0 else _arguments(low)
+        elif high == low + 1:
+            wanted = f"{low} or {_arguments(high)}"
+        else:
+            wanted = f"{low} to {high} arguments"
+        return f"{self.name}() takes {wanted}"
+
+
+def _arguments(count: int) -> str:
+    return f"{count} argument" if count == 1 else f"{count} arguments"
+
+
+FUNCTIONS: dict[str, Function] = {}
+
+
+def function(name: str, arity: int | tuple[int, int | None], mode: str = PLAIN,
+             defaults_to_current: bool = False):
+    """Register the decorated implementation as the function ``name``."""
+    low, high = (arity, arity) if isinstance(arity, int) else arity
+
+    def register(impl: Callable) -> Callable:
+        FUNCTIONS[name] = Function(name, low, high, impl, mode, defaults_to_current)
+        return impl
+
+    return register
