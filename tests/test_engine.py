@@ -312,3 +312,50 @@ def test_take_changes_reports_what_to_save():
     engine = play(start(SCREENING), None, "40")
     assert engine.take_changes() == {"age": "40"}
     assert engine.take_changes() == {}
+
+
+FUNCTIONS_FORM = """
+| survey |
+| | type | name | label | calculation | relevant | constraint |
+| | select_multiple w | worries | Worries? | | | count-selected(.) <= 2 |
+| | select_one w | main | Main worry? | | | selected(${worries}, .) |
+| | date | since | Since when? | | | . <= today() |
+| | calculate | n_worries | | count-selected(${worries}) | | |
+| | calculate | first_worry | | selected-at(${worries}, 0) | | |
+| | calculate | main_label | | jr:choice-name(${main}, '${main}') | | |
+| | calculate | summary | | concat('W', ':', string-length(${main_label}), ':', if(${n_worries} > 1, 'many', 'one')) | | |
+| | calculate | days | | int(decimal-date-time(today()) - decimal-date-time(${since})) | | |
+| | calculate | stamp | | format-date(${since}, '%Y年%n月%e日') | | |
+| | calculate | pick | | once(round(random() * 1000)) | | |
+| | calculate | tag | | coalesce(${missing_text}, 'none') | | |
+| | text | missing_text | Anything? | | false() | |
+| | note | show | ${main_label} since ${stamp} (${days} days) | | | |
+| choices |
+| | list_name | name | label |
+| | w | theft | 盗窃 |
+| | w | fraud | 电信诈骗 |
+| | w | gangs | 黑恶势力 |
+"""
+
+
+def test_functions_through_a_form():
+    compiled = form(FUNCTIONS_FORM)
+    engine = start(compiled, seed=3)
+    assert engine.answer(["theft", "fraud", "gangs"]) is not None  # constraint: at most two
+    play(engine, ["gangs", "fraud"])
+    assert engine.answer("theft") is not None  # must be one of the worries given
+    play(engine, "fraud")
+    assert engine.answer("2030-01-01") is not None  # after today (2026-11-23)
+    play(engine, "2026-11-01")
+    assert engine.current().label == "电信诈骗 since 2026年11月1日 (22 days)"
+    final = engine.final_answers()
+    assert final["n_worries"] == "2" and final["first_worry"] == "fraud"
+    assert final["summary"] == "W:4:many" and final["tag"] == "none"
+    assert "missing_text" not in final
+    twin = play(start(compiled, seed=3), ["gangs", "fraud"], "fraud", "2026-11-01")
+    assert twin.final_answers()["pick"] == final["pick"]  # random() is seeded per interview
+    engine.back()
+    engine.back()
+    play(engine, "gangs", "2026-10-01")
+    assert engine.final_answers()["pick"] == final["pick"]  # once() keeps its first value
+    assert engine.final_answers()["days"] == "53"
