@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from cati import cli_forms
+from cati import cli_forms, cli_sample
 from cati.config import resolve_db_url
 from cati.errors import CatiError
 from cati.storage.db import Database
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_parser("list", help="list accounts").set_defaults(handler=_users_list)
 
     cli_forms.add_commands(commands)
+    cli_sample.add_commands(commands, open_database)
     return parser
 
 

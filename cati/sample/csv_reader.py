@@ -1,0 +1,187 @@
+"""Delimited text phone lists (.csv, .txt): encoding and delimiter detection, streamed records.
+
+The encoding is detected by charset-normalizer on a bounded prefix, among the encodings Chinese
+lists come in (UTF-8 with or without a BOM, GB18030 — the superset of GBK and GB2312 — and
+UTF-16/32 with a BOM); the delimiter is one of comma, tab and semicolon. Records are streamed
+with the csv module, each with the line on which it starts, as a text editor numbers lines.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import charset_normalizer
+
+from cati.sample.readers import (
+    MAX_CELL_CHARS,
+    LongField,
+    SampleFileError,
+    is_phone_header_text,
+)
+
+PREFIX_BYTES = 64 * 1024         # what the encoding and delimiter are detected on
+HEAD_BYTES = 4 * 1024            # retried alone when the prefix fits no encoding
+FIELD_LIMIT = 1 << 20            # csv.field_size_limit while reading: bounds a runaway cell
+LINE_LIMIT = 4 * FIELD_LIMIT     # characters read at most for one physical line
+DELIMITERS = ",\t;"
+SNIFF_LINES = 50
+CANDIDATES = ["utf_8", "gb18030", "utf_16", "utf_32"]
+GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936", "ms936"}
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class CsvSource:
+    """A delimited text file: ``records()`` yields (line number, fields) for every record."""
+
+    sheet = None
+
+    def __init__(self, path: Path, file_name: str, prefix: bytes) -> None:
+        self.path = path
+        self.file_name = file_name
+        complete = len(prefix) < PREFIX_BYTES
+        self.encoding, text = _detect_encoding(prefix, file_name, complete=complete)
+        self.delimiter = _detect_delimiter(text)
+
+    def close(self) -> None:
+        """Nothing stays open: each ``records()`` pass opens and closes the file."""
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        previous = csv.field_size_limit(FIELD_LIMIT)
+        reader = csv.reader(self._lines(), delimiter=self.delimiter, quotechar='"',
+                            doublequote=True, strict=False)
+        start = 1
+        try:
+            for fields in reader:
+                yield start, fields
+                start = reader.line_num + 1
+        except _LineTooLong:
+            raise self._long_field(start) from None
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise self._long_field(start) from None
+            raise SampleFileError(f"not a readable CSV file: {error}", file_name=self.file_name,
+                                  row=start, row_word="line") from None
+        finally:
+            csv.field_size_limit(previous)
+
+    def _lines(self) -> Iterator[str]:
+        number = 0
+        with self.path.open("rb") as binary:
+            text = io.TextIOWrapper(binary, encoding=self.encoding, errors="strict", newline="")
+            while True:
+                try:
+                    line = text.readline(LINE_LIMIT)
+                except UnicodeDecodeError as error:
+                    raise self._undecodable(number, error) from None
+                if not line:
+                    return
+                number += 1
+                if len(line) == LINE_LIMIT and not line.endswith(("\n", "\r")):
+                    raise _LineTooLong
+                yield line
+
+    def _undecodable(self, lines_read: int, error: UnicodeDecodeError) -> SampleFileError:
+        good = error.object[:error.start].decode(self.encoding, "replace")
+        line = lines_read + 1 + good.count("\n") + good.count("\r") - good.count("\r\n")
+        return SampleFileError(
+            f"bytes that are not {self.encoding} text (the encoding found at the start of the "
+            "file); save the whole file in one encoding, such as UTF-8",
+            file_name=self.file_name, row=line, row_word="line")
+
+    def _long_field(self, start_line: int) -> LongField:
+        """Find the field over the limit in the record starting on ``start_line`` (error path)."""
+        with self.path.open("rb") as binary:
+            text = io.TextIOWrapper(binary, encoding=self.encoding, errors="replace", newline="")
+            for _ in range(start_line - 1):
+                if not text.readline(LINE_LIMIT):
+                    break
+            chunk = text.read(LINE_LIMIT)
+        field, length, quoted = 0, 0, False
+        for ch in chunk:
+            if ch == '"':
+                quoted = not quoted
+            elif quoted or ch not in (self.delimiter, "\n", "\r"):
+                length += 1
+            elif length > MAX_CELL_CHARS:
+                return LongField(start_line, field, length, exact=True)
+            elif ch == self.delimiter:
+                field, length = field + 1, 0
+            else:
+                break
+        if length > MAX_CELL_CHARS:
+            return LongField(start_line, field, length, exact=len(chunk) < LINE_LIMIT)
+        return LongField(start_line, None, FIELD_LIMIT, exact=False)
+
+
+def _detect_encoding(prefix: bytes, file_name: str, *, complete: bool) -> tuple[str, str]:
+    """The codec to read the file with, and the sample decoded with it.
+
+    When the prefix fits no candidate, its first few KiB are tried alone: a file that changes
+    encoding further down is then read in the first one and the line that differs is named.
+    """
+    sample = prefix if complete else _trim(prefix)
+    best = charset_normalizer.from_bytes(sample, cp_isolation=CANDIDATES).best()
+    if best is None and len(sample) > HEAD_BYTES:
+        sample = _trim(sample[:HEAD_BYTES])
+        best = charset_normalizer.from_bytes(sample, cp_isolation=CANDIDATES).best()
+    if best is None:
+        raise SampleFileError("not a text file in UTF-8, GB18030 (GBK) or UTF-16, and not a "
+                              "spreadsheet", file_name=file_name)
+    name = codecs.lookup(best.encoding).name
+    if best.encoding in GB_FAMILY or name in GB_FAMILY:
+        encoding = "gb18030"
+    elif name in {"ascii", "utf-8"}:
+        encoding = "utf-8-sig" if best.bom else "utf-8"
+    else:
+        encoding = name
+    text = sample.decode(encoding, errors="replace")
+    _check_text(text, file_name)
+    return encoding, text
+
+
+def _trim(prefix: bytes) -> bytes:
+    """Cut the prefix after its last line break so no character is cut in half."""
+    cut = prefix.rfind(b"\n")
+    if cut <= 0:
+        return prefix
+    if prefix.startswith(codecs.BOM_UTF16_LE) and cut + 1 < len(prefix):
+        cut += 1  # "\n" is b"\n\x00" in UTF-16LE
+    return prefix[:cut + 1]
+
+
+def _check_text(text: str, file_name: str) -> None:
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    replaced = text.count("\ufffd")
+    if "\x00" in text or (controls + replaced) > max(8, len(text) // 20):
+        raise SampleFileError("not a text file, and not a spreadsheet", file_name=file_name)
+
+
+def _detect_delimiter(text: str) -> str:
+    lines = text.splitlines(keepends=True)[:SNIFF_LINES]
+    sample = "".join(lines)
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ""
+    if delimiter in DELIMITERS and delimiter:
+        return delimiter
+    return _count_delimiter(lines)
+
+
+def _count_delimiter(lines: list[str]) -> str:
+    """The candidate most frequent in the header line (the first line naming a phone column
+    and holding a candidate, else the first such line); a comma when there is none."""
+    split = [line for line in lines if any(candidate in line for candidate in DELIMITERS)]
+    header = next((line for line in split if is_phone_header_text(line)),
+                  split[0] if split else "")
+    counts = {candidate: header.count(candidate) for candidate in DELIMITERS}
+    best = max(DELIMITERS, key=lambda candidate: counts[candidate])
+    return best if counts[best] else ","

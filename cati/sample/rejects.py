@@ -1,0 +1,44 @@
+"""The rejects report of an import: every rejected row, its row number in the source file, the
+cell as given and the reason, as an .xlsx workbook that streams (any number of rows).
+
+Cells are written as text: a phone cell such as ``=HYPERLINK(...)`` must not become a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+HEADER = ("行号 Row", "原始号码 As given", "原因 Reason")
+
+
+def write_rejects(target: str | Path, source_name: str,
+                  rows: Iterable[tuple[int, str, str]]) -> Path:
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("rejects")
+    sheet.column_dimensions["A"].width = 10
+    sheet.column_dimensions["B"].width = 24
+    sheet.column_dimensions["C"].width = 60
+    sheet.freeze_panes = "A3"
+    sheet.append([_text(sheet, f"来源文件 Source file: {source_name}", bold=True)])
+    sheet.append([_text(sheet, title, bold=True) for title in HEADER])
+    for row_number, phone_text, reason in rows:
+        sheet.append([row_number, _text(sheet, phone_text), _text(sheet, reason)])
+    partial = target.with_name(target.name + ".part")
+    book.save(partial)
+    partial.replace(target)
+    return target
+
+
+def _text(sheet, value: str, *, bold: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # never a formula, whatever the text starts with
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
