@@ -237,12 +237,15 @@ class SampleReader:
         except SampleFileError:
             if self._long is None:
                 raise
-            found = None
-        long = self._long
-        if long is not None and (found is None or long.line <= found[0]):
-            raise self._too_long(long.line, long.column, long.size, exact=long.exact)
-        assert found is not None
+            raise self._long_error() from None  # the over-long cell explains it better
+        if self._long is not None and self._long.line <= found[0]:
+            raise self._long_error()
         return found
+
+    def _long_error(self) -> SampleFileError:
+        long = self._long
+        assert long is not None
+        return self._too_long(long.line, long.column, long.size, exact=long.exact)
 
     def _detect(self, header_row: int | None, phone_column: str | None,
                 stratum_column: str | None) -> tuple[int, list[str], int, int | None]:
@@ -255,8 +258,8 @@ class SampleReader:
                                   f"is {last}")
             position = 0
             if not scanned or scanned[0][0] != header_row:
-                raise self._error("is empty; give the one that holds the column names",
-                                  row=header_row)
+                raise self._error("the header row is empty; give the one that holds the "
+                                  "column names", row=header_row)
         elif not scanned:
             raise self._error("the sheet is empty" if self._source.sheet is not None
                               else "the file holds no rows")

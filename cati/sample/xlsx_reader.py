@@ -28,7 +28,7 @@ _ROW, _CELL, _VALUE, _TEXT, _PHONETIC, _ITEM = range(6)
 _LOCAL_TAGS = {"row": _ROW, "c": _CELL, "v": _VALUE, "t": _TEXT, "rPh": _PHONETIC, "si": _ITEM}
 DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
 CHUNK = 1 << 16
-CALAMINE_MAX_SHEET_BYTES = 64 << 20  # calamine holds about 2.2 bytes per byte of sheet XML
+CALAMINE_MAX_SHEET_BYTES = 32 << 20  # calamine holds about 2.2 bytes per byte of sheet XML
 Rows = Iterator[tuple[int, list[object]]]
 
 
