@@ -204,3 +204,67 @@ def test_dnc_commands(run_cli, database, db_url):
 def test_expired_dnc_entry_does_not_block(database, tmp_path):
     path = write_csv(tmp_path / "list.csv", ["13500135000"])
     assert import_sample(database, "P1", path).imported == 1
+
+
+def test_xlsx_cells_of_every_kind(database, tmp_path):
+    from sample_files import write_xlsx
+
+    with database.unit() as session:
+        create_project(session, "NOAREA", FORM)  # no default area code
+    rows = [["2026年11月样本"], [], ["序号", "手机号码", "街道", "姓名"],
+            [1, 13800138000, "古槐街道", "甲"],          # an Excel number
+            [2, 13800138000.0, "清河街道", "乙"],        # the same as a float: duplicate
+            [3, "+86 13800138000", "清河街道", "丙"],     # the same with +86: duplicate
+            [4, "１５０００１５００００", "东皇街道", "丁"],   # full-width digits
+            [],                                           # a blank row is not a row
+            [5, "0086 150 0015 0000", "东皇街道", "戊"],   # 00 prefix: duplicate
+            [6, 6543210, "射桥镇", "己"],                 # bare local number
+            [7, "95588", "射桥镇", "庚"],
+            [8, "4001234567", "射桥镇", "辛"]]
+    path = write_xlsx(tmp_path / "cells.xlsx", rows)
+    with_area = import_sample(database, "P1", path)
+    assert (with_area.rows, with_area.imported, with_area.duplicate_in_file,
+            with_area.invalid) == (8, 3, 3, 2)
+    without = import_sample(database, "NOAREA", path, ImportOptions(dry_run=True))
+    assert (without.imported, without.invalid) == (2, 3)  # the local number needs an area code
+    sheet = openpyxl.load_workbook(without.rejects_file).active
+    reasons = {row[0]: row[2] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert "区号" in reasons[10] and "文件内重复" in reasons[6]
+    with database.unit() as session:
+        strata = session.scalars(select(Case.stratum).order_by(Case.id)).all()
+    assert strata == ["古槐街道", "东皇街道", "射桥镇"]
+
+
+@pytest.mark.parametrize("bad", ["png", "encrypted", "empty", "no_phone", "huge_cell", "junk"])
+def test_bad_files_change_nothing(run_cli, database, db_url, tmp_path, bad):
+    from sample_files import write_encrypted_workbook, write_xlsx
+
+    path = tmp_path / ("list.csv" if bad in ("junk", "huge_cell") else "list.xlsx")
+    if bad == "png":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    elif bad == "encrypted":
+        write_encrypted_workbook(path)
+    elif bad == "empty":
+        path.write_bytes(b"")
+    elif bad == "no_phone":
+        write_xlsx(path, [["姓名", "乡镇"], ["张三", "古槐街道"]])
+    elif bad == "huge_cell":
+        path.write_text("电话,备注\n13800138000," + "x" * (10 << 20) + "\n", encoding="utf-8")
+    else:
+        path.write_bytes(bytes(range(256)) * 40)
+    result = run_cli("--db", db_url, "sample", "import", path, "--project", "P1", "--json")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cati: ") and path.name in lines[0]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert case_count(database) == 0
+
+
+def test_dnc_import_then_blocks_the_import(run_cli, database, db_url, tmp_path):
+    blocked = write_csv(tmp_path / "dnc.csv", ["13300133000", "+86 133 0013 3000", "bad"])
+    result = run_cli("--db", db_url, "dnc", "import", blocked, "--reason", "本人要求")
+    assert result.returncode == 0, result.stderr
+    assert "added 1, already listed 1, invalid 1" in result.stdout
+    listing = write_csv(tmp_path / "list.csv", ["13300133000", "13200132000"])
+    outcome = import_sample(database, "P1", listing)
+    assert (outcome.dnc, outcome.imported) == (1, 1)
