@@ -154,3 +154,14 @@ def run_cli() -> RunCli:
         )
 
     return run
+
+
+@pytest.fixture
+def database(db_url: str):
+    """A cati Database on ``db_url`` (SQLite and PostgreSQL), migrated to the newest schema."""
+    from cati.storage.db import Database
+
+    database = Database(db_url)
+    database.upgrade()
+    yield database
+    database.dispose()

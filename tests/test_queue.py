@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
 from sqlalchemy import insert
 
 from cati.calling.queue import claim_next_case, release_case, renew_lease
@@ -28,14 +27,6 @@ def make_project(database: Database, cases: int) -> int:
                  "attempts": 0, "priority": 0, "stratum": "", "attributes": {}}
                 for n in range(cases)])
     return project.id
-
-
-@pytest.fixture
-def database(db_url):
-    database = Database(db_url)
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 CLAIMER = textwrap.dedent("""

@@ -21,7 +21,6 @@ from cati.config import QUESTIONNAIRE_DIR
 from cati.services.dnc import add_numbers
 from cati.services.projects import create_project
 from cati.services.sample_import import ImportCancelled, ImportOptions, import_sample
-from cati.storage.db import Database
 from cati.storage.models import Case, SampleBatch
 
 FORM = QUESTIONNAIRE_DIR / "public_safety.xlsx"
@@ -46,16 +45,13 @@ ROWS = [
 
 
 @pytest.fixture
-def database(db_url):
-    database = Database(db_url)
-    database.upgrade()
+def database(database):
     with database.unit() as session:
         create_project(session, "P1", FORM, default_area_code="0396")
         add_numbers(session, ["13700137000"], reason="asked not to be called")
         add_numbers(session, ["13500135000"], reason="expired",
                     expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    yield database
-    database.dispose()
+    return database
 
 
 def write_csv(path, rows, encoding="gb18030"):

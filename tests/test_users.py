@@ -7,16 +7,7 @@ from sqlalchemy import select
 
 from cati.errors import AlreadyExists, AuthenticationFailed, CatiError
 from cati.services.users import add_user, authenticate, list_users
-from cati.storage.db import Database
 from cati.storage.models import User
-
-
-@pytest.fixture
-def database(db_url):
-    database = Database(db_url)
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 def test_add_and_log_in(database):
