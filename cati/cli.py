@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=_users_add)
     users.add_parser("list", help="list accounts").set_defaults(handler=_users_list)
 
+    report = commands.add_parser("report", help="reports").add_subparsers(dest="action",
+                                                                          required=True)
+    aapor = report.add_parser("aapor", help="AAPOR response, cooperation, refusal, contact rates")
+    aapor.add_argument("--project", required=True, metavar="CODE")
+    aapor.add_argument("--by", choices=("stratum", "interviewer", "day"))
+    aapor.add_argument("--json", action="store_true")
+    aapor.set_defaults(handler=_report_aapor)
+
     cli_forms.add_commands(commands)
     cli_sample.add_commands(commands, open_database)
     return parser
@@ -203,6 +211,29 @@ def _users_list(args: argparse.Namespace) -> int:
             state = "" if user.active else " (inactive)"
             print(f"{user.username:<16} {user.role:<12} {user.display_name}{state}")
     return 0
+
+
+def _report_aapor(args: argparse.Namespace) -> int:
+    from cati.services.aapor_report import aapor_report
+
+    with open_database(args).unit() as session:
+        rows = aapor_report(session, args.project, args.by)
+    if args.json:
+        print(json.dumps([{"group": r.group, "counts": r.counts, "rates": r.rates} for r in rows],
+                         ensure_ascii=False))
+        return 0
+    print(f"{'group':<16} {'cases':>7} {'RR1':>6} {'RR3':>6} {'COOP1':>6} {'REF1':>6} "
+          f"{'CON1':>6}  e")
+    for row in rows:
+        rates = row.rates
+        shown = " ".join(_percent(rates[name]) for name in ("RR1", "RR3", "COOP1", "REF1", "CON1"))
+        e = "—" if rates["e"] is None else f"{rates['e']:.3f} ({rates['e_method']})"
+        print(f"{row.group:<16} {sum(row.counts.values()):>7} {shown}  {e}")
+    return 0
+
+
+def _percent(value: object) -> str:
+    return f"{'—':>6}" if value is None else f"{value:>6.1%}"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+"""Recording the outcome of a call: one call attempt, and the case moved on by the rules.
+
+A final code closes the case; a temporary code schedules the retry (cati.calling.rules); reaching
+the maximum attempts closes it as 2.30 (a person was reached) or 3.90; a partial (1.2) or a
+break-off (2.12) is called back to resume the same interview. A second refusal closes the case
+(one refusal-conversion attempt). The lease is checked and released in the same transaction: a
+workstation whose lease was taken over is refused and told so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from cati.calling.hours import CallingHours
+from cati.calling.rules import max_attempts_outcome, next_attempt_time
+from cati.calling.views import RESUME_CODES, AttemptView, CaseView, RetryPolicy
+from cati.errors import CatiError, NotFound
+from cati.services.clock import utc_now
+from cati.storage.db import Database
+from cati.storage.models import CallAttempt, Case, Disposition
+
+REFUSAL_CODES = frozenset({"2.111", "2.112"})
+
+
+class LeaseLost(CatiError):
+    """This workstation no longer holds the case (its lease expired and another took it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeResult:
+    case_id: int
+    attempt_id: int
+    state: str
+    disposition: str
+    next_call_at: dt.datetime | None
+
+
+def record_outcome(database: Database, case_id: int, workstation: str, code: str, *,
+                   interviewer_id: int | None = None, started_at: dt.datetime | None = None,
+                   note: str = "", now: dt.datetime | None = None,
+                   hours: CallingHours | None = None) -> OutcomeResult:
+    now = now or utc_now()
+    with database.unit(immediate=True) as session:
+        case = session.get(Case, case_id, with_for_update=not database.is_sqlite)
+        if case is None:
+            raise NotFound(f"no case {case_id}")
+        if case.lease_holder != workstation:
+            raise LeaseLost(f"case {case_id} is no longer held by this workstation "
+                            "(本机已不再持有该号码)")
+        dispositions = {d.code: d for d in session.scalars(
+            select(Disposition).where(Disposition.project_id == case.project_id))}
+        if code not in dispositions:
+            raise CatiError(f"'{code}' is not a disposition of this project")
+        attempt = CallAttempt(case_id=case.id, interviewer_id=interviewer_id,
+                              workstation=workstation, started_at=started_at or now, ended_at=now,
+                              disposition=code, note=note)
+        session.add(attempt)
+        session.flush()
+        history = _history(session, case.id, dispositions)
+        state, final_code, next_at = _next_state(case, history, code, dispositions, now,
+                                                 hours or CallingHours())
+        case.state, case.disposition, case.next_call_at = state, final_code, next_at
+        if dispositions[code].counts_attempt:
+            case.attempts += 1
+        case.lease_holder = case.lease_expires_at = None
+        return OutcomeResult(case.id, attempt.id, state, final_code, next_at)
+
+
+def _history(session, case_id: int, dispositions: dict[str, Disposition]) -> list[AttemptView]:
+    rows = session.execute(select(CallAttempt.started_at, CallAttempt.disposition)
+                           .where(CallAttempt.case_id == case_id)
+                           .order_by(CallAttempt.started_at, CallAttempt.id)).all()
+    return [AttemptView(started, code, bool(code in dispositions and dispositions[code].contact))
+            for started, code in rows]
+
+
+def _policy(dispositions: dict[str, Disposition]) -> RetryPolicy:
+    return RetryPolicy(retry_minutes={code: (None if d.final else d.retry_minutes)
+                                      for code, d in dispositions.items()})
+
+
+def _next_state(case: Case, history: list[AttemptView], code: str,
+                dispositions: dict[str, Disposition], now: dt.datetime,
+                hours: CallingHours) -> tuple[str, str, dt.datetime | None]:
+    policy = _policy(dispositions)
+    if dispositions[code].final:
+        return "closed", code, None
+    if code in REFUSAL_CODES and sum(a.disposition in REFUSAL_CODES for a in history) > 1:
+        return "closed", code, None  # the conversion attempt was refused too
+    capped = max_attempts_outcome(history, policy)
+    if capped is not None:
+        return "closed", capped, None
+    view = CaseView(case_id=case.id, time_zone=case.time_zone or "Asia/Shanghai")
+    next_at = next_attempt_time(view, history, code, now, hours, policy)
+    if next_at is None:
+        return "closed", max_attempts_outcome(history, policy) or code, None
+    return ("resume" if code in RESUME_CODES else "scheduled"), code, next_at
