@@ -30,12 +30,13 @@ def make_project(database: Database, cases: int) -> int:
 
 
 CLAIMER = textwrap.dedent("""
-    import sys
+    import datetime as dt, sys
     from cati.calling.queue import claim_next_case
     from cati.storage.db import Database
     database = Database(sys.argv[1])
+    now = dt.datetime.fromisoformat(sys.argv[4])
     claimed = []
-    while (case := claim_next_case(database, int(sys.argv[2]), sys.argv[3])) is not None:
+    while (case := claim_next_case(database, int(sys.argv[2]), sys.argv[3], now=now)) is not None:
         claimed.append(str(case.case_id))
     print(" ".join(claimed))
 """)
@@ -46,7 +47,8 @@ def test_concurrent_claimers_never_share_a_case(database, db_url):
     project_id = make_project(database, cases)
     workers = 8 if not database.is_sqlite else 4
     processes = [subprocess.Popen([sys.executable, "-c", CLAIMER, db_url, str(project_id),
-                                   f"ws{n}"], stdout=subprocess.PIPE, text=True)
+                                   f"ws{n}", NOW.isoformat()], stdout=subprocess.PIPE,
+                                  text=True)
                  for n in range(workers)]
     claimed = []
     for process in processes:
@@ -90,3 +92,20 @@ def test_order_resume_then_retries_then_fresh_and_not_before_due(database):
     while (claimed := claim_next_case(database, project_id, "ws", now=NOW)) is not None:
         order.append(claimed.phone_e164[-1])
     assert order == ["4", "2", "5", "1"]
+
+
+def test_only_numbers_inside_their_calling_hours_are_served(database):
+    project_id = make_project(database, 0)
+    with database.unit() as session:
+        session.execute(insert(Case), [
+            {"project_id": project_id, "phone_e164": phone, "state": "fresh", "attempts": 0,
+             "priority": 0, "stratum": "", "attributes": {}, "time_zone": zone}
+            for phone, zone in [("+8613900000001", "Asia/Shanghai"),
+                                ("+12025550123", "America/New_York")]])
+    beijing_morning = NOW  # 10:00 in Beijing, 21:00 the evening before in New York
+    first = claim_next_case(database, project_id, "ws1", now=beijing_morning)
+    assert first is not None and first.time_zone == "Asia/Shanghai"
+    assert claim_next_case(database, project_id, "ws2", now=beijing_morning) is None
+    new_york_morning = NOW + dt.timedelta(hours=12)  # 22:00 in Beijing, 09:00 in New York
+    second = claim_next_case(database, project_id, "ws2", now=new_york_morning)
+    assert second is not None and second.time_zone == "America/New_York"

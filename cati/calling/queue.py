@@ -4,16 +4,20 @@ A claim picks the next callable case and writes the lease holder and its expiry 
 statement (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent claimers never wait on each
 other or take the same row) or the same short write transaction (SQLite: ``BEGIN IMMEDIATE``).
 A lease that expires puts the case back. First cut: callable means open, due and not leased;
-calling hours, caps, appointments and quotas (cati.calling.rules) join the claim next.
+only cases whose time zone is inside its calling hours now are served (the project's time zones
+are looked up once a minute, so the claim stays one indexed statement). Caps and retries are
+already in ``next_call_at`` (set by cati.calling.outcomes); appointments and quotas join next.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, or_, select, update
 
+from cati.calling.hours import CallingHours, is_within_calling_hours
 from cati.services.clock import utc_now
 from cati.storage.db import Database
 from cati.storage.models import Case
@@ -36,12 +40,28 @@ class ClaimedCase:
     lease_expires_at: dt.datetime
 
 
-def _callable(project_id: int, now: dt.datetime):
+ZONE_CACHE_SECONDS = 60.0
+_zones: dict[tuple[str, int], tuple[float, tuple[str, ...]]] = {}
+
+
+def _project_zones(session, database: Database, project_id: int) -> tuple[str, ...]:
+    key = (database.url, project_id)
+    cached = _zones.get(key)
+    if cached is None or time.monotonic() - cached[0] > ZONE_CACHE_SECONDS:
+        found = tuple(session.scalars(select(Case.time_zone).where(Case.project_id == project_id)
+                                      .distinct()))
+        cached = (time.monotonic(), found)
+        _zones[key] = cached
+    return cached[1]
+
+
+def _callable(project_id: int, now: dt.datetime, open_zones: list[str]):
     return and_(
         Case.project_id == project_id,
         Case.state.in_(OPEN_STATES),
         or_(Case.next_call_at.is_(None), Case.next_call_at <= now),
         or_(Case.lease_holder.is_(None), Case.lease_expires_at < now),
+        Case.time_zone.in_(open_zones),
     )
 
 
@@ -51,14 +71,20 @@ def _order():
 
 
 def claim_next_case(database: Database, project_id: int, workstation: str, *,
-                    now: dt.datetime | None = None,
-                    lease: dt.timedelta = DEFAULT_LEASE) -> ClaimedCase | None:
+                    now: dt.datetime | None = None, lease: dt.timedelta = DEFAULT_LEASE,
+                    hours: CallingHours | None = None) -> ClaimedCase | None:
     """Lease the next callable case of the project to ``workstation``; None when none is."""
     now = now or utc_now()
+    hours = hours or CallingHours()
     expires = now + lease
-    pick = select(Case.id).where(_callable(project_id, now)).order_by(*_order()).limit(1)
     values = {"lease_holder": workstation, "lease_expires_at": expires}
     with database.unit(immediate=True) as session:
+        open_zones = [tz for tz in _project_zones(session, database, project_id)
+                      if is_within_calling_hours(now, tz, hours)]
+        if not open_zones:
+            return None
+        pick = (select(Case.id).where(_callable(project_id, now, open_zones))
+                .order_by(*_order()).limit(1))
         if database.is_sqlite:
             case_id = session.scalar(pick)
             if case_id is None:
