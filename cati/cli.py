@@ -7,6 +7,7 @@ Every subcommand calls the same services the app uses. A user's mistake prints o
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import importlib
 import json
@@ -70,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     aapor.add_argument("--by", choices=("stratum", "interviewer", "day"))
     aapor.add_argument("--json", action="store_true")
     aapor.set_defaults(handler=_report_aapor)
+
+    case = commands.add_parser("case", help="cases of the sample").add_subparsers(
+        dest="action", required=True)
+    why = case.add_parser("explain", help="every queue rule: does it block this case now?")
+    why.add_argument("case_id", type=int)
+    why.add_argument("--json", action="store_true")
+    why.add_argument("--at", type=_instant, metavar="ISO-TIME",
+                     help="explain as of this time (e.g. 2026-11-24T09:00+08:00), not now")
+    why.set_defaults(handler=_case_explain)
 
     cli_forms.add_commands(commands)
     cli_sample.add_commands(commands, open_database)
@@ -230,6 +240,43 @@ def _report_aapor(args: argparse.Namespace) -> int:
         e = "—" if rates["e"] is None else f"{rates['e']:.3f} ({rates['e_method']})"
         print(f"{row.group:<16} {sum(row.counts.values()):>7} {shown}  {e}")
     return 0
+
+
+def _case_explain(args: argparse.Namespace) -> int:
+    from cati.calling.explain_case import explain_case
+    from cati.services.clock import utc_now
+
+    with open_database(args).unit() as session:
+        explanation = explain_case(session, args.case_id, args.at or utc_now())
+    when = explanation.next_callable_at
+    if args.json:
+        print(json.dumps({
+            "case_id": args.case_id, "callable_now": explanation.callable_now,
+            "next_callable_at": when.isoformat() if when else None,
+            "checks": [{"rule": c.rule, "blocks": c.blocks, "detail": c.detail,
+                        "until": c.until.isoformat() if c.until else None}
+                       for c in explanation.checks]}, ensure_ascii=False))
+        return 0
+    for check in explanation.checks:
+        mark = "✗ blocks" if check.blocks else "✓"
+        until = f" (until {check.until.isoformat()})" if check.blocks and check.until else ""
+        print(f"{mark:<9} {check.rule:<17} {check.detail}{until}")
+    if explanation.callable_now:
+        print("callable now (现在可拨打)")
+    else:
+        print(f"next callable at: {when.isoformat() if when else 'never (不再拨打)'}")
+    return 0
+
+
+def _instant(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a time like 2026-11-24T09:00+08:00") \
+            from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"'{text}' needs its UTC offset, e.g. +08:00")
+    return value
 
 
 def _percent(value: object) -> str:

@@ -1,0 +1,67 @@
+"""Why a case is or is not callable now: the stored case run through every queue rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cati.calling.hours import CallingHours
+from cati.calling.rules import explain
+from cati.calling.views import (
+    AppointmentView,
+    AttemptView,
+    CaseView,
+    Explanation,
+    QuotaView,
+    RetryPolicy,
+)
+from cati.errors import NotFound
+from cati.storage.models import Appointment, CallAttempt, Case, Disposition, Project, Quota
+
+COMPLETE = "1.1"
+
+
+def explain_case(session: Session, case_id: int, now: dt.datetime, *,
+                 interviewer_id: int | None = None, workstation: str | None = None,
+                 hours: CallingHours | None = None) -> Explanation:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    project = session.get(Project, case.project_id)
+    assert project is not None
+    dispositions = {d.code: d for d in session.scalars(
+        select(Disposition).where(Disposition.project_id == case.project_id))}
+    settings = project.settings or {}
+    policy = RetryPolicy(
+        retry_minutes={c: (None if d.final else d.retry_minutes) for c, d in dispositions.items()},
+        max_attempts=int(settings.get("max_attempts", 6)),
+        max_per_day=int(settings.get("max_attempts_per_day", 3)))
+    attempts = [AttemptView(started, code, bool(code in dispositions and dispositions[code].contact))
+                for started, code in session.execute(
+                    select(CallAttempt.started_at, CallAttempt.disposition)
+                    .where(CallAttempt.case_id == case_id).order_by(CallAttempt.started_at))]
+    appointments = [AppointmentView(a.window_start, a.window_end, a.hard, a.interviewer_id,
+                                    kept=a.kept_by_attempt_id is not None, cancelled=a.cancelled)
+                    for a in session.scalars(select(Appointment)
+                                             .where(Appointment.case_id == case_id))]
+    view = CaseView(case_id=case.id, time_zone=case.time_zone or "Asia/Shanghai",
+                    state=case.state, disposition=case.disposition, attempts=case.attempts,
+                    next_call_at=case.next_call_at, priority=case.priority, stratum=case.stratum,
+                    lease_holder=case.lease_holder, lease_expires_at=case.lease_expires_at)
+    return explain(view, attempts, appointments, _quotas(session, case.project_id), now,
+                   hours or CallingHours(), policy, interviewer_id, workstation=workstation)
+
+
+def _quotas(session: Session, project_id: int) -> QuotaView:
+    targets = dict(session.execute(select(Quota.stratum, Quota.target)
+                                   .where(Quota.project_id == project_id)).all())
+    if not targets:
+        return QuotaView({})
+    completes = dict(session.execute(
+        select(Case.stratum, func.count()).where(Case.project_id == project_id,
+                                                 Case.disposition == COMPLETE)
+        .group_by(Case.stratum)).all())
+    return QuotaView({stratum: (target, int(completes.get(stratum, 0)))
+                      for stratum, target in targets.items()})
