@@ -20,7 +20,7 @@ from cati.calling.views import RESUME_CODES, AttemptView, CaseView, RetryPolicy
 from cati.errors import CatiError, NotFound
 from cati.services.clock import utc_now
 from cati.storage.db import Database
-from cati.storage.models import CallAttempt, Case, Disposition
+from cati.storage.models import CallAttempt, Case, Disposition, Interview
 
 REFUSAL_CODES = frozenset({"2.111", "2.112"})
 
@@ -38,10 +38,16 @@ class OutcomeResult:
     next_call_at: dt.datetime | None
 
 
+INTERVIEW_STATES = {"1.1": "complete", "4.70": "screened_out", "4.80": "screened_out"}
+
+
 def record_outcome(database: Database, case_id: int, workstation: str, code: str, *,
                    interviewer_id: int | None = None, started_at: dt.datetime | None = None,
                    note: str = "", now: dt.datetime | None = None,
-                   hours: CallingHours | None = None) -> OutcomeResult:
+                   hours: CallingHours | None = None,
+                   interview_id: int | None = None) -> OutcomeResult:
+    """Store the attempt, move the case on and, when ``interview_id`` is given, close the
+    interview with the code (1.2 and 2.12 leave it open, to be resumed)."""
     now = now or utc_now()
     with database.unit(immediate=True) as session:
         case = session.get(Case, case_id, with_for_update=not database.is_sqlite)
@@ -65,6 +71,12 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
         case.state, case.disposition, case.next_call_at = state, final_code, next_at
         if dispositions[code].counts_attempt:
             case.attempts += 1
+        if interview_id is not None and code not in RESUME_CODES:
+            interview = session.get(Interview, interview_id)
+            if interview is None or interview.case_id != case.id:
+                raise NotFound(f"no interview {interview_id} for case {case.id}")
+            interview.state = INTERVIEW_STATES.get(code, "closed")
+            interview.disposition, interview.ended_at = code, now
         case.lease_holder = case.lease_expires_at = None
         return OutcomeResult(case.id, attempt.id, state, final_code, next_at)
 

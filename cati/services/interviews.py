@@ -1,0 +1,143 @@
+"""Interviews and their answers: every change committed (with its history) before the next
+question shows, so that a killed workstation loses nothing and resumes where it stopped.
+
+An interview points at the exact questionnaire version it ran and carries the seed of its
+randomised choice orders, so a resumed interview shows the same order. Writes for a phone
+interview carry the workstation: when the case's lease has gone to another workstation, the
+write is refused (LeaseLost) instead of mixing two interviewers' answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cati.calling.outcomes import LeaseLost
+from cati.errors import CatiError, NotFound
+from cati.services.clock import utc_now
+from cati.storage.db import Database
+from cati.storage.models import Answer, AnswerEvent, Case, Interview, Project
+
+OPEN = "in_progress"
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewInfo:
+    id: int
+    project_id: int
+    case_id: int | None
+    questionnaire_id: int
+    seed: int
+    mode: str
+    state: str
+    current_item: str | None
+    answers: dict[str, str] = field(default_factory=dict)
+
+
+def open_interview(database: Database, project_id: int, *, case_id: int | None = None,
+                   interviewer_id: int | None = None, workstation: str | None = None,
+                   mode: str = "phone", language: str = "",
+                   now: dt.datetime | None = None) -> InterviewInfo:
+    """The case's open interview (to resume it), or a new one."""
+    now = now or utc_now()
+    with database.unit() as session:
+        if case_id is not None:
+            _check_lease(session, case_id, workstation)
+            existing = session.scalar(select(Interview).where(
+                Interview.case_id == case_id, Interview.state == OPEN).order_by(Interview.id))
+            if existing is not None:
+                return _info(session, existing)
+        project = session.get(Project, project_id)
+        if project is None:
+            raise NotFound(f"no project {project_id}")
+        interview = Interview(case_id=case_id, project_id=project_id,
+                              questionnaire_id=project.questionnaire_id,
+                              interviewer_id=interviewer_id, mode=mode, language=language,
+                              state=OPEN, seed=secrets.randbelow(2**31), started_at=now)
+        session.add(interview)
+        session.flush()
+        return _info(session, interview)
+
+
+def save_answers(database: Database, interview_id: int, changes: Mapping[str, str], *,
+                 current_item: str | None, user_id: int | None = None,
+                 workstation: str | None = None, now: dt.datetime | None = None) -> None:
+    """Store changed answers and where the interview stands, in one transaction."""
+    now = now or utc_now()
+    with database.unit() as session:
+        interview = session.get(Interview, interview_id)
+        if interview is None:
+            raise NotFound(f"no interview {interview_id}")
+        if interview.case_id is not None:
+            _check_lease(session, interview.case_id, workstation)
+        stored = {a.question: a for a in session.scalars(
+            select(Answer).where(Answer.interview_id == interview_id,
+                                 Answer.question.in_(list(changes))))}
+        sequence = _next_sequence(session, interview_id)
+        for question, value in changes.items():
+            _apply(session, interview, stored.get(question), question, value, user_id, now,
+                   sequence)
+            sequence += 1
+        interview.current_item = current_item
+
+
+def finish_interview(session: Session, interview_id: int, state: str, disposition: str,
+                     now: dt.datetime) -> None:
+    """Close an interview (complete, screened_out, partial, break_off) inside a caller's unit."""
+    interview = session.get(Interview, interview_id)
+    if interview is None:
+        raise NotFound(f"no interview {interview_id}")
+    interview.state, interview.disposition, interview.ended_at = state, disposition, now
+
+
+def load_interview(database: Database, interview_id: int) -> InterviewInfo:
+    with database.unit() as session:
+        interview = session.get(Interview, interview_id)
+        if interview is None:
+            raise NotFound(f"no interview {interview_id}")
+        return _info(session, interview)
+
+
+def _apply(session: Session, interview: Interview, answer: Answer | None, question: str,
+           value: str, user_id: int | None, now: dt.datetime, sequence: int) -> None:
+    if answer is not None and answer.value == value:
+        return
+    action = "set" if answer is None else ("clear" if value == "" else "change")
+    session.add(AnswerEvent(interview_id=interview.id, question=question, action=action,
+                            old_value=None if answer is None else answer.value, new_value=value,
+                            user_id=user_id, at=now))
+    if answer is None:
+        session.add(Answer(interview_id=interview.id, question=question, value=value,
+                           answered_at=now, sequence=sequence))
+    else:
+        answer.value, answer.answered_at = value, now
+
+
+def _next_sequence(session: Session, interview_id: int) -> int:
+    last = session.scalar(select(Answer.sequence).where(Answer.interview_id == interview_id)
+                          .order_by(Answer.sequence.desc()).limit(1))
+    return 1 if last is None else last + 1
+
+
+def _check_lease(session: Session, case_id: int, workstation: str | None) -> None:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    if workstation is None:
+        raise CatiError("a phone interview's answers need the workstation holding the case")
+    if case.lease_holder != workstation:
+        raise LeaseLost(f"case {case_id} is no longer held by this workstation "
+                        "(本机已不再持有该号码)")
+
+
+def _info(session: Session, interview: Interview) -> InterviewInfo:
+    answers = dict(session.execute(select(Answer.question, Answer.value)
+                                   .where(Answer.interview_id == interview.id)).all())
+    return InterviewInfo(interview.id, interview.project_id, interview.case_id,
+                         interview.questionnaire_id, interview.seed, interview.mode,
+                         interview.state, interview.current_item, answers)
