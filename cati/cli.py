@@ -81,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="explain as of this time (e.g. 2026-11-24T09:00+08:00), not now")
     why.set_defaults(handler=_case_explain)
 
+    sim = commands.add_parser("simulate", help="a simulated call centre doing real work")
+    sim.add_argument("--project", required=True, metavar="CODE")
+    sim.add_argument("--interviewers", type=int, default=4, metavar="N")
+    sim.add_argument("--minutes", type=float, default=60, metavar="M",
+                     help="call-centre minutes to simulate")
+    sim.add_argument("--speed", type=float, default=60, metavar="X",
+                     help="how many times faster than real time")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--json", action="store_true")
+    sim.set_defaults(handler=_simulate)
+
     cli_forms.add_commands(commands)
     cli_sample.add_commands(commands, open_database)
     return parser
@@ -265,6 +276,23 @@ def _case_explain(args: argparse.Namespace) -> int:
         print("callable now (现在可拨打)")
     else:
         print(f"next callable at: {when.isoformat() if when else 'never (不再拨打)'}")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from cati.calling.simulate import simulate
+
+    if args.interviewers < 1 or args.minutes <= 0 or args.speed <= 0:
+        raise CatiError("--interviewers, --minutes and --speed must be above 0")
+    database = open_database(args)
+    database.dispose()
+    result = simulate(database.url, args.project, args.interviewers, args.minutes,
+                      seed=args.seed, speed=args.speed)
+    print(f"{result.claims} calls, {result.completes} completes, claim p50 "
+          f"{result.claim_p50_ms} ms, p99 {result.claim_p99_ms} ms, "
+          f"{result.duplicate_claims} duplicate claims, {result.lost_answers} lost answers")
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
     return 0
 
 

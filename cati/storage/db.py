@@ -34,10 +34,13 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextlib.contextmanager
-    def unit(self, *, immediate: bool = False) -> Iterator[Session]:
+    def unit(self, *, immediate: bool = True) -> Iterator[Session]:
         """One unit of work: commits when the block ends, rolls back if it raises.
 
-        ``immediate`` takes SQLite's write lock at the start (PostgreSQL ignores it).
+        On SQLite a unit takes the write lock at its start (``BEGIN IMMEDIATE``): a unit that
+        reads and then writes would otherwise fail at once with "database is locked" when another
+        connection wrote in between (WAL cannot upgrade an old snapshot). Units that only read
+        pass ``immediate=False`` and run beside writers. PostgreSQL ignores the flag.
         """
         with self._sessions() as session:
             if immediate and self.is_sqlite:
