@@ -8,17 +8,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cati.calling.hours import CallingHours
+from cati.calling.outcomes import attempt_history, project_policy
 from cati.calling.rules import explain
 from cati.calling.views import (
     AppointmentView,
-    AttemptView,
     CaseView,
     Explanation,
     QuotaView,
-    RetryPolicy,
 )
 from cati.errors import NotFound
-from cati.storage.models import Appointment, CallAttempt, Case, Disposition, Project, Quota
+from cati.storage.models import Appointment, Case, Disposition, Project, Quota
 
 COMPLETE = "1.1"
 
@@ -33,15 +32,8 @@ def explain_case(session: Session, case_id: int, now: dt.datetime, *,
     assert project is not None
     dispositions = {d.code: d for d in session.scalars(
         select(Disposition).where(Disposition.project_id == case.project_id))}
-    settings = project.settings or {}
-    policy = RetryPolicy(
-        retry_minutes={c: (None if d.final else d.retry_minutes) for c, d in dispositions.items()},
-        max_attempts=int(settings.get("max_attempts", 6)),
-        max_per_day=int(settings.get("max_attempts_per_day", 3)))
-    attempts = [AttemptView(started, code, bool(code in dispositions and dispositions[code].contact))
-                for started, code in session.execute(
-                    select(CallAttempt.started_at, CallAttempt.disposition)
-                    .where(CallAttempt.case_id == case_id).order_by(CallAttempt.started_at))]
+    policy = project_policy(dispositions, project.settings or {})
+    attempts = attempt_history(session, case_id, dispositions)
     appointments = [AppointmentView(a.window_start, a.window_end, a.hard, a.interviewer_id,
                                     kept=a.kept_by_attempt_id is not None, cancelled=a.cancelled)
                     for a in session.scalars(select(Appointment)

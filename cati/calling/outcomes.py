@@ -20,7 +20,7 @@ from cati.calling.views import RESUME_CODES, AttemptView, CaseView, RetryPolicy
 from cati.errors import CatiError, NotFound
 from cati.services.clock import utc_now
 from cati.storage.db import Database
-from cati.storage.models import CallAttempt, Case, Disposition, Interview
+from cati.storage.models import CallAttempt, Case, Disposition, Interview, Project
 
 REFUSAL_CODES = frozenset({"2.111", "2.112"})
 
@@ -65,9 +65,11 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
                               disposition=code, note=note)
         session.add(attempt)
         session.flush()
-        history = _history(session, case.id, dispositions)
-        state, final_code, next_at = _next_state(case, history, code, dispositions, now,
-                                                 hours or CallingHours())
+        history = attempt_history(session, case.id, dispositions)
+        project = session.get(Project, case.project_id)
+        policy = project_policy(dispositions, project.settings or {} if project else {})
+        state, final_code, next_at = _next_state(case, history, code, dispositions[code].final,
+                                                 policy, now, hours or CallingHours())
         case.state, case.disposition, case.next_call_at = state, final_code, next_at
         if dispositions[code].counts_attempt:
             case.attempts += 1
@@ -81,7 +83,9 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
         return OutcomeResult(case.id, attempt.id, state, final_code, next_at)
 
 
-def _history(session, case_id: int, dispositions: dict[str, Disposition]) -> list[AttemptView]:
+def attempt_history(session, case_id: int,
+                    dispositions: dict[str, Disposition]) -> list[AttemptView]:
+    """The case's call attempts, oldest first, as the rules see them."""
     rows = session.execute(select(CallAttempt.started_at, CallAttempt.disposition)
                            .where(CallAttempt.case_id == case_id)
                            .order_by(CallAttempt.started_at, CallAttempt.id)).all()
@@ -89,16 +93,19 @@ def _history(session, case_id: int, dispositions: dict[str, Disposition]) -> lis
             for started, code in rows]
 
 
-def _policy(dispositions: dict[str, Disposition]) -> RetryPolicy:
-    return RetryPolicy(retry_minutes={code: (None if d.final else d.retry_minutes)
-                                      for code, d in dispositions.items()})
+def project_policy(dispositions: dict[str, Disposition], settings: dict) -> RetryPolicy:
+    """The retry policy of a project: its disposition table and its attempt caps."""
+    return RetryPolicy(
+        retry_minutes={code: (None if d.final else d.retry_minutes)
+                       for code, d in dispositions.items()},
+        max_attempts=int(settings.get("max_attempts", 6)),
+        max_per_day=int(settings.get("max_attempts_per_day", 3)))
 
 
-def _next_state(case: Case, history: list[AttemptView], code: str,
-                dispositions: dict[str, Disposition], now: dt.datetime,
+def _next_state(case: Case, history: list[AttemptView], code: str, final: bool,
+                policy: RetryPolicy, now: dt.datetime,
                 hours: CallingHours) -> tuple[str, str, dt.datetime | None]:
-    policy = _policy(dispositions)
-    if dispositions[code].final:
+    if final:
         return "closed", code, None
     if code in REFUSAL_CODES and sum(a.disposition in REFUSAL_CODES for a in history) > 1:
         return "closed", code, None  # the conversion attempt was refused too
