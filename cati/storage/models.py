@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -61,6 +62,11 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 # An integer primary key that is 64-bit on PostgreSQL and a rowid on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+# Queue order of the open states, as SQL; the claim orders by exactly this expression.
+QUEUE_RANK = "(CASE state WHEN 'resume' THEN 0 WHEN 'scheduled' THEN 1 ELSE 2 END)"
+OPEN_STATES_SQL = "state IN ('resume', 'scheduled', 'fresh')"
 
 
 class Base(DeclarativeBase):
@@ -123,6 +129,10 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "phone_e164", name="uq_cases_project_phone"),
         Index("ix_cases_queue", "project_id", "state", "next_call_at"),
+        # The claim walks this index in queue order and stops at the first callable case.
+        Index("ix_cases_claim", "project_id", text(QUEUE_RANK), text("priority DESC"),
+              "next_call_at", "id",
+              postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
