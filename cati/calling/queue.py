@@ -15,12 +15,12 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import and_, literal_column, or_, select, update
+from sqlalchemy import and_, literal_column, or_, select, text, update
 
 from cati.calling.hours import CallingHours, is_within_calling_hours
 from cati.services.clock import utc_now
 from cati.storage.db import Database
-from cati.storage.models import QUEUE_RANK, Case
+from cati.storage.models import OPEN_STATES_SQL, QUEUE_RANK, Case
 
 OPEN_STATES = ("resume", "scheduled", "fresh")
 DEFAULT_LEASE = dt.timedelta(minutes=10)
@@ -58,7 +58,7 @@ def _project_zones(session, database: Database, project_id: int) -> tuple[str, .
 def _callable(project_id: int, now: dt.datetime, open_zones: list[str]):
     return and_(
         Case.project_id == project_id,
-        Case.state.in_(OPEN_STATES),
+        text(OPEN_STATES_SQL),  # literal, so the planner sees it implies the partial index
         or_(Case.next_call_at.is_(None), Case.next_call_at <= now),
         or_(Case.lease_holder.is_(None), Case.lease_expires_at < now),
         Case.time_zone.in_(open_zones),
@@ -89,17 +89,18 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
             case_id = session.scalar(pick)
             if case_id is None:
                 return None
-            session.execute(update(Case).where(Case.id == case_id).values(**values))
+            statement = update(Case).where(Case.id == case_id)
         else:
             target = pick.with_for_update(skip_locked=True).scalar_subquery()
-            case_id = session.scalar(update(Case).where(Case.id == target).values(**values)
-                                     .returning(Case.id))
-            if case_id is None:
-                return None
-        row = session.get(Case, case_id, populate_existing=True)
-        assert row is not None
-        return ClaimedCase(row.id, row.phone_e164, row.stratum, row.region, row.carrier,
-                           row.time_zone, row.state, row.attempts, workstation, expires)
+            statement = update(Case).where(Case.id == target)
+        row = session.execute(statement.values(**values).returning(*_CLAIMED)).first()
+        if row is None:
+            return None
+        return ClaimedCase(*row, lease_holder=workstation, lease_expires_at=expires)
+
+
+_CLAIMED = (Case.id, Case.phone_e164, Case.stratum, Case.region, Case.carrier, Case.time_zone,
+            Case.state, Case.attempts)
 
 
 def renew_lease(database: Database, case_id: int, workstation: str, *,
