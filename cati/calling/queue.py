@@ -4,15 +4,16 @@ A claim picks the next callable case and writes the lease holder and its expiry 
 statement (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent claimers never wait on each
 other or take the same row) or the same short write transaction (SQLite: ``BEGIN IMMEDIATE``).
 A lease that expires puts the case back. First cut: callable means open, due and not leased;
-only cases whose time zone is inside its calling hours now are served (the project's time zones
-are looked up once a minute, so the claim stays one indexed statement). Caps and retries are
+only cases whose time zone is inside its calling hours now are served (the open zones are worked
+out once a minute from the zone database, so the claim stays one indexed statement). Caps and retries are
 already in ``next_call_at`` (set by cati.calling.outcomes); appointments and quotas join next.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
+import functools
+import zoneinfo
 from dataclasses import dataclass
 
 from sqlalchemy import and_, literal_column, or_, select, text, update
@@ -40,22 +41,28 @@ class ClaimedCase:
     lease_expires_at: dt.datetime
 
 
-ZONE_CACHE_SECONDS = 60.0
-_zones: dict[tuple[str, int], tuple[float, tuple[str, ...]]] = {}
+_open_zones_cache: dict[tuple[int, CallingHours], tuple[str, ...]] = {}
 
 
-def _project_zones(session, database: Database, project_id: int) -> tuple[str, ...]:
-    key = (database.url, project_id)
-    cached = _zones.get(key)
-    if cached is None or time.monotonic() - cached[0] > ZONE_CACHE_SECONDS:
-        found = tuple(session.scalars(select(Case.time_zone).where(Case.project_id == project_id)
-                                      .distinct()))
-        cached = (time.monotonic(), found)
-        _zones[key] = cached
-    return cached[1]
+def _open_zones(now: dt.datetime, hours: CallingHours) -> tuple[str, ...]:
+    """The IANA time zones inside calling hours at ``now`` (worked out once a minute, with no
+    database query: a scan of the sample for its zones would cost seconds at 1M cases)."""
+    key = (int(now.timestamp() // 60), hours)
+    found = _open_zones_cache.get(key)
+    if found is None:
+        if len(_open_zones_cache) > 8:
+            _open_zones_cache.clear()
+        found = tuple(sorted(tz for tz in _all_zones() if is_within_calling_hours(now, tz, hours)))
+        _open_zones_cache[key] = found
+    return found
 
 
-def _callable(project_id: int, now: dt.datetime, open_zones: list[str]):
+@functools.cache
+def _all_zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _callable(project_id: int, now: dt.datetime, open_zones: tuple[str, ...]):
     return and_(
         Case.project_id == project_id,
         text(OPEN_STATES_SQL),  # literal, so the planner sees it implies the partial index
@@ -79,8 +86,7 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
     expires = now + lease
     values = {"lease_holder": workstation, "lease_expires_at": expires}
     with database.unit(immediate=True) as session:
-        open_zones = [tz for tz in _project_zones(session, database, project_id)
-                      if is_within_calling_hours(now, tz, hours)]
+        open_zones = _open_zones(now, hours)
         if not open_zones:
             return None
         pick = (select(Case.id).where(_callable(project_id, now, open_zones))
