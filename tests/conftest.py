@@ -165,3 +165,21 @@ def database(db_url: str):
     database.upgrade()
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def one_case_project(database) -> int:
+    """The id of a project on the shipped questionnaire with one fresh case (Beijing time)."""
+    from sqlalchemy import insert
+
+    from cati.config import QUESTIONNAIRE_DIR
+    from cati.services.projects import create_project
+    from cati.storage.models import Case
+
+    with database.unit() as session:
+        project = create_project(session, "ONE", QUESTIONNAIRE_DIR / "public_safety.xlsx")
+        session.execute(insert(Case), [{"project_id": project.id, "phone_e164": "+8613800000001",
+                                        "state": "fresh", "attempts": 0, "priority": 0,
+                                        "stratum": "", "attributes": {},
+                                        "time_zone": "Asia/Shanghai"}])
+    return project.id

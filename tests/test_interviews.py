@@ -9,28 +9,21 @@ import sys
 import textwrap
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from cati.calling.outcomes import LeaseLost, record_outcome
 from cati.calling.queue import claim_next_case
-from cati.config import QUESTIONNAIRE_DIR
 from cati.questionnaire.engine import InterviewEngine
 from cati.services.interviews import load_interview, open_interview, save_answers
-from cati.services.projects import create_project
 from cati.services.questionnaires import form_of
-from cati.storage.models import AnswerEvent, Case, Interview
+from cati.storage.models import AnswerEvent, Interview
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
 
 
 @pytest.fixture
-def project_id(database):
-    with database.unit() as session:
-        project = create_project(session, "I", QUESTIONNAIRE_DIR / "public_safety.xlsx")
-        session.execute(insert(Case), [{"project_id": project.id, "phone_e164": "+8613800000001",
-                                        "state": "fresh", "attempts": 0, "priority": 0,
-                                        "stratum": "", "attributes": {}}])
-    return project.id
+def project_id(one_case_project):
+    return one_case_project
 
 
 def test_answers_history_and_lease(database, project_id):

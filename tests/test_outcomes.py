@@ -6,13 +6,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from cati.calling.outcomes import LeaseLost, record_outcome
 from cati.calling.queue import claim_next_case
-from cati.config import QUESTIONNAIRE_DIR
 from cati.errors import CatiError
-from cati.services.projects import create_project
 from cati.storage.models import CallAttempt, Case
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -20,14 +18,8 @@ MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=BEIJING).astimezone(dt.UTC)
 
 
 @pytest.fixture
-def project_id(database):
-    with database.unit() as session:
-        project = create_project(session, "O", QUESTIONNAIRE_DIR / "public_safety.xlsx")
-        session.execute(insert(Case), [{"project_id": project.id, "phone_e164": "+8613800000001",
-                                        "state": "fresh", "attempts": 0, "priority": 0,
-                                        "stratum": "", "attributes": {},
-                                        "time_zone": "Asia/Shanghai"}])
-    return project.id
+def project_id(one_case_project):
+    return one_case_project
 
 
 def call(database, project_id, code, now, workstation="ws1"):

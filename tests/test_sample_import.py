@@ -55,10 +55,12 @@ def database(database):
 
 
 def write_csv(path, rows, encoding="gb18030"):
-    lines = ["平舆县11月样本,,", "电话,乡镇,备注"]
-    lines += [f"{phone},古槐街道,第{n}行" for n, phone in enumerate(rows)]
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
-    return path
+    """A GBK list with a title row above the header, as townships send them."""
+    from sample_files import write_csv as write_delimited
+
+    return write_delimited(path, [["平舆县11月样本", "", ""], ["电话", "乡镇", "备注"],
+                                  *([phone, "古槐街道", f"第{n}行"] for n, phone in enumerate(rows))],
+                           encoding=encoding)
 
 
 def case_count(database) -> int:

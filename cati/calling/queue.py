@@ -23,7 +23,6 @@ from cati.services.clock import utc_now
 from cati.storage.db import Database
 from cati.storage.models import OPEN_STATES_SQL, QUEUE_RANK, Case
 
-OPEN_STATES = ("resume", "scheduled", "fresh")
 DEFAULT_LEASE = dt.timedelta(minutes=10)
 
 

@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cati.errors import CatiError
 from cati.questionnaire import xpath
 from cati.questionnaire.graph import dependents_closure
-from cati.questionnaire.loader import dependencies
+from cati.questionnaire.loader import LABEL_REFERENCE, dependencies
 from cati.questionnaire.model import SILENT_KINDS, Choice, Form, Item
 from cati.questionnaire.values import as_answer_text, message, normalise
 
 COMPLETE_DISPOSITION = "1.1"
-LABEL_REFERENCE = re.compile(r"\$\{([^}\s]+)\}")
 
 Clock = Callable[[], dt.datetime]
 
