@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cati.calling.hours import CallingHours
@@ -17,9 +17,8 @@ from cati.calling.views import (
     QuotaView,
 )
 from cati.errors import NotFound
-from cati.storage.models import Appointment, Case, Disposition, Project, Quota
-
-COMPLETE = "1.1"
+from cati.services.quotas import quota_cells
+from cati.storage.models import Appointment, Case, Disposition, Project
 
 
 def explain_case(session: Session, case_id: int, now: dt.datetime, *,
@@ -35,7 +34,8 @@ def explain_case(session: Session, case_id: int, now: dt.datetime, *,
     policy = project_policy(dispositions, project.settings or {})
     attempts = attempt_history(session, case_id, dispositions)
     appointments = [AppointmentView(a.window_start, a.window_end, a.hard, a.interviewer_id,
-                                    kept=a.kept_by_attempt_id is not None, cancelled=a.cancelled)
+                                    missed=a.missed, kept=a.kept_by_attempt_id is not None,
+                                    cancelled=a.cancelled)
                     for a in session.scalars(select(Appointment)
                                              .where(Appointment.case_id == case_id))]
     view = CaseView(case_id=case.id, time_zone=case.time_zone or "Asia/Shanghai",
@@ -47,13 +47,4 @@ def explain_case(session: Session, case_id: int, now: dt.datetime, *,
 
 
 def _quotas(session: Session, project_id: int) -> QuotaView:
-    targets = dict(session.execute(select(Quota.stratum, Quota.target)
-                                   .where(Quota.project_id == project_id)).all())
-    if not targets:
-        return QuotaView({})
-    completes = dict(session.execute(
-        select(Case.stratum, func.count()).where(Case.project_id == project_id,
-                                                 Case.disposition == COMPLETE)
-        .group_by(Case.stratum)).all())
-    return QuotaView({stratum: (target, int(completes.get(stratum, 0)))
-                      for stratum, target in targets.items()})
+    return QuotaView(quota_cells(session, project_id))

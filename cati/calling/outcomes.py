@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from cati.calling.hours import CallingHours
 from cati.calling.rules import max_attempts_outcome, next_attempt_time
@@ -20,7 +20,15 @@ from cati.calling.views import RESUME_CODES, AttemptView, CaseView, RetryPolicy
 from cati.errors import CatiError, NotFound
 from cati.services.clock import utc_now
 from cati.storage.db import Database
-from cati.storage.models import CallAttempt, Case, Disposition, Interview, Project
+from cati.storage.models import (
+    OPEN_APPOINTMENT_SQL,
+    Appointment,
+    CallAttempt,
+    Case,
+    Disposition,
+    Interview,
+    Project,
+)
 
 REFUSAL_CODES = frozenset({"2.111", "2.112"})
 
@@ -79,8 +87,70 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
                 raise NotFound(f"no interview {interview_id} for case {case.id}")
             interview.state = INTERVIEW_STATES.get(code, "closed")
             interview.disposition, interview.ended_at = code, now
+        _keep_appointments(session, case.id, attempt.id)
         case.lease_holder = case.lease_expires_at = None
         return OutcomeResult(case.id, attempt.id, state, final_code, next_at)
+
+
+@dataclass(frozen=True, slots=True)
+class BookedAppointment:
+    appointment_id: int
+    case_id: int
+    attempt_id: int
+    window_start: dt.datetime
+    window_end: dt.datetime
+    hard: bool
+
+
+def book_appointment(database: Database, case_id: int, workstation: str, *,
+                     window_start: dt.datetime, window_end: dt.datetime, hard: bool = False,
+                     note: str = "", interviewer_id: int | None = None,
+                     started_at: dt.datetime | None = None,
+                     now: dt.datetime | None = None) -> BookedAppointment:
+    """The respondent asked to be called at another time: store the attempt (its disposition
+    stays the case's previous one; it does not count toward the maximum), replace any open
+    appointment of the case and release the case until the window starts. A hard appointment
+    is kept for ``interviewer_id`` until the window ends. An open interview stays open and
+    resumes at the appointment."""
+    now = now or utc_now()
+    if window_start.tzinfo is None or window_end.tzinfo is None:
+        raise CatiError("appointment times must carry a time zone")
+    if window_end <= window_start:
+        raise CatiError("an appointment window must end after it starts (结束时间须晚于开始时间)")
+    if window_end <= now:
+        raise CatiError("an appointment window must end in the future (预约时间已过)")
+    with database.unit(immediate=True) as session:
+        case = session.get(Case, case_id, with_for_update=not database.is_sqlite)
+        if case is None:
+            raise NotFound(f"no case {case_id}")
+        if case.lease_holder != workstation:
+            raise LeaseLost(f"case {case_id} is no longer held by this workstation "
+                            "(本机已不再持有该号码)")
+        attempt = CallAttempt(case_id=case.id, interviewer_id=interviewer_id,
+                              workstation=workstation, started_at=started_at or now, ended_at=now,
+                              disposition=None, note=note or "约访 appointment")
+        session.add(attempt)
+        session.flush()
+        for old in session.scalars(select(Appointment).where(
+                Appointment.case_id == case.id, text(OPEN_APPOINTMENT_SQL))):
+            old.cancelled = True
+        appointment = Appointment(case_id=case.id, window_start=window_start,
+                                  window_end=window_end, hard=hard,
+                                  interviewer_id=interviewer_id if hard else None,
+                                  booked_by=interviewer_id, note=note)
+        session.add(appointment)
+        session.flush()
+        case.state, case.next_call_at = "appointment", window_start
+        case.lease_holder = case.lease_expires_at = None
+        return BookedAppointment(appointment.id, case.id, attempt.id, window_start,
+                                 window_end, hard)
+
+
+def _keep_appointments(session, case_id: int, attempt_id: int) -> None:
+    """A call was made on the case: its open appointments are kept by this attempt."""
+    for appointment in session.scalars(select(Appointment).where(
+            Appointment.case_id == case_id, text(OPEN_APPOINTMENT_SQL))):
+        appointment.kept_by_attempt_id = attempt_id
 
 
 def attempt_history(session, case_id: int,
@@ -89,8 +159,15 @@ def attempt_history(session, case_id: int,
     rows = session.execute(select(CallAttempt.started_at, CallAttempt.disposition)
                            .where(CallAttempt.case_id == case_id)
                            .order_by(CallAttempt.started_at, CallAttempt.id)).all()
-    return [AttemptView(started, code, bool(code in dispositions and dispositions[code].contact))
-            for started, code in rows]
+    views = []
+    for started, code in rows:
+        known = dispositions.get(code) if code is not None else None
+        if code is None:  # an appointment was booked: a person was reached; not counted
+            views.append(AttemptView(started, None, contact=True, counts=False))
+        else:
+            views.append(AttemptView(started, code, contact=bool(known and known.contact),
+                                     counts=bool(known.counts_attempt) if known else True))
+    return views
 
 
 def project_policy(dispositions: dict[str, Disposition], settings: dict) -> RetryPolicy:

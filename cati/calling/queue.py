@@ -3,10 +3,14 @@
 A claim picks the next callable case and writes the lease holder and its expiry in the same
 statement (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent claimers never wait on each
 other or take the same row) or the same short write transaction (SQLite: ``BEGIN IMMEDIATE``).
-A lease that expires puts the case back. First cut: callable means open, due and not leased;
-only cases whose time zone is inside its calling hours now are served (the open zones are worked
-out once a minute from the zone database, so the claim stays one indexed statement). Caps and retries are
-already in ``next_call_at`` (set by cati.calling.outcomes); appointments and quotas join next.
+A lease that expires puts the case back. Callable means open, due and not leased, and the
+number's time zone inside calling hours now (the open zones are worked out once a minute from
+the zone database, so each try is one indexed statement). Caps and retries are already in
+``next_call_at`` (set by cati.calling.outcomes). A booked appointment moves its case to the
+state ``appointment``, which only the appointment step serves: the respondent chose the time,
+so calling hours do not apply to it; a window that ends unkept is flagged missed and the case
+goes back as a due retry. A claim tries a few such statements in order (see claim_next_case);
+each stops at its first row.
 """
 
 from __future__ import annotations
@@ -16,14 +20,29 @@ import functools
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import and_, literal_column, or_, select, text, update
+from sqlalchemy import and_, case, literal, literal_column, or_, select, text, true, update
 
 from cati.calling.hours import CallingHours, is_within_calling_hours
+from cati.calling.views import RESUME_CODES
 from cati.services.clock import utc_now
+from cati.services.quotas import quota_cells
 from cati.storage.db import Database
-from cati.storage.models import OPEN_STATES_SQL, QUEUE_RANK, Case
+from cati.storage.models import (
+    FRESH_SQL,
+    OPEN_APPOINTMENT_SQL,
+    OPEN_STATES_SQL,
+    QUEUE_RANK,
+    Appointment,
+    Case,
+    Interview,
+)
+
+APPOINTMENT_STATE = "appointment"
+NOT_FRESH_SQL = "state IN ('resume', 'scheduled')"
 
 DEFAULT_LEASE = dt.timedelta(minutes=10)
+# How long an interview whose workstation vanished waits for its own interviewer.
+RESUME_GRACE = dt.timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +57,11 @@ class ClaimedCase:
     attempts: int
     lease_holder: str
     lease_expires_at: dt.datetime
+    source: str = "queue"  # held | appointment | resume | queue | fresh
 
+
+_CLAIMED = (Case.id, Case.phone_e164, Case.stratum, Case.region, Case.carrier, Case.time_zone,
+            Case.state, Case.attempts)
 
 _open_zones_cache: dict[tuple[int, CallingHours], tuple[str, ...]] = {}
 
@@ -61,51 +84,153 @@ def _all_zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
-def _callable(project_id: int, now: dt.datetime, open_zones: tuple[str, ...]):
+def _callable(project_id: int, now: dt.datetime, open_zones: tuple[str, ...], *,
+              joined: bool = False, interviewer_id: int | None = None):
     return and_(
         Case.project_id == project_id,
-        text(OPEN_STATES_SQL),  # literal, so the planner sees it implies the partial index
+        # Literal, so the planner sees it implies the partial index (qualified in a join).
+        text(OPEN_STATES_SQL.replace("state", "cases.state") if joined else OPEN_STATES_SQL),
         or_(Case.next_call_at.is_(None), Case.next_call_at <= now),
-        or_(Case.lease_holder.is_(None), Case.lease_expires_at < now),
+        _not_leased(now) if joined else _free_for(interviewer_id, now),
         Case.time_zone.in_(open_zones),
     )
 
 
+def _not_leased(now: dt.datetime):
+    return or_(Case.lease_holder.is_(None), Case.lease_expires_at < now)
+
+
+def _free_for(interviewer_id: int | None, now: dt.datetime):
+    """Not leased; and a case whose holder vanished mid-interview (its lease ran out without an
+    outcome) waits RESUME_GRACE for that interviewer to come back before anyone else gets it."""
+    others_open = (select(Interview.id)
+                   .where(Interview.case_id == Case.id, Interview.state == "in_progress",
+                          Interview.interviewer_id.is_not(None))
+                   .correlate(Case))
+    if interviewer_id is not None:
+        others_open = others_open.where(Interview.interviewer_id != interviewer_id)
+    return or_(Case.lease_holder.is_(None),
+               and_(Case.lease_expires_at < now,
+                    or_(Case.lease_expires_at < now - RESUME_GRACE, ~others_open.exists())))
+
+
 def _order():
     # Exactly the expressions of the ix_cases_claim index, so the claim walks it in order.
-    return (literal_column(QUEUE_RANK), Case.priority.desc(), Case.next_call_at, Case.id)
+    return (literal_column(QUEUE_RANK), Case.priority.desc(), Case.next_call_at, Case.draw,
+            Case.id)
 
 
 def claim_next_case(database: Database, project_id: int, workstation: str, *,
-                    now: dt.datetime | None = None, lease: dt.timedelta = DEFAULT_LEASE,
-                    hours: CallingHours | None = None) -> ClaimedCase | None:
-    """Lease the next callable case of the project to ``workstation``; None when none is."""
+                    interviewer_id: int | None = None, now: dt.datetime | None = None,
+                    lease: dt.timedelta = DEFAULT_LEASE, hours: CallingHours | None = None,
+                    take_back: bool = False) -> ClaimedCase | None:
+    """Lease the next callable case of the project to ``workstation``; None when none is.
+
+    In order: with ``take_back`` (the window's first claim after it starts), a case this
+    workstation still holds because it crashed or was killed mid-call; then a due
+    appointment (a hard one only for the interviewer who booked it, until its window ends),
+    an interview this interviewer left unfinished, then the queue (interviews to resume, due
+    retries, fresh numbers). With quotas, full strata are not served and fresh numbers come
+    from the stratum furthest behind its target, in random order within it.
+    """
     now = now or utc_now()
     hours = hours or CallingHours()
     expires = now + lease
-    values = {"lease_holder": workstation, "lease_expires_at": expires}
     with database.unit(immediate=True) as session:
-        open_zones = _open_zones(now, hours)
-        if not open_zones:
-            return None
-        pick = (select(Case.id).where(_callable(project_id, now, open_zones))
-                .order_by(*_order()).limit(1))
-        if database.is_sqlite:
-            case_id = session.scalar(pick)
-            if case_id is None:
-                return None
-            statement = update(Case).where(Case.id == case_id)
-        else:
-            target = pick.with_for_update(skip_locked=True).scalar_subquery()
-            statement = update(Case).where(Case.id == target)
-        row = session.execute(statement.values(**values).returning(*_CLAIMED)).first()
-        if row is None:
-            return None
-        return ClaimedCase(*row, lease_holder=workstation, lease_expires_at=expires)
+        _sweep_missed_appointments(session, database, project_id, now)
+        for source, pick in _candidates(session, project_id, workstation, interviewer_id, now,
+                                        hours, take_back):
+            row = _lease(session, database, pick, workstation, expires)
+            if row is not None:
+                return ClaimedCase(*row, lease_holder=workstation, lease_expires_at=expires,
+                                   source=source)
+        return None
 
 
-_CLAIMED = (Case.id, Case.phone_e164, Case.stratum, Case.region, Case.carrier, Case.time_zone,
-            Case.state, Case.attempts)
+def _candidates(session, project_id: int, workstation: str, interviewer_id: int | None,
+                now: dt.datetime, hours: CallingHours, take_back: bool):
+    """(source, SELECT of one case id) in the order they are tried; each is one index walk."""
+    if take_back:
+        yield "held", (select(Case.id).where(Case.lease_holder == workstation,
+                                             Case.project_id == project_id,
+                                             Case.lease_expires_at >= now)
+                       .order_by(Case.id).limit(1))
+    cells = quota_cells(session, project_id)
+    full = sorted(stratum for stratum, (target, done) in cells.items() if done >= target)
+    not_full = Case.stratum.not_in(full) if full else true()
+    reserved_ok = or_(Appointment.hard.is_(False), Appointment.interviewer_id.is_(None),
+                      Appointment.interviewer_id == interviewer_id)
+    yield "appointment", (
+        select(Case.id).join(Appointment, Appointment.case_id == Case.id)
+        .where(Case.project_id == project_id, Case.state == APPOINTMENT_STATE,
+               text(OPEN_APPOINTMENT_SQL), Appointment.window_start <= now,
+               Appointment.window_end > now, reserved_ok, _not_leased(now), not_full)
+        .order_by(Appointment.window_start, Case.id).limit(1))
+    open_zones = _open_zones(now, hours)
+    if not open_zones:
+        return
+    if interviewer_id is not None:
+        yield "resume", (
+            select(Case.id).join(Interview, Interview.case_id == Case.id)
+            .where(Interview.interviewer_id == interviewer_id, Interview.state == "in_progress",
+                   _callable(project_id, now, open_zones, joined=True), not_full)
+            .order_by(Case.next_call_at, Case.id).limit(1))
+    callable_now = _callable(project_id, now, open_zones, interviewer_id=interviewer_id)
+    if not cells:
+        yield "queue", select(Case.id).where(callable_now).order_by(*_order()).limit(1)
+        return
+    yield "queue", (select(Case.id).where(callable_now, text(NOT_FRESH_SQL), not_full)
+                    .order_by(*_order()).limit(1))
+    behind = sorted((done / target, stratum) for stratum, (target, done) in cells.items()
+                    if done < target)
+    fresh_order = (Case.priority.desc(), Case.draw, Case.id)
+    for _, stratum in behind:
+        yield "fresh", (select(Case.id).where(callable_now, text(FRESH_SQL),
+                                              Case.stratum == stratum)
+                        .order_by(*fresh_order).limit(1))
+    # Strata without a quota count as on target: after every stratum that is behind.
+    yield "fresh", (select(Case.id).where(callable_now, text(FRESH_SQL),
+                                          Case.stratum.not_in(list(cells)))
+                    .order_by(*fresh_order).limit(1))
+
+
+def _lease(session, database: Database, pick, workstation: str, expires: dt.datetime):
+    values = {"lease_holder": workstation, "lease_expires_at": expires}
+    if database.is_sqlite:
+        case_id = session.scalar(pick)
+        if case_id is None:
+            return None
+        statement = update(Case).where(Case.id == case_id)
+    else:
+        target = pick.with_for_update(skip_locked=True, of=Case).scalar_subquery()
+        statement = update(Case).where(Case.id == target)
+    return session.execute(statement.values(**values).returning(*_CLAIMED)).first()
+
+
+_sweeps: dict[tuple[str, int], int] = {}
+
+
+def _sweep_missed_appointments(session, database: Database, project_id: int,
+                               now: dt.datetime) -> None:
+    """Flag appointments whose window ended unkept and put their cases back as due retries
+    (at most once per 15 s of clock time per project and process: it is a write)."""
+    key, tick = (database.url, project_id), int(now.timestamp() // 15)
+    if _sweeps.get(key) == tick:
+        return
+    _sweeps[key] = tick
+    missed = session.scalars(
+        update(Appointment)
+        .where(text(OPEN_APPOINTMENT_SQL), Appointment.window_start <= now,
+               Appointment.window_end <= now,
+               Appointment.case_id.in_(select(Case.id).where(
+                   Case.project_id == project_id, Case.state == APPOINTMENT_STATE)))
+        .values(missed=True).returning(Appointment.case_id)).all()
+    if missed:
+        session.execute(
+            update(Case).where(Case.id.in_(missed), Case.state == APPOINTMENT_STATE)
+            .values(state=case(
+                (Case.disposition.in_(sorted(RESUME_CODES)), literal("resume")),
+                else_=literal("scheduled")), next_call_at=now))
 
 
 def renew_lease(database: Database, case_id: int, workstation: str, *,

@@ -67,7 +67,7 @@ __all__ = [
 
 
 def _attempts_on_day(attempts: Sequence[AttemptView], day: dt.date, tz: str) -> int:
-    return sum(1 for a in attempts if local_date(a.started_at, tz) == day)
+    return sum(1 for a in attempts if a.counts and local_date(a.started_at, tz) == day)
 
 
 def _slot_counts(attempts: Sequence[AttemptView], tz: str) -> Counter[str]:
@@ -77,8 +77,7 @@ def _slot_counts(attempts: Sequence[AttemptView], tz: str) -> Counter[str]:
 
 
 def _counting(attempts: Sequence[AttemptView]) -> list[AttemptView]:
-    # first cut: every attempt counts
-    return list(attempts)
+    return [a for a in attempts if a.counts]
 
 
 def next_attempt_time(

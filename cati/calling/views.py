@@ -69,8 +69,9 @@ class CaseView:
 @dataclass(frozen=True, slots=True)
 class AttemptView:
     started_at: dt.datetime
-    disposition: str | None = None
+    disposition: str | None = None  # None: an appointment was booked on this attempt
     contact: bool = False
+    counts: bool = True  # toward the attempt caps (the disposition's counts_attempt)
 
 
 @dataclass(frozen=True, slots=True)

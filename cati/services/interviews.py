@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from cati.calling.outcomes import LeaseLost
 from cati.errors import CatiError, NotFound
 from cati.services.clock import utc_now
+from cati.services.questionnaires import form_of
+from cati.services.quotas import cell_is_full
 from cati.storage.db import Database
 from cati.storage.models import Answer, AnswerEvent, Case, Interview, Project
 
@@ -55,7 +57,9 @@ def open_interview(database: Database, project_id: int, *, case_id: int | None =
         project = session.get(Project, project_id)
         if project is None:
             raise NotFound(f"no project {project_id}")
+        case = session.get(Case, case_id) if case_id is not None else None
         interview = Interview(case_id=case_id, project_id=project_id,
+                              stratum=case.stratum if case is not None else "",
                               questionnaire_id=project.questionnaire_id,
                               interviewer_id=interviewer_id, mode=mode, language=language,
                               state=OPEN, seed=secrets.randbelow(2**31), started_at=now)
@@ -64,10 +68,20 @@ def open_interview(database: Database, project_id: int, *, case_id: int | None =
         return _info(session, interview)
 
 
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    stratum: str  # the interview's stratum after this save
+    quota_full: bool  # the stratum question was answered and its quota cell is full: 4.80
+
+
 def save_answers(database: Database, interview_id: int, changes: Mapping[str, str], *,
                  current_item: str | None, user_id: int | None = None,
-                 workstation: str | None = None, now: dt.datetime | None = None) -> None:
-    """Store changed answers and where the interview stands, in one transaction."""
+                 workstation: str | None = None, now: dt.datetime | None = None) -> SaveResult:
+    """Store changed answers and where the interview stands, in one transaction.
+
+    When the changes answer the questionnaire's stratum question, the interview's stratum
+    becomes that answer's label, and ``quota_full`` says whether its quota cell is already
+    full (the window then ends the interview with 4.80)."""
     now = now or utc_now()
     with database.unit() as session:
         interview = session.get(Interview, interview_id)
@@ -84,6 +98,23 @@ def save_answers(database: Database, interview_id: int, changes: Mapping[str, st
                    sequence)
             sequence += 1
         interview.current_item = current_item
+        quota_full = False
+        form = form_of(session, interview.questionnaire_id)
+        question = form.stratum_question
+        if question and question in changes and changes[question] != "":
+            interview.stratum = stratum_label(form, question, changes[question])
+            quota_full = cell_is_full(session, interview.project_id, interview.stratum)
+        return SaveResult(interview.stratum, quota_full)
+
+
+def stratum_label(form, question: str, value: str) -> str:
+    """The stratum an answer names: the choice's label in the form's first language."""
+    if not form.has_item(question):
+        return value
+    for choice in form.choices_of(form.item(question)):
+        if choice.name == value:
+            return form.text(choice.labels)
+    return value
 
 
 def finish_interview(session: Session, interview_id: int, state: str, disposition: str,

@@ -51,13 +51,17 @@ def store_questionnaire(session: Session, path: str | Path) -> QuestionnaireInfo
 
 def form_of(session: Session, questionnaire_id: int) -> Form:
     """The compiled form of a stored questionnaire version (compiled once per process)."""
-    row = session.get(Questionnaire, questionnaire_id)
-    if row is None:
+    digest = session.scalar(select(Questionnaire.sha256)
+                            .where(Questionnaire.id == questionnaire_id))
+    if digest is None:
         raise NotFound(f"no questionnaire with id {questionnaire_id}")
-    cached = _cache_get(row.sha256)
-    if cached is None:
-        cached = load_form(row.workbook, row.file_name)
-        _cache_put(row.sha256, cached)
+    cached = _cache_get(digest)
+    if cached is None:  # only now read the workbook itself
+        workbook, file_name = session.execute(
+            select(Questionnaire.workbook, Questionnaire.file_name)
+            .where(Questionnaire.id == questionnaire_id)).one()
+        cached = load_form(workbook, file_name)
+        _cache_put(digest, cached)
     return cached
 
 

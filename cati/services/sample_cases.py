@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,9 @@ class NewCase:
     attributes: dict[str, Any] | None = None
 
 
+_draws = random.SystemRandom()
+
+
 def add_cases(session: Session, project_id: int, cases: Iterable[NewCase],
               batch_id: int | None = None) -> int:
     """Insert accepted numbers not already in the project's sample; returns how many."""
@@ -37,6 +41,7 @@ def add_cases(session: Session, project_id: int, cases: Iterable[NewCase],
             "region": case.phone.region, "carrier": case.phone.carrier,
             "time_zone": case.phone.time_zone, "stratum": case.stratum,
             "attributes": case.attributes or {}, "state": "fresh", "attempts": 0, "priority": 0,
+            "draw": _draws.getrandbits(31),
         })
     if rows:
         session.execute(insert(Case), rows)

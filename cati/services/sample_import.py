@@ -37,6 +37,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     update,
@@ -320,6 +321,11 @@ def _create_batch(connection: Connection, project_id: int, path: Path, digest: s
     return int(result.inserted_primary_key[0])
 
 
+# Each new number's place in the random calling order of fresh numbers (0 .. 2**31-1).
+_RANDOM_DRAW = {"postgresql": "CAST(floor(random() * 2147483647) AS INTEGER)",
+                "sqlite": "(random() & 2147483647)"}
+
+
 def _insert_cases(connection: Connection, project_id: int, batch_id: int) -> None:
     staged = STAGING.c
     source = select(
@@ -327,9 +333,11 @@ def _insert_cases(connection: Connection, project_id: int, batch_id: int) -> Non
         staged.number_type, staged.region, staged.carrier, staged.time_zone, staged.stratum,
         cast(staged.attributes, JsonDoc) if connection.dialect.name == "postgresql"
         else staged.attributes, literal("fresh"), literal(0), literal(0),
+        literal_column(_RANDOM_DRAW[connection.dialect.name]),
     ).where(staged.outcome.is_(None), staged.e164.is_not(None)).order_by(staged.row_number)
     columns = ["project_id", "batch_id", "phone_e164", "phone_raw", "number_type", "region",
-               "carrier", "time_zone", "stratum", "attributes", "state", "attempts", "priority"]
+               "carrier", "time_zone", "stratum", "attributes", "state", "attempts", "priority",
+               "draw"]
     connection.execute(insert(Case).from_select(columns, source))
 
 

@@ -67,6 +67,10 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 # Queue order of the open states, as SQL; the claim orders by exactly this expression.
 QUEUE_RANK = "(CASE state WHEN 'resume' THEN 0 WHEN 'scheduled' THEN 1 ELSE 2 END)"
 OPEN_STATES_SQL = "state IN ('resume', 'scheduled', 'fresh')"
+FRESH_SQL = "state = 'fresh'"
+LEASED_SQL = "lease_holder IS NOT NULL"
+OPEN_APPOINTMENT_SQL = "kept_by_attempt_id IS NULL AND cancelled = false AND missed = false"
+OPEN_INTERVIEW_SQL = "state = 'in_progress'"
 
 
 class Base(DeclarativeBase):
@@ -131,8 +135,14 @@ class Case(Base):
         Index("ix_cases_queue", "project_id", "state", "next_call_at"),
         # The claim walks this index in queue order and stops at the first callable case.
         Index("ix_cases_claim", "project_id", text(QUEUE_RANK), text("priority DESC"),
-              "next_call_at", "id",
+              "next_call_at", "draw", "id",
               postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        # Fresh numbers of one stratum in random order (quota-led drawing).
+        Index("ix_cases_fresh", "project_id", "stratum", text("priority DESC"), "draw", "id",
+              postgresql_where=text(FRESH_SQL), sqlite_where=text(FRESH_SQL)),
+        # A workstation finds the cases it still holds (after a crash) without a scan.
+        Index("ix_cases_lease_holder", "lease_holder",
+              postgresql_where=text(LEASED_SQL), sqlite_where=text(LEASED_SQL)),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
@@ -152,6 +162,8 @@ class Case(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     lease_holder: Mapped[str | None] = mapped_column(String(128))
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # A random number drawn at import: fresh numbers are called in this order.
+    draw: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class CallAttempt(Base):
@@ -168,6 +180,11 @@ class CallAttempt(Base):
 
 class Appointment(Base):
     __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_open", "window_start",
+              postgresql_where=text(OPEN_APPOINTMENT_SQL),
+              sqlite_where=text(OPEN_APPOINTMENT_SQL)),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     window_start: Mapped[dt.datetime] = mapped_column(UtcDateTime)
@@ -178,10 +195,18 @@ class Appointment(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     kept_by_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempts.id"))
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The window ended without a call: flagged, and the case went back as a normal retry.
+    missed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Interview(Base):
     __tablename__ = "interviews"
+    __table_args__ = (
+        # Completes per stratum (quotas) and an interviewer's open interviews (resume).
+        Index("ix_interviews_quota", "project_id", "state", "stratum"),
+        Index("ix_interviews_open", "interviewer_id",
+              postgresql_where=text(OPEN_INTERVIEW_SQL), sqlite_where=text(OPEN_INTERVIEW_SQL)),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
@@ -193,6 +218,9 @@ class Interview(Base):
     disposition: Mapped[str | None] = mapped_column(String(8))
     seed: Mapped[int] = mapped_column(BigInteger, default=0)
     current_item: Mapped[str | None] = mapped_column(String(128))
+    # The interview's stratum: the answer to the form's cati::stratum_question (its label),
+    # else the case's sample stratum. Quotas count completes by it.
+    stratum: Mapped[str] = mapped_column(String(128), default="", server_default=text("''"))
     started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
