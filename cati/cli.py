@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from cati import cli_forms, cli_sample
+from cati import cli_calling, cli_forms, cli_sample
 from cati.config import resolve_db_url
 from cati.errors import CatiError
 from cati.storage.db import Database
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_forms.add_commands(commands)
     cli_sample.add_commands(commands, open_database)
+    cli_calling.add_commands(commands, open_database)
     return parser
 
 

@@ -1,0 +1,109 @@
+"""Commands for the calling set-up: quotas and the disposition table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from cati.services.projects import get_project
+
+
+def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
+    quota = commands.add_parser("quota", help="completes targets per stratum").add_subparsers(
+        dest="action", required=True)
+    put = quota.add_parser("set", help="set a stratum's target (0 stops it at once)")
+    put.add_argument("--project", required=True, metavar="CODE")
+    put.add_argument("--stratum", required=True)
+    put.add_argument("--target", required=True, type=int)
+    put.set_defaults(handler=lambda args: _quota_set(args, open_database(args)))
+    drop = quota.add_parser("remove", help="remove a stratum's quota")
+    drop.add_argument("--project", required=True, metavar="CODE")
+    drop.add_argument("--stratum", required=True)
+    drop.set_defaults(handler=lambda args: _quota_remove(args, open_database(args)))
+    show = quota.add_parser("list", help="targets and completes")
+    show.add_argument("--project", required=True, metavar="CODE")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=lambda args: _quota_list(args, open_database(args)))
+
+    disp = commands.add_parser("disposition", help="the project's disposition table"
+                               ).add_subparsers(dest="action", required=True)
+    listing = disp.add_parser("list", help="codes, labels, classes, retry delays")
+    listing.add_argument("--project", required=True, metavar="CODE")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=lambda args: _disposition_list(args, open_database(args)))
+    edit = disp.add_parser("set", help="change a disposition's labels, delay or shortcut")
+    edit.add_argument("code")
+    edit.add_argument("--project", required=True, metavar="CODE")
+    edit.add_argument("--label-zh")
+    edit.add_argument("--label-en")
+    edit.add_argument("--retry-minutes", type=int)
+    edit.add_argument("--shortcut", help='a key such as F4, or "" for none')
+    edit.add_argument("--counts-attempt", choices=("yes", "no"))
+    edit.set_defaults(handler=lambda args: _disposition_set(args, open_database(args)))
+
+
+def _project_id(database, code: str) -> int:
+    with database.unit(immediate=False) as session:
+        return get_project(session, code).id
+
+
+def _quota_set(args, database) -> int:
+    from cati.services.quotas import set_quota
+
+    cell = set_quota(database, _project_id(database, args.project), args.stratum, args.target)
+    print(f"{cell.stratum}: {cell.completes}/{cell.target}" + (" (full)" if cell.full else ""))
+    return 0
+
+
+def _quota_remove(args, database) -> int:
+    from cati.errors import NotFound
+    from cati.services.quotas import remove_quota
+
+    if not remove_quota(database, _project_id(database, args.project), args.stratum):
+        raise NotFound(f"no quota for stratum '{args.stratum}' in {args.project}")
+    return 0
+
+
+def _quota_list(args, database) -> int:
+    from cati.services.quotas import list_quotas
+
+    cells = list_quotas(database, _project_id(database, args.project))
+    if args.json:
+        print(json.dumps([{"stratum": c.stratum, "target": c.target, "completes": c.completes,
+                           "full": c.full} for c in cells], ensure_ascii=False))
+        return 0
+    for cell in cells:
+        print(f"{cell.stratum}\t{cell.completes}/{cell.target}" + ("\tfull" if cell.full else ""))
+    return 0
+
+
+def _disposition_list(args, database) -> int:
+    from dataclasses import asdict
+
+    from cati.services.dispositions import list_dispositions
+
+    rows = list_dispositions(database, _project_id(database, args.project))
+    if args.json:
+        print(json.dumps([asdict(row) for row in rows], ensure_ascii=False))
+        return 0
+    for row in rows:
+        retry = "final" if row.final else f"retry {row.retry_minutes} min"
+        print(f"{row.code:<6} {row.aapor_class:<2} {row.label_zh} / {row.label_en} · {retry}"
+              + (f" · {row.shortcut}" if row.shortcut else ""))
+    return 0
+
+
+def _disposition_set(args, database) -> int:
+    from cati.services.dispositions import update_disposition
+
+    changes: dict[str, object] = {}
+    for name in ("label_zh", "label_en", "retry_minutes", "shortcut"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if args.counts_attempt is not None:
+        changes["counts_attempt"] = args.counts_attempt == "yes"
+    info = update_disposition(database, _project_id(database, args.project), args.code,
+                              **changes)
+    print(f"{info.code} {info.label_zh} / {info.label_en}")
+    return 0

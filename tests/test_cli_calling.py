@@ -1,0 +1,50 @@
+"""Quotas and the disposition table through the command line (SQLite; the services run on
+both backends in test_claim_order)."""
+
+from __future__ import annotations
+
+import json
+
+from cati.config import QUESTIONNAIRE_DIR
+
+
+def _project(run_cli, url):
+    result = run_cli("--db", url, "project", "create", "Q1", "--form",
+                     QUESTIONNAIRE_DIR / "public_safety.xlsx")
+    assert result.returncode == 0, result.stderr
+
+
+def test_quota_set_list_remove(run_cli, sqlite_url):
+    _project(run_cli, sqlite_url)
+    assert run_cli("--db", sqlite_url, "quota", "set", "--project", "Q1", "--stratum", "古槐街道",
+                   "--target", "40").stdout.strip() == "古槐街道: 0/40"
+    assert run_cli("--db", sqlite_url, "quota", "set", "--project", "Q1", "--stratum", "清河街道",
+                   "--target", "0").stdout.strip() == "清河街道: 0/0 (full)"
+    listed = json.loads(run_cli("--db", sqlite_url, "quota", "list", "--project", "Q1",
+                                "--json").stdout)
+    assert listed == [{"stratum": "古槐街道", "target": 40, "completes": 0, "full": False},
+                      {"stratum": "清河街道", "target": 0, "completes": 0, "full": True}]
+    bad = run_cli("--db", sqlite_url, "quota", "set", "--project", "Q1", "--stratum", "x",
+                  "--target", "-1")
+    assert (bad.returncode, bad.stderr.strip()) == (
+        1, "cati: a quota target must be 0 or more, not -1")
+    assert run_cli("--db", sqlite_url, "quota", "remove", "--project", "Q1", "--stratum",
+                   "清河街道").returncode == 0
+    gone = run_cli("--db", sqlite_url, "quota", "remove", "--project", "Q1", "--stratum",
+                   "清河街道")
+    assert gone.returncode == 1 and "no quota" in gone.stderr
+
+
+def test_disposition_table_is_editable_but_not_its_class(run_cli, sqlite_url):
+    _project(run_cli, sqlite_url)
+    changed = run_cli("--db", sqlite_url, "disposition", "set", "3.13", "--project", "Q1",
+                      "--retry-minutes", "90", "--label-zh", "无人接")
+    assert changed.returncode == 0, changed.stderr
+    rows = {row["code"]: row for row in json.loads(
+        run_cli("--db", sqlite_url, "disposition", "list", "--project", "Q1", "--json").stdout)}
+    assert (rows["3.13"]["retry_minutes"], rows["3.13"]["label_zh"]) == (90, "无人接")
+    assert rows["3.13"]["aapor_class"] == "UH" and not rows["3.13"]["final"]
+    final = run_cli("--db", sqlite_url, "disposition", "set", "4.31", "--project", "Q1",
+                    "--retry-minutes", "30")
+    assert (final.returncode, final.stderr.strip()) == (
+        1, "cati: 4.31 is final: it has no retry delay")
