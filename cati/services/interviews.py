@@ -126,6 +126,23 @@ def finish_interview(session: Session, interview_id: int, state: str, dispositio
     interview.state, interview.disposition, interview.ended_at = state, disposition, now
 
 
+CLOSED_STATES = {"1.1": "complete", "4.70": "screened_out", "4.80": "screened_out",
+                 "1.2": "partial", "2.12": "break_off"}
+
+
+def close_interview(database: Database, interview_id: int, code: str, *,
+                    now: dt.datetime | None = None) -> None:
+    """Close an interview made without a call (field or web mode) with its disposition."""
+    with database.unit() as session:
+        interview = session.get(Interview, interview_id)
+        if interview is None:
+            raise NotFound(f"no interview {interview_id}")
+        if interview.case_id is not None:
+            raise CatiError("a phone interview is closed by recording the call's outcome")
+        finish_interview(session, interview_id, CLOSED_STATES.get(code, "closed"), code,
+                         now or utc_now())
+
+
 def load_interview(database: Database, interview_id: int) -> InterviewInfo:
     with database.unit() as session:
         interview = session.get(Interview, interview_id)

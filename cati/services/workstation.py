@@ -8,7 +8,28 @@ with notes, any open appointment and who booked it, and the project's outcome bu
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import os
+import socket
 from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from cati.calling.queue import DEFAULT_LEASE, claim_next_case
+from cati.errors import NotFound
+from cati.sample.phones import format_for_reading
+from cati.services.clock import utc_now
+from cati.storage.db import Database
+from cati.storage.models import (
+    OPEN_APPOINTMENT_SQL,
+    Appointment,
+    CallAttempt,
+    Case,
+    Disposition,
+    Interview,
+    User,
+)
 
 # Codes the call screen never offers as buttons: the interview sets them (complete, partial,
 # break-off, screen-outs) or the rules do (attempt caps).
@@ -64,3 +85,79 @@ class CallInfo:
     lease_expires_at: dt.datetime
     interview_id: int | None  # an open interview of this case, to resume
     resume_at: str | None  # the question it stopped at
+
+
+def workstation_name() -> str:
+    """This workstation's stable name (``CATI_WORKSTATION`` overrides): the lease holder, so a
+    restarted window on the same machine and account takes back the case it held."""
+    configured = os.environ.get("CATI_WORKSTATION", "").strip()
+    if configured:
+        return configured
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):
+        account = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    return f"{socket.gethostname()}:{account}"[:128]
+
+
+def next_call(database: Database, project_id: int, interviewer_id: int, workstation: str, *,
+              take_back: bool = False, now: dt.datetime | None = None,
+              lease: dt.timedelta = DEFAULT_LEASE) -> CallInfo | None:
+    """Claim the next case for this interviewer and read what the call screen shows."""
+    now = now or utc_now()
+    claimed = claim_next_case(database, project_id, workstation, interviewer_id=interviewer_id,
+                              now=now, lease=lease, take_back=take_back)
+    if claimed is None:
+        return None
+    with database.unit(immediate=False) as session:
+        return call_info(session, claimed.case_id, claimed.lease_expires_at)
+
+
+def call_info(session: Session, case_id: int, lease_expires_at: dt.datetime) -> CallInfo:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    labels = {code: (zh, en) for code, zh, en in session.execute(
+        select(Disposition.code, Disposition.label_zh, Disposition.label_en)
+        .where(Disposition.project_id == case.project_id))}
+    names = _names(session)
+    history = tuple(
+        AttemptLine(started, names.get(user_id, ""), code,
+                    *(labels.get(code, ("约访", "Appointment")) if code is not None
+                      else ("约访", "Appointment")), note)
+        for started, user_id, code, note in session.execute(
+            select(CallAttempt.started_at, CallAttempt.interviewer_id, CallAttempt.disposition,
+                   CallAttempt.note)
+            .where(CallAttempt.case_id == case_id)
+            .order_by(CallAttempt.started_at, CallAttempt.id)))
+    appointment = session.scalar(
+        select(Appointment).where(Appointment.case_id == case_id, text(OPEN_APPOINTMENT_SQL))
+        .order_by(Appointment.window_start.desc()).limit(1))
+    shown = None if appointment is None else AppointmentLine(
+        appointment.id, appointment.window_start, appointment.window_end, appointment.hard,
+        names.get(appointment.booked_by, ""), names.get(appointment.interviewer_id, ""),
+        appointment.note)
+    interview = session.execute(
+        select(Interview.id, Interview.current_item)
+        .where(Interview.case_id == case_id, Interview.state == "in_progress")
+        .order_by(Interview.id).limit(1)).first()
+    return CallInfo(
+        case_id=case.id, project_id=case.project_id, phone_e164=case.phone_e164,
+        phone_display=_readable(case.phone_e164), tel_uri=f"tel:{case.phone_e164}",
+        region=case.region, carrier=case.carrier, stratum=case.stratum,
+        time_zone=case.time_zone or "Asia/Shanghai", state=case.state, attempts=case.attempts,
+        history=history, appointment=shown, lease_expires_at=lease_expires_at,
+        interview_id=None if interview is None else interview[0],
+        resume_at=None if interview is None else interview[1])
+
+
+def _names(session: Session) -> dict[int | None, str]:
+    return {user_id: (display or username) for user_id, username, display in session.execute(
+        select(User.id, User.username, User.display_name))}
+
+
+def _readable(e164: str) -> str:
+    try:
+        return format_for_reading(e164)
+    except Exception:  # a number the metadata cannot parse is shown as stored
+        return e164

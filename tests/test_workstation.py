@@ -1,0 +1,51 @@
+"""What the call screen is given: the claimed case, its history, its appointment, its
+unfinished interview."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cati.calling.outcomes import book_appointment, record_outcome
+from cati.services.interviews import open_interview, save_answers
+from cati.services.users import add_user
+from cati.services.workstation import next_call, workstation_name
+
+NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
+
+
+def test_the_call_screen_shows_history_appointment_and_resume_point(database,
+                                                                      one_case_project):
+    with database.unit() as session:
+        wang = add_user(session, "wang", "password-123", "interviewer", "王芳").id
+    first = next_call(database, one_case_project, wang, "ws1", now=NOW)
+    assert (first.phone_e164, first.phone_display, first.tel_uri) == (
+        "+8613800000001", "138 0000 0001", "tel:+8613800000001")
+    assert (first.history, first.appointment, first.interview_id) == ((), None, None)
+    record_outcome(database, first.case_id, "ws1", "3.13", interviewer_id=wang, note="响铃十声",
+                   now=NOW)
+    later = NOW + dt.timedelta(hours=5)
+    second = next_call(database, one_case_project, wang, "ws1", now=later)
+    interview = open_interview(database, one_case_project, case_id=second.case_id,
+                               interviewer_id=wang, workstation="ws1", now=later)
+    save_answers(database, interview.id, {"intro": "OK"}, current_item="phone_kind",
+                 workstation="ws1", now=later)
+    start = later + dt.timedelta(days=1)
+    book_appointment(database, second.case_id, "ws1", window_start=start,
+                     window_end=start + dt.timedelta(hours=1), hard=True, interviewer_id=wang,
+                     note="明天上午", now=later)
+    third = next_call(database, one_case_project, wang, "ws1",
+                      now=start + dt.timedelta(minutes=1))
+    assert [(line.interviewer, line.disposition, line.label_zh, line.note)
+            for line in third.history] == [("王芳", "3.13", "无人接听", "响铃十声"),
+                                           ("王芳", None, "约访", "明天上午")]
+    assert third.appointment is not None
+    assert (third.appointment.hard, third.appointment.booked_by, third.appointment.note) == (
+        True, "王芳", "明天上午")
+    assert (third.interview_id, third.resume_at) == (interview.id, "phone_kind")
+    assert third.state == "appointment"
+
+
+def test_the_workstation_name_is_stable_and_overridable(monkeypatch):
+    assert workstation_name() == workstation_name()
+    monkeypatch.setenv("CATI_WORKSTATION", "座席-07")
+    assert workstation_name() == "座席-07"
