@@ -36,6 +36,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("CATI_DB_URL", None)
 _SESSION_DATA_DIR = tempfile.mkdtemp(prefix="cati-test-data-")
 os.environ["CATI_DATA_DIR"] = _SESSION_DATA_DIR
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_SESSION_DATA_DIR, "config")  # QSettings
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
