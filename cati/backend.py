@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from cati.calling.outcomes import BookedAppointment, OutcomeResult, book_appointment
 from cati.calling.outcomes import record_outcome as _record_outcome
-from cati.calling.queue import renew_lease
+from cati.calling.queue import release_case, renew_lease
 from cati.errors import NotFound
 from cati.questionnaire.model import Form
 from cati.services import interviews, projects, users
@@ -67,6 +67,10 @@ class Backend:
 
     def renew_lease(self, case_id: int) -> bool:
         return renew_lease(self.database, case_id, self.workstation)
+
+    def release_case(self, case_id: int) -> bool:
+        """Give the case back without an outcome (the window closed during a call)."""
+        return release_case(self.database, case_id, self.workstation)
 
     def record_outcome(self, case_id: int, code: str, *, interviewer_id: int | None,
                        note: str = "", started_at: dt.datetime | None = None,

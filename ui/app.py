@@ -1,41 +1,86 @@
-"""Starting the desktop app: the login window, then the main window."""
+"""Starting the desktop app: the login window, then the interviewer's window.
+
+Preferences (language, font size, voice, countdown) live in QSettings, never in the database.
+The speech engine is probed on its own worker thread after login, so a slow or missing engine
+never delays the window: until it answers, the read-aloud button stays disabled.
+"""
 
 from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from cati.backend import Backend
+from ui.interviewer_window import InterviewerWindow
 from ui.login import LoginWindow
-from ui.main_window import MainWindow
+from ui.settings import Preferences
 from ui.tasks import TaskRunner
 
 
 class CatiApp:
-    """Holds the backend, the worker and the open windows for the life of the app."""
+    """Holds the backend, the workers and the open windows for the life of the app."""
 
-    def __init__(self, db_url: str) -> None:
-        self.backend = Backend(db_url)
+    def __init__(self, db_url: str, *, settings: QSettings | None = None,
+                 workstation: str | None = None, speech: bool = True) -> None:
+        self.settings = settings if settings is not None else QSettings()
+        self.prefs = Preferences.load(self.settings)
+        self.backend = Backend(db_url, workstation)
         self.tasks = TaskRunner()
+        self.speech_tasks = TaskRunner()
+        self.speech = speech
+        self.speaker = None
         self.login = LoginWindow(self.backend, self.tasks)
-        self.main_window: MainWindow | None = None
+        self.main_window: InterviewerWindow | None = None
         self.login.logged_in.connect(self._open_main)
 
     def _open_main(self, user) -> None:
-        self.main_window = MainWindow(self.backend, self.tasks, user)
+        self.main_window = InterviewerWindow(self.backend, self.tasks, user, prefs=self.prefs,
+                                             settings=self.settings)
         self.main_window.show()
         self.login.close()
+        if self.speech:
+            self.speech_tasks.run(_probe_speech, self._speech_checked, lambda _e: None)
+
+    def _speech_checked(self, result: tuple[bool, str, list]) -> None:
+        available, problem, voices = result
+        if self.main_window is None:
+            return
+        if not available:
+            self.main_window.set_speech_problem(problem)
+            return
+        from ui.speech import Speaker
+
+        self.speaker = Speaker()
+        self.speaker.set_voice(self.prefs.voice_id or None)
+        self.speaker.set_rate(self.prefs.speech_rate)
+        self.main_window.set_speaker(self.speaker, voices)
 
     def shutdown(self) -> None:
+        if self.speaker is not None:
+            self.speaker.close()
+        self.speech_tasks.shutdown()
         self.tasks.shutdown()
         self.backend.close()
+
+
+def _probe_speech() -> tuple[bool, str, list]:
+    """On the speech worker: is there an engine, and which voices does it have."""
+    from ui.speech import list_voices, speech_available
+
+    available, problem = speech_available()
+    return available, problem, list_voices() if available else []
 
 
 def main(db_url: str) -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setApplicationName("cati")
     qt_app.setOrganizationName("cati")
+    from ui.i18n import install_translator
+
+    prefs = Preferences.load(QSettings())
+    install_translator(qt_app, prefs.language)
     app = CatiApp(db_url)
     app.login.show()
     try:

@@ -332,12 +332,8 @@
         <translation>Respondent hung up (Ctrl+H)</translation>
     </message>
     <message>
-        <source>配额已满</source>
-        <translation>Quota full</translation>
-    </message>
-    <message>
-        <source>该乡镇（街道）的样本配额已满，访问到此结束。请向受访者致谢。</source>
-        <translation>The quota for this township (street) is full, so the interview ends here. Please thank the respondent.</translation>
+        <source>该乡镇（街道）的样本配额已满，访问到此结束（4.80）。请向受访者致谢。</source>
+        <translation>The quota for this township (sub-district) is full: the interview ends here (4.80). Please thank the respondent.</translation>
     </message>
     <message>
         <source>中止访问</source>

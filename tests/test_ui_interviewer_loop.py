@@ -1,0 +1,257 @@
+"""The interviewer's whole loop in the real window on the shipped questionnaire, driven from the
+keyboard: log in, claim, no answer, the next call after the countdown, a screen-out, a complete,
+an appointment, a break-off and its resume; what reached the database is checked after each step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from sqlalchemy import insert, select, update
+
+from cati.calling.hours import CallingHours, is_within_calling_hours
+from cati.calling.queue import _all_zones
+from cati.config import QUESTIONNAIRE_DIR
+from cati.services.projects import create_project
+from cati.services.users import add_user
+from cati.storage.db import Database
+from cati.storage.models import Answer, Appointment, CallAttempt, Case, Interview
+from ui.app import CatiApp
+from ui.interview_view import option_key
+
+WAIT = 15_000
+
+
+def open_zone() -> str:
+    """A time zone inside calling hours now and for the next hour (the test uses the real
+    clock, as the window does)."""
+    now = dt.datetime.now(dt.UTC)
+    for zone in _all_zones():
+        if all(is_within_calling_hours(now + dt.timedelta(minutes=m), zone, CallingHours())
+               for m in (0, 30, 60)):
+            return zone
+    raise AssertionError("no zone in calling hours")  # cannot happen: zones span 26 hours
+
+
+@pytest.fixture
+def store(db_url):
+    database = Database(db_url)
+    database.upgrade()
+    zone = open_zone()
+    with database.unit() as session:
+        add_user(session, "zhou", "interview-2026", "interviewer", "周")
+        project = create_project(session, "LOOP", QUESTIONNAIRE_DIR / "public_safety.xlsx")
+        session.execute(insert(Case), [
+            {"project_id": project.id, "phone_e164": f"+861380013800{n}", "state": "fresh",
+             "attempts": 0, "priority": 0, "stratum": "古槐街道", "attributes": {},
+             "time_zone": zone, "draw": n} for n in range(6)])
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def app(qtbot, store, tmp_path):
+    settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
+    settings.setValue("interview/auto_next_seconds", 1)
+    app = CatiApp(store.url, settings=settings, workstation="ws-loop", speech=False)
+    qtbot.addWidget(app.login)
+    app.login.show()
+    qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
+    yield app
+    if app.main_window is not None:
+        app.main_window.close()
+    app.shutdown()
+
+
+def rows(database, query):
+    with database.unit(immediate=False) as session:
+        return session.execute(query).all()
+
+
+def wait_state(qtbot, window, state):
+    qtbot.waitUntil(lambda: window.state == state and window.tasks.pending == 0, timeout=WAIT)
+
+
+def answer(qtbot, window, value=None):
+    """Answer the item on screen as an interviewer would: a digit (or letter) key for an
+    option, typed text for an input, then Enter; wait until the save has committed."""
+    view = window.interview_view
+    presented = window.engine.current()
+    item = presented.item
+    before = (item.name, len(window.engine.path))
+    target = view.focusWidget() or view
+    if item.kind in ("select_one", "select_multiple"):
+        names = [choice.name for choice in presented.choices]
+        for one in str(value).split():
+            qtbot.keyClick(target, option_key(names.index(one)))
+    elif value is not None:
+        line = view.answer_line
+        line.clear()
+        if str(value).isascii():
+            qtbot.keyClicks(line, str(value))
+        else:  # QTest types Latin-1 only; Chinese arrives as an input method commits it
+            line.insert(str(value))
+        target = line
+    qtbot.keyClick(target, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.tasks.pending == 0 and (
+        window.state != "interview" or window.engine is None
+        or (window.engine.current_item is not None
+            and (window.engine.current_item.name, len(window.engine.path)) != before)),
+        timeout=WAIT)
+
+
+SCREEN_OUT = [("intro", None), ("phone_kind", "3"), ("age", "15"), ("other_adult", "2"),
+              ("end_minor", None)]
+COMPLETE = {"phone_kind": "3", "age": "46", "residence": "1", "occupation": "2",
+            "township": "3", "urban_rural": "1", "safety": "3", "safety_worry": "1 2",
+            "trend": "1", "sat_police": "1", "sat_procuratorate": "2", "sat_court": "1",
+            "sat_justice": "4", "unsat_reason": "办事慢", "suggestion": "多巡逻",
+            "campaign_aware": "1", "gang_exists": "2", "campaign_sat": "1", "gender": "2",
+            "follow_up_ok": "1"}
+
+
+def play_to_end(qtbot, window, answers):
+    """Answer until the interview ends (the window goes back to Ready)."""
+    seen = []
+    while window.state == "interview":
+        name = window.engine.current_item.name
+        seen.append(name)
+        answer(qtbot, window, answers.get(name))
+        assert len(seen) < 60, seen
+    return seen
+
+
+def key(qtbot, widget, key_, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(widget, key_, modifier)
+
+
+def test_the_whole_interviewer_loop(qtbot, app, store):
+    database = store
+    login = app.login
+    qtbot.keyClicks(login.username, "zhou")
+    qtbot.keyClicks(login.password, "interview-2026")
+    key(qtbot, login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+    window = app.main_window
+    qtbot.addWidget(window)
+    wait_state(qtbot, window, "ready")  # the only active project opens by itself
+
+    # Ready (F12): a number is claimed and held by this workstation.
+    key(qtbot, window.ready_page.ready_button, Qt.Key.Key_F12)
+    wait_state(qtbot, window, "call")
+    first = window.case
+    assert window.call_view.number_label.text().count(first.phone_display) >= 1
+    assert rows(database, select(Case.lease_holder).where(Case.id == first.case_id)) == [
+        ("ws-loop",)]
+
+    # No answer (F5 on the call screen): an attempt, the case scheduled, the lease released;
+    # after the 1-second countdown the next number comes by itself.
+    key(qtbot, window.call_view, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: window.case is not None and window.case.case_id != first.case_id
+                    and window.state == "call", timeout=WAIT)
+    assert rows(database, select(CallAttempt.disposition).where(
+        CallAttempt.case_id == first.case_id)) == [("3.13",)]
+    assert rows(database, select(Case.state, Case.lease_holder).where(
+        Case.id == first.case_id)) == [("scheduled", None)]
+
+    # Start (F9) and a screen-out: a 15-year-old with no adult at home ends with 4.70.
+    second = window.case
+    key(qtbot, window.call_view, Qt.Key.Key_F9)
+    wait_state(qtbot, window, "interview")
+    for name, value in SCREEN_OUT:
+        assert window.engine.current_item.name == name
+        answer(qtbot, window, value)
+    qtbot.waitUntil(lambda: window.state in ("ready", "call"), timeout=WAIT)
+    interview = rows(database, select(Interview.id, Interview.state, Interview.disposition)
+                     .where(Interview.case_id == second.case_id))
+    assert [(state, code) for _, state, code in interview] == [("screened_out", "4.70")]
+    stored = dict(rows(database, select(Answer.question, Answer.value).where(
+        Answer.interview_id == interview[0][0])))
+    assert {k: stored[k] for k in ("phone_kind", "age", "other_adult")} == {
+        "phone_kind": "3", "age": "15", "other_adult": "2"}
+    assert rows(database, select(Case.state, Case.disposition).where(
+        Case.id == second.case_id)) == [("closed", "4.70")]
+
+    # A full complete.
+    wait_state(qtbot, window, "call")
+    third = window.case
+    key(qtbot, window.call_view, Qt.Key.Key_F9)
+    wait_state(qtbot, window, "interview")
+    play_to_end(qtbot, window, COMPLETE)
+    done = rows(database, select(Interview.id, Interview.state, Interview.stratum)
+                .where(Interview.case_id == third.case_id))
+    assert [(state, stratum) for _, state, stratum in done] == [("complete", "东皇街道")]
+    stored = dict(rows(database, select(Answer.question, Answer.value).where(
+        Answer.interview_id == done[0][0])))
+    for name, value in COMPLETE.items():
+        assert stored[name] == value, name
+    assert rows(database, select(Case.state, Case.disposition).where(
+        Case.id == third.case_id)) == [("closed", "1.1")]
+
+    # An appointment (F10 on the call screen): tomorrow at the default hour, soft.
+    wait_state(qtbot, window, "call")
+    fourth = window.case
+    window.call_view.note_edit.insert("明天再打")
+    key(qtbot, window.call_view, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: window.call_view.appointment_dialog is not None, timeout=WAIT)
+    dialog = window.call_view.appointment_dialog
+    start = dialog.local_window()[0] + dt.timedelta(days=1)
+    dialog.set_local_window(start, start + dt.timedelta(hours=1))
+    dialog.accept()
+    window.activateWindow()  # as the desktop does when a dialog closes
+    qtbot.waitUntil(lambda: window.case is None or window.case.case_id != fourth.case_id,
+                    timeout=WAIT)
+    booked = rows(database, select(Appointment.hard, Appointment.note, Appointment.window_start)
+                  .where(Appointment.case_id == fourth.case_id))
+    assert [(hard, note) for hard, note, _ in booked] == [(False, "明天再打")]
+    assert rows(database, select(Case.state).where(Case.id == fourth.case_id)) == [
+        ("appointment",)]
+
+    # A break-off: three answers, the respondent hangs up (Ctrl+H), counted as 2.12.
+    wait_state(qtbot, window, "call")
+    fifth = window.case
+    key(qtbot, window.call_view, Qt.Key.Key_F9)
+    wait_state(qtbot, window, "interview")
+    for name in ("intro", "phone_kind", "age"):
+        answer(qtbot, window, COMPLETE.get(name))
+    stopped_at = window.engine.current_item.name
+    key(qtbot, window.interview_page, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.hangup_box is not None, timeout=WAIT)
+    box = window.hangup_box
+    [breakoff] = [b for b in box.buttons() if "2.12" in b.text()]
+    breakoff.click()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.state != "interview" and window.tasks.pending == 0,
+                    timeout=WAIT)
+    assert rows(database, select(Case.state, Case.disposition).where(
+        Case.id == fifth.case_id)) == [("resume", "2.12")]
+    [(open_id, open_state, at)] = rows(database, select(
+        Interview.id, Interview.state, Interview.current_item).where(
+        Interview.case_id == fifth.case_id))
+    assert (open_state, at) == ("in_progress", stopped_at)
+
+    # An hour later the break-off is called back first and resumes at the same question.
+    window.set_paused(True)
+    qtbot.waitUntil(lambda: window.state == "paused" or window.state == "call", timeout=WAIT)
+    if window.state == "call":  # the countdown already claimed the next number: give it back
+        key(qtbot, window.call_view, Qt.Key.Key_F6)  # busy
+        qtbot.waitUntil(lambda: window.state == "paused", timeout=WAIT)
+    with database.unit() as session:
+        session.execute(update(Case).where(Case.id == fifth.case_id)
+                        .values(next_call_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+    key(qtbot, window.ready_page.ready_button, Qt.Key.Key_F12)
+    wait_state(qtbot, window, "call")
+    assert window.case.case_id == fifth.case_id
+    assert window.case.resume_at == stopped_at
+    key(qtbot, window.call_view, Qt.Key.Key_F9)
+    wait_state(qtbot, window, "interview")
+    assert window.interview.id == open_id
+    assert window.engine.current_item.name == stopped_at
+    play_to_end(qtbot, window, COMPLETE)
+    assert rows(database, select(Interview.state).where(Interview.id == open_id)) == [
+        ("complete",)]
+    stored = dict(rows(database, select(Answer.question, Answer.value).where(
+        Answer.interview_id == open_id)))
+    assert stored["age"] == "46" and stored["follow_up_ok"] == "1"

@@ -1,0 +1,639 @@
+"""The interview screen: leads an interviewer through one interview run by an InterviewEngine.
+
+Keyboard first: digits (then letters) pick options, Enter or PgDn goes on, Esc, Alt+Left or PgUp
+goes back. Every change the engine reports is handed to the owner through ``save_requested`` and
+nothing new shows until the owner calls :meth:`InterviewView.saved` (or
+:meth:`InterviewView.save_failed`, which offers a retry): each answer is committed before the next
+question shows. The view does no I/O itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QEvent,
+    QObject,
+    QRegularExpression,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QFont, QKeyEvent, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati.errors import CatiError
+from cati.questionnaire.engine import InterviewEngine, Presented
+from cati.questionnaire.model import DEFAULT_LANGUAGE, SELECT_KINDS, Item
+
+OPTION_KEYS = "1234567890abcdefghijklmnopqrstuvwxyz"  # the 1st option is 1, the 10th 0, then a…
+DEFAULT_POINT_SIZE = 20
+HINT_STYLE = "color: #8a4b00;"  # what the interviewer reads to themself, never aloud
+ERROR_STYLE = "color: #c62828;"
+NOT_READ_STYLE = "color: #6d6d6d;"
+
+# Typing is limited to what can become a valid answer; the engine's messages explain the rest.
+# (QIntValidator stops at 2**31 and QDoubleValidator follows the locale's decimal comma.)
+_PATTERNS = {
+    "integer": r"[+-]?\d{0,18}",
+    "decimal": r"[+-]?\d{0,18}(\.\d{0,12})?",
+    "date": r"\d{0,4}(-\d{0,2}(-\d{0,2})?)?",
+    "time": r"\d{0,2}(:\d{0,2}(:\d{0,2})?)?",
+    "dateTime": r"[0-9T:+\-. Z]{0,32}",
+}
+
+
+def option_key(index: int) -> str:
+    """The key that picks the option at ``index`` (0-based), or '' past the 36th."""
+    return OPTION_KEYS[index] if index < len(OPTION_KEYS) else ""
+
+
+def _scaled(widget: QWidget, point_size: float, *, italic: bool = False) -> None:
+    font = QFont(widget.font())
+    font.setPointSizeF(max(point_size, 9.0))
+    font.setItalic(italic)
+    widget.setFont(font)
+
+
+class _AnswerInput(QWidget):
+    """The input widgets for one presented item: option buttons, one line, or none (a note)."""
+
+    def __init__(self, presented: Presented, option_labels: list[str], parent: QWidget) -> None:
+        super().__init__(parent)
+        item = presented.item
+        self.kind = item.kind
+        self.choices = presented.choices
+        self.buttons: list[QAbstractButton] = []
+        self.line: QLineEdit | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if item.kind in SELECT_KINDS:
+            self._add_options(option_labels, layout)
+        elif item.kind == "acknowledge":
+            box = QCheckBox(f"1. {self.tr('确认')}")
+            self.buttons.append(box)
+            layout.addWidget(box)
+        elif item.is_question:
+            self.line = QLineEdit()
+            self.line.setReadOnly(item.read_only)
+            pattern = _PATTERNS.get(item.kind)
+            if pattern:
+                self.line.setValidator(
+                    QRegularExpressionValidator(QRegularExpression(pattern), self.line))
+            self.line.setPlaceholderText(self._placeholder(item.kind))
+            layout.addWidget(self.line)
+        for button in self.buttons:
+            button.setEnabled(not item.read_only)
+        layout.addStretch(1)
+
+    def _add_options(self, labels: list[str], layout: QVBoxLayout) -> None:
+        grid = QGridLayout()
+        columns = 1 if len(labels) <= 8 else 2 if len(labels) <= 20 else 3
+        rows = -(-len(labels) // columns)
+        group = QButtonGroup(self)
+        group.setExclusive(self.kind == "select_one")
+        for index, (choice, label) in enumerate(zip(self.choices, labels, strict=True)):
+            key = option_key(index)
+            label = label.replace("&", "&&")  # a lone & would underline the next letter
+            text = f"{key}. {label}" if key else label
+            button: QAbstractButton = (
+                QRadioButton(text) if self.kind == "select_one" else QCheckBox(text))
+            if choice.not_read:
+                button.setText(f"{text}  {self.tr('〔不读出〕')}")
+                button.setStyleSheet(NOT_READ_STYLE)
+            group.addButton(button, index)
+            self.buttons.append(button)
+            grid.addWidget(button, index % rows, index // rows)
+        layout.addLayout(grid)
+
+    def _placeholder(self, kind: str) -> str:
+        return {
+            "integer": self.tr("整数"),
+            "decimal": self.tr("数字"),
+            "date": self.tr("年-月-日,如 2026-11-23"),
+            "time": self.tr("时:分,如 14:30"),
+            "dateTime": self.tr("年-月-日T时:分,如 2026-11-23T14:30"),
+        }.get(kind, "")
+
+    @property
+    def takes_option_keys(self) -> bool:
+        return bool(self.buttons) and self.buttons[0].isEnabled()
+
+    def widgets(self) -> list[QWidget]:
+        return [*self.buttons, *([self.line] if self.line is not None else [])]
+
+    def value(self) -> str | None:
+        """The answer as typed or picked, as engine text; None for a note."""
+        if self.line is not None:
+            return self.line.text()
+        if self.kind == "acknowledge":
+            return "OK" if self.buttons[0].isChecked() else ""
+        if self.kind in SELECT_KINDS:
+            picked = [c.name for c, b in zip(self.choices, self.buttons, strict=True)
+                      if b.isChecked()]
+            return " ".join(picked)
+        return None
+
+    def set_value(self, value: str | None) -> None:
+        if value is None:
+            return
+        if self.line is not None:
+            self.line.setText(value)
+        elif self.kind == "acknowledge":
+            self.buttons[0].setChecked(value != "")
+        else:
+            names = set(value.split())
+            for choice, button in zip(self.choices, self.buttons, strict=True):
+                button.setChecked(choice.name in names)
+
+    def press(self, text: str) -> bool:
+        """Pick (select_one) or toggle (select_multiple) the option whose key is ``text``."""
+        index = OPTION_KEYS.find(text) if len(text) == 1 else -1
+        if index < 0 or index >= len(self.buttons):
+            return False
+        button = self.buttons[index]
+        button.setChecked(True if self.kind == "select_one" else not button.isChecked())
+        button.setFocus()
+        return True
+
+    def focus_first(self) -> bool:
+        if self.line is not None:
+            self.line.setFocus()
+            self.line.end(False)
+            return True
+        if self.buttons:
+            checked = [b for b in self.buttons if b.isChecked()]
+            (checked or self.buttons)[0].setFocus()
+            return True
+        return False
+
+    def set_point_size(self, point_size: float) -> None:
+        for widget in self.widgets():
+            _scaled(widget, point_size)
+
+
+@dataclass(slots=True)
+class _PendingSave:
+    changes: dict[str, str]
+    current_item: str | None
+    closing: bool  # the end note's closing words were read: after this save the interview ends
+    failed: bool = False
+
+
+class InterviewView(QWidget):
+    """One interview on screen. Call :meth:`begin` with an engine (fresh or resumed)."""
+
+    save_requested = Signal(dict, object)  # changes {name: value}, the current item's name or None
+    finished = Signal(object)  # the engine's Outcome (state, disposition)
+    item_shown = Signal(str)  # the name of the item now on screen
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._engine: InterviewEngine | None = None
+        self._input: _AnswerInput | None = None
+        self._pending: _PendingSave | None = None
+        self._ended = False
+        self._point_size = float(DEFAULT_POINT_SIZE)
+        self._clock = QElapsedTimer()
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
+        self._build()
+        self.set_font_point_size(DEFAULT_POINT_SIZE)
+
+    # -- building ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        middle = QHBoxLayout()
+        middle.addWidget(self._build_history())
+        middle.addLayout(self._build_panel(), 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_top())
+        layout.addLayout(middle, 1)
+
+    def _build_top(self) -> QHBoxLayout:
+        self.progress = QProgressBar()
+        self.elapsed_label = QLabel("00:00")
+        self.elapsed_label.setToolTip(self.tr("本次访问已用时间"))
+        self.language_box = QComboBox()
+        self.language_box.setToolTip(self.tr("问卷语言"))
+        self.language_box.currentIndexChanged.connect(self._language_chosen)
+        top = QHBoxLayout()
+        top.addWidget(self.progress, 1)
+        top.addWidget(self.elapsed_label)
+        top.addWidget(self.language_box)
+        return top
+
+    def _build_history(self) -> QListWidget:
+        self.history = QListWidget()
+        self.history.setMaximumWidth(280)
+        self.history.setToolTip(self.tr("已问过的题目:单击或回车跳回该题"))
+        self.history.itemClicked.connect(self._history_chosen)
+        self.history.itemActivated.connect(self._history_chosen)
+        self.history.installEventFilter(self)
+        return self.history
+
+    def _build_panel(self) -> QVBoxLayout:
+        self.question_label = self._wrapping_label()
+        self.hint_label = self._wrapping_label()
+        self.hint_label.setStyleSheet(HINT_STYLE)
+        self.answer_area = QScrollArea()
+        self.answer_area.setWidgetResizable(True)
+        self.answer_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.answer_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.error_label = self._wrapping_label()
+        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.status_label = QLabel()
+        self.back_button = self._button(self.tr("返回 (Esc)"), self._go_back)
+        self.next_button = self._button(self.tr("继续 (Enter)"), self._confirm)
+        self.retry_button = self._button(self.tr("重试保存"), self._retry)
+        self.retry_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.retry_button.installEventFilter(self)
+        self.retry_button.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.back_button)
+        buttons.addWidget(self.status_label)
+        buttons.addStretch(1)
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.next_button)
+        panel = QVBoxLayout()
+        for widget, stretch in ((self.question_label, 0), (self.hint_label, 0),
+                                (self.answer_area, 1), (self.error_label, 0)):
+            panel.addWidget(widget, stretch)
+        panel.addLayout(buttons)
+        return panel
+
+    @staticmethod
+    def _wrapping_label() -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        return label
+
+    def _button(self, text: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys do this; focus stays on answers
+        button.clicked.connect(slot)
+        return button
+
+    # -- public -----------------------------------------------------------------------------
+    def begin(self, engine: InterviewEngine, *,
+              languages: list[tuple[str, str]] | None = None) -> None:
+        """Show ``engine``'s current item and start the clock.
+
+        ``languages`` are (language as the form names it, name to show); by default the form's.
+        """
+        self._engine = engine
+        self._pending = None
+        self._ended = False
+        self._fill_languages(languages)
+        self._clock.start()
+        self._ticker.start()
+        self._tick()
+        self._lock(False)
+        self._show_current()
+
+    def saved(self) -> None:
+        """The owner committed the last ``save_requested``: show what comes next."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        self.retry_button.hide()
+        self._set_status("")
+        self._lock(False)
+        self._move_on(pending.closing)
+
+    def save_failed(self, message: str) -> None:
+        """The owner could not commit: keep the question on screen and offer a retry."""
+        if self._pending is None:
+            return
+        self._pending.failed = True
+        self._set_status(self.tr("保存失败:") + message, error=True)
+        self.retry_button.show()
+        self.retry_button.setFocus()
+
+    def set_font_point_size(self, point_size: float) -> None:
+        """The size of the text read aloud; options, hints and messages scale with it."""
+        self._point_size = float(point_size)
+        _scaled(self.question_label, self._point_size)
+        _scaled(self.hint_label, self._point_size * 0.6, italic=True)
+        _scaled(self.error_label, self._point_size * 0.6)
+        if self._input is not None:
+            self._input.set_point_size(self._point_size * 0.8)
+
+    @property
+    def option_buttons(self) -> list[QAbstractButton]:
+        """The current item's option buttons, in the order of their keys (empty if none)."""
+        return list(self._input.buttons) if self._input is not None else []
+
+    @property
+    def answer_line(self) -> QLineEdit | None:
+        """The current item's line input (text, numbers, dates, times), else None."""
+        return self._input.line if self._input is not None else None
+
+    def current_question_text(self) -> str:
+        """The current item's text and the options to read out (not those marked not read)."""
+        try:
+            presented = self._engine.current() if self._engine is not None else None
+        except CatiError:
+            return ""
+        if presented is None:
+            return ""
+        form = self._engine.form
+        options = [form.text(c.labels, self._engine.language) for c in presented.choices
+                   if not c.not_read]
+        return "\n".join([presented.label, *options])
+
+    # -- showing ----------------------------------------------------------------------------
+    def _show_current(self, typed: str | None = None) -> None:
+        engine = self._engine
+        try:
+            presented = engine.current() if engine is not None else None
+        except CatiError as exc:  # a form bug: say so; going back still works
+            self._show_broken(str(exc))
+            return
+        if engine is None or presented is None:
+            self._finish()
+            return
+        item = presented.item
+        self.question_label.setText(presented.label)
+        self.hint_label.setText(self.tr("提示:") + presented.hint if presented.hint else "")
+        self.hint_label.setVisible(bool(presented.hint))
+        self.error_label.clear()
+        self._replace_input(presented)
+        self._input.set_value(presented.value if typed is None else typed)
+        ending = engine.finished
+        self.next_button.setEnabled(True)
+        self.next_button.setText(self.tr("结束访问") if ending else self.tr("继续 (Enter)"))
+        self._set_status(self.tr("甄别结束:读完结束语后结束访问") if ending else "")
+        self._fill_history()
+        self._show_progress()
+        if not self._input.focus_first():
+            self.setFocus()
+        self.item_shown.emit(item.name)
+
+    def _show_broken(self, message: str) -> None:
+        self.question_label.clear()
+        self.hint_label.hide()
+        old = self.answer_area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self._input = None
+        self.error_label.setText(message)
+        self.next_button.setEnabled(False)
+        self.setFocus()
+
+    def _replace_input(self, presented: Presented) -> None:
+        old = self.answer_area.takeWidget()
+        if old is not None:
+            old.deleteLater()  # it may be the widget whose key press brought us here
+        form, language = self._engine.form, self._engine.language
+        labels = [form.text(c.labels, language) for c in presented.choices]
+        self._input = _AnswerInput(presented, labels, self.answer_area)
+        self._input.set_point_size(self._point_size * 0.8)
+        for widget in self._input.widgets():
+            widget.installEventFilter(self)
+        self.answer_area.setWidget(self._input)
+
+    def _fill_languages(self, languages: list[tuple[str, str]] | None) -> None:
+        form = self._engine.form
+        if languages is None:
+            languages = [(code, code) for code in form.languages if code != DEFAULT_LANGUAGE]
+        box = self.language_box
+        box.blockSignals(True)
+        box.clear()
+        for code, name in languages:
+            box.addItem(name, code)
+        box.setCurrentIndex(max(box.findData(self._engine.language), 0))
+        box.blockSignals(False)
+        box.setVisible(len(languages) > 1)
+
+    def _fill_history(self) -> None:
+        engine = self._engine
+        self.history.blockSignals(True)
+        self.history.clear()
+        for position, name in enumerate(engine.path):
+            item = engine.form.item(name)
+            label = engine.form.text(item.labels, engine.language)
+            text = f"{position + 1}. {_shorten(label, 16)}"
+            answer = self._answer_text(item)
+            if answer:
+                text += f" → {_shorten(answer, 10)}"
+            row = QListWidgetItem(text)
+            row.setData(Qt.ItemDataRole.UserRole, name)
+            row.setToolTip(label)
+            self.history.addItem(row)
+        self.history.setCurrentRow(engine.cursor)
+        self.history.blockSignals(False)
+
+    def _answer_text(self, item: Item) -> str:
+        engine = self._engine
+        value = engine.answers.get(item.name, "")
+        if item.kind not in SELECT_KINDS or not value:
+            return value
+        labels = {c.name: engine.form.text(c.labels, engine.language)
+                  for c in engine.form.choices_of(item)}
+        return "、".join(labels.get(name, name) for name in value.split())
+
+    def _show_progress(self) -> None:
+        done, total = self._estimate()
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(self.tr("第 %v 题 / 约 %m 题"))
+
+    def _estimate(self) -> tuple[int, int]:
+        """(items presented up to the current one, those plus the ones now expected to follow)."""
+        engine = self._engine
+        current = engine.current_item
+        if current is None:
+            return len(engine.path), len(engine.path)
+        done = engine.cursor + 1
+        if engine.finished:
+            return done, done
+        ahead = 0
+        for item in engine.form.items[engine.form.index_of(current.name) + 1:]:
+            if not item.presented:
+                continue
+            try:
+                relevant = engine.is_relevant(item)
+            except CatiError:
+                relevant = True  # a form bug shows when the item is reached, not in the estimate
+            if relevant:
+                ahead += 1
+                if item.is_screen_out:
+                    break
+        return done, done + ahead
+
+    @Slot()
+    def _tick(self) -> None:
+        seconds = self._clock.elapsed() // 1000 if self._clock.isValid() else 0
+        self.elapsed_label.setText(f"{seconds // 60:02d}:{seconds % 60:02d}")
+
+    def _set_status(self, text: str, *, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(ERROR_STYLE if error else "")
+
+    def _lock(self, locked: bool) -> None:
+        for widget in (self.answer_area, self.back_button, self.next_button, self.history,
+                       self.language_box):
+            widget.setEnabled(not locked)
+        if locked:
+            self.setFocus()
+
+    # -- acting -----------------------------------------------------------------------------
+    @Slot()
+    def _confirm(self) -> None:
+        engine = self._engine
+        if engine is None or self._pending is not None or self._ended:
+            return
+        item = engine.current_item
+        if item is None or self._input is None:
+            return
+        closing = engine.finished  # the end note of a screen-out: its words have been read
+        value = self._input.value()
+        try:
+            error = None if closing else engine.answer(value)
+        except CatiError as exc:
+            error = str(exc)
+        if error:
+            self.error_label.setText(error)
+            self._input.focus_first()
+            return
+        self._request_save(closing=closing, always=True)
+
+    @Slot()
+    def _go_back(self) -> None:
+        if self._idle() and self._engine.back():
+            self._request_save(closing=False, always=False)
+
+    @Slot(QListWidgetItem)
+    def _history_chosen(self, row: QListWidgetItem) -> None:
+        name = row.data(Qt.ItemDataRole.UserRole)
+        current = self._engine.current_item if self._engine is not None else None
+        if current is not None and name == current.name:
+            return
+        if self._idle() and self._engine.jump(name):
+            self._request_save(closing=False, always=False)
+
+    @Slot(int)
+    def _language_chosen(self, index: int) -> None:
+        code = self.language_box.itemData(index)
+        if not self._idle() or code is None or code == self._engine.language:
+            return
+        typed = self._input.value() if self._input is not None else None
+        self._engine.set_language(code)
+        self._show_current(typed=typed)
+
+    def _idle(self) -> bool:
+        return self._engine is not None and self._pending is None and not self._ended
+
+    def _request_save(self, *, closing: bool, always: bool) -> None:
+        """Hand the engine's changes to the owner; show nothing new until it says saved()."""
+        changes = self._engine.take_changes()
+        if not changes and not always:
+            self._move_on(closing)
+            return
+        current = self._engine.current_item
+        self._pending = _PendingSave(changes, current.name if current else None, closing)
+        self._lock(True)
+        self._set_status(self.tr("保存中…"))
+        self.save_requested.emit(dict(changes), self._pending.current_item)
+
+    @Slot()
+    def _retry(self) -> None:
+        pending = self._pending
+        if pending is None or not pending.failed:
+            return
+        pending.failed = False
+        self.retry_button.hide()
+        self.setFocus()
+        self._set_status(self.tr("保存中…"))
+        self.save_requested.emit(dict(pending.changes), pending.current_item)
+
+    def _move_on(self, closing: bool) -> None:
+        if closing or self._engine.current_item is None:
+            self._finish()
+        else:
+            self._show_current()
+
+    def _finish(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        self._ticker.stop()
+        self._tick()
+        self._lock(True)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.progress.setFormat("%p%")
+        self._set_status(self.tr("访问已结束"))
+        if self._engine is not None:
+            self.finished.emit(self._engine.outcome)
+
+    # -- keys -------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self._handle_key(event):
+            super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress:
+            return False
+        if watched is self.history:
+            return self._history_key(event)
+        return self._handle_key(event)
+
+    def _history_key(self, event: QKeyEvent) -> bool:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            row = self.history.currentItem()
+            if row is not None:
+                self._history_chosen(row)
+            return True  # the list would also pass Enter on, which would answer the question
+        if event.key() == Qt.Key.Key_Escape:
+            if self._input is None or not self._input.focus_first():
+                self.setFocus()
+            return True
+        return False
+
+    def _handle_key(self, event: QKeyEvent) -> bool:
+        key, modifiers = event.key(), event.modifiers()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_PageDown):
+            if event.isAutoRepeat():
+                return True  # a held-down Enter must not race through stored answers
+            if self._pending is not None and self._pending.failed:
+                self._retry()
+            else:
+                self._confirm()
+            return True
+        alt_left = key == Qt.Key.Key_Left and modifiers & Qt.KeyboardModifier.AltModifier
+        if key in (Qt.Key.Key_Escape, Qt.Key.Key_PageUp) or alt_left:
+            self._go_back()
+            return True
+        commands = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        if (self._idle() and self._input is not None and self._input.takes_option_keys
+                and not modifiers & commands and event.text()):
+            return self._input.press(event.text().lower())
+        return False
+
+
+def _shorten(text: str, length: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -1,0 +1,560 @@
+"""The interviewer's window: choose a project, Ready, take the next call, record its outcome or
+run the interview, and on to the next call after a short countdown.
+
+Every database call goes through the TaskRunner (one worker thread, results back by signal);
+the GUI thread only walks the in-memory interview engine. An answer is shown as saved, and the
+next question appears, only after the worker has committed it (InterviewView's save handshake).
+
+Keys: Ready F12 · Pause Ctrl+P · cancel the countdown Esc · field interview Ctrl+N · on the call
+screen the outcome keys of the project's disposition table, Start interview F9, Appointment F10 ·
+in the interview read aloud F5, appointment Ctrl+F10, respondent hung up Ctrl+H.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati.backend import Backend
+from cati.errors import CatiError
+from cati.questionnaire.engine import InterviewEngine
+from cati.services.clock import utc_now
+from cati.services.projects import ProjectInfo
+from cati.services.users import UserInfo
+from cati.services.workstation import CallInfo, DispositionButton
+from ui.appointment_dialog import AppointmentDialog
+from ui.call_view import CallView
+from ui.interview_view import InterviewView
+from ui.settings import Preferences
+from ui.tasks import TaskRunner
+
+HEARTBEAT_MS = 60_000  # lease renewal while a case is open (the lease is 10 minutes)
+EMPTY_QUEUE_RETRY_MS = 30_000
+PARTIAL, BREAK_OFF, QUOTA_FULL, COMPLETE = "1.2", "2.12", "4.80", "1.1"
+
+
+def error_text(error: BaseException) -> str:
+    """One line for the interviewer: our own errors as they are, anything else by kind."""
+    if isinstance(error, CatiError):
+        return str(error)
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {first}"[:300]
+
+
+class ReadyPage(QWidget):
+    """Between calls: Ready / Pause, the countdown to the next call, field interviews."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status = QLabel()
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status.setWordWrap(True)
+        font = QFont(self.status.font())
+        font.setPointSize(18)
+        self.status.setFont(font)
+        self.ready_button = QPushButton(self.tr("就绪 · 取下一个号码 (F12)"))
+        self.ready_button.setMinimumHeight(64)
+        self.pause_button = QPushButton(self.tr("暂停 (Ctrl+P)"))
+        self.pause_button.setCheckable(True)
+        self.cancel_button = QPushButton(self.tr("取消自动拨号 (Esc)"))
+        self.field_button = QPushButton(self.tr("实地访问 · 不经电话 (Ctrl+N)"))
+        row = QHBoxLayout()
+        for button in (self.pause_button, self.cancel_button, self.field_button):
+            row.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.ready_button)
+        layout.addLayout(row)
+        layout.addStretch(2)
+        self.cancel_button.hide()
+
+
+class ProjectPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heading = QLabel(self.tr("请选择项目"))
+        self.projects = QListWidget()
+        self.choose = QPushButton(self.tr("进入项目"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.projects)
+        layout.addWidget(self.choose)
+
+
+class InterviewPage(QWidget):
+    """The interview view with the actions a phone interview needs around it."""
+
+    def __init__(self, view: InterviewView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.read_button = QPushButton(self.tr("朗读 (F5)"))
+        self.appointment_button = QPushButton(self.tr("约访 (Ctrl+F10)"))
+        self.hangup_button = QPushButton(self.tr("对方挂断 (Ctrl+H)"))
+        self.phone_label = QLabel()
+        bar = QHBoxLayout()
+        bar.addWidget(self.phone_label, 1)
+        for button in (self.read_button, self.appointment_button, self.hangup_button):
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(view, 1)
+
+
+class InterviewerWindow(QMainWindow):
+    """One interviewer's session. ``speaker`` is a ui.speech.Speaker or None (no engine)."""
+
+    state_changed = Signal(str)  # choosing | ready | paused | claiming | call | interview
+
+    def __init__(self, backend: Backend, tasks: TaskRunner, user: UserInfo, *,
+                 prefs: Preferences | None = None, speaker: Any = None,
+                 speech_problem: str = "", settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.backend, self.tasks, self.user = backend, tasks, user
+        self.prefs = prefs or Preferences()
+        self.speaker = speaker
+        self.speech_problem = speech_problem
+        self.voices: list = []
+        self.settings = settings
+        self.setWindowTitle(self.tr("cati — 访问员 %1").replace("%1", user.display_name
+                                                                 or user.username))
+        self.project: ProjectInfo | None = None
+        self.form = None
+        self.buttons: list[DispositionButton] = []
+        self.case: CallInfo | None = None
+        self.interview = None  # InterviewInfo
+        self.engine: InterviewEngine | None = None
+        self.call_started_at: dt.datetime | None = None
+        self.first_claim = True
+        self.paused = False
+        self.state = "choosing"
+        self.countdown_left = 0
+        self.quota_message = ""
+        self.hangup_box: QMessageBox | None = None
+        self.appointment_dialog: AppointmentDialog | None = None
+
+        self.pages = QStackedWidget()
+        self.project_page = ProjectPage()
+        self.ready_page = ReadyPage()
+        self.call_view = CallView()
+        self.interview_view = InterviewView()
+        self.interview_view.set_font_point_size(self.prefs.question_font_pt)
+        self.interview_page = InterviewPage(self.interview_view)
+        for page in (self.project_page, self.ready_page, self.call_view, self.interview_page):
+            self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
+        self.busy_label = QLabel()
+        self.statusBar().addPermanentWidget(self.busy_label)
+
+        self._countdown = QTimer(self, interval=1000)
+        self._countdown.timeout.connect(self._tick)
+        self._heartbeat = QTimer(self, interval=HEARTBEAT_MS)
+        self._heartbeat.timeout.connect(self._renew)
+        self._retry = QTimer(self, singleShot=True, interval=EMPTY_QUEUE_RETRY_MS)
+        self._retry.timeout.connect(self._auto_claim)
+        self._wire()
+        self._set_state("choosing")
+        self.resize(1100, 760)
+        self._run(self.backend.active_projects, self._show_projects)
+
+    # -- wiring ------------------------------------------------------------------------------
+    def _wire(self) -> None:
+        self.project_page.choose.clicked.connect(self._choose_project)
+        self.project_page.projects.itemActivated.connect(lambda _item: self._choose_project())
+        ready = self.ready_page
+        ready.ready_button.clicked.connect(self.ready)
+        ready.pause_button.toggled.connect(self.set_paused)
+        ready.cancel_button.clicked.connect(self.cancel_countdown)
+        ready.field_button.clicked.connect(self.start_field_interview)
+        self._shortcut("F12", self.ready, self.ready_page)
+        self._shortcut("Ctrl+P", ready.pause_button.toggle, self.ready_page)
+        self._shortcut("Esc", self.cancel_countdown, self.ready_page)
+        self._shortcut("Ctrl+N", self.start_field_interview, self.ready_page)
+        self.call_view.outcome_chosen.connect(self._outcome_chosen)
+        self.call_view.start_interview.connect(self.start_interview)
+        self.call_view.appointment_chosen.connect(self._appointment_chosen)
+        view = self.interview_view
+        view.save_requested.connect(self._save)
+        view.finished.connect(self._interview_finished)
+        page = self.interview_page
+        page.read_button.clicked.connect(self.read_aloud)
+        page.appointment_button.clicked.connect(self._appointment_in_interview)
+        page.hangup_button.clicked.connect(self.respondent_hung_up)
+        self._shortcut("F5", self.read_aloud, page)
+        self._shortcut("Ctrl+F10", self._appointment_in_interview, page)
+        self._shortcut("Ctrl+H", self.respondent_hung_up, page)
+        if self.speaker is None:
+            self.set_speech_problem(self.speech_problem or self.tr("朗读不可用"))
+        settings_action = QAction(self.tr("设置…"), self)
+        settings_action.triggered.connect(self.open_settings)
+        self.menuBar().addAction(settings_action)
+
+    def set_speaker(self, speaker: Any, voices: list | None = None) -> None:
+        """The speech engine is ready (probed off the GUI thread after login)."""
+        self.speaker = speaker
+        self.voices = list(voices or [])
+        self.interview_page.read_button.setEnabled(True)
+        self.interview_page.read_button.setToolTip(self.tr("朗读当前问题和选项 (F5)"))
+
+    def set_speech_problem(self, problem: str) -> None:
+        """No speech engine: the read-aloud button is disabled and says what to install."""
+        self.interview_page.read_button.setEnabled(False)
+        self.interview_page.read_button.setToolTip(problem)
+
+    def _shortcut(self, keys: str, slot: Callable[[], object], page: QWidget) -> None:
+        shortcut = QShortcut(QKeySequence(keys), page)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(slot)
+
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None],
+             waiting: str = "") -> None:
+        """Run database work on the worker; the window shows that it waits and stays live."""
+        self.busy_label.setText(waiting or self.tr("正在处理…"))
+
+        def finished(result: Any) -> None:
+            self.busy_label.setText("")
+            done(result)
+
+        self.tasks.run(work, finished, self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        self.busy_label.setText("")
+        self.call_view.set_busy(False)
+        self.statusBar().showMessage(self.tr("出错：") + error_text(error))
+        if self.state == "claiming":
+            self._set_state("ready")
+            self.ready_page.status.setText(self.tr("取号失败：") + error_text(error))
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        page = {"choosing": self.project_page, "ready": self.ready_page,
+                "paused": self.ready_page, "claiming": self.ready_page,
+                "call": self.call_view, "interview": self.interview_page}[state]
+        self.pages.setCurrentWidget(page)
+        self.ready_page.ready_button.setEnabled(state in ("ready", "paused"))
+        focus = {"ready": self.ready_page.ready_button, "paused": self.ready_page.ready_button,
+                 "call": self.call_view, "choosing": self.project_page.projects}.get(state)
+        if focus is not None:
+            focus.setFocus()
+        self.state_changed.emit(state)
+
+    # -- project -----------------------------------------------------------------------------
+    def _show_projects(self, projects: list[ProjectInfo]) -> None:
+        listing = self.project_page.projects
+        listing.clear()
+        for project in projects:
+            item = QListWidgetItem(f"{project.code} · {project.name} · {project.cases}")
+            item.setData(Qt.ItemDataRole.UserRole, project)
+            listing.addItem(item)
+        if not projects:
+            self.project_page.heading.setText(self.tr("没有进行中的项目"))
+            return
+        listing.setCurrentRow(0)
+        if len(projects) == 1:
+            self._choose_project()
+
+    def _choose_project(self) -> None:
+        item = self.project_page.projects.currentItem()
+        if item is None:
+            return
+        project: ProjectInfo = item.data(Qt.ItemDataRole.UserRole)
+        self.project = project
+
+        def load() -> tuple[Any, list[DispositionButton]]:
+            return self.backend.project_form(project.id), self.backend.call_buttons(project.id)
+
+        self._run(load, self._project_loaded, self.tr("正在打开项目…"))
+
+    def _project_loaded(self, loaded: tuple[Any, list[DispositionButton]]) -> None:
+        self.form, self.buttons = loaded
+        assert self.project is not None
+        self.setWindowTitle(f"cati — {self.project.name} — "
+                            f"{self.user.display_name or self.user.username}")
+        self._set_state("ready")
+        self.ready_page.status.setText(self.tr("准备好后按“就绪”取下一个号码"))
+
+    # -- ready, pause, countdown --------------------------------------------------------------
+    @Slot()
+    def ready(self) -> None:
+        if self.state not in ("ready", "paused") or self.project is None:
+            return
+        if self.paused:
+            self.ready_page.pause_button.setChecked(False)
+        self.cancel_countdown()
+        self._claim()
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        if paused:
+            self.cancel_countdown()
+            self._retry.stop()
+            if self.state in ("ready", "paused"):
+                self._set_state("paused")
+                self.ready_page.status.setText(self.tr("已暂停：不再自动取号"))
+        elif self.state == "paused":
+            self._set_state("ready")
+            self.ready_page.status.setText(self.tr("准备好后按“就绪”取下一个号码"))
+
+    def cancel_countdown(self) -> None:
+        if self._countdown.isActive():
+            self._countdown.stop()
+            self.ready_page.status.setText(self.tr("已取消自动拨号；按“就绪”继续"))
+        self.ready_page.cancel_button.hide()
+
+    def _start_countdown(self) -> None:
+        seconds = self.prefs.auto_next_seconds
+        if self.paused or seconds <= 0:
+            return
+        self.countdown_left = seconds
+        self.ready_page.cancel_button.show()
+        self._show_countdown()
+        self._countdown.start()
+
+    def _show_countdown(self) -> None:
+        self.ready_page.status.setText(
+            self.tr("%1 秒后自动取下一个号码（Esc 取消）").replace("%1", str(self.countdown_left)))
+
+    def _tick(self) -> None:
+        self.countdown_left -= 1
+        if self.countdown_left > 0:
+            self._show_countdown()
+            return
+        self._countdown.stop()
+        self.ready_page.cancel_button.hide()
+        self._auto_claim()
+
+    def _auto_claim(self) -> None:
+        if self.state == "ready" and not self.paused:
+            self._claim()
+
+    # -- the call ----------------------------------------------------------------------------
+    def _claim(self) -> None:
+        assert self.project is not None
+        project_id, user_id, take_back = self.project.id, self.user.id, self.first_claim
+        self._set_state("claiming")
+        self.ready_page.status.setText(self.tr("正在取号…"))
+        self._run(lambda: self.backend.next_call(project_id, user_id, take_back=take_back),
+                  self._got_call, self.tr("正在取号…"))
+
+    def _got_call(self, info: CallInfo | None) -> None:
+        take_back, self.first_claim = self.first_claim, False
+        if info is None:
+            self._set_state("ready")
+            self.ready_page.status.setText(self.tr("暂时没有可拨的号码，30 秒后再试"))
+            self._retry.start()
+            return
+        self.case = info
+        self.call_started_at = utc_now()
+        self._heartbeat.start()
+        self.call_view.show_call(info, self.buttons)
+        self._set_state("call")
+        if take_back and info.interview_id is not None:
+            self.start_interview()  # the window was killed mid-interview: straight back in
+
+    def _renew(self) -> None:
+        if self.case is None:
+            self._heartbeat.stop()
+            return
+        case_id = self.case.case_id
+        self.tasks.run(lambda: self.backend.renew_lease(case_id), self._renewed, self._failed)
+
+    def _renewed(self, held: bool) -> None:
+        if not held:
+            self.statusBar().showMessage(self.tr("本机已不再持有该号码（租约已过期）；请联系督导"))
+
+    def _outcome_chosen(self, code: str, note: str) -> None:
+        if self.case is None:
+            return
+        case_id, started = self.case.case_id, self.call_started_at
+        self.call_view.set_busy(True, self.tr("正在保存…"))
+        self._run(lambda: self.backend.record_outcome(case_id, code, interviewer_id=self.user.id,
+                                                      note=note, started_at=started),
+                  lambda _result: self._call_done(), self.tr("正在保存…"))
+
+    def _appointment_chosen(self, start: dt.datetime, end: dt.datetime, hard: bool,
+                            note: str) -> None:
+        if self.case is None:
+            return
+        case_id, started = self.case.case_id, self.call_started_at
+        self.call_view.set_busy(True, self.tr("正在保存预约…"))
+        self._run(lambda: self.backend.book_appointment(
+            case_id, start, end, hard=hard, note=note, interviewer_id=self.user.id,
+            started_at=started), lambda _result: self._call_done(), self.tr("正在保存预约…"))
+
+    def _call_done(self) -> None:
+        self._heartbeat.stop()
+        self.case = None
+        self.interview = None
+        self.engine = None
+        self.call_view.set_busy(False)
+        self.call_view.clear()
+        self._set_state("paused" if self.paused else "ready")
+        if self.paused:
+            self.ready_page.status.setText(self.tr("已暂停：不再自动取号"))
+        elif self.prefs.auto_next_seconds > 0:
+            self._start_countdown()
+        else:
+            self.ready_page.status.setText(self.tr("准备好后按“就绪”取下一个号码"))
+
+    # -- the interview -----------------------------------------------------------------------
+    @Slot()
+    def start_interview(self) -> None:
+        if self.case is None or self.project is None or self.state != "call":
+            return
+        project_id, case_id = self.project.id, self.case.case_id
+        self.call_view.set_busy(True, self.tr("正在打开问卷…"))
+        self._run(lambda: self.backend.open_interview(project_id, case_id=case_id,
+                                                      interviewer_id=self.user.id),
+                  self._interview_opened, self.tr("正在打开问卷…"))
+
+    def start_field_interview(self) -> None:
+        if self.state not in ("ready", "paused") or self.project is None:
+            return
+        self.cancel_countdown()
+        project_id = self.project.id
+        self._run(lambda: self.backend.open_interview(project_id, case_id=None,
+                                                      interviewer_id=self.user.id,
+                                                      mode="field"),
+                  self._interview_opened, self.tr("正在打开问卷…"))
+
+    def _interview_opened(self, info) -> None:
+        self.interview = info
+        self.call_view.set_busy(False)
+        if info.answers:
+            self.engine = InterviewEngine.resume(self.form, info.answers, seed=info.seed,
+                                                 clock=utc_now, at=info.current_item)
+        else:
+            self.engine = InterviewEngine.start(self.form, seed=info.seed, clock=utc_now)
+        phone = self.case.phone_display if self.case else self.tr("实地访问")
+        self.interview_page.phone_label.setText(phone)
+        field = self.case is None
+        self.interview_page.appointment_button.setEnabled(not field)
+        self.interview_page.hangup_button.setText(
+            self.tr("中止访问 (Ctrl+H)") if field else self.tr("对方挂断 (Ctrl+H)"))
+        self.interview_view.begin(self.engine)
+        self._set_state("interview")
+
+    def _save(self, changes: dict, current_item: object) -> None:
+        if self.interview is None:
+            return
+        interview_id = self.interview.id
+        self.tasks.run(lambda: self.backend.save_answers(interview_id, changes,
+                                                         current_item=current_item,
+                                                         user_id=self.user.id),
+                       self._saved, self._save_failed)
+
+    def _saved(self, result) -> None:
+        if result.quota_full:  # said on the Ready page and the status bar; no modal box
+            self.quota_message = self.tr("该乡镇（街道）的样本配额已满，访问到此结束（4.80）。"
+                                         "请向受访者致谢。")
+            self.statusBar().showMessage(self.quota_message)
+            self._end_interview(QUOTA_FULL)
+            return
+        self.interview_view.saved()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self.interview_view.save_failed(error_text(error))
+
+    def _interview_finished(self, outcome) -> None:
+        self._end_interview(outcome.disposition or COMPLETE)
+
+    def _end_interview(self, code: str) -> None:
+        interview = self.interview
+        if interview is None:
+            return
+        if self.case is None:  # field mode
+            self._run(lambda: self.backend.close_field_interview(interview.id, code),
+                      lambda _r: self._call_done(), self.tr("正在保存…"))
+            return
+        case_id, started = self.case.case_id, self.call_started_at
+        self._run(lambda: self.backend.record_outcome(
+            case_id, code, interviewer_id=self.user.id, started_at=started,
+            interview_id=interview.id), lambda _r: self._call_done(), self.tr("正在保存…"))
+
+    @Slot()
+    def respondent_hung_up(self) -> None:
+        """Ask whether the interview counts as partial or a break-off; both are called back
+        to resume where it stopped (field interviews are closed with the code)."""
+        if self.state != "interview":
+            return
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("中止访问"))
+        box.setText(self.tr("访问未完成。记为："))
+        partial = box.addButton(self.tr("部分完成 1.2（已答大部分）"),
+                                QMessageBox.ButtonRole.AcceptRole)
+        breakoff = box.addButton(self.tr("中途挂断 2.12"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("继续访问"), QMessageBox.ButtonRole.RejectRole)
+        codes = {partial: PARTIAL, breakoff: BREAK_OFF}
+
+        def chosen(button) -> None:
+            self.hangup_box = None
+            if button in codes:
+                self._end_interview(codes[button])
+
+        box.buttonClicked.connect(chosen)
+        self.hangup_box = box
+        box.open()  # window-modal, but the event loop is not nested
+
+    def _appointment_in_interview(self) -> None:
+        if self.state != "interview" or self.case is None:
+            return
+        dialog = AppointmentDialog(self.case.time_zone, utc_now(), self)
+
+        def accepted() -> None:
+            self.appointment_dialog = None
+            start, end = dialog.window_utc()
+            self._appointment_chosen(start, end, dialog.hard(), dialog.note())
+
+        dialog.accepted.connect(accepted)
+        self.appointment_dialog = dialog
+        dialog.open()
+
+    # -- read aloud, settings ----------------------------------------------------------------
+    @Slot()
+    def read_aloud(self) -> None:
+        if self.speaker is None or self.state != "interview":
+            return
+        if getattr(self.speaker, "speaking", False):
+            self.speaker.stop()
+        else:
+            self.speaker.speak(self.interview_view.current_question_text())
+
+    def open_settings(self) -> None:
+        from ui.settings import SettingsDialog
+
+        dialog = SettingsDialog(self.prefs, self.voices, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        self.prefs = dialog.preferences()
+        if self.settings is not None:
+            self.prefs.save(self.settings)
+        self.interview_view.set_font_point_size(self.prefs.question_font_pt)
+        if self.speaker is not None:
+            self.speaker.set_voice(self.prefs.voice_id or None)
+            self.speaker.set_rate(self.prefs.speech_rate)
+
+    def closeEvent(self, event) -> None:
+        self._heartbeat.stop()
+        self._countdown.stop()
+        self._retry.stop()
+        if self.case is not None and self.state == "call":
+            case_id = self.case.case_id
+            self.tasks.run(lambda: self.backend.release_case(case_id), lambda _r: None,
+                           lambda _e: None)
+        super().closeEvent(event)
