@@ -43,8 +43,7 @@ class Backend:
         self.database.upgrade()
 
     def login(self, username: str, password: str) -> UserInfo:
-        with self.database.unit() as session:
-            return users.authenticate(session, username, password)
+        return users.log_in(self.database, username, password)
 
     def active_projects(self) -> list[ProjectInfo]:
         with self.database.unit(immediate=False) as session:

@@ -41,3 +41,33 @@ def test_duplicate_username_and_bad_role(database):
         add_user(session, "zhao", "short", "admin")
     with database.unit() as session:
         assert [u.username for u in list_users(session)] == ["wang"]
+
+
+def test_repeated_wrong_passwords_slow_the_next_try_down(database):
+    import datetime as dt
+
+    from cati.errors import AuthenticationFailed
+    from cati.services.users import TooManyAttempts, log_in
+
+    with database.unit() as session:
+        add_user(session, "zhang", "correct horse", "interviewer")
+    now = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+    for second in range(3):
+        with pytest.raises(AuthenticationFailed, match="wrong username or password"):
+            log_in(database, "zhang", "wrong guess", now=now + dt.timedelta(seconds=second))
+    # The fourth try, even with the right password, must wait 5 s after the last failure.
+    with pytest.raises(TooManyAttempts) as waited:
+        log_in(database, "zhang", "correct horse", now=now + dt.timedelta(seconds=3))
+    assert waited.value.wait_seconds == 4
+    assert log_in(database, "zhang", "correct horse",
+                  now=now + dt.timedelta(seconds=8)).username == "zhang"
+    # A successful login starts the count again; a fifth failure in a row doubles the wait.
+    for second in range(9, 14):
+        with pytest.raises(AuthenticationFailed):
+            log_in(database, "zhang", "wrong again", now=now + dt.timedelta(seconds=second * 20))
+    with pytest.raises(TooManyAttempts) as waited:
+        log_in(database, "zhang", "correct horse", now=now + dt.timedelta(seconds=261))
+    assert waited.value.wait_seconds == 19  # 20 s after the failure at 260 s
+    # Fifteen minutes later the slate is clean.
+    assert log_in(database, "zhang", "correct horse",
+                  now=now + dt.timedelta(minutes=20)).username == "zhang"

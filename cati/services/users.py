@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from cati.errors import AlreadyExists, AuthenticationFailed, CatiError
 from cati.services.clock import utc_now
-from cati.storage.models import User
+from cati.storage.db import Database
+from cati.storage.models import AuditEntry, User
 
 ROLES = ("interviewer", "supervisor", "admin")
 MIN_PASSWORD_LENGTH = 8
@@ -66,3 +68,54 @@ def authenticate(session: Session, username: str, password: str) -> UserInfo:
 
 def list_users(session: Session) -> list[UserInfo]:
     return [_info(user) for user in session.scalars(select(User).order_by(User.username))]
+
+
+# Repeated failures slow down: after FREE_FAILURES wrong passwords for one username within
+# FAILURE_WINDOW (since its last successful login), each further try must wait 5 s, 10 s, 20 s … (at most 5 minutes) after the
+# last failure. Failures are kept in the audit log, so the wait holds across workstations and
+# restarts of the app.
+FREE_FAILURES = 3
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+MAX_WAIT = dt.timedelta(minutes=5)
+LOGIN_FAILED = "login_failed"
+LOGGED_IN = "login"
+
+
+class TooManyAttempts(AuthenticationFailed):
+    def __init__(self, wait: dt.timedelta) -> None:
+        seconds = max(1, int(wait.total_seconds() + 0.999))
+        super().__init__(f"too many wrong passwords: try again in {seconds} s "
+                         f"(密码错误次数过多，请 {seconds} 秒后再试)")
+        self.wait_seconds = seconds
+
+
+def log_in(database: Database, username: str, password: str, *,
+           now: dt.datetime | None = None) -> UserInfo:
+    """authenticate(), slowed down after repeated failures; each failure is audited."""
+    now = now or utc_now()
+    name = username.strip()
+    with database.unit(immediate=False) as session:
+        recent = [(entry.at, entry.action) for entry in session.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_((LOGIN_FAILED, LOGGED_IN)),
+                                     AuditEntry.at >= now - FAILURE_WINDOW))
+                  if (entry.details or {}).get("username") == name]
+    recent.sort()
+    last_success = max((at for at, action in recent if action == LOGGED_IN), default=None)
+    failures = [at for at, action in recent
+                if action == LOGIN_FAILED and (last_success is None or at > last_success)]
+    if len(failures) >= FREE_FAILURES:
+        wait = min(MAX_WAIT, dt.timedelta(seconds=5 * 2 ** (len(failures) - FREE_FAILURES)))
+        remaining = failures[-1] + wait - now
+        if remaining > dt.timedelta(0):
+            raise TooManyAttempts(remaining)
+    try:
+        with database.unit() as session:
+            user = authenticate(session, name, password)
+            session.add(AuditEntry(user_id=user.id, at=now, action=LOGGED_IN,
+                                   details={"username": name}))
+            return user
+    except AuthenticationFailed:
+        with database.unit() as session:
+            session.add(AuditEntry(user_id=None, at=now, action=LOGIN_FAILED,
+                                   details={"username": name}))
+        raise
