@@ -14,7 +14,7 @@ from cati.calling.outcomes import record_outcome as _record_outcome
 from cati.calling.queue import release_case, renew_lease
 from cati.errors import NotFound
 from cati.questionnaire.model import Form
-from cati.services import interviews, projects, users
+from cati.services import interviews, presence, projects, users
 from cati.services.clock import utc_now
 from cati.services.dispositions import call_buttons, list_dispositions
 from cati.services.interviews import InterviewInfo, SaveResult
@@ -102,6 +102,11 @@ class Backend:
     def close_field_interview(self, interview_id: int, code: str) -> None:
         """End an interview made without a call (field mode) with its disposition."""
         interviews.close_interview(self.database, interview_id, code)
+
+    def report_presence(self, user_id: int, project_id: int | None, state: str,
+                        case_id: int | None = None) -> None:
+        presence.report_presence(self.database, self.workstation, user_id, project_id, state,
+                                 case_id)
 
     def now(self) -> dt.datetime:
         return utc_now()

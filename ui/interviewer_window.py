@@ -44,6 +44,10 @@ from ui.interview_view import InterviewView
 from ui.settings import Preferences
 from ui.tasks import TaskRunner
 
+PRESENCE_MS = 60_000  # "still here" for the supervisor's monitor
+# Window states as the monitor names them.
+PRESENCE = {"choosing": "ready", "ready": "ready", "claiming": "ready", "paused": "paused",
+            "call": "call", "interview": "interviewing"}
 HEARTBEAT_MS = 60_000  # lease renewal while a case is open (the lease is 10 minutes)
 EMPTY_QUEUE_RETRY_MS = 30_000
 PARTIAL, BREAK_OFF, QUOTA_FULL, COMPLETE = "1.2", "2.12", "4.80", "1.1"
@@ -168,6 +172,9 @@ class InterviewerWindow(QMainWindow):
         self._heartbeat.timeout.connect(self._renew)
         self._retry = QTimer(self, singleShot=True, interval=EMPTY_QUEUE_RETRY_MS)
         self._retry.timeout.connect(self._auto_claim)
+        self._presence = QTimer(self, interval=PRESENCE_MS)
+        self._presence.timeout.connect(self._report_presence)
+        self._presence.start()
         self._wire()
         self._set_state("choosing")
         self.resize(1100, 760)
@@ -252,7 +259,17 @@ class InterviewerWindow(QMainWindow):
                  "call": self.call_view, "choosing": self.project_page.projects}.get(state)
         if focus is not None:
             focus.setFocus()
+        self._report_presence()
         self.state_changed.emit(state)
+
+    def _report_presence(self, state: str | None = None) -> None:
+        """Tell the monitor what this workstation is doing (fire and forget, on the worker)."""
+        shown = state or PRESENCE[self.state]
+        project_id = self.project.id if self.project else None
+        case_id = self.case.case_id if self.case and shown in ("call", "interviewing") else None
+        user_id = self.user.id
+        self.tasks.run(lambda: self.backend.report_presence(user_id, project_id, shown, case_id),
+                       lambda _r: None, lambda _e: None)
 
     # -- project -----------------------------------------------------------------------------
     def _show_projects(self, projects: list[ProjectInfo]) -> None:
@@ -550,6 +567,8 @@ class InterviewerWindow(QMainWindow):
             self.speaker.set_rate(self.prefs.speech_rate)
 
     def closeEvent(self, event) -> None:
+        self._presence.stop()
+        self._report_presence("offline")
         self._heartbeat.stop()
         self._countdown.stop()
         self._retry.stop()

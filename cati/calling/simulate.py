@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import random
+import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,9 +29,11 @@ from cati.questionnaire.engine import InterviewEngine
 from cati.questionnaire.walk import _candidate, _numbers_in_form
 from cati.services.clock import utc_now
 from cati.services.interviews import open_interview, save_answers
+from cati.services.presence import report_presence
 from cati.services.questionnaires import form_of
+from cati.services.users import add_user
 from cati.storage.db import Database
-from cati.storage.models import Answer, CallAttempt, Case, Project
+from cati.storage.models import Answer, CallAttempt, Case, Project, User
 
 # (code, share of dialled calls, call-centre seconds it takes); "answer" starts the interview.
 OUTCOMES = (("3.13", 0.30, 40), ("3.12", 0.05, 15), ("3.16", 0.10, 20), ("2.22", 0.05, 45),
@@ -91,9 +94,10 @@ def simulate(db_url: str, project_code: str, interviewers: int, minutes: float, 
         if project is None:
             raise NotFound(f"no project '{project_code}'")
         project_id = project.id
+        users = _simulated_accounts(session, interviewers)
     start = start or next_calling_time(utc_now(), "Asia/Shanghai", CallingHours())
-    args = [(db_url, project_id, f"sim{n + 1}", seed * 1000 + n, start, minutes, speed)
-            for n in range(interviewers)]
+    args = [(db_url, project_id, f"sim{n + 1}", seed * 1000 + n, start, minutes, speed,
+             users[n]) for n in range(interviewers)]
     with multiprocessing.get_context("spawn").Pool(interviewers) as pool:
         reports = pool.starmap(run_interviewer, args)
     result = _summarise(database, project_id, reports)
@@ -101,8 +105,23 @@ def simulate(db_url: str, project_code: str, interviewers: int, minutes: float, 
     return result
 
 
+def _simulated_accounts(session, count: int) -> list[int]:
+    """The accounts sim1 … simN (interviewers; a random password nobody knows), created once:
+    the monitor and the reports show simulated work per interviewer as they do real work."""
+    ids = []
+    for n in range(1, count + 1):
+        name = f"sim{n}"
+        user_id = session.scalar(select(User.id).where(User.username == name))
+        if user_id is None:
+            user_id = add_user(session, name, secrets.token_urlsafe(18), "interviewer",
+                               f"模拟访问员{n}").id
+        ids.append(user_id)
+    return ids
+
+
 def run_interviewer(db_url: str, project_id: int, workstation: str, seed: int,
-                    start: dt.datetime, minutes: float, speed: float) -> InterviewerReport:
+                    start: dt.datetime, minutes: float, speed: float,
+                    user_id: int | None = None) -> InterviewerReport:
     """One simulated interviewer's shift (runs in its own process)."""
     database = Database(db_url)
     rng = random.Random(seed)
@@ -112,25 +131,35 @@ def run_interviewer(db_url: str, project_id: int, workstation: str, seed: int,
     while clock.now() < end:
         started = time.perf_counter()
         case = claim_next_case(database, project_id, workstation, now=clock.now(),
-                               lease=clock.lease)
+                               lease=clock.lease, interviewer_id=user_id)
         report.claim_ms.append((time.perf_counter() - started) * 1000)
         if case is None:
+            _present(database, workstation, user_id, project_id, "ready", None)
             clock.spend(IDLE_SECONDS)
             continue
+        _present(database, workstation, user_id, project_id, "call", case.case_id)
         report.claims += 1
         claimed_at = clock.now()
         code, seconds = _draw(rng)
         interview_id = None
         if code == "answer":
+            _present(database, workstation, user_id, project_id, "interviewing", case.case_id)
             code, interview_id = _interview(database, project_id, case.case_id, workstation,
-                                            rng, clock, report)
+                                            rng, clock, report, user_id)
         else:
             clock.spend(seconds)
         record_outcome(database, case.case_id, workstation, code, started_at=claimed_at,
-                       now=clock.now(), interview_id=interview_id)
+                       now=clock.now(), interview_id=interview_id, interviewer_id=user_id)
         report.dispositions[code] += 1
+    _present(database, workstation, user_id, project_id, "offline", None)
     database.dispose()
     return report
+
+
+def _present(database: Database, workstation: str, user_id: int | None, project_id: int,
+             state: str, case_id: int | None) -> None:
+    if user_id is not None:
+        report_presence(database, workstation, user_id, project_id, state, case_id)
 
 
 def _draw(rng: random.Random) -> tuple[str, int]:
@@ -143,9 +172,10 @@ def _draw(rng: random.Random) -> tuple[str, int]:
 
 
 def _interview(database: Database, project_id: int, case_id: int, workstation: str,
-               rng: random.Random, clock: _Clock, report: InterviewerReport) -> tuple[str, int]:
+               rng: random.Random, clock: _Clock, report: InterviewerReport,
+               user_id: int | None = None) -> tuple[str, int]:
     interview = open_interview(database, project_id, case_id=case_id, workstation=workstation,
-                               now=clock.now())
+                               now=clock.now(), interviewer_id=user_id)
     with database.unit() as session:
         form = form_of(session, interview.questionnaire_id)
     engine = InterviewEngine.resume(form, interview.answers, seed=interview.seed,
@@ -161,8 +191,12 @@ def _interview(database: Database, project_id: int, case_id: int, workstation: s
             break  # no acceptable answer drawn: the respondent gives up
         changes = engine.take_changes()
         current = engine.current_item
-        save_answers(database, interview.id, changes, workstation=workstation, now=clock.now(),
-                     current_item=current.name if current else None)
+        saved = save_answers(database, interview.id, changes, workstation=workstation,
+                             now=clock.now(), current_item=current.name if current else None,
+                             user_id=user_id)
+        if saved.quota_full:
+            report.played[interview.id] = (clock.now(), dict(engine.answers))
+            return "4.80", interview.id
         renew_lease(database, case_id, workstation, now=clock.now(), lease=clock.lease)
         clock.spend(SECONDS_PER_ANSWER)
     report.played[interview.id] = (clock.now(), dict(engine.answers))

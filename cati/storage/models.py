@@ -305,6 +305,20 @@ class Suggestion(Base):
     follow_up_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
 
+class Presence(Base):
+    """What each workstation is doing now, for the supervisor's monitor (one row per
+    workstation, upserted on every state change and once a minute while the window is open)."""
+
+    __tablename__ = "presence"
+    workstation: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    state: Mapped[str] = mapped_column(String(16))  # ready | paused | call | interviewing | offline
+    since: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    case_id: Mapped[int | None] = mapped_column(BigId)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -325,6 +339,7 @@ __all__ = [
     "Disposition",
     "DoNotCall",
     "Interview",
+    "Presence",
     "Project",
     "Quota",
     "SampleBatch",

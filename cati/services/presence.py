@@ -1,0 +1,68 @@
+"""Who is doing what: each interviewer window reports its state (ready, paused, on a call,
+interviewing) on every change and once a minute; a workstation not heard from for
+OFFLINE_AFTER counts as offline. The supervisor's monitor reads it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from cati.services.clock import utc_now
+from cati.storage.db import Database
+from cati.storage.models import Presence, User
+
+STATES = ("ready", "paused", "call", "interviewing", "offline")
+OFFLINE_AFTER = dt.timedelta(minutes=3)
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceInfo:
+    workstation: str
+    user_id: int
+    username: str
+    display_name: str
+    project_id: int | None
+    state: str  # one of STATES; "offline" when not heard from for OFFLINE_AFTER
+    since: dt.datetime
+    case_id: int | None
+
+
+def report_presence(database: Database, workstation: str, user_id: int,
+                    project_id: int | None, state: str, case_id: int | None = None, *,
+                    now: dt.datetime | None = None) -> None:
+    if state not in STATES:
+        raise ValueError(f"unknown presence state {state!r}")
+    now = now or utc_now()
+    with database.unit() as session:
+        row = session.get(Presence, workstation)
+        if row is None:
+            session.add(Presence(workstation=workstation, user_id=user_id,
+                                 project_id=project_id, state=state, since=now,
+                                 case_id=case_id, seen_at=now))
+            return
+        if (row.state, row.user_id, row.case_id) != (state, user_id, case_id):
+            row.since = now
+        row.user_id, row.project_id, row.state, row.case_id = user_id, project_id, state, case_id
+        row.seen_at = now
+
+
+def presence(database: Database, project_id: int | None = None, *,
+             now: dt.datetime | None = None) -> list[PresenceInfo]:
+    now = now or utc_now()
+    query = select(Presence, User.username, User.display_name).join(
+        User, User.id == Presence.user_id)
+    if project_id is not None:
+        query = query.where(Presence.project_id == project_id)
+    with database.unit(immediate=False) as session:
+        rows = session.execute(query.order_by(User.username, Presence.workstation)).all()
+    found = []
+    for row, username, display in rows:
+        gone = row.state == "offline" or now - row.seen_at > OFFLINE_AFTER
+        found.append(PresenceInfo(
+            row.workstation, row.user_id, username, display or username, row.project_id,
+            "offline" if gone else row.state,
+            row.since if row.state == "offline" or not gone else row.seen_at,
+            None if gone else row.case_id))
+    return found
