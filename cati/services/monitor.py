@@ -1,0 +1,328 @@
+"""The supervisor's live monitor: one read-only snapshot of a project, for one refresh.
+
+Each figure is one grouped query (no row-by-row work in Python over the sample), so a refresh
+stays fast at a million cases. "Today" is the calendar day in the project's time zone
+(``settings["time_zone"]``, default Asia/Shanghai).
+
+Rates: each case counts once, in the AAPOR class of its current disposition; numbers never
+dialled are left out (they are not yet worked sample). "Today" takes the cases dialled today.
+
+Quality markers (the seeds report respondents being coached to answer 满意): an interview far
+shorter than the median (under SHORT_SHARE of it), and an interviewer whose answers are much
+more uniform than the others' — the share of their closed answers that equal the most common
+answer to the same question, compared with everyone's (flagged UNIFORM_MARGIN above, with at
+least UNIFORM_MIN_INTERVIEWS completes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+
+from cati.errors import NotFound
+from cati.reporting.aapor import outcome_rates
+from cati.services.clock import utc_now
+from cati.services.presence import PresenceInfo, presence
+from cati.services.questionnaires import form_of
+from cati.services.quotas import quota_cells
+from cati.storage.db import Database
+from cati.storage.models import (
+    Answer,
+    Appointment,
+    CallAttempt,
+    Case,
+    Disposition,
+    Interview,
+    Project,
+)
+
+REFUSALS = ("2.111", "2.112")
+SCREEN_OUTS = ("4.70", "4.80")
+COMPLETE = "1.1"
+OPEN_STATES = ("fresh", "scheduled", "resume", "appointment")
+SHORT_SHARE = 0.5
+UNIFORM_MARGIN = 0.15
+UNIFORM_MIN_INTERVIEWS = 5
+RATES = ("RR1", "RR3", "COOP1", "REF1", "CON1")
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    calls: int
+    contacts: int
+    completes: int
+    screen_outs: int
+    refusals: int
+    rates: dict[str, float | None]  # RR1 RR3 COOP1 REF1 CON1, and "e"
+
+
+@dataclass(frozen=True, slots=True)
+class StratumRow:
+    stratum: str
+    target: int | None
+    completes: int
+    remaining: int  # open cases still to call
+    dialled: int  # cases dialled at least once
+    reachable: bool | None  # None without a target; else completes + remaining × yield ≥ target
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewerRow:
+    user_id: int
+    name: str
+    state: str
+    since: dt.datetime | None
+    case_id: int | None
+    calls: int
+    calls_per_hour: float | None
+    completes: int
+    refusal_rate: float | None  # refusals / contacts today
+    mean_interview_minutes: float | None
+    short_interviews: int  # completes today under SHORT_SHARE of the median length
+    uniformity: float | None  # share of closed answers equal to the most common answer
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentDue:
+    case_id: int
+    window_start: dt.datetime
+    hard: bool
+    booked_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    at: dt.datetime
+    day_start: dt.datetime
+    today: Totals
+    overall: Totals
+    hourly: list[tuple[int, int, int]]  # (local hour, calls, completes) today
+    strata: list[StratumRow]
+    interviewers: list[InterviewerRow]
+    by_state: dict[str, int]
+    by_disposition: dict[str, int]
+    appointments_next_hour: list[AppointmentDue] = field(default_factory=list)
+
+
+def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = None) -> Snapshot:
+    now = now or utc_now()
+    with database.unit(immediate=False) as session:
+        project = session.get(Project, project_id)
+        if project is None:
+            raise NotFound(f"no project {project_id}")
+        zone = ZoneInfo((project.settings or {}).get("time_zone", "Asia/Shanghai"))
+        local = now.astimezone(zone)
+        day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+        dispositions = {d.code: d for d in session.scalars(
+            select(Disposition).where(Disposition.project_id == project_id))}
+        contact_codes = sorted(c for c, d in dispositions.items() if d.contact)
+        classes = {code: d.aapor_class for code, d in dispositions.items()}
+        in_project = CallAttempt.case_id.in_(select(Case.id).where(Case.project_id == project_id))
+        today_attempts = and_(in_project, CallAttempt.started_at >= day_start,
+                              CallAttempt.started_at <= now)
+
+        attempt_counts = dict(session.execute(
+            select(CallAttempt.disposition, func.count()).where(today_attempts)
+            .group_by(CallAttempt.disposition)).all())
+        all_counts = dict(session.execute(
+            select(CallAttempt.disposition, func.count()).where(in_project)
+            .group_by(CallAttempt.disposition)).all())
+        by_disposition = {code or "": n for code, n in session.execute(
+            select(Case.disposition, func.count()).where(Case.project_id == project_id)
+            .group_by(Case.disposition)).all()}
+        dialled_by_code = dict(session.execute(
+            select(Case.disposition, func.count())
+            .where(Case.project_id == project_id, Case.attempts > 0)
+            .group_by(Case.disposition)).all())
+        today_cases = dict(session.execute(
+            select(Case.disposition, func.count())
+            .where(Case.id.in_(select(CallAttempt.case_id).where(today_attempts)))
+            .group_by(Case.disposition)).all())
+        by_state = dict(session.execute(
+            select(Case.state, func.count()).where(Case.project_id == project_id)
+            .group_by(Case.state)).all())
+
+        today = _totals(attempt_counts, today_cases, classes, contact_codes)
+        overall = _totals(all_counts, dialled_by_code, classes, contact_codes)
+        hourly = _hourly(session, today_attempts, zone)
+        strata = _strata(session, project_id)
+        interviewers = _interviewers(session, database, project_id, today_attempts, day_start,
+                                     now, contact_codes, project.questionnaire_id)
+        due = [AppointmentDue(case_id, start, hard, booked_by)
+               for case_id, start, hard, booked_by in session.execute(
+                   select(Appointment.case_id, Appointment.window_start, Appointment.hard,
+                          Appointment.booked_by)
+                   .join(Case, Case.id == Appointment.case_id)
+                   .where(Case.project_id == project_id,
+                          Appointment.kept_by_attempt_id.is_(None),
+                          Appointment.cancelled.is_(False), Appointment.missed.is_(False),
+                          Appointment.window_start <= now + dt.timedelta(hours=1),
+                          Appointment.window_end > now)
+                   .order_by(Appointment.window_start))]
+    return Snapshot(now, day_start, today, overall, hourly, strata, interviewers, by_state,
+                    by_disposition, due)
+
+
+def _totals(attempts: dict, cases: dict, classes: dict[str, str],
+            contact_codes: list[str]) -> Totals:
+    counts: Counter[str] = Counter()
+    for code, n in cases.items():
+        if code:  # a dialled case always has a code (appointment-only cases keep theirs)
+            counts[classes.get(code, "UH")] += n
+    rates = outcome_rates(dict(counts))
+    return Totals(
+        calls=sum(n for code, n in attempts.items() if code is not None),
+        contacts=sum(n for code, n in attempts.items() if code in contact_codes),
+        completes=attempts.get(COMPLETE, 0),
+        screen_outs=sum(attempts.get(code, 0) for code in SCREEN_OUTS),
+        refusals=sum(attempts.get(code, 0) for code in REFUSALS),
+        rates={name: rates.get(name) for name in (*RATES, "e")})
+
+
+def _hourly(session, today_attempts, zone: ZoneInfo) -> list[tuple[int, int, int]]:
+    calls: Counter[int] = Counter()
+    completes: Counter[int] = Counter()
+    for started, code in session.execute(
+            select(CallAttempt.started_at, CallAttempt.disposition).where(today_attempts)):
+        if code is None:
+            continue
+        hour = started.astimezone(zone).hour
+        calls[hour] += 1
+        completes[hour] += code == COMPLETE
+    return [(hour, calls[hour], completes[hour]) for hour in range(24)]
+
+
+def _strata(session, project_id: int) -> list[StratumRow]:
+    cells = quota_cells(session, project_id)
+    completes = dict(session.execute(
+        select(Interview.stratum, func.count())
+        .where(Interview.project_id == project_id, Interview.state == "complete")
+        .group_by(Interview.stratum)).all())
+    remaining = dict(session.execute(
+        select(Case.stratum, func.count())
+        .where(Case.project_id == project_id, Case.state.in_(OPEN_STATES))
+        .group_by(Case.stratum)).all())
+    dialled = dict(session.execute(
+        select(Case.stratum, func.count())
+        .where(Case.project_id == project_id, Case.attempts > 0)
+        .group_by(Case.stratum)).all())
+    rows = []
+    for stratum in sorted(set(cells) | set(remaining) | set(completes) | set(dialled)):
+        target = cells[stratum][0] if stratum in cells else None
+        done, left, tried = completes.get(stratum, 0), remaining.get(stratum, 0), \
+            dialled.get(stratum, 0)
+        reachable = None
+        if target is not None:
+            rate = done / tried if tried else 0.0
+            reachable = done >= target or done + left * rate >= target
+        rows.append(StratumRow(stratum or "-", target, done, left, tried, reachable))
+    return rows
+
+
+def _interviewers(session, database: Database, project_id: int, today_attempts,
+                  day_start: dt.datetime, now: dt.datetime, contact_codes: list[str],
+                  questionnaire_id: int) -> list[InterviewerRow]:
+    stats: dict[int, Counter] = defaultdict(Counter)
+    first_call: dict[int, dt.datetime] = {}
+    for user_id, code, n, first in session.execute(
+            select(CallAttempt.interviewer_id, CallAttempt.disposition, func.count(),
+                   func.min(CallAttempt.started_at))
+            .where(today_attempts, CallAttempt.interviewer_id.is_not(None))
+            .group_by(CallAttempt.interviewer_id, CallAttempt.disposition)):
+        if code is None:
+            continue
+        stats[user_id]["calls"] += n
+        stats[user_id]["completes"] += n if code == COMPLETE else 0
+        stats[user_id]["refusals"] += n if code in REFUSALS else 0
+        stats[user_id]["contacts"] += n if code in contact_codes else 0
+        first_call[user_id] = min(first, first_call.get(user_id, first))
+    lengths: dict[int, list[float]] = defaultdict(list)
+    for user_id, started, ended in session.execute(
+            select(Interview.interviewer_id, Interview.started_at, Interview.ended_at)
+            .where(Interview.project_id == project_id, Interview.state == "complete",
+                   Interview.ended_at >= day_start, Interview.interviewer_id.is_not(None))):
+        lengths[user_id].append((ended - started).total_seconds() / 60)
+    everyone = [m for values in lengths.values() for m in values]
+    median = statistics.median(everyone) if everyone else None
+    uniformity, counted = _uniformity(session, project_id, questionnaire_id)
+    overall_uniformity = statistics.mean(uniformity.values()) if uniformity else None
+    seen = {p.user_id: p for p in presence(database, project_id, now=now)}
+    rows = []
+    for user_id in sorted(set(stats) | set(seen) | set(lengths)):
+        figures, state = stats[user_id], seen.get(user_id)
+        hours = (now - first_call[user_id]).total_seconds() / 3600 if user_id in first_call \
+            else None
+        mine = lengths.get(user_id, [])
+        short = sum(m < SHORT_SHARE * median for m in mine) if median else 0
+        flags = []
+        if short:
+            flags.append("short_interviews")
+        own = uniformity.get(user_id)
+        if (own is not None and overall_uniformity is not None
+                and counted.get(user_id, 0) >= UNIFORM_MIN_INTERVIEWS
+                and own >= _others_mean(uniformity, user_id, overall_uniformity)
+                + UNIFORM_MARGIN):
+            flags.append("uniform_answers")
+        rows.append(InterviewerRow(
+            user_id=user_id, name=_name(session, user_id, state),
+            state=state.state if state else "offline", since=state.since if state else None,
+            case_id=state.case_id if state else None, calls=figures["calls"],
+            calls_per_hour=(figures["calls"] / max(hours, 1 / 60)) if hours is not None
+            else None,
+            completes=figures["completes"],
+            refusal_rate=(figures["refusals"] / figures["contacts"]) if figures["contacts"]
+            else None,
+            mean_interview_minutes=statistics.mean(mine) if mine else None,
+            short_interviews=short, uniformity=own, flags=tuple(flags)))
+    return rows
+
+
+def _others_mean(values: dict[int, float], user_id: int, fallback: float) -> float:
+    others = [v for k, v in values.items() if k != user_id]
+    return statistics.mean(others) if others else fallback
+
+
+def _name(session, user_id: int, state: PresenceInfo | None) -> str:
+    if state is not None:
+        return state.display_name
+    from cati.storage.models import User
+
+    user = session.get(User, user_id)
+    return (user.display_name or user.username) if user else str(user_id)
+
+
+def _uniformity(session, project_id: int,
+                questionnaire_id: int) -> tuple[dict[int, float], dict[int, int]]:
+    """Per interviewer: the share of their closed (select_one) answers in completed interviews
+    that equal the most common answer to that question over all interviewers."""
+    form = form_of(session, questionnaire_id)
+    closed = [item.name for item in form.items if item.kind == "select_one"]
+    if not closed:
+        return {}, {}
+    rows = session.execute(
+        select(Interview.interviewer_id, Answer.question, Answer.value, func.count())
+        .join(Answer, Answer.interview_id == Interview.id)
+        .where(Interview.project_id == project_id, Interview.state == "complete",
+               Interview.interviewer_id.is_not(None), Answer.question.in_(closed))
+        .group_by(Interview.interviewer_id, Answer.question, Answer.value)).all()
+    modal: dict[str, Counter] = defaultdict(Counter)
+    for _, question, value, n in rows:
+        modal[question][value] += n
+    top = {question: counts.most_common(1)[0][0] for question, counts in modal.items()}
+    same: Counter[int] = Counter()
+    total: Counter[int] = Counter()
+    for user_id, question, value, n in rows:
+        total[user_id] += n
+        same[user_id] += n if value == top[question] else 0
+    interviews = dict(session.execute(
+        select(Interview.interviewer_id, func.count())
+        .where(Interview.project_id == project_id, Interview.state == "complete",
+               Interview.interviewer_id.is_not(None))
+        .group_by(Interview.interviewer_id)).all())
+    return {user: same[user] / total[user] for user in total if total[user]}, interviews
