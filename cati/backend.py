@@ -18,6 +18,7 @@ from cati.services import interviews, presence, projects, users
 from cati.services.clock import utc_now
 from cati.services.dispositions import call_buttons, list_dispositions
 from cati.services.interviews import InterviewInfo, SaveResult
+from cati.services.monitor import Snapshot, snapshot
 from cati.services.projects import ProjectInfo
 from cati.services.questionnaires import form_of
 from cati.services.users import UserInfo
@@ -107,6 +108,9 @@ class Backend:
                         case_id: int | None = None) -> None:
         presence.report_presence(self.database, self.workstation, user_id, project_id, state,
                                  case_id)
+
+    def monitor_snapshot(self, project_id: int) -> Snapshot:
+        return snapshot(self.database, project_id)
 
     def now(self) -> dt.datetime:
         return utc_now()

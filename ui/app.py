@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from cati.backend import Backend
+from ui.console_window import CONSOLE_ROLES, ConsoleWindow
 from ui.interviewer_window import InterviewerWindow
 from ui.login import LoginWindow
 from ui.settings import Preferences
@@ -32,15 +33,37 @@ class CatiApp:
         self.speech = speech
         self.speaker = None
         self.login = LoginWindow(self.backend, self.tasks)
+        self.read_tasks = TaskRunner()  # the console's monitor reads beside the actions
         self.main_window: InterviewerWindow | None = None
+        self.console: ConsoleWindow | None = None
+        self.user = None
+        self.voices: list = []
+        self._speech_probed = False
         self.login.logged_in.connect(self._open_main)
 
     def _open_main(self, user) -> None:
-        self.main_window = InterviewerWindow(self.backend, self.tasks, user, prefs=self.prefs,
-                                             settings=self.settings)
-        self.main_window.show()
+        """Supervisors and admins get the console (with the interviewer window one click
+        away); interviewers get the interviewer window and nothing else."""
+        self.user = user
+        if user.role in CONSOLE_ROLES:
+            self.console = ConsoleWindow(self.backend, self.tasks, user, prefs=self.prefs,
+                                         read_tasks=self.read_tasks)
+            self.console.add_action(self.console.tr("访问员窗口"), self.open_interviewer_window)
+            self.console.show()
+        else:
+            self.open_interviewer_window()
         self.login.close()
-        if self.speech:
+
+    def open_interviewer_window(self) -> None:
+        if self.main_window is None:
+            self.main_window = InterviewerWindow(self.backend, self.tasks, self.user,
+                                                 prefs=self.prefs, settings=self.settings)
+            if self.speaker is not None:
+                self.main_window.set_speaker(self.speaker, self.voices)
+        self.main_window.show()
+        self.main_window.raise_()
+        if self.speech and self.speaker is None and not self._speech_probed:
+            self._speech_probed = True
             self.speech_tasks.run(_probe_speech, self._speech_checked, lambda _e: None)
 
     def _speech_checked(self, result: tuple[bool, str, list]) -> None:
@@ -52,15 +75,19 @@ class CatiApp:
             return
         from ui.speech import Speaker
 
+        self.voices = voices
         self.speaker = Speaker()
         self.speaker.set_voice(self.prefs.voice_id or None)
         self.speaker.set_rate(self.prefs.speech_rate)
         self.main_window.set_speaker(self.speaker, voices)
 
     def shutdown(self) -> None:
+        if self.console is not None:
+            self.console.close()
         if self.speaker is not None:
             self.speaker.close()
         self.speech_tasks.shutdown()
+        self.read_tasks.shutdown()
         self.tasks.shutdown()
         self.backend.close()
 

@@ -22,7 +22,7 @@ from itertools import pairwise
 from sqlalchemy import select
 
 from cati.calling.hours import CallingHours, next_calling_time
-from cati.calling.outcomes import record_outcome
+from cati.calling.outcomes import LeaseLost, record_outcome
 from cati.calling.queue import claim_next_case, renew_lease
 from cati.errors import NotFound
 from cati.questionnaire.engine import InterviewEngine
@@ -47,6 +47,7 @@ IDLE_SECONDS = 60
 @dataclass
 class InterviewerReport:
     claims: int = 0
+    leases_lost: int = 0
     claim_ms: list[float] = field(default_factory=list)
     dispositions: Counter = field(default_factory=Counter)
     # interview -> (when this session of it ended, the answers it left); a broken-off interview
@@ -63,6 +64,7 @@ class SimulationResult:
     claim_p99_ms: float | None
     duplicate_claims: int
     lost_answers: int
+    leases_lost: int = 0  # calls dropped because the lease ran out (a stalled machine)
 
     def as_json(self) -> dict:
         return self.__dict__.copy()
@@ -142,14 +144,21 @@ def run_interviewer(db_url: str, project_id: int, workstation: str, seed: int,
         claimed_at = clock.now()
         code, seconds = _draw(rng)
         interview_id = None
-        if code == "answer":
-            _present(database, workstation, user_id, project_id, "interviewing", case.case_id)
-            code, interview_id = _interview(database, project_id, case.case_id, workstation,
-                                            rng, clock, report, user_id)
-        else:
-            clock.spend(seconds)
-        record_outcome(database, case.case_id, workstation, code, started_at=claimed_at,
-                       now=clock.now(), interview_id=interview_id, interviewer_id=user_id)
+        try:
+            if code == "answer":
+                _present(database, workstation, user_id, project_id, "interviewing",
+                         case.case_id)
+                code, interview_id = _interview(database, project_id, case.case_id,
+                                                workstation, rng, clock, report, user_id)
+            else:
+                clock.spend(seconds)
+            record_outcome(database, case.case_id, workstation, code, started_at=claimed_at,
+                           now=clock.now(), interview_id=interview_id, interviewer_id=user_id)
+        except LeaseLost:
+            # The machine stalled longer than the lease and another interviewer took the
+            # case: the window would say so and drop the call; the answers it had saved stay.
+            report.leases_lost += 1
+            continue
         report.dispositions[code] += 1
     _present(database, workstation, user_id, project_id, "offline", None)
     database.dispose()
@@ -224,6 +233,7 @@ def _summarise(database: Database, project_id: int,
         claim_p99_ms=_percentile(latencies, 0.99),
         duplicate_claims=_overlapping_holders(database, project_id),
         lost_answers=_lost_answers(database, played),
+        leases_lost=sum(report.leases_lost for report in reports),
     )
 
 

@@ -108,6 +108,7 @@ class Snapshot:
     by_state: dict[str, int]
     by_disposition: dict[str, int]
     appointments_next_hour: list[AppointmentDue] = field(default_factory=list)
+    zone: str = "Asia/Shanghai"  # the project's time zone: "today" and the hours are in it
 
 
 def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = None) -> Snapshot:
@@ -166,7 +167,7 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
                           Appointment.window_end > now)
                    .order_by(Appointment.window_start))]
     return Snapshot(now, day_start, today, overall, hourly, strata, interviewers, by_state,
-                    by_disposition, due)
+                    by_disposition, due, zone.key)
 
 
 def _totals(attempts: dict, cases: dict, classes: dict[str, str],

@@ -1,0 +1,116 @@
+"""The supervisor's console: the live monitor refreshing while a simulated call centre works,
+its figures checked against queries written here; interviewers cannot open it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from sqlalchemy import func, select
+
+from cati.calling.simulate import simulate
+from cati.errors import PermissionDenied
+from cati.services.demo import create_demo
+from cati.services.monitor import snapshot
+from cati.services.projects import get_project
+from cati.services.quotas import set_quota
+from cati.services.users import add_user
+from cati.storage.models import CallAttempt, Case, Interview
+from ui.app import CatiApp
+from ui.console_window import ConsoleWindow
+from ui.monitor_panel import MonitorPanel
+from ui.tasks import TaskRunner
+
+START = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)  # 09:00 in Beijing
+WAIT = 60_000
+
+
+def test_monitor_follows_a_simulated_call_centre(qtbot, database, db_url):
+    with database.unit() as session:
+        create_demo(session, cases=400)
+        project_id = get_project(session, "DEMO").id
+    set_quota(database, project_id, "古槐街道", 3)
+    now = START + dt.timedelta(minutes=100)
+    tasks = TaskRunner()
+    panel = MonitorPanel(lambda: snapshot(database, project_id, now=now), tasks, interval_s=1)
+    qtbot.addWidget(panel)
+    panel.show()
+    shown = []
+    panel.refreshed.connect(shown.append)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (simulate(db_url, "DEMO", 3, 90, seed=3,
+                                                       speed=450, start=START), done.set()))
+    worker.start()
+    try:
+        # The window refreshes during the run and keeps answering.
+        qtbot.waitUntil(lambda: len(shown) >= 2, timeout=WAIT)
+        qtbot.waitUntil(done.is_set, timeout=WAIT * 3)
+    finally:
+        worker.join()
+    count = len(shown)
+    qtbot.waitUntil(lambda: len(shown) > count + 1, timeout=WAIT)  # one after the run
+    with database.unit() as session:
+        calls = session.scalar(select(func.count()).select_from(CallAttempt)
+                               .where(CallAttempt.disposition.is_not(None)))
+        completes = session.scalar(select(func.count()).select_from(CallAttempt)
+                                   .where(CallAttempt.disposition == "1.1"))
+        refusals = session.scalar(select(func.count()).select_from(CallAttempt)
+                                  .where(CallAttempt.disposition.in_(("2.111", "2.112"))))
+        fresh = session.scalar(select(func.count()).select_from(Case)
+                               .where(Case.state == "fresh"))
+        guhuai = session.scalar(select(func.count()).select_from(Interview).where(
+            Interview.state == "complete", Interview.stratum == "古槐街道"))
+        per_user = dict(session.execute(
+            select(CallAttempt.interviewer_id, func.count())
+            .where(CallAttempt.disposition.is_not(None))
+            .group_by(CallAttempt.interviewer_id)).all())
+    today = panel.totals["today"]
+    assert calls > 20
+    assert (today["calls"].text(), today["completes"].text(), today["refusals"].text()) == (
+        str(calls), str(completes), str(refusals))
+    assert panel.totals["overall"]["calls"].text() == str(calls)
+    queue = {panel.queue.item(r, 0).text(): panel.queue.item(r, 1).text()
+             for r in range(panel.queue.rowCount())}
+    assert queue["状态 fresh"] == str(fresh)
+    strata = {panel.strata.item(r, 0).text(): panel.strata.item(r, 1).text()
+              for r in range(panel.strata.rowCount())}
+    assert strata["古槐街道"] == f"{guhuai} / 3"
+    people = {panel.interviewers.item(r, 0).text(): panel.interviewers.item(r, 5).text()
+              for r in range(panel.interviewers.rowCount())}
+    assert set(people) == {"模拟访问员1", "模拟访问员2", "模拟访问员3"}
+    assert sum(per_user.values()) == calls
+    panel.timer.stop()
+    tasks.shutdown()
+
+
+def test_an_interviewer_cannot_open_the_console(qtbot, sqlite_url, tmp_path):
+    from cati.storage.db import Database
+
+    database = Database(sqlite_url)
+    database.upgrade()
+    with database.unit() as session:
+        interviewer = add_user(session, "zhou", "interview-2026", "interviewer", "周")
+        add_user(session, "boss", "supervise-2026", "supervisor", "督导")
+    database.dispose()
+    with pytest.raises(PermissionDenied):
+        ConsoleWindow(None, None, interviewer)  # refused before anything is built
+    settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
+    for username, password, console in (("zhou", "interview-2026", False),
+                                        ("boss", "supervise-2026", True)):
+        app = CatiApp(sqlite_url, settings=settings, workstation=f"ws-{username}",
+                      speech=False)
+        qtbot.addWidget(app.login)
+        app.login.show()
+        qtbot.waitUntil(app.login.button.isEnabled, timeout=10_000)
+        qtbot.keyClicks(app.login.username, username)
+        qtbot.keyClicks(app.login.password, password)
+        qtbot.keyClick(app.login.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda app=app: app.main_window is not None or app.console is not None,
+                        timeout=10_000)
+        assert (app.console is not None) is console
+        assert (app.main_window is not None) is (not console)
+        if app.main_window is not None:
+            app.main_window.close()
+        app.shutdown()

@@ -1,0 +1,92 @@
+"""The supervisor's console: the live monitor and the panels that manage a project.
+
+Opened for supervisors and admins only; an interviewer account is refused (the window raises
+PermissionDenied before it shows). Every panel reads and writes through the worker thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QTabWidget, QToolBar
+
+from cati.backend import Backend
+from cati.errors import PermissionDenied
+from cati.services.projects import ProjectInfo
+from cati.services.users import UserInfo
+from ui.monitor_panel import MonitorPanel
+from ui.settings import Preferences
+from ui.tasks import TaskRunner
+
+CONSOLE_ROLES = ("supervisor", "admin")
+
+
+class ConsoleWindow(QMainWindow):
+    def __init__(self, backend: Backend, tasks: TaskRunner, user: UserInfo, *,
+                 prefs: Preferences | None = None, read_tasks: TaskRunner | None = None) -> None:
+        if user.role not in CONSOLE_ROLES:
+            raise PermissionDenied("only supervisors and admins open the console "
+                                   "(督导控制台仅限督导和管理员)")
+        super().__init__()
+        self.backend, self.tasks, self.user = backend, tasks, user
+        # The monitor reads on its own worker, so a refresh never waits behind an action.
+        self.read_tasks = read_tasks or tasks
+        self.prefs = prefs or Preferences()
+        self.project: ProjectInfo | None = None
+        self.setWindowTitle(self.tr("cati — 督导控制台 — %1").replace(
+            "%1", user.display_name or user.username))
+        self.projects = QComboBox()
+        self.projects.currentIndexChanged.connect(self._project_chosen)
+        bar = QToolBar()
+        bar.addWidget(QLabel(self.tr("项目 ")))
+        bar.addWidget(self.projects)
+        self.actions_bar = bar
+        self.addToolBar(bar)
+        self.tabs = QTabWidget()
+        self.setCentralWidget(self.tabs)
+        self.monitor: MonitorPanel | None = None
+        self.panels: dict[str, Any] = {}
+        self.resize(1280, 820)
+        self.tasks.run(self.backend.active_projects, self._show_projects)
+
+    def add_action(self, text: str, slot) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(slot)
+        self.actions_bar.addAction(action)
+        return action
+
+    def _show_projects(self, projects: list[ProjectInfo]) -> None:
+        self.projects.blockSignals(True)
+        self.projects.clear()
+        for project in projects:
+            self.projects.addItem(f"{project.code} · {project.name}", project)
+        self.projects.blockSignals(False)
+        if projects:
+            self._project_chosen(0)
+
+    def _project_chosen(self, index: int) -> None:
+        project = self.projects.itemData(index)
+        if project is None:
+            return
+        self.project = project
+        self._build_tabs(project)
+
+    def _build_tabs(self, project: ProjectInfo) -> None:
+        if self.monitor is not None:
+            self.monitor.timer.stop()
+        self.tabs.clear()
+        project_id = project.id
+        self.monitor = MonitorPanel(lambda: self.backend.monitor_snapshot(project_id),
+                                    self.read_tasks,
+                                    interval_s=self.prefs.monitor_refresh_seconds)
+        self.tabs.addTab(self.monitor, self.tr("实时监控"))
+        self.monitor.refresh()
+
+    def closeEvent(self, event) -> None:
+        if self.monitor is not None:
+            self.monitor.timer.stop()
+        super().closeEvent(event)
+
+
+

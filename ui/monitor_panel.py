@@ -1,0 +1,255 @@
+"""The live monitor: today and the whole project at a glance, refreshed every few seconds.
+
+A refresh is one snapshot (cati.services.monitor) read on the worker thread; while one is in
+flight the next tick is skipped, so a slow database never queues refreshes or freezes the
+window. Unusual figures are marked ⚠ with the reason in the tooltip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati.services.monitor import Snapshot
+from ui.tasks import TaskRunner
+
+STATE_NAMES = {"ready": "就绪", "paused": "暂停", "call": "通话中", "interviewing": "访问中",
+               "offline": "离线"}
+FLAG_NAMES = {"short_interviews": "访问时长远低于中位数",
+              "uniform_answers": "回答明显比其他访问员一致"}
+TOTALS = (("calls", "拨打"), ("contacts", "接通"), ("completes", "完成"),
+          ("screen_outs", "筛除"), ("refusals", "拒访"))
+RATES = ("RR1", "RR3", "COOP1", "REF1", "CON1")
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def duration(since: dt.datetime | None, now: dt.datetime) -> str:
+    if since is None:
+        return ""
+    seconds = max(0, int((now - since).total_seconds()))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _item(text: object, *, align_right: bool = False, tip: str = "") -> QTableWidgetItem:
+    item = QTableWidgetItem("" if text is None else str(text))
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if align_right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if tip:
+        item.setToolTip(tip)
+    return item
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class MonitorPanel(QWidget):
+    """``load`` reads one snapshot (it runs on the worker); ``interval_s`` between refreshes."""
+
+    refreshed = Signal(object)  # the Snapshot now on screen
+
+    def __init__(self, load: Callable[[], Snapshot], tasks: TaskRunner, *,
+                 interval_s: int = 5, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._load, self._tasks = load, tasks
+        self.snapshot: Snapshot | None = None
+        self.in_flight = False
+        self.status = QLabel(self.tr("正在读取…"))
+        self.totals = {scope: self._totals_box(scope) for scope in ("today", "overall")}
+        self.chart = QChart()
+        self.chart.setTitle(self.tr("今日每小时拨打与完成"))
+        self.chart_view = QChartView(self.chart)
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(220)
+        self.strata = _table([self.tr("样本层"), self.tr("完成 / 配额"), self.tr("进度"),
+                              self.tr("剩余号码"), self.tr("已拨号码"), self.tr("能否完成")])
+        self.interviewers = _table([self.tr("访问员"), self.tr("状态"), self.tr("持续"),
+                                    self.tr("号码"), self.tr("拨打/小时"), self.tr("完成"),
+                                    self.tr("拒访率"), self.tr("平均时长(分)"), self.tr("提示")])
+        self.queue = _table([self.tr("状态 / 结果"), self.tr("号码数")])
+        self.appointments = _table([self.tr("预约时间"), self.tr("号码"), self.tr("硬约")])
+        self._build()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.refresh)
+        self.set_interval(interval_s)
+
+    def _totals_box(self, scope: str) -> dict[str, QLabel]:
+        return {name: QLabel("—") for name in (*[n for n, _ in TOTALS], *RATES, "e")}
+
+    def _build(self) -> None:
+        top = QHBoxLayout()
+        for scope, title in (("today", self.tr("今日")), ("overall", self.tr("整个项目"))):
+            box = QGroupBox(title)
+            grid = QGridLayout(box)
+            labels = self.totals[scope]
+            for column, (name, text) in enumerate(TOTALS):
+                grid.addWidget(QLabel(self.tr(text)), 0, column)
+                labels[name].setObjectName(f"{scope}_{name}")
+                grid.addWidget(labels[name], 1, column)
+            for column, name in enumerate((*RATES, "e")):
+                grid.addWidget(QLabel(name), 2, column)
+                labels[name].setObjectName(f"{scope}_{name}")
+                grid.addWidget(labels[name], 3, column)
+            top.addWidget(box)
+        upper = QWidget()
+        upper_layout = QHBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.chart_view, 3)
+        upper_layout.addWidget(self.strata, 4)
+        lower = QWidget()
+        lower_layout = QHBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.interviewers, 5)
+        side = QVBoxLayout()
+        side.addWidget(QLabel(self.tr("队列")))
+        side.addWidget(self.queue)
+        side.addWidget(QLabel(self.tr("一小时内到期的预约")))
+        side.addWidget(self.appointments)
+        lower_layout.addLayout(side, 2)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(upper)
+        split.addWidget(lower)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+
+    # -- refreshing --------------------------------------------------------------------------
+    def set_interval(self, seconds: int) -> None:
+        self.timer.setInterval(max(1, seconds) * 1000)
+        if not self.timer.isActive():
+            self.timer.start()
+
+    def refresh(self) -> None:
+        """Read a new snapshot unless one is still being read."""
+        if self.in_flight:
+            return
+        self.in_flight = True
+        self._tasks.run(self._load, self._show, self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        self.in_flight = False
+        self.status.setText(self.tr("刷新失败：") + str(error).splitlines()[0][:200])
+
+    def _show(self, shot: Snapshot) -> None:
+        self.in_flight = False
+        self.snapshot = shot
+        for scope, totals in (("today", shot.today), ("overall", shot.overall)):
+            labels = self.totals[scope]
+            for name, _ in TOTALS:
+                labels[name].setText(str(getattr(totals, name)))
+            for name in RATES:
+                labels[name].setText(percent(totals.rates.get(name)))
+            e = totals.rates.get("e")
+            labels["e"].setText("—" if e is None else f"{e:.3f}")
+        self._show_chart(shot)
+        self._show_strata(shot)
+        self._show_interviewers(shot)
+        self._show_queue(shot)
+        local = shot.at.astimezone(ZoneInfo(shot.zone))
+        self.status.setText(self.tr("更新于 ") + local.strftime("%H:%M:%S"))
+        self.refreshed.emit(shot)
+
+    def _show_chart(self, shot: Snapshot) -> None:
+        hours = [row for row in shot.hourly if row[1] or row[0] in range(8, 22)]
+        calls, completes = QBarSet(self.tr("拨打")), QBarSet(self.tr("完成"))
+        for _, n_calls, n_completes in hours:
+            calls.append(n_calls)
+            completes.append(n_completes)
+        series = QBarSeries()
+        series.append(calls)
+        series.append(completes)
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        self.chart.addSeries(series)
+        x = QBarCategoryAxis()
+        x.append([f"{hour}" for hour, _, _ in hours])
+        y = QValueAxis()
+        y.setRange(0, max([1, *[n for _, n, _ in hours]]))
+        y.setLabelFormat("%d")
+        self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(x)
+        series.attachAxis(y)
+
+    def _show_strata(self, shot: Snapshot) -> None:
+        table = self.strata
+        table.setRowCount(len(shot.strata))
+        for row, stratum in enumerate(shot.strata):
+            table.setItem(row, 0, _item(stratum.stratum))
+            target = "—" if stratum.target is None else stratum.target
+            table.setItem(row, 1, _item(f"{stratum.completes} / {target}", align_right=True))
+            bar = QProgressBar()
+            bar.setRange(0, max(1, stratum.target or 1))
+            bar.setValue(min(stratum.completes, bar.maximum()) if stratum.target else 0)
+            bar.setTextVisible(stratum.target is not None)
+            table.setCellWidget(row, 2, bar)
+            table.setItem(row, 3, _item(stratum.remaining, align_right=True))
+            table.setItem(row, 4, _item(stratum.dialled, align_right=True))
+            verdict = {None: "", True: self.tr("能"), False: self.tr("⚠ 不够")}[stratum.reachable]
+            table.setItem(row, 5, _item(verdict, tip=self.tr(
+                "按目前每个已拨号码的完成率，剩余号码能否达到配额") if stratum.target else ""))
+
+    def _show_interviewers(self, shot: Snapshot) -> None:
+        table = self.interviewers
+        table.setRowCount(len(shot.interviewers))
+        for row, person in enumerate(shot.interviewers):
+            values: list[Any] = [
+                person.name, self.tr(STATE_NAMES.get(person.state, person.state)),
+                duration(person.since, shot.at) if person.state != "offline" else "",
+                person.case_id or "",
+                "" if person.calls_per_hour is None else f"{person.calls_per_hour:.1f}",
+                person.completes, percent(person.refusal_rate),
+                "" if person.mean_interview_minutes is None
+                else f"{person.mean_interview_minutes:.1f}",
+                "⚠" if person.flags else ""]
+            for column, value in enumerate(values):
+                tip = "; ".join(self.tr(FLAG_NAMES[f]) for f in person.flags) if column == 8 \
+                    else ""
+                table.setItem(row, column, _item(value, align_right=column in (4, 5, 6, 7),
+                                                 tip=tip))
+
+    def _show_queue(self, shot: Snapshot) -> None:
+        rows = [(self.tr("状态 ") + state, n) for state, n in sorted(shot.by_state.items())]
+        rows += [(self.tr("结果 ") + (code or self.tr("未拨")), n)
+                 for code, n in sorted(shot.by_disposition.items())]
+        self.queue.setRowCount(len(rows))
+        for row, (name, n) in enumerate(rows):
+            self.queue.setItem(row, 0, _item(name))
+            self.queue.setItem(row, 1, _item(n, align_right=True))
+        self.appointments.setRowCount(len(shot.appointments_next_hour))
+        for row, due in enumerate(shot.appointments_next_hour):
+            local = due.window_start.astimezone(ZoneInfo(shot.zone))
+            self.appointments.setItem(row, 0, _item(local.strftime("%H:%M")))
+            self.appointments.setItem(row, 1, _item(due.case_id))
+            self.appointments.setItem(row, 2, _item(self.tr("是") if due.hard else ""))
