@@ -14,7 +14,7 @@ from cati.calling.outcomes import record_outcome as _record_outcome
 from cati.calling.queue import release_case, renew_lease
 from cati.errors import NotFound
 from cati.questionnaire.model import Form
-from cati.services import interviews, presence, projects, users
+from cati.services import appointments, interviews, presence, projects, users
 from cati.services.clock import utc_now
 from cati.services.dispositions import call_buttons, list_dispositions
 from cati.services.interviews import InterviewInfo, SaveResult
@@ -108,6 +108,18 @@ class Backend:
                         case_id: int | None = None) -> None:
         presence.report_presence(self.database, self.workstation, user_id, project_id, state,
                                  case_id)
+
+    def list_appointments(self, project_id: int, include_closed: bool = False):
+        return appointments.list_appointments(self.database, project_id,
+                                              include_closed=include_closed)
+
+    def move_appointment(self, appointment_id: int, start: dt.datetime, end: dt.datetime, *,
+                         user_id: int | None):
+        return appointments.move_appointment(self.database, appointment_id, start, end,
+                                             user_id=user_id)
+
+    def cancel_appointment(self, appointment_id: int, *, user_id: int | None):
+        return appointments.cancel_appointment(self.database, appointment_id, user_id=user_id)
 
     def monitor_snapshot(self, project_id: int) -> Snapshot:
         return snapshot(self.database, project_id)

@@ -15,6 +15,7 @@ from cati.backend import Backend
 from cati.errors import PermissionDenied
 from cati.services.projects import ProjectInfo
 from cati.services.users import UserInfo
+from ui.appointments_panel import AppointmentsPanel
 from ui.monitor_panel import MonitorPanel
 from ui.settings import Preferences
 from ui.tasks import TaskRunner
@@ -82,6 +83,17 @@ class ConsoleWindow(QMainWindow):
                                     interval_s=self.prefs.monitor_refresh_seconds)
         self.tabs.addTab(self.monitor, self.tr("实时监控"))
         self.monitor.refresh()
+        user_id = self.user.id
+        appointments = AppointmentsPanel(
+            lambda closed: self.backend.list_appointments(project_id, closed),
+            lambda appointment_id, start, end: self.backend.move_appointment(
+                appointment_id, start, end, user_id=user_id),
+            lambda appointment_id: self.backend.cancel_appointment(appointment_id,
+                                                                   user_id=user_id),
+            self.tasks)
+        self.panels["appointments"] = appointments
+        self.tabs.addTab(appointments, self.tr("预约"))
+        appointments.refresh()
 
     def closeEvent(self, event) -> None:
         if self.monitor is not None:

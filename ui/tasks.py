@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
@@ -22,7 +22,9 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cati-db")
-        self._finished.connect(self._deliver)
+        # Queued even when the work finished before run() returned (the done-callback then
+        # runs on the calling thread): results always arrive later, through the event loop.
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self.pending = 0
 
     def run(self, work: Callable[[], Any], on_success: Success,
