@@ -121,6 +121,12 @@ class Backend:
     def cancel_appointment(self, appointment_id: int, *, user_id: int | None):
         return appointments.cancel_appointment(self.database, appointment_id, user_id=user_id)
 
+    def import_service(self):
+        """The phone-list import facade (its calls run on a worker, never the GUI thread)."""
+        from cati.services.import_session import ImportService
+
+        return ImportService(self.database)
+
     def monitor_snapshot(self, project_id: int) -> Snapshot:
         return snapshot(self.database, project_id)
 

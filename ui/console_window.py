@@ -44,6 +44,8 @@ class ConsoleWindow(QMainWindow):
         bar.addWidget(self.projects)
         self.actions_bar = bar
         self.addToolBar(bar)
+        self.import_action = self.add_action(self.tr("导入号码…"), self.open_import)
+        self.import_dialog = None
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
         self.monitor: MonitorPanel | None = None
@@ -94,6 +96,23 @@ class ConsoleWindow(QMainWindow):
         self.panels["appointments"] = appointments
         self.tabs.addTab(appointments, self.tr("预约"))
         appointments.refresh()
+
+    def open_import(self) -> None:
+        """The phone-list import dialog for the chosen project (window-modal, not blocking)."""
+        if self.project is None:
+            return
+        from ui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.backend.import_service(), self.tasks, self.project.code,
+                              self.user.id, self)
+        dialog.finished.connect(self._import_closed)
+        self.import_dialog = dialog
+        dialog.open()
+
+    def _import_closed(self, _result: int) -> None:
+        self.import_dialog = None
+        if self.monitor is not None:
+            self.monitor.refresh()
 
     def closeEvent(self, event) -> None:
         if self.monitor is not None:

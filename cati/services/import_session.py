@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 
 from cati.errors import CatiError
-from cati.sample.readers import SampleLayout, SourceRow, open_sample
+from cati.sample.readers import SampleFileError, SampleLayout, SourceRow, open_sample
 from cati.services.sample_import import (
     ImportOptions,
     ImportResult,
@@ -107,6 +107,20 @@ class ImportService:
                              columns=tuple(columns),
                              rows=tuple(_preview_row(row, layout, columns) for row in rows))
 
+    def sheets(self, path: str | Path) -> tuple[str, ...]:
+        """The sheets of a workbook, also when no layout can be found on the one read by
+        default (so the user can pick another); () for a text file or an unreadable one."""
+        from cati.sample.readers import _open_source  # the file without its layout
+
+        try:
+            source = _open_source(Path(path), None)
+        except SampleFileError:
+            return ()
+        try:
+            return tuple(getattr(source, "sheet_names", None) or ())
+        finally:
+            source.close()
+
     def run(self, project_code: str, path: str | Path, choice: LayoutChoice = LayoutChoice(),
             *, dry_run: bool = False, user_id: int | None = None,
             default_area_code: str | None = None, rejects_path: str | Path | None = None,
@@ -148,10 +162,11 @@ def read_rejects(path: str | Path, limit: int = REJECTS_SHOWN) -> tuple[RejectRo
     book = openpyxl.load_workbook(path, read_only=True)
     try:
         sheet = book["rejects"] if "rejects" in book.sheetnames else book.worksheets[0]
-        found = []
-        for values in itertools.islice(
-                sheet.iter_rows(min_row=REJECTS_FIRST_ROW, max_col=3, values_only=True), limit):
-            number, phone, reason = (tuple(values) + (None, None, None))[:3]
+        found: list[RejectRow] = []
+        for values in sheet.iter_rows(min_row=REJECTS_FIRST_ROW, max_col=3, values_only=True):
+            if len(found) >= limit:
+                break
+            number, phone, reason = (*values, None, None, None)[:3]
             if number is None and phone is None and reason is None:
                 continue
             found.append(RejectRow(int(number) if number is not None else 0,
