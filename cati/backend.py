@@ -121,6 +121,12 @@ class Backend:
     def cancel_appointment(self, appointment_id: int, *, user_id: int | None):
         return appointments.cancel_appointment(self.database, appointment_id, user_id=user_id)
 
+    def admin_service(self):
+        """Quotas, project settings and users for the console (role-checked per call)."""
+        from cati.services.admin import AdminService
+
+        return AdminService(self.database)
+
     def import_service(self):
         """The phone-list import facade (its calls run on a worker, never the GUI thread)."""
         from cati.services.import_session import ImportService

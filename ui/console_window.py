@@ -15,6 +15,7 @@ from cati.backend import Backend
 from cati.errors import PermissionDenied
 from cati.services.projects import ProjectInfo
 from cati.services.users import UserInfo
+from ui.admin_panels import ProjectSettingsPanel, QuotaPanel, UsersPanel
 from ui.appointments_panel import AppointmentsPanel
 from ui.monitor_panel import MonitorPanel
 from ui.settings import Preferences
@@ -96,6 +97,16 @@ class ConsoleWindow(QMainWindow):
         self.panels["appointments"] = appointments
         self.tabs.addTab(appointments, self.tr("预约"))
         appointments.refresh()
+        admin = self.backend.admin_service()
+        quotas = QuotaPanel(admin, self.tasks, project_id, user_id)
+        settings = ProjectSettingsPanel(admin, self.tasks, project_id, user_id)
+        self.panels.update(quotas=quotas, settings=settings)
+        self.tabs.addTab(quotas, self.tr("配额"))
+        self.tabs.addTab(settings, self.tr("项目设置"))
+        if self.user.role == "admin":
+            users = UsersPanel(admin, self.tasks, user_id)
+            self.panels["users"] = users
+            self.tabs.addTab(users, self.tr("用户"))
 
     def open_import(self) -> None:
         """The phone-list import dialog for the chosen project (window-modal, not blocking)."""

@@ -245,7 +245,7 @@ class InterviewView(QWidget):
 
     def _build_history(self) -> QListWidget:
         self.history = QListWidget()
-        self.history.setMaximumWidth(280)
+        self.history.setMaximumWidth(360)
         self.history.setToolTip(self.tr("已问过的题目:单击或回车跳回该题"))
         self.history.itemClicked.connect(self._history_chosen)
         self.history.itemActivated.connect(self._history_chosen)

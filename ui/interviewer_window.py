@@ -112,6 +112,10 @@ class InterviewPage(QWidget):
         self.appointment_button = QPushButton(self.tr("约访 (Ctrl+F10)"))
         self.hangup_button = QPushButton(self.tr("对方挂断 (Ctrl+H)"))
         self.phone_label = QLabel()
+        font = QFont(self.phone_label.font())
+        font.setPointSize(16)
+        font.setBold(True)
+        self.phone_label.setFont(font)
         bar = QHBoxLayout()
         bar.addWidget(self.phone_label, 1)
         for button in (self.read_button, self.appointment_button, self.hangup_button):
@@ -458,7 +462,8 @@ class InterviewerWindow(QMainWindow):
                                                  clock=utc_now, at=info.current_item)
         else:
             self.engine = InterviewEngine.start(self.form, seed=info.seed, clock=utc_now)
-        phone = self.case.phone_display if self.case else self.tr("实地访问")
+        phone = (f"{self.case.phone_display}  ·  {self.case.stratum}" if self.case
+                 else self.tr("实地访问"))
         self.interview_page.phone_label.setText(phone)
         field = self.case is None
         self.interview_page.appointment_button.setEnabled(not field)

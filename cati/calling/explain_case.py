@@ -17,6 +17,7 @@ from cati.calling.views import (
     QuotaView,
 )
 from cati.errors import NotFound
+from cati.services.admin import project_calling_hours
 from cati.services.quotas import quota_cells
 from cati.storage.models import Appointment, Case, Disposition, Project
 
@@ -43,7 +44,7 @@ def explain_case(session: Session, case_id: int, now: dt.datetime, *,
                     next_call_at=case.next_call_at, priority=case.priority, stratum=case.stratum,
                     lease_holder=case.lease_holder, lease_expires_at=case.lease_expires_at)
     return explain(view, attempts, appointments, _quotas(session, case.project_id), now,
-                   hours or CallingHours(), policy, interviewer_id, workstation=workstation)
+                   hours or project_calling_hours(project.settings or {}), policy, interviewer_id, workstation=workstation)
 
 
 def _quotas(session: Session, project_id: int) -> QuotaView:

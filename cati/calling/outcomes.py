@@ -18,6 +18,7 @@ from cati.calling.hours import CallingHours
 from cati.calling.rules import max_attempts_outcome, next_attempt_time
 from cati.calling.views import RESUME_CODES, AttemptView, CaseView, RetryPolicy
 from cati.errors import CatiError, NotFound
+from cati.services.admin import project_calling_hours
 from cati.services.clock import utc_now
 from cati.storage.db import Database
 from cati.storage.models import (
@@ -76,8 +77,9 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
         history = attempt_history(session, case.id, dispositions)
         project = session.get(Project, case.project_id)
         policy = project_policy(dispositions, project.settings or {} if project else {})
+        hours = hours or project_calling_hours(project.settings or {} if project else {})
         state, final_code, next_at = _next_state(case, history, code, dispositions[code].final,
-                                                 policy, now, hours or CallingHours())
+                                                 policy, now, hours)
         case.state, case.disposition, case.next_call_at = state, final_code, next_at
         if dispositions[code].counts_attempt:
             case.attempts += 1

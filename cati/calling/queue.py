@@ -24,6 +24,7 @@ from sqlalchemy import and_, case, literal, literal_column, or_, select, text, t
 
 from cati.calling.hours import CallingHours, is_within_calling_hours
 from cati.calling.views import RESUME_CODES
+from cati.services.admin import project_calling_hours
 from cati.services.clock import utc_now
 from cati.services.quotas import quota_cells
 from cati.storage.db import Database
@@ -35,6 +36,7 @@ from cati.storage.models import (
     Appointment,
     Case,
     Interview,
+    Project,
 )
 
 APPOINTMENT_STATE = "appointment"
@@ -134,9 +136,13 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
     from the stratum furthest behind its target, in random order within it.
     """
     now = now or utc_now()
-    hours = hours or CallingHours()
     expires = now + lease
     with database.unit(immediate=True) as session:
+        project = session.get(Project, project_id)
+        if project is None or project.status != "active":
+            return None  # paused or closed: nothing is handed out
+        if hours is None:
+            hours = project_calling_hours(project.settings or {})
         _sweep_missed_appointments(session, database, project_id, now)
         for source, pick in _candidates(session, project_id, workstation, interviewer_id, now,
                                         hours, take_back):
