@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from cati import cli_calling, cli_forms, cli_sample
+from cati import cli_calling, cli_export, cli_forms, cli_indices, cli_sample, cli_suggestions
 from cati.config import resolve_db_url
 from cati.errors import CatiError
 from cati.storage.db import Database
@@ -64,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=_users_add)
     users.add_parser("list", help="list accounts").set_defaults(handler=_users_list)
 
-    report = commands.add_parser("report", help="reports").add_subparsers(dest="action",
-                                                                          required=True)
+    report = report_commands = commands.add_parser("report", help="reports").add_subparsers(
+        dest="action", required=True)
     aapor = report.add_parser("aapor", help="AAPOR response, cooperation, refusal, contact rates")
     aapor.add_argument("--project", required=True, metavar="CODE")
     aapor.add_argument("--by", choices=("stratum", "interviewer", "day"))
@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_forms.add_commands(commands)
     cli_sample.add_commands(commands, open_database)
     cli_calling.add_commands(commands, open_database)
+    for module in (cli_indices, cli_export, cli_suggestions):
+        module.add_commands(commands, report_commands, open_database)
     return parser
 
 
