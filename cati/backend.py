@@ -121,6 +121,12 @@ class Backend:
     def cancel_appointment(self, appointment_id: int, *, user_id: int | None):
         return appointments.cancel_appointment(self.database, appointment_id, user_id=user_id)
 
+    def sample_browser(self):
+        """The supervisor's paged view of a project's cases and the actions on them."""
+        from cati.services.sample_browser import SampleBrowser
+
+        return SampleBrowser(self.database)
+
     def admin_service(self):
         """Quotas, project settings and users for the console (role-checked per call)."""
         from cati.services.admin import AdminService

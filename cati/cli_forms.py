@@ -6,10 +6,8 @@ import argparse
 import json
 import sys
 
-from cati.questionnaire.lint import check_form
-from cati.questionnaire.loader import load_form
-from cati.questionnaire.runner import AnswerRejected, read_answers_file, run_scripted
-from cati.questionnaire.walk import walk_form
+# The questionnaire tools (pyxform, ~0.5 s to import) load when a form command runs, not when
+# `cati` starts the app.
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -36,6 +34,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from cati.questionnaire.lint import check_form
+
     report = check_form(args.file)
     for problem in report.errors:
         print(problem)
@@ -53,6 +53,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from cati.questionnaire.loader import load_form
+    from cati.questionnaire.runner import AnswerRejected, read_answers_file, run_scripted
+
     form = load_form(args.file)
     answers = read_answers_file(args.answers)
     if args.lang and args.lang not in form.languages:
@@ -69,6 +72,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _walk(args: argparse.Namespace) -> int:
+    from cati.questionnaire.loader import load_form
+    from cati.questionnaire.walk import walk_form
+
     if args.random < 1:
         print("cati: --random takes a number of interviews of 1 or more", file=sys.stderr)
         return 1

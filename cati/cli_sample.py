@@ -9,7 +9,6 @@ import sys
 
 from cati.errors import CatiError
 from cati.sample.phones import PhoneRule
-from cati.services.sample_import import ImportOptions, ImportProgress, import_sample
 
 
 def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
@@ -68,7 +67,7 @@ class _ProgressBar:
     def __init__(self) -> None:
         self.visible = sys.stderr.isatty()
 
-    def __call__(self, progress: ImportProgress) -> None:
+    def __call__(self, progress) -> None:  # an ImportProgress
         if not self.visible:
             return
         end = "\n" if progress.phase == "done" else ""
@@ -78,6 +77,8 @@ class _ProgressBar:
 
 
 def _sample_import(args: argparse.Namespace, database) -> int:
+    from cati.services.sample_import import ImportOptions, import_sample
+
     options = ImportOptions(sheet=args.sheet, header_row=args.header_row,
                             phone_column=args.phone_column, stratum_column=args.stratum_column,
                             default_area_code=args.default_area_code, dry_run=args.dry_run,

@@ -18,6 +18,7 @@ from cati.services.users import UserInfo
 from ui.admin_panels import ProjectSettingsPanel, QuotaPanel, UsersPanel
 from ui.appointments_panel import AppointmentsPanel
 from ui.monitor_panel import MonitorPanel
+from ui.sample_panel import SamplePanel
 from ui.settings import Preferences
 from ui.tasks import TaskRunner
 
@@ -87,6 +88,12 @@ class ConsoleWindow(QMainWindow):
         self.tabs.addTab(self.monitor, self.tr("实时监控"))
         self.monitor.refresh()
         user_id = self.user.id
+        sample = SamplePanel(self.backend.sample_browser(), self.tasks, project_id, user_id)
+        self.panels["sample"] = sample
+        self.tabs.addTab(sample, self.tr("样本"))
+        admin = self.backend.admin_service()
+        self.tasks.run(lambda: admin.project_strata(user_id, project_id), sample.set_strata,
+                       lambda _e: None)
         appointments = AppointmentsPanel(
             lambda closed: self.backend.list_appointments(project_id, closed),
             lambda appointment_id, start, end: self.backend.move_appointment(
@@ -97,7 +104,6 @@ class ConsoleWindow(QMainWindow):
         self.panels["appointments"] = appointments
         self.tabs.addTab(appointments, self.tr("预约"))
         appointments.refresh()
-        admin = self.backend.admin_service()
         quotas = QuotaPanel(admin, self.tasks, project_id, user_id)
         settings = ProjectSettingsPanel(admin, self.tasks, project_id, user_id)
         self.panels.update(quotas=quotas, settings=settings)

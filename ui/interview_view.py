@@ -305,6 +305,8 @@ class InterviewView(QWidget):
         self._engine = engine
         self._pending = None
         self._ended = False
+        self._history_cache: dict[tuple, tuple[str, str]] = {}
+        self.history.clear()
         self._fill_languages(languages)
         self._clock.start()
         self._ticker.start()
@@ -428,22 +430,41 @@ class InterviewView(QWidget):
         box.setVisible(len(languages) > 1)
 
     def _fill_history(self) -> None:
+        """Bring the side list up to date, touching only rows whose text changed (a rebuild
+        per answer made a long interview quadratic)."""
         engine = self._engine
         self.history.blockSignals(True)
-        self.history.clear()
-        for position, name in enumerate(engine.path):
+        path = engine.path
+        while self.history.count() > len(path):
+            self.history.takeItem(self.history.count() - 1)
+        for position, name in enumerate(path):
+            text, tooltip = self._history_text(position, name)
+            row = self.history.item(position)
+            if row is None:
+                row = QListWidgetItem(text)
+                row.setData(Qt.ItemDataRole.UserRole, name)
+                row.setToolTip(tooltip)
+                self.history.addItem(row)
+            elif row.text() != text or row.data(Qt.ItemDataRole.UserRole) != name:
+                row.setText(text)
+                row.setData(Qt.ItemDataRole.UserRole, name)
+                row.setToolTip(tooltip)
+        self.history.setCurrentRow(engine.cursor)
+        self.history.blockSignals(False)
+
+    def _history_text(self, position: int, name: str) -> tuple[str, str]:
+        engine = self._engine
+        key = (position, name, engine.language, engine.answers.get(name, ""))
+        cached = self._history_cache.get(key)
+        if cached is None:
             item = engine.form.item(name)
             label = engine.form.text(item.labels, engine.language)
             text = f"{position + 1}. {_shorten(label, 16)}"
             answer = self._answer_text(item)
             if answer:
                 text += f" → {_shorten(answer, 10)}"
-            row = QListWidgetItem(text)
-            row.setData(Qt.ItemDataRole.UserRole, name)
-            row.setToolTip(label)
-            self.history.addItem(row)
-        self.history.setCurrentRow(engine.cursor)
-        self.history.blockSignals(False)
+            cached = self._history_cache[key] = (text, label)
+        return cached
 
     def _answer_text(self, item: Item) -> str:
         engine = self._engine
@@ -456,9 +477,12 @@ class InterviewView(QWidget):
 
     def _show_progress(self) -> None:
         done, total = self._estimate()
+        # A fixed text, set before the value: with %v in the format Qt repaints the whole bar
+        # synchronously on every change, before the new question is laid out.
+        self.progress.setFormat(self.tr("第 %1 题 / 约 %2 题").replace("%1", str(done))
+                                .replace("%2", str(max(total, 1))))
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(self.tr("第 %v 题 / 约 %m 题"))
 
     def _estimate(self) -> tuple[int, int]:
         """(items presented up to the current one, those plus the ones now expected to follow)."""

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from cati.errors import CatiError
 from cati.questionnaire import xpath
 from cati.questionnaire.graph import dependents_closure
-from cati.questionnaire.loader import LABEL_REFERENCE, dependencies
-from cati.questionnaire.model import SILENT_KINDS, Choice, Form, Item
+from cati.questionnaire.model import LABEL_REFERENCE, SILENT_KINDS, Choice, Form, Item, dependencies
 from cati.questionnaire.values import as_answer_text, message, normalise
 
 COMPLETE_DISPOSITION = "1.1"

@@ -8,7 +8,6 @@ workbook by the XLSForm reference rules, so a form that loads here also converts
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,7 +18,16 @@ from pyxform.xls2json import workbook_to_json
 from cati.questionnaire import xpath
 from cati.questionnaire.graph import find_cycle
 from cati.questionnaire.indices import compile_indices
-from cati.questionnaire.model import Choice, Form, Item, Texts, _frozen, build_form
+from cati.questionnaire.model import (
+    LABEL_REFERENCE,
+    Choice,
+    Form,
+    Item,
+    Texts,
+    _frozen,
+    build_form,
+    dependencies,
+)
 from cati.questionnaire.problems import FormError, FormProblem, problem_from_pyxform
 from cati.questionnaire.reader import RawForm, Row, Source, read_source
 from cati.questionnaire.vocabulary import (
@@ -37,7 +45,6 @@ from cati.questionnaire.vocabulary import (
 )
 
 OTHER_CHOICE = "other"
-LABEL_REFERENCE = re.compile(r"\$\{([^}\s]+)\}")
 
 
 def load_form(source: Source, file_name: str | None = None) -> Form:
@@ -388,16 +395,6 @@ class _Compiler:
 
     def form_item(self, name: str) -> Item:
         return next(item for item in self.items if item.name == name)
-
-
-def dependencies(item: Item) -> frozenset[str]:
-    """Names whose values decide this item's relevance or calculated value."""
-    names: set[str] = set()
-    for expression in item.relevance:
-        names |= expression.references
-    if item.calculation is not None and item.kind in ("calculate", "hidden"):
-        names |= item.calculation.references
-    return frozenset(names)
 
 
 def _references_by_column(item: Item):

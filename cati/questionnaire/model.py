@@ -6,6 +6,7 @@ around it, so the engine walks one flat list in form order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -152,3 +153,17 @@ def build_form(
         stratum_question=stratum_question,
         _by_name=MappingProxyType({item.name: i for i, item in enumerate(items)}),
     )
+
+
+# ${name} in a label or hint: the answer to `name`, piped in.
+LABEL_REFERENCE = re.compile(r"\$\{([^}\s]+)\}")
+
+
+def dependencies(item: Item) -> frozenset[str]:
+    """Names whose values decide this item's relevance or calculated value."""
+    names: set[str] = set()
+    for expression in item.relevance:
+        names |= expression.references
+    if item.calculation is not None and item.kind in ("calculate", "hidden"):
+        names |= item.calculation.references
+    return frozenset(names)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cati.errors import NotFound
-from cati.questionnaire.loader import load_form
 from cati.questionnaire.model import Form
 from cati.services.clock import utc_now
 from cati.storage.models import Questionnaire
@@ -33,6 +32,8 @@ def _info(row: Questionnaire) -> QuestionnaireInfo:
 
 def store_questionnaire(session: Session, path: str | Path) -> QuestionnaireInfo:
     """Load and check the workbook at ``path`` and keep its exact bytes (once per content)."""
+    from cati.questionnaire.loader import load_form
+
     path = Path(path)
     form = load_form(path)
     content = path.read_bytes()
@@ -60,6 +61,8 @@ def form_of(session: Session, questionnaire_id: int) -> Form:
         workbook, file_name = session.execute(
             select(Questionnaire.workbook, Questionnaire.file_name)
             .where(Questionnaire.id == questionnaire_id)).one()
+        from cati.questionnaire.loader import load_form  # pyxform: only when compiling
+
         cached = load_form(workbook, file_name)
         _cache_put(digest, cached)
     return cached

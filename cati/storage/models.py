@@ -133,6 +133,8 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "phone_e164", name="uq_cases_project_phone"),
         Index("ix_cases_queue", "project_id", "state", "next_call_at"),
+        # The supervisor's sample table pages through a project in id order.
+        Index("ix_cases_project_id", "project_id", "id"),
         # The claim walks this index in queue order and stops at the first callable case.
         Index("ix_cases_claim", "project_id", text(QUEUE_RANK), text("priority DESC"),
               "next_call_at", "draw", "id",
