@@ -477,12 +477,14 @@ class InterviewView(QWidget):
 
     def _show_progress(self) -> None:
         done, total = self._estimate()
-        # A fixed text, set before the value: with %v in the format Qt repaints the whole bar
-        # synchronously on every change, before the new question is laid out.
+        # QProgressBar.setValue repaints synchronously whenever its text changes (~8 ms, before
+        # the new question is even laid out): paint it with the rest of the window instead.
+        self.progress.setUpdatesEnabled(False)
         self.progress.setFormat(self.tr("第 %1 题 / 约 %2 题").replace("%1", str(done))
                                 .replace("%2", str(max(total, 1))))
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        self.progress.setUpdatesEnabled(True)
 
     def _estimate(self) -> tuple[int, int]:
         """(items presented up to the current one, those plus the ones now expected to follow)."""
