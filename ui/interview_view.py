@@ -519,8 +519,10 @@ class InterviewView(QWidget):
         self.status_label.setStyleSheet(ERROR_STYLE if error else "")
 
     def _lock(self, locked: bool) -> None:
-        for widget in (self.answer_area, self.back_button, self.next_button, self.history,
-                       self.language_box):
+        # The side list stays enabled (a click while saving is ignored: see _history_chosen):
+        # disabling it re-lays out every row, which made each save slower the longer the
+        # interview.
+        for widget in (self.answer_area, self.back_button, self.next_button, self.language_box):
             widget.setEnabled(not locked)
         if locked:
             self.setFocus()
