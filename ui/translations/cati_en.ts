@@ -65,6 +65,37 @@
     </message>
 </context>
 <context>
+    <name>AppointmentsPanel</name>
+    <message>
+        <source>显示已结束的预约</source>
+        <translation>Show closed appointments</translation>
+    </message>
+    <message>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>改约…</source>
+        <translation>Move…</translation>
+    </message>
+    <message>
+        <source>取消预约</source>
+        <translation>Cancel appointment</translation>
+    </message>
+    <message>
+        <source>硬约</source>
+        <translation>Hard</translation>
+    </message>
+    <message>
+        <source>软约</source>
+        <translation>Soft</translation>
+    </message>
+    <message>
+        <source>共 %1 个预约</source>
+        <translation>%1 appointments</translation>
+    </message>
+</context>
+<context>
     <name>CallView</name>
     <message>
         <source>备注:随拨打结果一起保存 (note)</source>
@@ -172,6 +203,319 @@
     </message>
 </context>
 <context>
+    <name>CallingHoursModel</name>
+    <message>
+        <source>呼叫日 Day</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>开始 From</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <source>午休 Midday break</source>
+        <translation>Midday break</translation>
+    </message>
+    <message>
+        <source>午休开始 Break from</source>
+        <translation>Break from</translation>
+    </message>
+    <message>
+        <source>午休结束 Break until</source>
+        <translation>Break until</translation>
+    </message>
+    <message>
+        <source>结束 Until</source>
+        <translation>Until</translation>
+    </message>
+    <message>
+        <source>周一 Mon</source>
+        <translation>Mon</translation>
+    </message>
+    <message>
+        <source>周二 Tue</source>
+        <translation>Tue</translation>
+    </message>
+    <message>
+        <source>周三 Wed</source>
+        <translation>Wed</translation>
+    </message>
+    <message>
+        <source>周四 Thu</source>
+        <translation>Thu</translation>
+    </message>
+    <message>
+        <source>周五 Fri</source>
+        <translation>Fri</translation>
+    </message>
+    <message>
+        <source>周六 Sat</source>
+        <translation>Sat</translation>
+    </message>
+    <message>
+        <source>周日 Sun</source>
+        <translation>Sun</translation>
+    </message>
+    <message>
+        <source>午休 break</source>
+        <translation>break</translation>
+    </message>
+</context>
+<context>
+    <name>ConsoleWindow</name>
+    <message>
+        <source>cati — 督导控制台 — %1</source>
+        <translation>cati — Supervisor console — %1</translation>
+    </message>
+    <message>
+        <source>项目 </source>
+        <translation>Project </translation>
+    </message>
+    <message>
+        <source>导入号码…</source>
+        <translation>Import phone list…</translation>
+    </message>
+    <message>
+        <source>实时监控</source>
+        <translation>Live monitor</translation>
+    </message>
+    <message>
+        <source>样本</source>
+        <translation>Sample</translation>
+    </message>
+    <message>
+        <source>预约</source>
+        <translation>Appointments</translation>
+    </message>
+    <message>
+        <source>配额</source>
+        <translation>Quotas</translation>
+    </message>
+    <message>
+        <source>项目设置</source>
+        <translation>Project settings</translation>
+    </message>
+    <message>
+        <source>用户</source>
+        <translation>Users</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <source>导入电话样本 Import a phone list</source>
+        <translation>Import a phone list</translation>
+    </message>
+    <message>
+        <source>请选择 Excel 或 CSV 文件 Choose an Excel or CSV file</source>
+        <translation>Choose an Excel or CSV file</translation>
+    </message>
+    <message>
+        <source>选择文件… Choose file…</source>
+        <translation>Choose file…</translation>
+    </message>
+    <message>
+        <source>工作表 Sheet</source>
+        <translation>Sheet</translation>
+    </message>
+    <message>
+        <source>表头行 Header row</source>
+        <translation>Header row</translation>
+    </message>
+    <message>
+        <source>电话列 Phone column</source>
+        <translation>Phone column</translation>
+    </message>
+    <message>
+        <source>分层列 Stratum column</source>
+        <translation>Stratum column</translation>
+    </message>
+    <message>
+        <source>预览 Preview</source>
+        <translation>Preview</translation>
+    </message>
+    <message>
+        <source>试导入 Dry run</source>
+        <translation>Dry run</translation>
+    </message>
+    <message>
+        <source>导入 Import</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>取消导入 Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>结果 Result</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>行号 Row</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <source>原始号码 As given</source>
+        <translation>As given</translation>
+    </message>
+    <message>
+        <source>原因 Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>保存拒绝清单 Save rejects as .xlsx</source>
+        <translation>Save rejects as .xlsx</translation>
+    </message>
+    <message>
+        <source>行数 Rows</source>
+        <translation>Rows</translation>
+    </message>
+    <message>
+        <source>可导入 Would import</source>
+        <translation>Would import</translation>
+    </message>
+    <message>
+        <source>已导入 Imported</source>
+        <translation>Imported</translation>
+    </message>
+    <message>
+        <source>无效号码 Invalid</source>
+        <translation>Invalid</translation>
+    </message>
+    <message>
+        <source>文件内重复 Duplicates in the file</source>
+        <translation>Duplicates in the file</translation>
+    </message>
+    <message>
+        <source>项目中已有 Already in the project</source>
+        <translation>Already in the project</translation>
+    </message>
+    <message>
+        <source>免打扰名单 On the do-not-call list</source>
+        <translation>On the do-not-call list</translation>
+    </message>
+    <message>
+        <source>选择电话样本 Choose a phone list</source>
+        <translation>Choose a phone list</translation>
+    </message>
+    <message>
+        <source>电话样本 Phone lists</source>
+        <translation>Phone lists</translation>
+    </message>
+    <message>
+        <source>所有文件 All files</source>
+        <translation>All files</translation>
+    </message>
+    <message>
+        <source>正在读取文件… Reading the file…</source>
+        <translation>Reading the file…</translation>
+    </message>
+    <message>
+        <source>检查表头行和电话列,然后试导入或导入 Check the header row and the phone column, then dry-run or import</source>
+        <translation>Check the header row and the phone column, then dry-run or import</translation>
+    </message>
+    <message>
+        <source>(无 None)</source>
+        <translation>(None)</translation>
+    </message>
+    <message>
+        <source>文本文件 Text file</source>
+        <translation>Text file</translation>
+    </message>
+    <message>
+        <source>编码 Encoding: {encoding}</source>
+        <translation>Encoding: {encoding}</translation>
+    </message>
+    <message>
+        <source>分隔符 Delimiter: {delimiter}</source>
+        <translation>Delimiter: {delimiter}</translation>
+    </message>
+    <message>
+        <source>行 Row</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <source>正在打开文件… Opening the file…</source>
+        <translation>Opening the file…</translation>
+    </message>
+    <message>
+        <source>正在试导入… Dry run under way…</source>
+        <translation>Dry run under way…</translation>
+    </message>
+    <message>
+        <source>正在导入… Import under way…</source>
+        <translation>Import under way…</translation>
+    </message>
+    <message>
+        <source>正在取消… Cancelling…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <source>已读取 {rows} 行 Read {rows} rows</source>
+        <translation>Read {rows} rows</translation>
+    </message>
+    <message>
+        <source>正在写入数据库:{rows} 行 Writing {rows} rows to the database</source>
+        <translation>Writing {rows} rows to the database</translation>
+    </message>
+    <message>
+        <source>已完成 {rows} 行 Done: {rows} rows</source>
+        <translation>Done: {rows} rows</translation>
+    </message>
+    <message>
+        <source>用时 {seconds} 秒 Took {seconds} s</source>
+        <translation>Took {seconds} s</translation>
+    </message>
+    <message>
+        <source>试导入完成:数据库没有任何改动 Dry run finished: nothing was written</source>
+        <translation>Dry run finished: nothing was written</translation>
+    </message>
+    <message>
+        <source>这是试导入:正式导入将得到以下结果 A dry run: the import would give these counts</source>
+        <translation>A dry run: the import would give these counts</translation>
+    </message>
+    <message>
+        <source>导入完成 Import finished</source>
+        <translation>Import finished</translation>
+    </message>
+    <message>
+        <source>已导入为第 {batch} 批 Imported as batch {batch}</source>
+        <translation>Imported as batch {batch}</translation>
+    </message>
+    <message>
+        <source>试导入已取消 Dry run cancelled</source>
+        <translation>Dry run cancelled</translation>
+    </message>
+    <message>
+        <source>导入已取消,项目未做任何更改 Import cancelled: the project is unchanged</source>
+        <translation>Import cancelled: the project is unchanged</translation>
+    </message>
+    <message>
+        <source>没有被拒绝的行 No rows were rejected</source>
+        <translation>No rows were rejected</translation>
+    </message>
+    <message>
+        <source>拒绝 {total} 行,下表列出前 {shown} 行 Rejected {total} rows; the first {shown} are listed</source>
+        <translation>Rejected {total} rows; the first {shown} are listed</translation>
+    </message>
+    <message>
+        <source>拒绝 {total} 行 Rejected {total} rows</source>
+        <translation>Rejected {total} rows</translation>
+    </message>
+    <message>
+        <source>保存拒绝清单 Save the rejects</source>
+        <translation>Save the rejects</translation>
+    </message>
+    <message>
+        <source>Excel 工作簿 Excel workbook</source>
+        <translation>Excel workbook</translation>
+    </message>
+    <message>
+        <source>已保存拒绝清单 Rejects saved to {path}</source>
+        <translation>Rejects saved to {path}</translation>
+    </message>
+</context>
+<context>
     <name>InterviewPage</name>
     <message>
         <source>朗读 (F5)</source>
@@ -229,8 +573,8 @@
         <translation>Screened out: read the closing words, then end the interview</translation>
     </message>
     <message>
-        <source>第 %v 题 / 约 %m 题</source>
-        <translation>Question %v of about %m</translation>
+        <source>第 %1 题 / 约 %2 题</source>
+        <translation>Question %1 of about %2</translation>
     </message>
     <message>
         <source>保存中…</source>
@@ -392,10 +736,200 @@
     </message>
 </context>
 <context>
+    <name>MonitorPanel</name>
+    <message>
+        <source>正在读取…</source>
+        <translation>Reading…</translation>
+    </message>
+    <message>
+        <source>今日每小时拨打与完成</source>
+        <translation>Calls and completes per hour today</translation>
+    </message>
+    <message>
+        <source>样本层</source>
+        <translation>Stratum</translation>
+    </message>
+    <message>
+        <source>完成 / 配额</source>
+        <translation>Completes / quota</translation>
+    </message>
+    <message>
+        <source>进度</source>
+        <translation>Progress</translation>
+    </message>
+    <message>
+        <source>剩余号码</source>
+        <translation>Numbers left</translation>
+    </message>
+    <message>
+        <source>已拨号码</source>
+        <translation>Numbers dialled</translation>
+    </message>
+    <message>
+        <source>能否完成</source>
+        <translation>Reachable?</translation>
+    </message>
+    <message>
+        <source>访问员</source>
+        <translation>Interviewer</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>持续</source>
+        <translation>For</translation>
+    </message>
+    <message>
+        <source>号码</source>
+        <translation>Number</translation>
+    </message>
+    <message>
+        <source>拨打/小时</source>
+        <translation>Calls/hour</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Completes</translation>
+    </message>
+    <message>
+        <source>拒访率</source>
+        <translation>Refusal rate</translation>
+    </message>
+    <message>
+        <source>平均时长(分)</source>
+        <translation>Mean length (min)</translation>
+    </message>
+    <message>
+        <source>提示</source>
+        <translation>Markers</translation>
+    </message>
+    <message>
+        <source>状态 / 结果</source>
+        <translation>State / outcome</translation>
+    </message>
+    <message>
+        <source>号码数</source>
+        <translation>Cases</translation>
+    </message>
+    <message>
+        <source>预约时间</source>
+        <translation>Appointment</translation>
+    </message>
+    <message>
+        <source>硬约</source>
+        <translation>Hard</translation>
+    </message>
+    <message>
+        <source>今日</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>整个项目</source>
+        <translation>Whole project</translation>
+    </message>
+    <message>
+        <source>队列</source>
+        <translation>Queue</translation>
+    </message>
+    <message>
+        <source>一小时内到期的预约</source>
+        <translation>Appointments due within the hour</translation>
+    </message>
+    <message>
+        <source>刷新失败：</source>
+        <translation>Refresh failed: </translation>
+    </message>
+    <message>
+        <source>更新于 </source>
+        <translation>Updated at </translation>
+    </message>
+    <message>
+        <source>拨打</source>
+        <translation>Calls</translation>
+    </message>
+    <message>
+        <source>能</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>⚠ 不够</source>
+        <translation>⚠ Not enough</translation>
+    </message>
+    <message>
+        <source>按目前每个已拨号码的完成率，剩余号码能否达到配额</source>
+        <translation>Whether the numbers left can reach the quota at the current completes per number dialled</translation>
+    </message>
+    <message>
+        <source>状态 </source>
+        <translation>State </translation>
+    </message>
+    <message>
+        <source>结果 </source>
+        <translation>Outcome </translation>
+    </message>
+    <message>
+        <source>未拨</source>
+        <translation>not dialled</translation>
+    </message>
+    <message>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+</context>
+<context>
     <name>OutcomeButton</name>
     <message>
         <source>最终结果:号码将结案 (final: the number is closed)</source>
         <translation>Final outcome: the number will be closed</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordDialog</name>
+    <message>
+        <source>新增用户 Add user</source>
+        <translation>Add user</translation>
+    </message>
+    <message>
+        <source>用户名 Username</source>
+        <translation>Username</translation>
+    </message>
+    <message>
+        <source>姓名 Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>角色 Role</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <source>密码 Password</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>重置密码 Reset password</source>
+        <translation>Reset password</translation>
+    </message>
+    <message>
+        <source>新密码 New password</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <source>再输入一次 Repeat</source>
+        <translation>Repeat</translation>
+    </message>
+    <message>
+        <source>密码至少 {n} 个字符 At least {n} characters</source>
+        <translation>At least {n} characters</translation>
+    </message>
+    <message>
+        <source>请填写用户名 Enter a username</source>
+        <translation>Enter a username</translation>
+    </message>
+    <message>
+        <source>两次输入的密码不一致 The passwords differ</source>
+        <translation>The passwords differ</translation>
     </message>
 </context>
 <context>
@@ -407,6 +941,143 @@
     <message>
         <source>进入项目</source>
         <translation>Open the project</translation>
+    </message>
+</context>
+<context>
+    <name>ProjectSettingsPanel</name>
+    <message>
+        <source>所选日期的时段用于每天 Apply the selected day to every day</source>
+        <translation>Apply the selected day to every day</translation>
+    </message>
+    <message>
+        <source>保存设置 Save settings</source>
+        <translation>Save settings</translation>
+    </message>
+    <message>
+        <source>最多拨打次数 Maximum attempts</source>
+        <translation>Maximum attempts</translation>
+    </message>
+    <message>
+        <source>每天最多拨打次数 Attempts per day</source>
+        <translation>Attempts per day</translation>
+    </message>
+    <message>
+        <source>呼叫时间（受访者当地时间，结束 00:00 即午夜） Calling hours in the respondent&apos;s local time (an end of 00:00 is midnight)</source>
+        <translation>Calling hours in the respondent&apos;s local time (an end of 00:00 is midnight)</translation>
+    </message>
+    <message>
+        <source>注意:某天的时段多于两个,保存时只保留前两个 Note: a day has more than two windows; only the first two are kept when saved</source>
+        <translation>Note: a day has more than two windows; only the first two are kept when saved</translation>
+    </message>
+    <message>
+        <source>进行中 active</source>
+        <translation>active</translation>
+    </message>
+    <message>
+        <source>已暂停 paused</source>
+        <translation>paused</translation>
+    </message>
+    <message>
+        <source>已结束 closed</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <source>项目状态 Project {code}: {state}</source>
+        <translation>Project {code}: {state}</translation>
+    </message>
+    <message>
+        <source>恢复拨打 Resume project</source>
+        <translation>Resume project</translation>
+    </message>
+    <message>
+        <source>暂停拨打 Pause project</source>
+        <translation>Pause project</translation>
+    </message>
+    <message>
+        <source>已暂停:不再分配号码 Paused: no numbers are handed out</source>
+        <translation>Paused: no numbers are handed out</translation>
+    </message>
+    <message>
+        <source>已恢复 Resumed</source>
+        <translation>Resumed</translation>
+    </message>
+    <message>
+        <source>已保存 Saved</source>
+        <translation>Saved</translation>
+    </message>
+</context>
+<context>
+    <name>QuotaModel</name>
+    <message>
+        <source>样本层 Stratum</source>
+        <translation>Stratum</translation>
+    </message>
+    <message>
+        <source>目标 Target</source>
+        <translation>Target</translation>
+    </message>
+    <message>
+        <source>完成 Completes</source>
+        <translation>Completes</translation>
+    </message>
+    <message>
+        <source>进度 Progress</source>
+        <translation>Progress</translation>
+    </message>
+    <message>
+        <source>状态 State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>已满 full</source>
+        <translation>full</translation>
+    </message>
+    <message>
+        <source>进行中 open</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <source>已满:不再拨打该层的号码 Full: no more calls in this stratum</source>
+        <translation>Full: no more calls in this stratum</translation>
+    </message>
+</context>
+<context>
+    <name>QuotaPanel</name>
+    <message>
+        <source>样本层 Stratum</source>
+        <translation>Stratum</translation>
+    </message>
+    <message>
+        <source>添加配额 Add quota</source>
+        <translation>Add quota</translation>
+    </message>
+    <message>
+        <source>删除配额 Remove quota</source>
+        <translation>Remove quota</translation>
+    </message>
+    <message>
+        <source>刷新 Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>目标 Target</source>
+        <translation>Target</translation>
+    </message>
+    <message>
+        <source>配额:每层完成访问的目标数,已满的层不再拨打 Quotas: completes wanted per stratum; full ones get no more calls</source>
+        <translation>Quotas: completes wanted per stratum; full ones get no more calls</translation>
+    </message>
+    <message>
+        <source>请先填写样本层 Enter a stratum first</source>
+        <translation>Enter a stratum first</translation>
+    </message>
+    <message>
+        <source>已保存 Saved: {stratum} → {target}</source>
+        <translation>Saved: {stratum} → {target}</translation>
+    </message>
+    <message>
+        <source>已删除 Removed: {stratum}</source>
+        <translation>Removed: {stratum}</translation>
     </message>
 </context>
 <context>
@@ -426,6 +1097,272 @@
     <message>
         <source>实地访问 · 不经电话 (Ctrl+N)</source>
         <translation>Field interview · no phone call (Ctrl+N)</translation>
+    </message>
+</context>
+<context>
+    <name>SamplePanel</name>
+    <message>
+        <source>无 none</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <source>全部 All</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>无结果 None yet</source>
+        <translation>None yet</translation>
+    </message>
+    <message>
+        <source>不限 any</source>
+        <translation>any</translation>
+    </message>
+    <message>
+        <source>号码中的数字 digits of the number</source>
+        <translation>digits of the number</translation>
+    </message>
+    <message>
+        <source>按号码中任意位置的数字查找,需逐个比对全部样本,较慢 Digits anywhere in the number: a slow search through the whole sample</source>
+        <translation>Digits anywhere in the number: a slow search through the whole sample</translation>
+    </message>
+    <message>
+        <source>刷新 Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>释放占用 Release lease</source>
+        <translation>Release lease</translation>
+    </message>
+    <message>
+        <source>重新开放 Reopen</source>
+        <translation>Reopen</translation>
+    </message>
+    <message>
+        <source>设置优先级 Set priority</source>
+        <translation>Set priority</translation>
+    </message>
+    <message>
+        <source>加入免打扰 Do not call</source>
+        <translation>Do not call</translation>
+    </message>
+    <message>
+        <source>为何现在不能拨打 Why not now?</source>
+        <translation>Why not now?</translation>
+    </message>
+    <message>
+        <source>拨打记录 Call history</source>
+        <translation>Call history</translation>
+    </message>
+    <message>
+        <source>时间 Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>访问员 Interviewer</source>
+        <translation>Interviewer</translation>
+    </message>
+    <message>
+        <source>结果 Outcome</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <source>备注 Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>规则 Rule</source>
+        <translation>Rule</translation>
+    </message>
+    <message>
+        <source>阻止 Blocks</source>
+        <translation>Blocks</translation>
+    </message>
+    <message>
+        <source>说明 Detail</source>
+        <translation>Detail</translation>
+    </message>
+    <message>
+        <source>解除时间 Until</source>
+        <translation>Until</translation>
+    </message>
+    <message>
+        <source>样本层 Stratum</source>
+        <translation>Stratum</translation>
+    </message>
+    <message>
+        <source>状态 State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>结果 Disposition</source>
+        <translation>Disposition</translation>
+    </message>
+    <message>
+        <source>拨打次数从 Attempts from</source>
+        <translation>Attempts from</translation>
+    </message>
+    <message>
+        <source>至 to</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <source>号码 Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>能否拨打 Callable</source>
+        <translation>Callable</translation>
+    </message>
+    <message>
+        <source>正在计数… Counting…</source>
+        <translation>Counting…</translation>
+    </message>
+    <message>
+        <source>共 {n} 个号码 Cases: {n}</source>
+        <translation>Cases: {n}</translation>
+    </message>
+    <message>
+        <source>请先选中一个号码 Select a case first</source>
+        <translation>Select a case first</translation>
+    </message>
+    <message>
+        <source>是 yes</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>否 no</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>现在可以拨打 callable now</source>
+        <translation>callable now</translation>
+    </message>
+    <message>
+        <source>须等到 {at} 才能拨打 Not callable before {at}</source>
+        <translation>Not callable before {at}</translation>
+    </message>
+    <message>
+        <source>不会再拨打 never callable as it stands</source>
+        <translation>never callable as it stands</translation>
+    </message>
+    <message>
+        <source>有 {n} 个选中的行仍在加载,请稍候再试 Still loading {n} of the selected rows: try again shortly</source>
+        <translation>Still loading {n} of the selected rows: try again shortly</translation>
+    </message>
+    <message>
+        <source>请先选择号码 Select cases first</source>
+        <translation>Select cases first</translation>
+    </message>
+    <message>
+        <source>已释放 {n} 个号码 released {n}</source>
+        <translation>released {n}</translation>
+    </message>
+    <message>
+        <source>已重新开放 {n} 个号码 reopened {n}</source>
+        <translation>reopened {n}</translation>
+    </message>
+    <message>
+        <source>优先级 {p}:已设置 {n} 个号码 Priority {p} set on {n} cases</source>
+        <translation>Priority {p} set on {n} cases</translation>
+    </message>
+    <message>
+        <source>加入免打扰名单 Do not call</source>
+        <translation>Do not call</translation>
+    </message>
+    <message>
+        <source>将把 {n} 个号码加入免打扰名单并结案,原因 The {n} numbers go on the do-not-call list and their cases close. Reason:</source>
+        <translation>The {n} numbers go on the do-not-call list and their cases close. Reason:</translation>
+    </message>
+    <message>
+        <source>免打扰名单新增 {added} 个号码,结案 {closed} 个 added {added} to do-not-call, closed {closed}</source>
+        <translation>added {added} to do-not-call, closed {closed}</translation>
+    </message>
+    <message>
+        <source>未能加入 not added: {numbers}</source>
+        <translation>not added: {numbers}</translation>
+    </message>
+    <message>
+        <source>正在处理… Working…</source>
+        <translation>Working…</translation>
+    </message>
+    <message>
+        <source>出错了 Something went wrong: {error}</source>
+        <translation>Something went wrong: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>SampleTableModel</name>
+    <message>
+        <source>编号 ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>号码 Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>样本层 Stratum</source>
+        <translation>Stratum</translation>
+    </message>
+    <message>
+        <source>状态 State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>结果代码 Disposition</source>
+        <translation>Disposition</translation>
+    </message>
+    <message>
+        <source>拨打次数 Attempts</source>
+        <translation>Attempts</translation>
+    </message>
+    <message>
+        <source>下次拨打 Next call</source>
+        <translation>Next call</translation>
+    </message>
+    <message>
+        <source>优先级 Priority</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <source>占用工作站 Held by</source>
+        <translation>Held by</translation>
+    </message>
+    <message>
+        <source>占用至 Held until</source>
+        <translation>Held until</translation>
+    </message>
+    <message>
+        <source>归属地 Region</source>
+        <translation>Region</translation>
+    </message>
+    <message>
+        <source>运营商 Carrier</source>
+        <translation>Carrier</translation>
+    </message>
+    <message>
+        <source>新号码 fresh</source>
+        <translation>fresh</translation>
+    </message>
+    <message>
+        <source>待重拨 scheduled</source>
+        <translation>scheduled</translation>
+    </message>
+    <message>
+        <source>预约 appointment</source>
+        <translation>appointment</translation>
+    </message>
+    <message>
+        <source>待续访 resume</source>
+        <translation>resume</translation>
+    </message>
+    <message>
+        <source>已结束 closed</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <source>锁定 locked</source>
+        <translation>locked</translation>
     </message>
 </context>
 <context>
@@ -484,6 +1421,230 @@
     </message>
 </context>
 <context>
+    <name>SuggestionModel</name>
+    <message>
+        <source>编号 ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>样本层 Stratum</source>
+        <translation>Stratum</translation>
+    </message>
+    <message>
+        <source>题目 Question</source>
+        <translation>Question</translation>
+    </message>
+    <message>
+        <source>内容 Text</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>有效 Valid</source>
+        <translation>Valid</translation>
+    </message>
+    <message>
+        <source>分类 Category</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>责任单位 Responsible unit</source>
+        <translation>Responsible unit</translation>
+    </message>
+    <message>
+        <source>状态 Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>回访 Follow-up</source>
+        <translation>Follow-up</translation>
+    </message>
+    <message>
+        <source>备注 Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>自动建议的分类,设为有效或无效即确认 Proposed by the keyword rules: set valid or not valid to confirm</source>
+        <translation>Proposed by the keyword rules: set valid or not valid to confirm</translation>
+    </message>
+    <message>
+        <source>%1(建议) (proposed)</source>
+        <translation>%1 (proposed)</translation>
+    </message>
+    <message>
+        <source>同意回访 agreed</source>
+        <translation>agreed</translation>
+    </message>
+</context>
+<context>
+    <name>SuggestionsPanel</name>
+    <message>
+        <source>全部状态 All statuses</source>
+        <translation>All statuses</translation>
+    </message>
+    <message>
+        <source>收集新建议 Collect new</source>
+        <translation>Collect new</translation>
+    </message>
+    <message>
+        <source>创建回访项目 Create follow-up project</source>
+        <translation>Create follow-up project</translation>
+    </message>
+    <message>
+        <source>责任单位 Responsible unit</source>
+        <translation>Responsible unit</translation>
+    </message>
+    <message>
+        <source>分类为自动建议:设为有效或无效即确认 The category is a proposal: set valid or not valid to confirm it</source>
+        <translation>The category is a proposal: set valid or not valid to confirm it</translation>
+    </message>
+    <message>
+        <source>保存 Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>状态 Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>分类 Category</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>内容 Text</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>是否有效 Valid</source>
+        <translation>Valid</translation>
+    </message>
+    <message>
+        <source>备注 Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>请等上一个操作完成 Wait for the last operation to finish</source>
+        <translation>Wait for the last operation to finish</translation>
+    </message>
+    <message>
+        <source>正在处理… Working…</source>
+        <translation>Working…</translation>
+    </message>
+    <message>
+        <source>全部分类 All categories</source>
+        <translation>All categories</translation>
+    </message>
+    <message>
+        <source>未分类 No category</source>
+        <translation>No category</translation>
+    </message>
+    <message>
+        <source>新收集 %1 条建议,%2 条经回访核实 Collected %1 new suggestions; %2 checked by follow-up calls</source>
+        <translation>Collected %1 new suggestions; %2 checked by follow-up calls</translation>
+    </message>
+    <message>
+        <source>(未分类) (none)</source>
+        <translation>(none)</translation>
+    </message>
+    <message>
+        <source>已保存 Saved: %1</source>
+        <translation>Saved: %1</translation>
+    </message>
+    <message>
+        <source>已创建回访项目 Created follow-up project %1: %2 numbers for %3 suggestions</source>
+        <translation>Created follow-up project %1: %2 numbers for %3 suggestions</translation>
+    </message>
+</context>
+<context>
+    <name>UsersModel</name>
+    <message>
+        <source>用户名 Username</source>
+        <translation>Username</translation>
+    </message>
+    <message>
+        <source>姓名 Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>角色 Role</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <source>状态 State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>在用 active</source>
+        <translation>active</translation>
+    </message>
+    <message>
+        <source>已停用 inactive</source>
+        <translation>inactive</translation>
+    </message>
+</context>
+<context>
+    <name>UsersPanel</name>
+    <message>
+        <source>访问员 interviewer</source>
+        <translation>interviewer</translation>
+    </message>
+    <message>
+        <source>督导 supervisor</source>
+        <translation>supervisor</translation>
+    </message>
+    <message>
+        <source>管理员 admin</source>
+        <translation>admin</translation>
+    </message>
+    <message>
+        <source>新增用户 Add user</source>
+        <translation>Add user</translation>
+    </message>
+    <message>
+        <source>停用 Deactivate</source>
+        <translation>Deactivate</translation>
+    </message>
+    <message>
+        <source>启用 Reactivate</source>
+        <translation>Reactivate</translation>
+    </message>
+    <message>
+        <source>重置密码 Reset password</source>
+        <translation>Reset password</translation>
+    </message>
+    <message>
+        <source>更改角色 Change role</source>
+        <translation>Change role</translation>
+    </message>
+    <message>
+        <source>仅管理员可以管理用户 Only an admin can manage users</source>
+        <translation>Only an admin can manage users</translation>
+    </message>
+    <message>
+        <source>已启用 Reactivated: {username}</source>
+        <translation>Reactivated: {username}</translation>
+    </message>
+    <message>
+        <source>已停用 Deactivated: {username}</source>
+        <translation>Deactivated: {username}</translation>
+    </message>
+    <message>
+        <source>已更改角色 Role changed: {username} → {role}</source>
+        <translation>Role changed: {username} → {role}</translation>
+    </message>
+    <message>
+        <source>已新增 Added: {username}</source>
+        <translation>Added: {username}</translation>
+    </message>
+    <message>
+        <source>已重置密码 Password reset: {username}</source>
+        <translation>Password reset: {username}</translation>
+    </message>
+    <message>
+        <source>请稍候 Please wait</source>
+        <translation>Please wait</translation>
+    </message>
+</context>
+<context>
     <name>_AnswerInput</name>
     <message>
         <source>整数</source>
@@ -504,6 +1665,55 @@
     <message>
         <source>年-月-日T时:分,如 2026-11-23T14:30</source>
         <translation>year-month-dayThour:minute, e.g. 2026-11-23T14:30</translation>
+    </message>
+</context>
+<context>
+    <name>_Panel</name>
+    <message>
+        <source>请等上一个操作完成 Wait for the last operation to finish</source>
+        <translation>Wait for the last operation to finish</translation>
+    </message>
+    <message>
+        <source>正在处理… Working…</source>
+        <translation>Working…</translation>
+    </message>
+</context>
+<context>
+    <name>owner</name>
+    <message>
+        <source>新建 new</source>
+        <translation>new</translation>
+    </message>
+    <message>
+        <source>已交办 assigned</source>
+        <translation>assigned</translation>
+    </message>
+    <message>
+        <source>已办结 resolved</source>
+        <translation>resolved</translation>
+    </message>
+    <message>
+        <source>已回访核实 checked</source>
+        <translation>checked</translation>
+    </message>
+    <message>
+        <source>未审核 unreviewed</source>
+        <translation>unreviewed</translation>
+    </message>
+    <message>
+        <source>有效 valid</source>
+        <translation>valid</translation>
+    </message>
+    <message>
+        <source>无效 not valid</source>
+        <translation>not valid</translation>
+    </message>
+</context>
+<context>
+    <name>self.console</name>
+    <message>
+        <source>访问员窗口</source>
+        <translation>Interviewer window</translation>
     </message>
 </context>
 </TS>
