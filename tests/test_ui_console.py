@@ -73,7 +73,7 @@ def test_monitor_follows_a_simulated_call_centre(qtbot, database, db_url):
     assert panel.totals["overall"]["calls"].text() == str(calls)
     queue = {panel.queue.item(r, 0).text(): panel.queue.item(r, 1).text()
              for r in range(panel.queue.rowCount())}
-    assert queue["状态 fresh"] == str(fresh)
+    assert queue["未拨"] == str(fresh)
     strata = {panel.strata.item(r, 0).text(): panel.strata.item(r, 1).text()
               for r in range(panel.strata.rowCount())}
     assert strata["古槐街道"] == f"{guhuai} / 3"

@@ -40,6 +40,7 @@ class ConsoleWindow(QMainWindow):
         self.setWindowTitle(self.tr("cati — 督导控制台 — %1").replace(
             "%1", user.display_name or user.username))
         self.projects = QComboBox()
+        self.projects.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.projects.currentIndexChanged.connect(self._project_chosen)
         bar = QToolBar()
         bar.addWidget(QLabel(self.tr("项目 ")))

@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 from cati.services.monitor import Snapshot
 from ui.tasks import TaskRunner
 
+CASE_STATES = {"fresh": "未拨", "scheduled": "待重拨", "resume": "待续访", "appointment": "已预约",
+               "closed": "已结束"}
 STATE_NAMES = {"ready": "就绪", "paused": "暂停", "call": "通话中", "interviewing": "访问中",
                "offline": "离线"}
 FLAG_NAMES = {"short_interviews": "访问时长远低于中位数",
@@ -67,8 +69,10 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().hide()
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name takes the room
+    table.verticalHeader().setDefaultSectionSize(22)
     return table
 
 
@@ -89,7 +93,8 @@ class MonitorPanel(QWidget):
         self.chart.setTitle(self.tr("今日每小时拨打与完成"))
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(220)
+        self.chart_view.setMinimumHeight(260)
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         self.strata = _table([self.tr("样本层"), self.tr("完成 / 配额"), self.tr("进度"),
                               self.tr("剩余号码"), self.tr("已拨号码"), self.tr("能否完成")])
         self.interviewers = _table([self.tr("访问员"), self.tr("状态"), self.tr("持续"),
@@ -115,6 +120,11 @@ class MonitorPanel(QWidget):
                 grid.addWidget(QLabel(self.tr(text)), 0, column)
                 labels[name].setObjectName(f"{scope}_{name}")
                 grid.addWidget(labels[name], 1, column)
+            for name, _ in TOTALS:
+                font = labels[name].font()
+                font.setPointSize(font.pointSize() + 4)
+                font.setBold(True)
+                labels[name].setFont(font)
             for column, name in enumerate((*RATES, "e")):
                 grid.addWidget(QLabel(name), 2, column)
                 labels[name].setObjectName(f"{scope}_{name}")
@@ -138,6 +148,8 @@ class MonitorPanel(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(upper)
         split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
@@ -188,6 +200,7 @@ class MonitorPanel(QWidget):
         series = QBarSeries()
         series.append(calls)
         series.append(completes)
+        series.setLabelsVisible(True)  # completes are small next to calls: show the numbers
         self.chart.removeAllSeries()
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
@@ -197,6 +210,7 @@ class MonitorPanel(QWidget):
         y = QValueAxis()
         y.setRange(0, max([1, *[n for _, n, _ in hours]]))
         y.setLabelFormat("%d")
+        y.applyNiceNumbers()
         self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x)
@@ -204,16 +218,22 @@ class MonitorPanel(QWidget):
 
     def _show_strata(self, shot: Snapshot) -> None:
         table = self.strata
-        table.setRowCount(len(shot.strata))
-        for row, stratum in enumerate(shot.strata):
+        # Strata with a quota first (furthest behind first), then the others by name.
+        ordered = sorted(shot.strata, key=lambda r: (r.target is None, 0 if r.target is None
+                                                     else r.completes / max(r.target, 1),
+                                                     r.stratum))
+        table.setRowCount(len(ordered))
+        for row, stratum in enumerate(ordered):
             table.setItem(row, 0, _item(stratum.stratum))
             target = "—" if stratum.target is None else stratum.target
             table.setItem(row, 1, _item(f"{stratum.completes} / {target}", align_right=True))
-            bar = QProgressBar()
-            bar.setRange(0, max(1, stratum.target or 1))
-            bar.setValue(min(stratum.completes, bar.maximum()) if stratum.target else 0)
-            bar.setTextVisible(stratum.target is not None)
-            table.setCellWidget(row, 2, bar)
+            if stratum.target is None:
+                table.removeCellWidget(row, 2)
+            else:
+                bar = QProgressBar()
+                bar.setRange(0, max(1, stratum.target))
+                bar.setValue(min(stratum.completes, bar.maximum()))
+                table.setCellWidget(row, 2, bar)
             table.setItem(row, 3, _item(stratum.remaining, align_right=True))
             table.setItem(row, 4, _item(stratum.dialled, align_right=True))
             verdict = {None: "", True: self.tr("能"), False: self.tr("⚠ 不够")}[stratum.reachable]
@@ -240,7 +260,8 @@ class MonitorPanel(QWidget):
                                                  tip=tip))
 
     def _show_queue(self, shot: Snapshot) -> None:
-        rows = [(self.tr("状态 ") + state, n) for state, n in sorted(shot.by_state.items())]
+        rows = [(self.tr(CASE_STATES.get(state, state)), n)
+                for state, n in sorted(shot.by_state.items())]
         rows += [(self.tr("结果 ") + (code or self.tr("未拨")), n)
                  for code, n in sorted(shot.by_disposition.items())]
         self.queue.setRowCount(len(rows))
