@@ -127,6 +127,12 @@ class Backend:
 
         return SampleBrowser(self.database)
 
+    def suggestion_service(self):
+        """Residents' suggestions: review, route, follow-up calls."""
+        from cati.services.suggestions import SuggestionService
+
+        return SuggestionService(self.database)
+
     def admin_service(self):
         """Quotas, project settings and users for the console (role-checked per call)."""
         from cati.services.admin import AdminService

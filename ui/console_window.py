@@ -20,6 +20,7 @@ from ui.appointments_panel import AppointmentsPanel
 from ui.monitor_panel import MonitorPanel
 from ui.sample_panel import SamplePanel
 from ui.settings import Preferences
+from ui.suggestions_panel import SuggestionsPanel
 from ui.tasks import TaskRunner
 
 CONSOLE_ROLES = ("supervisor", "admin")
@@ -105,6 +106,10 @@ class ConsoleWindow(QMainWindow):
         self.panels["appointments"] = appointments
         self.tabs.addTab(appointments, self.tr("预约"))
         appointments.refresh()
+        suggestions = SuggestionsPanel(self.backend.suggestion_service(), self.tasks,
+                                       project_id, user_id)
+        self.panels["suggestions"] = suggestions
+        self.tabs.addTab(suggestions, self.tr("建议"))
         quotas = QuotaPanel(admin, self.tasks, project_id, user_id)
         settings = ProjectSettingsPanel(admin, self.tasks, project_id, user_id)
         self.panels.update(quotas=quotas, settings=settings)

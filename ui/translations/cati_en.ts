@@ -288,6 +288,10 @@
         <translation>Appointments</translation>
     </message>
     <message>
+        <source>建议</source>
+        <translation>Suggestions</translation>
+    </message>
+    <message>
         <source>配额</source>
         <translation>Quotas</translation>
     </message>
@@ -860,10 +864,6 @@
     <message>
         <source>按目前每个已拨号码的完成率，剩余号码能否达到配额</source>
         <translation>Whether the numbers left can reach the quota at the current completes per number dialled</translation>
-    </message>
-    <message>
-        <source>状态 </source>
-        <translation>State </translation>
     </message>
     <message>
         <source>结果 </source>

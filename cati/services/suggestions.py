@@ -1,0 +1,909 @@
+"""Suggestions: residents' open answers, reviewed, routed to the office responsible, fixed, and
+checked by calling the resident back (seeds 002 and 003).
+
+The loop:
+
+1. **Collect** (:func:`collect_suggestions`; ``cati suggestions collect``, and the console
+   panel on every refresh). Each answer of a *completed* interview to one of the project's
+   suggestion questions becomes one :class:`~cati.storage.models.Suggestion` row, once: an
+   (interview, question) pair that already has a row is never collected again, so collecting
+   twice adds nothing. Empty answers, answers of punctuation only and "no suggestion" answers
+   (无, 没有, 不知道 … the ``suggestion_none_answers`` setting, compared after NFKC, case folding
+   and dropping spaces and punctuation) are skipped, and re-examined at the next collect (a
+   changed setting takes effect). A collect also runs :func:`check_follow_ups`.
+2. **Proposal.** A new suggestion gets a first category from the project's keyword rules
+   (``suggestion_keywords``): the category with the most distinct keywords found in the text
+   (substring match after NFKC and case folding); a tie goes to the longer total match, then to
+   the category earlier in ``suggestion_categories``. Only categories of that list are proposed.
+   No keyword, no proposal.
+3. **Review** (:func:`update_suggestion`). ``valid`` is None while the suggestion is
+   unreviewed: its category is then only the machine's *proposal* (``SuggestionRow.proposed``).
+   The supervisor confirms by setting ``valid`` (True: the category as it then stands is the
+   supervisor's; False: not a usable suggestion). Category (one of ``suggestion_categories``),
+   responsible unit (free text; ``suggestion_units`` are the ones the panel offers), notes and
+   the status are edited in the same call.
+4. **Status.** ``new → assigned → resolved → checked``, with the steps back ``assigned → new``
+   and ``resolved → assigned`` (reopened). Anything else is refused with one line. A suggestion
+   that is assigned or further on must be valid and have a category and a responsible unit.
+   ``checked`` is final. A suggestion linked to a follow-up call becomes ``checked`` only when
+   that call's interview completes (:func:`check_follow_ups`, which also appends the call's
+   answers to the notes); one without a follow-up call may be set ``checked`` by hand (checked
+   another way, e.g. a text message or a visit).
+5. **Follow-up** (:func:`create_follow_up`; ``cati suggestions follow-up``). Resolved
+   suggestions not yet followed up whose respondent agreed to be called back (the answer to
+   ``suggestion_follow_up_question``, default ``follow_up_ok``, is one of
+   ``suggestion_follow_up_yes``, default ``["1"]``, in the same interview) become the sample of
+   a new project ``<CODE>_FU<n>`` (the lowest free n) on the shipped callback questionnaire
+   ``data/questionnaires/follow_up.xlsx``: one case per phone number of the interviews' cases
+   (several suggestions of one respondent share one case), stratum = the original interview's
+   stratum, attributes ``suggestion_ids``, ``suggestion_text`` (the texts, joined with "；"),
+   ``suggestions`` (id, question, text, category, unit of each), ``source_project``,
+   ``source_interview_id``. Each suggestion is linked to its case (``follow_up_case_id``), so a
+   second run does not add it again. Numbers on the do-not-call list and interviews without a
+   case (field mode) are left out and counted. The new project copies the region, default area
+   code, calling hours and attempt caps of the original.
+
+Every change is written to the audit log with the acting user's id in the same transaction
+(collect: one entry per run; review: one per suggestion changed, with old and new values;
+follow-up: one per project created; check: one per suggestion checked; export: one per file).
+A ``user_id`` of None is the command line without ``--user``; a given user must be an active
+supervisor or admin.
+
+Project settings (``Project.settings``) read here, with their defaults:
+
+======================================  ===================================================
+``suggestion_questions``                ``["suggestion", "unsat_reason"]``
+``suggestion_none_answers``             :data:`DEFAULT_NONE_ANSWERS` (无, 没有, 不知道 …)
+``suggestion_categories``               ``["交通管理", "治安管理", "公安服务", "违法犯罪",
+                                        "群众求助"]``
+``suggestion_keywords``                 :data:`DEFAULT_KEYWORDS` ({category: [keyword …]})
+``suggestion_units``                    :data:`DEFAULT_UNITS` (offered, not enforced)
+``suggestion_follow_up_question``       ``"follow_up_ok"``
+``suggestion_follow_up_yes``            ``["1"]``
+======================================  ===================================================
+
+Export (:func:`export_suggestions`): .xlsx or .csv (UTF-8 with BOM), one row per suggestion;
+text that a spreadsheet would take for a formula (starting with = + - @, tab or CR) is written
+as text: an .xlsx string cell, and in a .csv with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from cati.config import QUESTIONNAIRE_DIR
+from cati.errors import CatiError, NotFound, PermissionDenied
+from cati.sample.phones import PhoneCheck
+from cati.services.clock import utc_now
+from cati.services.interviews import stratum_label
+from cati.services.projects import CODE_PATTERN, create_project
+from cati.services.questionnaires import form_of
+from cati.services.sample_cases import NewCase, add_cases
+from cati.storage.db import Database
+from cati.storage.models import (
+    Answer,
+    AuditEntry,
+    Case,
+    DoNotCall,
+    Interview,
+    Project,
+    Suggestion,
+    User,
+)
+
+# -- statuses ---------------------------------------------------------------------------------
+
+NEW, ASSIGNED, RESOLVED, CHECKED = "new", "assigned", "resolved", "checked"
+STATUSES = (NEW, ASSIGNED, RESOLVED, CHECKED)
+STATUS_LABELS = {NEW: "新建", ASSIGNED: "已交办", RESOLVED: "已办结", CHECKED: "已回访核实"}
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    NEW: (ASSIGNED,),
+    ASSIGNED: (NEW, RESOLVED),
+    RESOLVED: (ASSIGNED, CHECKED),
+    CHECKED: (),
+}
+COMPLETE = "complete"
+REVIEWER_ROLES = ("supervisor", "admin")
+FOLLOW_UP_FORM = QUESTIONNAIRE_DIR / "follow_up.xlsx"
+
+# -- settings and their defaults --------------------------------------------------------------
+
+QUESTIONS_KEY = "suggestion_questions"
+NONE_ANSWERS_KEY = "suggestion_none_answers"
+CATEGORIES_KEY = "suggestion_categories"
+KEYWORDS_KEY = "suggestion_keywords"
+UNITS_KEY = "suggestion_units"
+FOLLOW_UP_QUESTION_KEY = "suggestion_follow_up_question"
+FOLLOW_UP_YES_KEY = "suggestion_follow_up_yes"
+SETTINGS_KEYS = (QUESTIONS_KEY, NONE_ANSWERS_KEY, CATEGORIES_KEY, KEYWORDS_KEY, UNITS_KEY,
+                 FOLLOW_UP_QUESTION_KEY, FOLLOW_UP_YES_KEY)
+
+DEFAULT_QUESTIONS = ("suggestion", "unsat_reason")
+# Whole answers that mean "no suggestion" (compared without spaces and punctuation).
+DEFAULT_NONE_ANSWERS = (
+    "无", "没", "没有", "没了", "没有了", "暂无", "暂时没有", "目前没有", "还没有",
+    "没建议", "没有建议", "无建议", "没意见", "没有意见", "无意见",
+    "没什么", "没什么建议", "没什么意见", "没有什么", "没有什么建议", "没有什么意见",
+    "没啥", "没啥建议", "没啥意见",
+    "不知道", "不清楚", "说不清", "说不清楚", "说不上来", "不好说", "无所谓",
+    "拒答", "拒绝回答", "不愿回答",
+    "none", "no", "nothing", "n/a", "nil",
+)
+DEFAULT_CATEGORIES = ("交通管理", "治安管理", "公安服务", "违法犯罪", "群众求助")
+DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "交通管理": ("红绿灯", "信号灯", "交通", "违停", "乱停", "停车", "超速", "路口", "堵车",
+                 "拥堵", "车速", "电动车", "摩托", "酒驾", "醉驾", "闯红灯", "斑马线", "限速",
+                 "交警", "车祸", "货车", "渣土车", "占道", "减速带", "驾驶"),
+    "治安管理": ("巡逻", "治安", "摄像头", "监控", "路灯", "照明", "打架", "斗殴", "噪音",
+                 "扰民", "闹事", "出租屋", "流动人口", "安全隐患", "见警率", "警力", "防范",
+                 "犬", "狗"),
+    "公安服务": ("办证", "户口", "户籍", "身份证", "居住证", "驾照", "派出所", "态度", "办事",
+                 "效率", "窗口", "出警", "报警", "110", "民警", "排队", "服务"),
+    "违法犯罪": ("诈骗", "电诈", "骗", "偷", "盗", "抢劫", "赌", "毒", "黑恶", "涉黑",
+                 "恶势力", "传销", "非法集资", "高利贷", "套路贷", "扒窃", "敲诈", "勒索",
+                 "拐卖", "卖淫", "犯罪"),
+    "群众求助": ("求助", "帮忙", "帮助", "纠纷", "矛盾", "邻居", "困难", "救助", "走失",
+                 "寻人", "调解", "欠薪", "讨薪"),
+}
+DEFAULT_UNITS = ("交警大队", "治安大队", "刑侦大队", "派出所", "出入境和户政管理",
+                 "110指挥中心", "反诈中心")
+DEFAULT_FOLLOW_UP_QUESTION = "follow_up_ok"
+DEFAULT_FOLLOW_UP_YES = ("1",)
+
+CATEGORY_MAX, UNIT_MAX = 64, 128
+# Settings copied from the original project into its follow-up project.
+COPIED_SETTINGS = ("region", "default_area_code", "calling_hours", "max_attempts",
+                   "max_attempts_per_day", "lease_minutes")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()  # "leave this field as it is" in update_suggestion
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionSettings:
+    """A project's suggestion settings, defaults filled in and checked."""
+
+    questions: tuple[str, ...] = DEFAULT_QUESTIONS
+    none_answers: tuple[str, ...] = DEFAULT_NONE_ANSWERS
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    keywords: tuple[tuple[str, tuple[str, ...]], ...] = tuple(DEFAULT_KEYWORDS.items())
+    units: tuple[str, ...] = DEFAULT_UNITS
+    follow_up_question: str = DEFAULT_FOLLOW_UP_QUESTION
+    follow_up_yes: tuple[str, ...] = DEFAULT_FOLLOW_UP_YES
+
+    def as_json(self) -> dict[str, Any]:
+        """The settings under their ``Project.settings`` keys."""
+        return {
+            QUESTIONS_KEY: list(self.questions),
+            NONE_ANSWERS_KEY: list(self.none_answers),
+            CATEGORIES_KEY: list(self.categories),
+            KEYWORDS_KEY: {category: list(words) for category, words in self.keywords},
+            UNITS_KEY: list(self.units),
+            FOLLOW_UP_QUESTION_KEY: self.follow_up_question,
+            FOLLOW_UP_YES_KEY: list(self.follow_up_yes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRow:
+    """One suggestion as the list, the export and the panel show it (no phone number)."""
+
+    id: int
+    interview_id: int
+    case_id: int | None
+    stratum: str
+    question: str
+    text: str
+    valid: bool | None  # None: not reviewed yet
+    category: str | None
+    responsible_unit: str | None
+    status: str
+    notes: str
+    follow_up_ok: bool  # the respondent agreed to be called back
+    follow_up_case_id: int | None
+    follow_up_project: str | None  # code of the follow-up project of that case
+    interview_ended_at: dt.datetime | None
+
+    @property
+    def reviewed(self) -> bool:
+        return self.valid is not None
+
+    @property
+    def proposed(self) -> bool:
+        """The category is the keyword rules' proposal, not yet confirmed by a reviewer."""
+        return self.valid is None and self.category is not None
+
+    def as_json(self) -> dict[str, Any]:
+        ended = self.interview_ended_at
+        return {
+            "id": self.id, "interview_id": self.interview_id, "case_id": self.case_id,
+            "stratum": self.stratum, "question": self.question, "text": self.text,
+            "valid": self.valid, "category": self.category, "proposed": self.proposed,
+            "responsible_unit": self.responsible_unit, "status": self.status,
+            "notes": self.notes, "follow_up_ok": self.follow_up_ok,
+            "follow_up_case_id": self.follow_up_case_id,
+            "follow_up_project": self.follow_up_project,
+            "interview_ended_at": ended.isoformat() if ended else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CollectResult:
+    added: int  # new suggestions
+    proposed: int  # of those, how many got a category from the keyword rules
+    skipped: int  # empty or "no suggestion" answers left out (this run)
+    checked: int  # suggestions set "checked" by completed follow-up calls (this run)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpResult:
+    project_id: int
+    code: str
+    cases: int  # numbers in the new project's sample
+    suggestions: int  # suggestions linked to those cases
+    skipped_no_phone: int  # suggestions from interviews without a case (field mode)
+    skipped_dnc: int  # suggestions whose number is on the do-not-call list
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+
+def _setting_error(key: str, what: str) -> CatiError:
+    return CatiError(f"project setting {key} must be {what} (项目设置 {key} 格式不对)")
+
+
+def _texts(settings: Mapping[str, Any], key: str, default: tuple[str, ...], *,
+           allow_empty: bool = True) -> tuple[str, ...]:
+    value = settings.get(key)
+    if value is None:
+        return default
+    if isinstance(value, str) or not isinstance(value, Sequence) or not all(
+            isinstance(item, str) for item in value):
+        raise _setting_error(key, "a list of texts")
+    items = tuple(dict.fromkeys(item.strip() for item in value if item.strip()))
+    if not items and not allow_empty:
+        raise _setting_error(key, "a list of at least one text")
+    return items
+
+
+def suggestion_settings(settings: Mapping[str, Any] | None) -> SuggestionSettings:
+    """The suggestion settings of a project's ``settings`` JSON, with the defaults; a malformed
+    value raises CatiError naming the key."""
+    settings = settings or {}
+    categories = _texts(settings, CATEGORIES_KEY, DEFAULT_CATEGORIES, allow_empty=False)
+    for category in categories:
+        if len(category) > CATEGORY_MAX:
+            raise _setting_error(CATEGORIES_KEY, f"texts of at most {CATEGORY_MAX} characters")
+    raw_keywords = settings.get(KEYWORDS_KEY)
+    if raw_keywords is None:
+        keywords = tuple(DEFAULT_KEYWORDS.items())
+    else:
+        if not isinstance(raw_keywords, Mapping):
+            raise _setting_error(KEYWORDS_KEY, "an object {category: [keyword, …]}")
+        keywords = tuple((str(category), _texts(raw_keywords, category, ()))
+                         for category in raw_keywords)
+    question = settings.get(FOLLOW_UP_QUESTION_KEY, DEFAULT_FOLLOW_UP_QUESTION)
+    if not isinstance(question, str) or not question.strip():
+        raise _setting_error(FOLLOW_UP_QUESTION_KEY, "a question name")
+    return SuggestionSettings(
+        questions=_texts(settings, QUESTIONS_KEY, DEFAULT_QUESTIONS),
+        none_answers=_texts(settings, NONE_ANSWERS_KEY, DEFAULT_NONE_ANSWERS),
+        categories=categories,
+        keywords=keywords,
+        units=_texts(settings, UNITS_KEY, DEFAULT_UNITS),
+        follow_up_question=question.strip(),
+        follow_up_yes=_texts(settings, FOLLOW_UP_YES_KEY, DEFAULT_FOLLOW_UP_YES),
+    )
+
+
+# -- the rules: "no suggestion" and the keyword proposal --------------------------------------
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def bare_text(text: str) -> str:
+    """The text folded (NFKC, case) without spaces, punctuation, symbols or control
+    characters: what "no suggestion" answers are compared by."""
+    return "".join(ch for ch in _folded(text)
+                   if not ch.isspace() and unicodedata.category(ch)[0] not in "PSZC")
+
+
+def is_no_suggestion(text: str | None, config: SuggestionSettings) -> bool:
+    """True for an empty answer, one of punctuation only, or one of the "no suggestion"
+    answers of the settings."""
+    bare = bare_text(text or "")
+    return not bare or bare in {bare_text(item) for item in config.none_answers}
+
+
+def propose_category(text: str, config: SuggestionSettings) -> tuple[str | None, tuple[str, ...]]:
+    """(the category the keyword rules propose or None, the keywords that matched it)."""
+    folded = _folded(text)
+    order = {category: position for position, category in enumerate(config.categories)}
+    best: tuple[tuple[int, int, int], str, tuple[str, ...]] | None = None
+    for category, words in config.keywords:
+        if category not in order:
+            continue
+        matched = tuple(word for word in dict.fromkeys(words) if word and _folded(word) in folded)
+        if not matched:
+            continue
+        rank = (len(matched), sum(len(word) for word in matched), -order[category])
+        if best is None or rank > best[0]:
+            best = (rank, category, matched)
+    return (None, ()) if best is None else (best[1], best[2])
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _actor(session: Session, user_id: int | None) -> int | None:
+    """The acting user's id after checking the role (None: the command line, unchecked)."""
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.role not in REVIEWER_ROLES:
+        raise PermissionDenied("only a supervisor or an admin can handle suggestions "
+                               "(仅督导或管理员可以处理意见建议)")
+    return user.id
+
+
+def _project(session: Session, project_id: int, *, lock: bool = False) -> Project:
+    project = session.get(Project, project_id, with_for_update=lock or None)
+    if project is None:
+        raise NotFound(f"no project {project_id}")
+    return project
+
+
+def _audit(session: Session, user_id: int | None, action: str, now: dt.datetime,
+           **details: Any) -> None:
+    session.add(AuditEntry(user_id=user_id, at=now, action=action, details=details))
+
+
+def project_id_of(database: Database, code: str) -> int:
+    """The id of the project with this code (NotFound otherwise)."""
+    with database.unit(immediate=False) as session:
+        project_id = session.scalar(select(Project.id).where(Project.code == code))
+    if project_id is None:
+        raise NotFound(f"no project '{code}'")
+    return project_id
+
+
+def user_id_of(database: Database, username: str) -> int:
+    """The id of the account with this username (NotFound otherwise)."""
+    with database.unit(immediate=False) as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        raise NotFound(f"no user '{username}'")
+    return user_id
+
+
+def project_suggestion_settings(database: Database, project_id: int) -> SuggestionSettings:
+    with database.unit(immediate=False) as session:
+        return suggestion_settings(_project(session, project_id).settings)
+
+
+def update_suggestion_settings(database: Database, project_id: int,
+                               changes: Mapping[str, Any], *, user_id: int | None = None,
+                               now: dt.datetime | None = None) -> SuggestionSettings:
+    """Replace some suggestion settings (keys of :data:`SETTINGS_KEYS`; a value of None
+    restores the default). Checked before anything is stored; audited."""
+    unknown = sorted(set(changes) - set(SETTINGS_KEYS))
+    if unknown:
+        raise CatiError(f"not a suggestion setting: {', '.join(unknown)} "
+                        f"(可设置: {', '.join(SETTINGS_KEYS)})")
+    now = now or utc_now()
+    with database.unit() as session:
+        actor = _actor(session, user_id)
+        project = _project(session, project_id, lock=not database.is_sqlite)
+        old = dict(project.settings or {})
+        new = dict(old)
+        for key, value in changes.items():
+            if value is None:
+                new.pop(key, None)
+            else:
+                new[key] = value
+        config = suggestion_settings(new)  # raises on a malformed value
+        changed = {key: [old.get(key), new.get(key)] for key in changes
+                   if old.get(key) != new.get(key)}
+        if changed:
+            project.settings = new
+            _audit(session, actor, "suggestion_settings_changed", now, project_id=project_id,
+                   changes=changed)
+        return config
+
+
+# -- collect -----------------------------------------------------------------------------------
+
+
+def collect_suggestions(database: Database, project_id: int, *, user_id: int | None = None,
+                        now: dt.datetime | None = None) -> CollectResult:
+    """Turn the new open answers of completed interviews into suggestions (see the module
+    docstring), then update the statuses from completed follow-up calls."""
+    now = now or utc_now()
+    with database.unit() as session:
+        actor = _actor(session, user_id)
+        # One collect at a time per project (SQLite: the unit's write lock does it).
+        project = _project(session, project_id, lock=not database.is_sqlite)
+        config = suggestion_settings(project.settings)
+        added: list[Suggestion] = []
+        skipped = 0
+        if config.questions:
+            known = (select(Suggestion.id)
+                     .where(Suggestion.interview_id == Answer.interview_id,
+                            Suggestion.question == Answer.question)
+                     .exists())
+            query = (select(Answer.interview_id, Answer.question, Answer.value)
+                     .join(Interview, Interview.id == Answer.interview_id)
+                     .where(Interview.project_id == project_id, Interview.state == COMPLETE,
+                            Answer.question.in_(config.questions), ~known)
+                     .order_by(Answer.interview_id, Answer.id))
+            for interview_id, question, value in session.execute(query):
+                if is_no_suggestion(value, config):
+                    skipped += 1
+                    continue
+                text = value.strip()
+                category, _matched = propose_category(text, config)
+                added.append(Suggestion(interview_id=interview_id, question=question, text=text,
+                                        valid=None, category=category, responsible_unit=None,
+                                        status=NEW, notes=""))
+        proposed = sum(1 for s in added if s.category is not None)
+        if added:
+            session.add_all(added)
+            session.flush()
+            _audit(session, actor, "suggestions_collected", now, project_id=project_id,
+                   added=len(added), proposed=proposed, skipped=skipped,
+                   first_id=added[0].id, last_id=added[-1].id)
+        checked = _check_follow_ups(session, project_id, actor, now)
+        return CollectResult(len(added), proposed, skipped, checked)
+
+
+# -- list --------------------------------------------------------------------------------------
+
+
+def _check_status(status: str | None) -> None:
+    if status is not None and status not in STATUSES:
+        raise CatiError(f"'{status}' is not a suggestion status: {', '.join(STATUSES)} "
+                        "(状态只能是 new, assigned, resolved, checked)")
+
+
+def _rows(session: Session, project_id: int, config: SuggestionSettings, *,
+          status: str | None = None, category: str | None = None,
+          ids: Iterable[int] | None = None) -> list[SuggestionRow]:
+    agreed = aliased(Answer)
+    follow_case = aliased(Case)
+    follow_project = aliased(Project)
+    query = (select(Suggestion, Interview.case_id, Interview.stratum, Interview.ended_at,
+                    agreed.value, follow_project.code)
+             .join(Interview, Interview.id == Suggestion.interview_id)
+             .outerjoin(agreed, and_(agreed.interview_id == Suggestion.interview_id,
+                                     agreed.question == config.follow_up_question))
+             .outerjoin(follow_case, follow_case.id == Suggestion.follow_up_case_id)
+             .outerjoin(follow_project, follow_project.id == follow_case.project_id)
+             .where(Interview.project_id == project_id)
+             .order_by(Suggestion.id))
+    if status is not None:
+        query = query.where(Suggestion.status == status)
+    if category is not None:
+        query = query.where(Suggestion.category.is_(None) if category == ""
+                            else Suggestion.category == category)
+    if ids is not None:
+        query = query.where(Suggestion.id.in_(list(ids)))
+    return [SuggestionRow(s.id, s.interview_id, case_id, stratum or "", s.question, s.text,
+                          s.valid, s.category, s.responsible_unit, s.status, s.notes or "",
+                          agreed_value in config.follow_up_yes, s.follow_up_case_id,
+                          follow_code, ended)
+            for s, case_id, stratum, ended, agreed_value, follow_code in session.execute(query)]
+
+
+def list_suggestions(database: Database, project_id: int, *, status: str | None = None,
+                     category: str | None = None, user_id: int | None = None,
+                     ) -> list[SuggestionRow]:
+    """The project's suggestions by id; ``status`` and ``category`` filter (a category of ""
+    means "no category")."""
+    _check_status(status)
+    with database.unit(immediate=False) as session:
+        _actor(session, user_id)
+        config = suggestion_settings(_project(session, project_id).settings)
+        return _rows(session, project_id, config, status=status, category=category)
+
+
+def get_suggestion(database: Database, suggestion_id: int) -> SuggestionRow:
+    with database.unit(immediate=False) as session:
+        return _row_of(session, suggestion_id)
+
+
+def _row_of(session: Session, suggestion_id: int) -> SuggestionRow:
+    project_id = session.scalar(select(Interview.project_id)
+                                .join(Suggestion, Suggestion.interview_id == Interview.id)
+                                .where(Suggestion.id == suggestion_id))
+    if project_id is None:
+        raise NotFound(f"no suggestion {suggestion_id}")
+    config = suggestion_settings(_project(session, project_id).settings)
+    return _rows(session, project_id, config, ids=[suggestion_id])[0]
+
+
+# -- review ------------------------------------------------------------------------------------
+
+
+def _optional_text(value: Any, what: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise CatiError(f"the {what} must be text, not {value!r}")
+    value = value.strip()
+    if len(value) > limit:
+        raise CatiError(f"the {what} is longer than {limit} characters (超过 {limit} 个字)")
+    return value or None
+
+
+def update_suggestion(database: Database, suggestion_id: int, *, user_id: int | None = None,
+                      valid: Any = UNSET, category: Any = UNSET, responsible_unit: Any = UNSET,
+                      status: Any = UNSET, notes: Any = UNSET,
+                      now: dt.datetime | None = None) -> SuggestionRow:
+    """Review one suggestion: the fields given change (UNSET: left as they are). The status
+    moves by :data:`TRANSITIONS` only; everything is checked before anything is stored.
+    Audited with the old and new values of what changed."""
+    now = now or utc_now()
+    if valid is not UNSET and valid is not None and not isinstance(valid, bool):
+        raise CatiError(f"valid must be yes, no or unreviewed, not {valid!r}")
+    if status is not UNSET:
+        if status is None:
+            raise CatiError("a suggestion always has a status (new, assigned, resolved, checked)")
+        _check_status(status)
+    if notes is not UNSET and not isinstance(notes, str):
+        raise CatiError(f"notes must be text, not {notes!r}")
+    with database.unit() as session:
+        actor = _actor(session, user_id)
+        suggestion = session.get(Suggestion, suggestion_id,
+                                 with_for_update=(not database.is_sqlite) or None)
+        if suggestion is None:
+            raise NotFound(f"no suggestion {suggestion_id}")
+        interview = session.get(Interview, suggestion.interview_id)
+        assert interview is not None
+        config = suggestion_settings(_project(session, interview.project_id).settings)
+        old = {"valid": suggestion.valid, "category": suggestion.category,
+               "responsible_unit": suggestion.responsible_unit, "status": suggestion.status,
+               "notes": suggestion.notes or ""}
+        new = dict(old)
+        if valid is not UNSET:
+            new["valid"] = valid
+        if category is not UNSET:
+            new["category"] = _optional_text(category, "category", CATEGORY_MAX)
+            if new["category"] not in (None, old["category"]) \
+                    and new["category"] not in config.categories:
+                raise CatiError(f"'{new['category']}' is not a suggestion category of this "
+                                f"project: {', '.join(config.categories)} (不是本项目的分类)")
+        if responsible_unit is not UNSET:
+            new["responsible_unit"] = _optional_text(responsible_unit, "responsible unit",
+                                                     UNIT_MAX)
+        if notes is not UNSET:
+            new["notes"] = notes.strip()
+        if status is not UNSET:
+            new["status"] = status
+        _check_transition(suggestion, old["status"], new)
+        changes = {key: [old[key], new[key]] for key in old if old[key] != new[key]}
+        if changes:
+            suggestion.valid, suggestion.category = new["valid"], new["category"]
+            suggestion.responsible_unit, suggestion.status = new["responsible_unit"], new["status"]
+            suggestion.notes = new["notes"]
+            _audit(session, actor, "suggestion_updated", now, suggestion_id=suggestion.id,
+                   project_id=interview.project_id, changes=changes)
+            session.flush()
+        return _rows(session, interview.project_id, config, ids=[suggestion.id])[0]
+
+
+def _check_transition(suggestion: Suggestion, old_status: str, new: Mapping[str, Any]) -> None:
+    target = new["status"]
+    if target != old_status:
+        if target not in TRANSITIONS[old_status]:
+            allowed = ", ".join(TRANSITIONS[old_status]) or "none: it is final"
+            raise CatiError(
+                f"a suggestion cannot go from {old_status} to {target} (allowed: {allowed}) "
+                f"(建议状态不能从“{STATUS_LABELS[old_status]}”改为“{STATUS_LABELS[target]}”)")
+        if target == CHECKED and suggestion.follow_up_case_id is not None:
+            raise CatiError("this suggestion is checked by its follow-up call: it becomes "
+                            "checked when that interview completes (已安排回访,回访完成后自动核实)")
+    if target != NEW:
+        if new["valid"] is not True:
+            raise CatiError(f"only a valid suggestion can be {target}: mark it valid first "
+                            "(只有有效的建议才能交办处理)")
+        if not new["category"] or not new["responsible_unit"]:
+            raise CatiError(f"a suggestion that is {target} needs a category and a responsible "
+                            "unit (交办的建议须有分类和责任单位)")
+
+
+# -- follow-up calls -----------------------------------------------------------------------------
+
+
+def _follow_up_code(session: Session, code: str) -> str:
+    taken = set(session.scalars(select(Project.code)))
+    number = 1
+    while True:
+        suffix = f"_FU{number}"
+        candidate = code[:64 - len(suffix)] + suffix
+        if candidate not in taken:
+            if not CODE_PATTERN.match(candidate):
+                raise CatiError(f"cannot make a follow-up project code from '{code}'")
+            return candidate
+        number += 1
+
+
+def create_follow_up(database: Database, project_id: int, *, user_id: int | None = None,
+                     form_path: str | Path | None = None,
+                     now: dt.datetime | None = None) -> FollowUpResult:
+    """One follow-up project for the resolved suggestions whose respondent agreed to be called
+    back and that have no follow-up call yet (see the module docstring). Raises CatiError,
+    changing nothing, when there is none."""
+    now = now or utc_now()
+    with database.unit() as session:
+        actor = _actor(session, user_id)
+        project = _project(session, project_id, lock=not database.is_sqlite)
+        config = suggestion_settings(project.settings)
+        agreed = aliased(Answer)
+        found = session.execute(
+            select(Suggestion, Interview, Case)
+            .join(Interview, Interview.id == Suggestion.interview_id)
+            .join(agreed, and_(agreed.interview_id == Interview.id,
+                               agreed.question == config.follow_up_question,
+                               agreed.value.in_(config.follow_up_yes)))
+            .outerjoin(Case, Case.id == Interview.case_id)
+            .where(Interview.project_id == project_id, Suggestion.status == RESOLVED,
+                   Suggestion.follow_up_case_id.is_(None))
+            .order_by(Suggestion.id)).all()
+        blocked = set(session.scalars(select(DoNotCall.phone_e164).where(
+            DoNotCall.phone_e164.in_({case.phone_e164 for _s, _i, case in found if case}),
+            or_(DoNotCall.expires_at.is_(None), DoNotCall.expires_at > now))))
+        groups: dict[str, list[tuple[Suggestion, Interview, Case]]] = {}
+        no_phone = dnc = 0
+        for suggestion, interview, case in found:
+            if case is None or not case.phone_e164:
+                no_phone += 1
+            elif case.phone_e164 in blocked:
+                dnc += 1
+            else:
+                groups.setdefault(case.phone_e164, []).append((suggestion, interview, case))
+        if not groups:
+            raise CatiError("no resolved suggestion whose respondent agreed to be called back "
+                            "is waiting for a follow-up call (没有待回访的已办结建议)")
+        code = _follow_up_code(session, project.code)
+        number = code.rsplit("_FU", 1)[1]
+        settings = project.settings or {}
+        info = create_project(session, code, form_path or FOLLOW_UP_FORM,
+                              name=f"{project.name}(回访{number})"[:255],
+                              default_area_code=settings.get("default_area_code"))
+        follow_up = session.get(Project, info.id)
+        assert follow_up is not None
+        follow_up.settings = {**(follow_up.settings or {}),
+                              **{k: settings[k] for k in COPIED_SETTINGS if k in settings},
+                              "follow_up_of": {"project_id": project.id, "code": project.code}}
+        add_cases(session, info.id, [_new_case(project.code, items)
+                                     for items in groups.values()])
+        case_ids = dict(session.execute(select(Case.phone_e164, Case.id)
+                                        .where(Case.project_id == info.id)).all())
+        linked = []
+        for phone, items in groups.items():
+            for suggestion, _interview, _case in items:
+                suggestion.follow_up_case_id = case_ids[phone]
+                linked.append(suggestion.id)
+        _audit(session, actor, "suggestion_follow_up_created", now, project_id=project.id,
+               follow_up_project_id=info.id, follow_up_code=code, cases=len(groups),
+               suggestion_ids=linked, skipped_no_phone=no_phone, skipped_dnc=dnc)
+        session.flush()
+        return FollowUpResult(info.id, code, len(groups), len(linked), no_phone, dnc)
+
+
+def _new_case(source_code: str, items: list[tuple[Suggestion, Interview, Case]]) -> NewCase:
+    _suggestion, interview, case = items[0]
+    phone = PhoneCheck(case.phone_e164, None, case.number_type, case.region, case.carrier,
+                       case.time_zone or "Asia/Shanghai")
+    attributes = {
+        "suggestion_ids": [s.id for s, _i, _c in items],
+        "suggestion_text": "；".join(s.text for s, _i, _c in items),
+        "suggestions": [{"id": s.id, "question": s.question, "text": s.text,
+                         "category": s.category, "responsible_unit": s.responsible_unit}
+                        for s, _i, _c in items],
+        "source_project": source_code,
+        "source_interview_id": interview.id,
+    }
+    return NewCase(phone, case.phone_raw or case.phone_e164,
+                   stratum=interview.stratum or case.stratum or "", attributes=attributes)
+
+
+def check_follow_ups(database: Database, project_id: int, *, user_id: int | None = None,
+                     now: dt.datetime | None = None) -> int:
+    """Set "checked" every resolved suggestion of the project whose follow-up call's interview
+    has completed; the call's answers are appended to its notes. Returns how many."""
+    now = now or utc_now()
+    with database.unit() as session:
+        actor = _actor(session, user_id)
+        _project(session, project_id)
+        return _check_follow_ups(session, project_id, actor, now)
+
+
+def _check_follow_ups(session: Session, project_id: int, actor: int | None,
+                      now: dt.datetime) -> int:
+    origin, call = aliased(Interview), aliased(Interview)
+    found = session.execute(
+        select(Suggestion, call.id, call.questionnaire_id, call.ended_at)
+        .join(origin, origin.id == Suggestion.interview_id)
+        .join(call, and_(call.case_id == Suggestion.follow_up_case_id, call.state == COMPLETE))
+        .where(origin.project_id == project_id, Suggestion.status == RESOLVED)
+        .order_by(Suggestion.id, call.id)).all()
+    done: set[int] = set()
+    for suggestion, interview_id, questionnaire_id, ended in found:
+        if suggestion.id in done:
+            continue
+        done.add(suggestion.id)
+        summary = _call_summary(session, interview_id, questionnaire_id)
+        when = f"{ended:%Y-%m-%d}" if ended else ""
+        line = f"回访结果 Follow-up {when}: {summary}".rstrip(": ")
+        suggestion.status = CHECKED
+        suggestion.notes = f"{suggestion.notes}\n{line}" if suggestion.notes else line
+        _audit(session, actor, "suggestion_checked", now, suggestion_id=suggestion.id,
+               project_id=project_id, follow_up_interview_id=interview_id,
+               changes={"status": [RESOLVED, CHECKED]})
+    if done:
+        session.flush()
+    return len(done)
+
+
+def _call_summary(session: Session, interview_id: int, questionnaire_id: int) -> str:
+    """The answers of a follow-up interview as "question=answer" (choice labels)."""
+    answers = session.execute(select(Answer.question, Answer.value)
+                              .where(Answer.interview_id == interview_id, Answer.value != "")
+                              .order_by(Answer.sequence, Answer.id)).all()
+    try:
+        form = form_of(session, questionnaire_id)
+    except CatiError:
+        form = None
+    parts = []
+    for question, value in answers:
+        shown = stratum_label(form, question, value) if form is not None else value
+        parts.append(f"{question}={shown}")
+    return "; ".join(parts)
+
+
+# -- export ------------------------------------------------------------------------------------
+
+EXPORT_HEADER = ("编号 id", "访问编号 interview_id", "样本层 stratum", "题目 question",
+                 "内容 text", "有效 valid", "分类 category", "分类待确认 proposed",
+                 "责任单位 responsible_unit", "状态 status", "备注 notes",
+                 "同意回访 follow_up_ok", "回访项目 follow_up_project",
+                 "回访号码编号 follow_up_case_id", "访问结束 interview_ended_at")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _export_values(row: SuggestionRow) -> list[Any]:
+    ended = row.interview_ended_at
+    return [row.id, row.interview_id, row.stratum, row.question, row.text,
+            "" if row.valid is None else ("是" if row.valid else "否"), row.category or "",
+            "是" if row.proposed else "", row.responsible_unit or "", row.status, row.notes,
+            "是" if row.follow_up_ok else "", row.follow_up_project or "",
+            row.follow_up_case_id if row.follow_up_case_id is not None else "",
+            ended.isoformat(timespec="seconds") if ended else ""]
+
+
+def csv_text(value: Any) -> Any:
+    """A CSV cell: text a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_suggestions(database: Database, project_id: int, path: str | Path, *,
+                       status: str | None = None, category: str | None = None,
+                       user_id: int | None = None, now: dt.datetime | None = None) -> int:
+    """Write the project's suggestions to an .xlsx or .csv file; returns the number of rows."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise CatiError(f"{path.name}: export to a .xlsx or .csv file (只能导出为 .xlsx 或 .csv)")
+    if not path.parent.is_dir():
+        raise CatiError(f"{path.name}: the folder {path.parent} does not exist (文件夹不存在)")
+    rows = list_suggestions(database, project_id, status=status, category=category,
+                            user_id=user_id)
+    partial = path.with_name(path.name + ".part")
+    try:
+        if suffix == ".csv":
+            _write_csv(partial, rows)
+        else:
+            _write_xlsx(partial, rows)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CatiError(f"{path.name}: cannot write the file ({exc.strerror or exc})") from None
+    with database.unit() as session:
+        _audit(session, user_id, "suggestions_exported", now or utc_now(), project_id=project_id,
+               file=str(path), rows=len(rows), status=status, category=category)
+    return len(rows)
+
+
+def _write_csv(path: Path, rows: list[SuggestionRow]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(EXPORT_HEADER)
+        for row in rows:
+            writer.writerow([csv_text(value) for value in _export_values(row)])
+
+
+def _write_xlsx(path: Path, rows: list[SuggestionRow]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("suggestions")
+    for letter, width in zip("ABCDEFGHIJKLMNO", (8, 10, 14, 14, 60, 6, 12, 8, 18, 10, 40, 8, 14,
+                                                 10, 20), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+
+    def cell(value: Any, *, bold: bool = False) -> Any:
+        if value == "":
+            return None  # an empty cell, not an empty string
+        if not isinstance(value, str):
+            return value
+        text = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        text.data_type = "s"  # a string cell, never a formula, whatever it starts with
+        if bold:
+            text.font = Font(bold=True)
+        return text
+
+    sheet.append([cell(title, bold=True) for title in EXPORT_HEADER])
+    for row in rows:
+        sheet.append([cell(value) for value in _export_values(row)])
+    book.save(path)
+
+
+# -- bound to one database, for the desktop app ----------------------------------------------
+
+
+class SuggestionService:
+    """The functions above on one database (Qt-free); the console panel runs each call on its
+    worker thread."""
+
+    statuses = STATUSES
+    status_labels = STATUS_LABELS
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def settings(self, project_id: int) -> SuggestionSettings:
+        return project_suggestion_settings(self.database, project_id)
+
+    def list(self, project_id: int, *, status: str | None = None, category: str | None = None,
+             user_id: int | None = None) -> list[SuggestionRow]:
+        return list_suggestions(self.database, project_id, status=status, category=category,
+                                user_id=user_id)
+
+    def collect(self, project_id: int, user_id: int | None = None) -> CollectResult:
+        return collect_suggestions(self.database, project_id, user_id=user_id)
+
+    def update(self, suggestion_id: int, user_id: int | None = None,
+               **changes: Any) -> SuggestionRow:
+        return update_suggestion(self.database, suggestion_id, user_id=user_id, **changes)
+
+    def create_follow_up(self, project_id: int, user_id: int | None = None) -> FollowUpResult:
+        return create_follow_up(self.database, project_id, user_id=user_id)
+
+    def check_follow_ups(self, project_id: int, user_id: int | None = None) -> int:
+        return check_follow_ups(self.database, project_id, user_id=user_id)
+
+    def export(self, project_id: int, path: str | Path, user_id: int | None = None) -> int:
+        return export_suggestions(self.database, project_id, path, user_id=user_id)
