@@ -69,7 +69,8 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
             select(Disposition).where(Disposition.project_id == case.project_id))}
         if code not in dispositions:
             raise CatiError(f"'{code}' is not a disposition of this project")
-        attempt = CallAttempt(case_id=case.id, interviewer_id=interviewer_id,
+        attempt = CallAttempt(case_id=case.id, project_id=case.project_id,
+                              interviewer_id=interviewer_id,
                               workstation=workstation, started_at=started_at or now, ended_at=now,
                               disposition=code, note=note)
         session.add(attempt)
@@ -128,7 +129,8 @@ def book_appointment(database: Database, case_id: int, workstation: str, *,
         if case.lease_holder != workstation:
             raise LeaseLost(f"case {case_id} is no longer held by this workstation "
                             "(本机已不再持有该号码)")
-        attempt = CallAttempt(case_id=case.id, interviewer_id=interviewer_id,
+        attempt = CallAttempt(case_id=case.id, project_id=case.project_id,
+                              interviewer_id=interviewer_id,
                               workstation=workstation, started_at=started_at or now, ended_at=now,
                               disposition=None, note=note or "约访 appointment")
         session.add(attempt)

@@ -124,37 +124,36 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
             select(Disposition).where(Disposition.project_id == project_id))}
         contact_codes = sorted(c for c, d in dispositions.items() if d.contact)
         classes = {code: d.aapor_class for code, d in dispositions.items()}
-        in_project = CallAttempt.case_id.in_(select(Case.id).where(Case.project_id == project_id))
+        in_project = CallAttempt.project_id == project_id
         today_attempts = and_(in_project, CallAttempt.started_at >= day_start,
                               CallAttempt.started_at <= now)
-
-        attempt_counts = dict(session.execute(
-            select(CallAttempt.disposition, func.count()).where(today_attempts)
-            .group_by(CallAttempt.disposition)).all())
+        # Today's attempts, read once (index on project, start) and summed three ways.
+        day = _Day(day_start)
+        for user_id, code, started in session.execute(
+                select(CallAttempt.interviewer_id, CallAttempt.disposition,
+                       CallAttempt.started_at).where(today_attempts)):
+            day.add(user_id, code, started, contact_codes)
         all_counts = dict(session.execute(
             select(CallAttempt.disposition, func.count()).where(in_project)
             .group_by(CallAttempt.disposition)).all())
-        by_disposition = {code or "": n for code, n in session.execute(
-            select(Case.disposition, func.count()).where(Case.project_id == project_id)
-            .group_by(Case.disposition)).all()}
-        dialled_by_code = dict(session.execute(
-            select(Case.disposition, func.count())
-            .where(Case.project_id == project_id, Case.attempts > 0)
-            .group_by(Case.disposition)).all())
         today_cases = dict(session.execute(
             select(Case.disposition, func.count())
             .where(Case.id.in_(select(CallAttempt.case_id).where(today_attempts)))
             .group_by(Case.disposition)).all())
-        by_state = dict(session.execute(
-            select(Case.state, func.count()).where(Case.project_id == project_id)
-            .group_by(Case.state)).all())
+        # One pass over the project's cases (it reads only ix_cases_monitor).
+        cases = _CaseCounts(session.execute(
+            select(Case.state, Case.disposition, Case.stratum, Case.attempts, func.count())
+            .where(Case.project_id == project_id)
+            .group_by(Case.state, Case.disposition, Case.stratum, Case.attempts)).all())
 
-        today = _totals(attempt_counts, today_cases, classes, contact_codes)
-        overall = _totals(all_counts, dialled_by_code, classes, contact_codes)
-        hourly = _hourly(session, today_attempts, zone)
-        strata = _strata(session, project_id)
-        interviewers = _interviewers(session, database, project_id, today_attempts, day_start,
-                                     now, contact_codes, project.questionnaire_id)
+        today = _totals(day.by_code, today_cases, classes, contact_codes)
+        overall = _totals(all_counts, cases.dialled_by_code, classes, contact_codes)
+        hourly = [(hour, day.calls_by_hour[hour], day.completes_by_hour[hour])
+                  for hour in range(24)]
+        strata = _strata(session, project_id, cases)
+        interviewers = _interviewers(session, database, project_id, day, day_start, now,
+                                     project.questionnaire_id)
+        by_state, by_disposition = dict(cases.by_state), dict(cases.by_disposition)
         due = [AppointmentDue(case_id, start, hard, booked_by)
                for case_id, start, hard, booked_by in session.execute(
                    select(Appointment.case_id, Appointment.window_start, Appointment.hard,
@@ -186,33 +185,63 @@ def _totals(attempts: dict, cases: dict, classes: dict[str, str],
         rates={name: rates.get(name) for name in (*RATES, "e")})
 
 
-def _hourly(session, today_attempts, zone: ZoneInfo) -> list[tuple[int, int, int]]:
-    calls: Counter[int] = Counter()
-    completes: Counter[int] = Counter()
-    for started, code in session.execute(
-            select(CallAttempt.started_at, CallAttempt.disposition).where(today_attempts)):
-        if code is None:
-            continue
-        hour = started.astimezone(zone).hour
-        calls[hour] += 1
-        completes[hour] += code == COMPLETE
-    return [(hour, calls[hour], completes[hour]) for hour in range(24)]
+class _Day:
+    """Today's attempts summed by disposition, by local hour and by interviewer."""
+
+    def __init__(self, day_start: dt.datetime) -> None:
+        self.day_start = day_start
+        self.by_code: Counter = Counter()
+        self.calls_by_hour: Counter[int] = Counter()
+        self.completes_by_hour: Counter[int] = Counter()
+        self.per_user: dict[int, Counter] = defaultdict(Counter)
+        self.first_call: dict[int, dt.datetime] = {}
+
+    def add(self, user_id: int | None, code: str | None, started: dt.datetime,
+            contact_codes: list[str]) -> None:
+        self.by_code[code] += 1
+        if code is None:  # an appointment booked: not a call of its own
+            return
+        # Hours since local midnight (the local hour, except on a daylight-saving day).
+        hour = min(23, int((started - self.day_start).total_seconds() // 3600))
+        self.calls_by_hour[hour] += 1
+        self.completes_by_hour[hour] += code == COMPLETE
+        if user_id is None:
+            return
+        figures = self.per_user[user_id]
+        figures["calls"] += 1
+        figures["completes"] += code == COMPLETE
+        figures["refusals"] += code in REFUSALS
+        figures["contacts"] += code in contact_codes
+        if user_id not in self.first_call or started < self.first_call[user_id]:
+            self.first_call[user_id] = started
 
 
-def _strata(session, project_id: int) -> list[StratumRow]:
+class _CaseCounts:
+    """The project's cases grouped by (state, disposition, stratum, attempts), summed."""
+
+    def __init__(self, rows) -> None:
+        self.by_state: Counter[str] = Counter()
+        self.by_disposition: Counter[str] = Counter()
+        self.dialled_by_code: Counter = Counter()
+        self.remaining: Counter[str] = Counter()
+        self.dialled: Counter[str] = Counter()
+        for state, code, stratum, attempts, n in rows:
+            self.by_state[state] += n
+            self.by_disposition[code or ""] += n
+            if attempts > 0:
+                self.dialled_by_code[code] += n
+                self.dialled[stratum] += n
+            if state in OPEN_STATES:
+                self.remaining[stratum] += n
+
+
+def _strata(session, project_id: int, cases: _CaseCounts) -> list[StratumRow]:
     cells = quota_cells(session, project_id)
     completes = dict(session.execute(
         select(Interview.stratum, func.count())
         .where(Interview.project_id == project_id, Interview.state == "complete")
         .group_by(Interview.stratum)).all())
-    remaining = dict(session.execute(
-        select(Case.stratum, func.count())
-        .where(Case.project_id == project_id, Case.state.in_(OPEN_STATES))
-        .group_by(Case.stratum)).all())
-    dialled = dict(session.execute(
-        select(Case.stratum, func.count())
-        .where(Case.project_id == project_id, Case.attempts > 0)
-        .group_by(Case.stratum)).all())
+    remaining, dialled = cases.remaining, cases.dialled
     rows = []
     for stratum in sorted(set(cells) | set(remaining) | set(completes) | set(dialled)):
         target = cells[stratum][0] if stratum in cells else None
@@ -226,23 +255,10 @@ def _strata(session, project_id: int) -> list[StratumRow]:
     return rows
 
 
-def _interviewers(session, database: Database, project_id: int, today_attempts,
-                  day_start: dt.datetime, now: dt.datetime, contact_codes: list[str],
+def _interviewers(session, database: Database, project_id: int, day: _Day,
+                  day_start: dt.datetime, now: dt.datetime,
                   questionnaire_id: int) -> list[InterviewerRow]:
-    stats: dict[int, Counter] = defaultdict(Counter)
-    first_call: dict[int, dt.datetime] = {}
-    for user_id, code, n, first in session.execute(
-            select(CallAttempt.interviewer_id, CallAttempt.disposition, func.count(),
-                   func.min(CallAttempt.started_at))
-            .where(today_attempts, CallAttempt.interviewer_id.is_not(None))
-            .group_by(CallAttempt.interviewer_id, CallAttempt.disposition)):
-        if code is None:
-            continue
-        stats[user_id]["calls"] += n
-        stats[user_id]["completes"] += n if code == COMPLETE else 0
-        stats[user_id]["refusals"] += n if code in REFUSALS else 0
-        stats[user_id]["contacts"] += n if code in contact_codes else 0
-        first_call[user_id] = min(first, first_call.get(user_id, first))
+    stats, first_call = day.per_user, day.first_call
     lengths: dict[int, list[float]] = defaultdict(list)
     for user_id, started, ended in session.execute(
             select(Interview.interviewer_id, Interview.started_at, Interview.ended_at)

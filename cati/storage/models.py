@@ -135,6 +135,8 @@ class Case(Base):
         Index("ix_cases_queue", "project_id", "state", "next_call_at"),
         # The supervisor's sample table pages through a project in id order.
         Index("ix_cases_project_id", "project_id", "id"),
+        # The monitor's one pass over a project's cases reads only this index.
+        Index("ix_cases_monitor", "project_id", "state", "disposition", "stratum", "attempts"),
         # The claim walks this index in queue order and stops at the first callable case.
         Index("ix_cases_claim", "project_id", text(QUEUE_RANK), text("priority DESC"),
               "next_call_at", "draw", "id",
@@ -170,8 +172,14 @@ class Case(Base):
 
 class CallAttempt(Base):
     __tablename__ = "call_attempts"
+    __table_args__ = (
+        # The monitor counts a project's attempts of today, by hour and interviewer.
+        Index("ix_call_attempts_project_started", "project_id", "started_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The case's project, copied so that a project's attempts are found without the cases.
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     workstation: Mapped[str] = mapped_column(String(128), default="")
     started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
