@@ -23,7 +23,7 @@ def test_snapshot_after_a_simulated_morning(database, db_url):
         create_demo(session, cases=400)
         project_id = get_project(session, "DEMO").id
     set_quota(database, project_id, "古槐街道", 2)
-    result = simulate(db_url, "DEMO", 3, 120, seed=7, speed=1200, start=START)
+    result = simulate(db_url, "DEMO", 3, 120, seed=7, speed=600, start=START)
     assert result.duplicate_claims == 0
     now = START + dt.timedelta(minutes=130)
     shot = snapshot(database, project_id, now=now)
@@ -41,7 +41,7 @@ def test_snapshot_after_a_simulated_morning(database, db_url):
         strata = dict(session.execute(
             select(Interview.stratum, func.count()).where(Interview.state == "complete")
             .group_by(Interview.stratum)).all())
-    assert calls > 20
+    assert calls > 5  # how many depends on the machine: the simulation runs in real time
     assert (shot.today.calls, shot.overall.calls) == (calls, calls)
     assert shot.today.completes == completes
     assert shot.by_state == states

@@ -67,7 +67,7 @@ def test_monitor_follows_a_simulated_call_centre(qtbot, database, db_url):
             .where(CallAttempt.disposition.is_not(None))
             .group_by(CallAttempt.interviewer_id)).all())
     today = panel.totals["today"]
-    assert calls > 20
+    assert calls > 5  # how many depends on the machine: the simulation runs in real time
     assert (today["calls"].text(), today["completes"].text(), today["refusals"].text()) == (
         str(calls), str(completes), str(refusals))
     assert panel.totals["overall"]["calls"].text() == str(calls)

@@ -47,7 +47,7 @@ INSTALL_HINT = (
     "No speech engine found: install espeak-ng (sudo apt-get install espeak-ng)"
 )
 _POLL_SECONDS = 0.05  # how often the speech thread looks at a running utterance
-_CLOSE_TIMEOUT = 5.0
+_CLOSE_TIMEOUT = 15.0  # a busy machine; it returns at once when the thread ends
 
 # How Chinese a voice's language code is: lower is better (Mandarin first).
 _CHINESE_RANK = {"cmn": 0, "zh-cmn": 0, "zh-cn": 0, "zh-hans": 0, "zh-hans-cn": 0, "zh": 1,
