@@ -127,6 +127,11 @@ class Backend:
 
         return SampleBrowser(self.database)
 
+    def write_monthly_report(self, project_code: str, path: str, compare: str | None = None):
+        from cati.reporting.monthly import write_monthly_report
+
+        return write_monthly_report(self.database, project_code, path, compare)
+
     def suggestion_service(self):
         """Residents' suggestions: review, route, follow-up calls."""
         from cati.services.suggestions import SuggestionService

@@ -1,10 +1,120 @@
-"""Commands: placeholder wired into cati/cli.py; filled in by the results work."""
+"""Commands: ``cati report indices`` and ``cati report monthly``.
+
+``report indices --json`` prints one object ``{"rule": {...}, "rows": [...]}``; each row is
+``{"index", "stratum" (a name or "ALL"), "n", "denominator", "value", "moe", "rank",
+"tied_with", "change"}``. value, moe and change are floats rounded half-up to 6 decimals (rates
+as shares 0..1, scores in points) or null when undefined; the arithmetic behind them is exact.
+Rows come per index in the questionnaire's order: ALL, then the strata by rank.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import unicodedata
+
+from cati.reporting.indices import ALL, IndexRow, IndexRule, round_half_up
 
 
 def add_commands(commands: argparse._SubParsersAction, report: argparse._SubParsersAction,
                  open_database) -> None:
-    """Add this module's commands (top-level ones to ``commands``, report ones to ``report``)."""
+    """Add ``report indices`` and ``report monthly`` to the ``report`` subcommands."""
+    indices = report.add_parser(
+        "indices", help="township indices: value, margin of error, rank, ties, change")
+    indices.add_argument("--project", required=True, metavar="CODE")
+    indices.add_argument("--compare", metavar="CODE",
+                         help="an earlier project (wave) on the same questionnaire")
+    indices.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    indices.add_argument("--xlsx", metavar="FILE", help="also write the index sheets to FILE")
+    indices.set_defaults(handler=lambda args: _report_indices(args, open_database))
+
+    monthly = report.add_parser("monthly", help="the monthly report workbook (.xlsx)")
+    monthly.add_argument("--project", required=True, metavar="CODE")
+    monthly.add_argument("--compare", metavar="CODE",
+                         help="an earlier project (wave) on the same questionnaire")
+    monthly.add_argument("--out", required=True, metavar="FILE.xlsx")
+    monthly.set_defaults(handler=lambda args: _report_monthly(args, open_database))
+
+
+def _report_indices(args: argparse.Namespace, open_database) -> int:
+    from cati.reporting.monthly import checked_path, write_indices_workbook
+    from cati.services.indices_report import indices_report
+
+    if args.xlsx:
+        checked_path(args.xlsx)  # a wrong path fails before the work
+    with open_database(args).unit(immediate=False) as session:
+        report = indices_report(session, args.project, args.compare)
+    if args.xlsx:
+        write_indices_workbook(report, args.xlsx)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        print(render_text(report))
+        if args.xlsx:
+            print(f"wrote {args.xlsx}")
+    return 0
+
+
+def _report_monthly(args: argparse.Namespace, open_database) -> int:
+    from cati.reporting.monthly import write_monthly_report
+
+    out = write_monthly_report(open_database(args), args.project, args.out, args.compare)
+    print(f"wrote the monthly report of {args.project} to {out}")
+    return 0
+
+
+# -- the readable table --------------------------------------------------------------------------
+
+COLUMNS = (("排名", 4, ">"), ("乡镇(街道)", 14, "<"), ("样本", 6, ">"), ("分母", 6, ">"),
+           ("指数", 8, ">"), ("±误差", 8, ">"))
+
+
+def render_text(report) -> str:
+    rule = report.rule
+    lines = [f"{report.project_name}({report.project_code})  问卷 {rule.form_id} "
+             f"v{rule.form_version}"
+             + (f"  对比上期 {report.compare_name}({rule.compare})" if rule.compare else "")]
+    lines += [f"  {line}" for line in rule.describe_counting()]
+    if not rule.indices:
+        lines.append("问卷没有定义指数(indices 表)。")
+    for index in rule.indices:
+        lines += ["", f"{index.label}  [{index.name}]", f"  {rule.describe_index(index)}"]
+        headings = [_cell(title, width, "<" if align == "<" else ">")
+                    for title, width, align in COLUMNS]
+        headings.append(("较上期  " if rule.compare else "") + "并列")
+        lines.append(" ".join(headings))
+        lines += [_text_row(index, row, rule.compare is not None)
+                  for row in report.rows_of(index.name)]
+    return "\n".join(lines)
+
+
+def _text_row(index: IndexRule, row: IndexRow, comparing: bool) -> str:
+    cells = [
+        "—" if row.rank is None else str(row.rank),
+        "总体(ALL)" if row.stratum == ALL else row.stratum,
+        str(row.n), str(row.denominator),
+        _shown(row.value, index.share), "" if row.moe is None else "±" + _shown(row.moe,
+                                                                               index.share),
+    ]
+    text = " ".join(_cell(value, width, align)
+                    for value, (_, width, align) in zip(cells, COLUMNS, strict=True))
+    if comparing:
+        change = "—" if row.change is None else _shown(row.change, index.share, signed=True)
+        text += " " + _cell(change, 7, ">") + " "
+    return text + " " + "、".join(row.tied_with)
+
+
+def _shown(value, share: bool, signed: bool = False) -> str:
+    """Rounded half-up for display: shares as percentages (1 decimal), points with 2."""
+    if value is None:
+        return "—"
+    shown = round_half_up(value * 100 if share else value, 1 if share else 2)
+    text = f"{shown:+}" if signed else f"{shown}"
+    return text + ("%" if share and not signed else "")
+
+
+def _cell(text: str, width: int, align: str) -> str:
+    """Pad to ``width`` terminal columns (CJK characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    pad = " " * max(0, width - used)
+    return text + pad if align == "<" else pad + text

@@ -263,3 +263,15 @@ def test_relevance_on_the_clock_is_not_called_unreachable():
     | | text | t | T | |
     """), "clock.md")
     assert report.usable and report.warnings == []
+
+
+def test_a_stored_markdown_form_keeps_its_indices_when_read_back_from_bytes():
+    """Projects store the exact bytes of their form; a .md form read back must compile to
+    the same form (its indices sheet included) as from its file."""
+    from cati.config import QUESTIONNAIRE_DIR
+    from cati.questionnaire.loader import load_form
+
+    path = QUESTIONNAIRE_DIR / "public_safety.md"
+    from_bytes = load_form(path.read_bytes(), "public_safety.md")
+    assert from_bytes.indices == load_form(path).indices
+    assert len(from_bytes.indices) == 10

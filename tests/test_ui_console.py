@@ -114,3 +114,29 @@ def test_an_interviewer_cannot_open_the_console(qtbot, sqlite_url, tmp_path):
         if app.main_window is not None:
             app.main_window.close()
         app.shutdown()
+
+
+def test_console_writes_the_monthly_report_off_the_gui_thread(qtbot, sqlite_url, tmp_path):
+    import openpyxl
+
+    from cati.backend import Backend
+    from cati.storage.db import Database
+
+    database = Database(sqlite_url)
+    database.upgrade()
+    with database.unit() as session:
+        create_demo(session, cases=50)
+        boss = add_user(session, "boss", "supervise-2026", "supervisor", "督导")
+    database.dispose()
+    backend, tasks = Backend(sqlite_url, "ws-boss"), TaskRunner()
+    console = ConsoleWindow(backend, tasks, boss)
+    qtbot.addWidget(console)
+    qtbot.waitUntil(lambda: console.project is not None, timeout=10_000)
+    out = tmp_path / "月度报告.xlsx"
+    console.save_monthly_report(str(out))
+    qtbot.waitUntil(lambda: "已保存" in console.statusBar().currentMessage(), timeout=30_000)
+    sheets = openpyxl.load_workbook(out).sheetnames
+    assert {"样本处置", "意见建议"} <= set(sheets) and len(sheets) > 3
+    console.close()
+    tasks.shutdown()
+    backend.close()

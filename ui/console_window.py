@@ -49,6 +49,7 @@ class ConsoleWindow(QMainWindow):
         self.actions_bar = bar
         self.addToolBar(bar)
         self.import_action = self.add_action(self.tr("导入号码…"), self.open_import)
+        self.report_action = self.add_action(self.tr("月度报告…"), self.save_monthly_report)
         self.import_dialog = None
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
@@ -119,6 +120,26 @@ class ConsoleWindow(QMainWindow):
             users = UsersPanel(admin, self.tasks, user_id)
             self.panels["users"] = users
             self.tabs.addTab(users, self.tr("用户"))
+
+    def save_monthly_report(self, path: str | None = None) -> None:
+        """Write the monthly report workbook (on the worker; the window stays live)."""
+        if self.project is None:
+            return
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getSaveFileName(
+                self, self.tr("保存月度报告"), f"{self.project.code}-月度报告.xlsx",
+                "Excel (*.xlsx)")
+            if not path:
+                return
+        code = self.project.code
+        self.statusBar().showMessage(self.tr("正在生成月度报告…"))
+        self.tasks.run(lambda: self.backend.write_monthly_report(code, path),
+                       lambda written: self.statusBar().showMessage(
+                           self.tr("月度报告已保存：") + str(written)),
+                       lambda error: self.statusBar().showMessage(
+                           self.tr("月度报告失败：") + str(error).splitlines()[0][:200]))
 
     def open_import(self) -> None:
         """The phone-list import dialog for the chosen project (window-modal, not blocking)."""

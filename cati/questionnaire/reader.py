@@ -65,7 +65,10 @@ def read_source(source: Source, file_name: str | None = None) -> RawForm:
 
 def _content_of(source: Source, file_name: str | None) -> tuple[bytes, str, str | None]:
     if isinstance(source, bytes):
-        return source, file_name or "form.xlsx", _kind_of_bytes(source)
+        kind = _kind_of_bytes(source)
+        if kind is None and file_name:  # stored text forms (.md, .csv) keep their file name
+            kind = {".md": "md", ".csv": "csv"}.get(Path(file_name).suffix.lower())
+        return source, file_name or "form.xlsx", kind
     if isinstance(source, str) and "\n" in source and is_markdown_table(source):
         return source.encode("utf-8"), file_name or "form.md", "md"
     path = Path(source)

@@ -276,6 +276,10 @@
         <translation>Import phone list…</translation>
     </message>
     <message>
+        <source>月度报告…</source>
+        <translation>Monthly report…</translation>
+    </message>
+    <message>
         <source>实时监控</source>
         <translation>Live monitor</translation>
     </message>
@@ -302,6 +306,22 @@
     <message>
         <source>用户</source>
         <translation>Users</translation>
+    </message>
+    <message>
+        <source>保存月度报告</source>
+        <translation>Save the monthly report</translation>
+    </message>
+    <message>
+        <source>正在生成月度报告…</source>
+        <translation>Writing the monthly report…</translation>
+    </message>
+    <message>
+        <source>月度报告已保存：</source>
+        <translation>Monthly report saved: </translation>
+    </message>
+    <message>
+        <source>月度报告失败：</source>
+        <translation>Monthly report failed: </translation>
     </message>
 </context>
 <context>
