@@ -15,7 +15,7 @@ Then times `cati.services.monitor.snapshot()` at 16:00: one cold call (empty for
 after the fill) and --runs warm calls (median, max). Baseline in the same run: the cheapest
 full aggregate the refresh must do anyway, ``SELECT state, count(*) FROM cases WHERE
 project_id = ? GROUP BY state``. Where the time goes:
-- ``sections_ms``: the monitor's helpers (_hourly, _strata, _interviewers and, inside it,
+- ``sections_ms``: the monitor's helpers (_strata, _interviewers and, inside it,
   _uniformity and presence) wrapped here during the warm calls (median); ``top_level`` is the
   rest of snapshot(): the project, the dispositions, six grouped counts and the appointments;
 - ``parts_ms``: every SQL statement one refresh sends (captured from the engine), replayed
@@ -360,7 +360,7 @@ def sections(times: dict[str, list[float]]):
     """Wrap the monitor's helpers so each call's time lands in ``times``."""
     from cati.services import monitor
 
-    names = ("_hourly", "_strata", "_interviewers", "_uniformity", "presence")
+    names = ("_strata", "_interviewers", "_uniformity", "presence")
     originals = {name: getattr(monitor, name) for name in names}
 
     def wrap(name, function):
@@ -489,7 +489,7 @@ def measure(database, project_id: int, runs: int, explain_count: int) -> dict:
     section_ms = {name: round(statistics.median(values), 2)
                   for name, values in helper_times.items()}
     section_ms["top_level"] = round(statistics.median(
-        total - sum(helper_times[name][run] for name in ("hourly", "strata", "interviewers"))
+        total - sum(helper_times[name][run] for name in ("strata", "interviewers"))
         for run, total in enumerate(totals)), 2)
 
     baseline = []
