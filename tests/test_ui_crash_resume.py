@@ -12,7 +12,6 @@ question, with every answer; finishing it closes the case as a complete (1.1).
 from __future__ import annotations
 
 import collections
-import datetime as dt
 import json
 import os
 import queue
@@ -25,16 +24,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import insert, select
+from test_ui_interviewer_loop import open_zone
+from ui_driving import play_to_end, qtbot_wait
 
-from cati.calling.hours import CallingHours, is_within_calling_hours
-from cati.calling.queue import _all_zones
 from cati.config import QUESTIONNAIRE_DIR
 from cati.services.projects import create_project
 from cati.services.users import add_user
 from cati.storage.db import Database
 from cati.storage.models import Answer, AnswerEvent, CallAttempt, Case, Interview
 from ui.app import CatiApp
-from ui.interview_view import option_key
 
 WAIT = 15_000
 CHILD_LINE_TIMEOUT = 60.0
@@ -53,17 +51,6 @@ BEFORE_CRASH = [("intro", None), ("phone_kind", "3"), ("age", "46"), ("residence
 CHILD_ANSWERS = {name: value for name, value in BEFORE_CRASH if value is not None}
 AFTER_CRASH = {"suggestion": "多巡逻", "campaign_aware": "1", "gang_exists": "2",
                "campaign_sat": "1", "gender": "2", "follow_up_ok": "1"}
-
-
-def open_zone() -> str:
-    """A time zone inside calling hours now and for the next hour (the window uses the real
-    clock)."""
-    now = dt.datetime.now(dt.UTC)
-    for zone in _all_zones():
-        if all(is_within_calling_hours(now + dt.timedelta(minutes=m), zone, CallingHours())
-               for m in (0, 30, 60)):
-            return zone
-    raise AssertionError("no zone in calling hours")  # cannot happen: zones span 26 hours
 
 
 @pytest.fixture
@@ -155,44 +142,6 @@ class Child:
             self._stderr.close()
 
 
-def answer(qtbot, window, value=None):
-    """As in the loop test: a digit key per option, or typed text, then Enter; wait until the
-    save has committed and the next item shows."""
-    view = window.interview_view
-    presented = window.engine.current()
-    item = presented.item
-    before = (item.name, len(window.engine.path))
-    target = view.focusWidget() or view
-    if item.kind in ("select_one", "select_multiple"):
-        names = [choice.name for choice in presented.choices]
-        for one in str(value).split():
-            qtbot.keyClick(target, option_key(names.index(one)))
-    elif value is not None:
-        line = view.answer_line
-        line.clear()
-        if str(value).isascii():
-            qtbot.keyClicks(line, str(value))
-        else:  # QTest types Latin-1 only; Chinese arrives as an input method commits it
-            line.insert(str(value))
-        target = line
-    qtbot.keyClick(target, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.tasks.pending == 0 and (
-        window.state != "interview" or window.engine is None
-        or (window.engine.current_item is not None
-            and (window.engine.current_item.name, len(window.engine.path)) != before)),
-        timeout=WAIT)
-
-
-def play_to_end(qtbot, window, answers):
-    seen = []
-    while window.state == "interview":
-        name = window.engine.current_item.name
-        seen.append(name)
-        answer(qtbot, window, answers.get(name))
-        assert len(seen) < 60, seen
-    return seen
-
-
 def events_per_question(database, interview_id):
     return collections.Counter(rows(database, select(AnswerEvent.question, AnswerEvent.action)
                                     .where(AnswerEvent.interview_id == interview_id)))
@@ -281,7 +230,7 @@ def test_a_killed_window_resumes_its_interview(qtbot, store, db_url, tmp_path):
         assert rows(database, select(Interview.id)) == [(interview_id,)]  # no second one
 
         # Finish it from there: a complete, with every answer from both windows.
-        seen = play_to_end(qtbot, window, AFTER_CRASH)
+        seen = play_to_end(qtbot_wait(qtbot), window, AFTER_CRASH)
         assert seen[0] == at and seen[-1] == "end_thanks", seen
         assert rows(database, select(Interview.state, Interview.disposition).where(
             Interview.id == interview_id)) == [("complete", "1.1")]

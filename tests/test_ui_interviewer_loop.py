@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import insert, select, update
+from ui_driving import answer, play_to_end, qtbot_wait
 
 from cati.calling.hours import CallingHours, is_within_calling_hours
 from cati.calling.queue import _all_zones
@@ -19,7 +20,6 @@ from cati.services.users import add_user
 from cati.storage.db import Database
 from cati.storage.models import Answer, Appointment, CallAttempt, Case, Interview
 from ui.app import CatiApp
-from ui.interview_view import option_key
 
 WAIT = 15_000
 
@@ -74,34 +74,6 @@ def wait_state(qtbot, window, state):
     qtbot.waitUntil(lambda: window.state == state and window.tasks.pending == 0, timeout=WAIT)
 
 
-def answer(qtbot, window, value=None):
-    """Answer the item on screen as an interviewer would: a digit (or letter) key for an
-    option, typed text for an input, then Enter; wait until the save has committed."""
-    view = window.interview_view
-    presented = window.engine.current()
-    item = presented.item
-    before = (item.name, len(window.engine.path))
-    target = view.focusWidget() or view
-    if item.kind in ("select_one", "select_multiple"):
-        names = [choice.name for choice in presented.choices]
-        for one in str(value).split():
-            qtbot.keyClick(target, option_key(names.index(one)))
-    elif value is not None:
-        line = view.answer_line
-        line.clear()
-        if str(value).isascii():
-            qtbot.keyClicks(line, str(value))
-        else:  # QTest types Latin-1 only; Chinese arrives as an input method commits it
-            line.insert(str(value))
-        target = line
-    qtbot.keyClick(target, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.tasks.pending == 0 and (
-        window.state != "interview" or window.engine is None
-        or (window.engine.current_item is not None
-            and (window.engine.current_item.name, len(window.engine.path)) != before)),
-        timeout=WAIT)
-
-
 SCREEN_OUT = [("intro", None), ("phone_kind", "3"), ("age", "15"), ("other_adult", "2"),
               ("end_minor", None)]
 COMPLETE = {"phone_kind": "3", "age": "46", "residence": "1", "occupation": "2",
@@ -110,17 +82,6 @@ COMPLETE = {"phone_kind": "3", "age": "46", "residence": "1", "occupation": "2",
             "sat_justice": "4", "unsat_reason": "办事慢", "suggestion": "多巡逻",
             "campaign_aware": "1", "gang_exists": "2", "campaign_sat": "1", "gender": "2",
             "follow_up_ok": "1"}
-
-
-def play_to_end(qtbot, window, answers):
-    """Answer until the interview ends (the window goes back to Ready)."""
-    seen = []
-    while window.state == "interview":
-        name = window.engine.current_item.name
-        seen.append(name)
-        answer(qtbot, window, answers.get(name))
-        assert len(seen) < 60, seen
-    return seen
 
 
 def key(qtbot, widget, key_, modifier=Qt.KeyboardModifier.NoModifier):
@@ -162,7 +123,7 @@ def test_the_whole_interviewer_loop(qtbot, app, store):
     wait_state(qtbot, window, "interview")
     for name, value in SCREEN_OUT:
         assert window.engine.current_item.name == name
-        answer(qtbot, window, value)
+        answer(qtbot_wait(qtbot), window, value)
     qtbot.waitUntil(lambda: window.state in ("ready", "call"), timeout=WAIT)
     interview = rows(database, select(Interview.id, Interview.state, Interview.disposition)
                      .where(Interview.case_id == second.case_id))
@@ -179,7 +140,7 @@ def test_the_whole_interviewer_loop(qtbot, app, store):
     third = window.case
     key(qtbot, window.call_view, Qt.Key.Key_F9)
     wait_state(qtbot, window, "interview")
-    play_to_end(qtbot, window, COMPLETE)
+    play_to_end(qtbot_wait(qtbot), window, COMPLETE)
     done = rows(database, select(Interview.id, Interview.state, Interview.stratum)
                 .where(Interview.case_id == third.case_id))
     assert [(state, stratum) for _, state, stratum in done] == [("complete", "东皇街道")]
@@ -215,7 +176,7 @@ def test_the_whole_interviewer_loop(qtbot, app, store):
     key(qtbot, window.call_view, Qt.Key.Key_F9)
     wait_state(qtbot, window, "interview")
     for name in ("intro", "phone_kind", "age"):
-        answer(qtbot, window, COMPLETE.get(name))
+        answer(qtbot_wait(qtbot), window, COMPLETE.get(name))
     stopped_at = window.engine.current_item.name
     key(qtbot, window.interview_page, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.hangup_box is not None, timeout=WAIT)
@@ -249,7 +210,7 @@ def test_the_whole_interviewer_loop(qtbot, app, store):
     wait_state(qtbot, window, "interview")
     assert window.interview.id == open_id
     assert window.engine.current_item.name == stopped_at
-    play_to_end(qtbot, window, COMPLETE)
+    play_to_end(qtbot_wait(qtbot), window, COMPLETE)
     assert rows(database, select(Interview.state).where(Interview.id == open_id)) == [
         ("complete",)]
     stored = dict(rows(database, select(Answer.question, Answer.value).where(

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from ui_driving import answer
 
 from ui.app import CatiApp
-from ui.interview_view import option_key
 
 WAIT_S = 30.0
 LIFETIME_MS = 600_000  # a child the test forgot stops by itself
@@ -44,34 +44,6 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = WAIT_S
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
         process_events(10)
-
-
-def answer(window, value: str | None) -> None:
-    """As the loop test's answer(): a digit key per option or typed text, then Enter; wait
-    until the save has committed and the next item is on screen."""
-    view = window.interview_view
-    presented = window.engine.current()
-    item = presented.item
-    before = (item.name, len(window.engine.path))
-    target = view.focusWidget() or view
-    if item.kind in ("select_one", "select_multiple"):
-        names = [choice.name for choice in presented.choices]
-        for one in str(value).split():
-            QTest.keyClick(target, option_key(names.index(one)))
-    elif value is not None:
-        line = view.answer_line
-        line.clear()
-        if str(value).isascii():
-            QTest.keyClicks(line, str(value))
-        else:  # QTest types Latin-1 only; Chinese arrives as an input method commits it
-            line.insert(str(value))
-        target = line
-    QTest.keyClick(target, Qt.Key.Key_Return)
-    wait_until(lambda: window.tasks.pending == 0 and (
-        window.state != "interview" or window.engine is None
-        or (window.engine.current_item is not None
-            and (window.engine.current_item.name, len(window.engine.path)) != before)),
-        f"the answer to {item.name} to be saved")
 
 
 def run(qt_app: QApplication, argv: list[str]) -> CatiApp:
@@ -97,7 +69,7 @@ def run(qt_app: QApplication, argv: list[str]) -> CatiApp:
         shown = window.engine.current_item.name
         if shown != name:
             raise AssertionError(f"expected item {name!r} on screen, found {shown!r}")
-        answer(window, value)
+        answer(wait_until, window, value)
     if window.state != "interview":
         raise AssertionError(f"the interview ended early (state {window.state!r})")
     current = window.engine.current_item.name

@@ -59,12 +59,7 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
     interview with the code (1.2 and 2.12 leave it open, to be resumed)."""
     now = now or utc_now()
     with database.unit(immediate=True) as session:
-        case = session.get(Case, case_id, with_for_update=not database.is_sqlite)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
-        if case.lease_holder != workstation:
-            raise LeaseLost(f"case {case_id} is no longer held by this workstation "
-                            "(本机已不再持有该号码)")
+        case = _held_case(session, database, case_id, workstation)
         dispositions = {d.code: d for d in session.scalars(
             select(Disposition).where(Disposition.project_id == case.project_id))}
         if code not in dispositions:
@@ -116,19 +111,9 @@ def book_appointment(database: Database, case_id: int, workstation: str, *,
     is kept for ``interviewer_id`` until the window ends. An open interview stays open and
     resumes at the appointment."""
     now = now or utc_now()
-    if window_start.tzinfo is None or window_end.tzinfo is None:
-        raise CatiError("appointment times must carry a time zone")
-    if window_end <= window_start:
-        raise CatiError("an appointment window must end after it starts (结束时间须晚于开始时间)")
-    if window_end <= now:
-        raise CatiError("an appointment window must end in the future (预约时间已过)")
+    check_window(window_start, window_end, now)
     with database.unit(immediate=True) as session:
-        case = session.get(Case, case_id, with_for_update=not database.is_sqlite)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
-        if case.lease_holder != workstation:
-            raise LeaseLost(f"case {case_id} is no longer held by this workstation "
-                            "(本机已不再持有该号码)")
+        case = _held_case(session, database, case_id, workstation)
         attempt = CallAttempt(case_id=case.id, project_id=case.project_id,
                               interviewer_id=interviewer_id,
                               workstation=workstation, started_at=started_at or now, ended_at=now,
@@ -148,6 +133,27 @@ def book_appointment(database: Database, case_id: int, workstation: str, *,
         case.lease_holder = case.lease_expires_at = None
         return BookedAppointment(appointment.id, case.id, attempt.id, window_start,
                                  window_end, hard)
+
+
+def check_window(window_start: dt.datetime, window_end: dt.datetime, now: dt.datetime) -> None:
+    """An appointment window: zone-aware, ending after it starts, not yet over."""
+    if window_start.tzinfo is None or window_end.tzinfo is None:
+        raise CatiError("appointment times must carry a time zone")
+    if window_end <= window_start:
+        raise CatiError("an appointment window must end after it starts (结束时间须晚于开始时间)")
+    if window_end <= now:
+        raise CatiError("an appointment window must end in the future (预约时间已过)")
+
+
+def _held_case(session, database: Database, case_id: int, workstation: str) -> Case:
+    """The case, locked for this write, if this workstation still holds it."""
+    case = session.get(Case, case_id, with_for_update=not database.is_sqlite)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    if case.lease_holder != workstation:
+        raise LeaseLost(f"case {case_id} is no longer held by this workstation "
+                        "(本机已不再持有该号码)")
+    return case
 
 
 def _keep_appointments(session, case_id: int, attempt_id: int) -> None:

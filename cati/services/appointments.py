@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from cati.calling.outcomes import check_window
 from cati.calling.views import RESUME_CODES
 from cati.errors import CatiError, NotFound
 from cati.services.clock import utc_now
@@ -60,12 +61,7 @@ def move_appointment(database: Database, appointment_id: int, window_start: dt.d
                      window_end: dt.datetime, *, user_id: int | None,
                      now: dt.datetime | None = None) -> AppointmentRow:
     now = now or utc_now()
-    if window_start.tzinfo is None or window_end.tzinfo is None:
-        raise CatiError("appointment times must carry a time zone")
-    if window_end <= window_start:
-        raise CatiError("an appointment window must end after it starts (结束时间须晚于开始时间)")
-    if window_end <= now:
-        raise CatiError("an appointment window must end in the future (预约时间已过)")
+    check_window(window_start, window_end, now)
     with database.unit() as session:
         appointment, case = _open(session, appointment_id)
         old = (appointment.window_start.isoformat(), appointment.window_end.isoformat())
