@@ -231,9 +231,9 @@ def fill(database, cases: int, interviewers: int) -> tuple[int, dict]:
                          "+ (id * 40503 + k) % 1000003 % 28800 END")
         contact = ", ".join(literal(c) for c in CONTACT_CODES)
         session.execute(text(
-            f"{with_clause}INSERT INTO call_attempts (case_id, interviewer_id, workstation, "
-            "started_at, ended_at, disposition, note) "
-            f"SELECT id, :u0 + w, 'ws' || w, {started}, "
+            f"{with_clause}INSERT INTO call_attempts (case_id, project_id, interviewer_id, "
+            "workstation, started_at, ended_at, disposition, note) "
+            f"SELECT id, :p, :u0 + w, 'ws' || w, {started}, "
             + sql.at(started, "CASE WHEN disp = '1.1' AND w = 0 THEN 240 + id % 60 "
                               "WHEN disp = '1.1' THEN 600 + id % 900 "
                               "WHEN disp IN ('1.2', '2.12') THEN 180 + id % 300 "

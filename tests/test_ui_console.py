@@ -140,3 +140,53 @@ def test_console_writes_the_monthly_report_off_the_gui_thread(qtbot, sqlite_url,
     console.close()
     tasks.shutdown()
     backend.close()
+
+
+def test_every_panel_follows_a_simulated_call_centre(qtbot, database, db_url):
+    """The whole console open while simulated interviewers work: after the run, each panel
+    shows what a query written here says."""
+    from cati.backend import Backend
+    from cati.storage.models import Appointment, Suggestion
+
+    with database.unit() as session:
+        create_demo(session, cases=300)
+        project_id = get_project(session, "DEMO").id
+        boss = add_user(session, "boss", "supervise-2026", "admin", "督导")
+    set_quota(database, project_id, "古槐街道", 2)
+    backend, tasks, reads = Backend(db_url, "ws-boss"), TaskRunner(), TaskRunner()
+    console = ConsoleWindow(backend, tasks, boss, read_tasks=reads)
+    qtbot.addWidget(console)
+    qtbot.waitUntil(lambda: set(console.panels) >= {"sample", "appointments", "quotas",
+                                                     "settings", "suggestions", "users"},
+                    timeout=WAIT)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (simulate(db_url, "DEMO", 3, 60, seed=5,
+                                                       speed=450, start=START), done.set()))
+    worker.start()
+    try:
+        qtbot.waitUntil(done.is_set, timeout=WAIT * 3)
+    finally:
+        worker.join()
+    panels = console.panels
+    for name in ("appointments", "quotas", "suggestions"):
+        panels[name].refresh()
+    panels["sample"].model.refresh()
+    qtbot.waitUntil(lambda: tasks.pending == 0 and panels["sample"].model.is_idle(),
+                    timeout=WAIT)
+    with database.unit() as session:
+        cases = session.scalar(select(func.count()).select_from(Case))
+        open_appointments = session.scalar(select(func.count()).select_from(Appointment).where(
+            Appointment.kept_by_attempt_id.is_(None), Appointment.cancelled.is_(False),
+            Appointment.missed.is_(False)))
+        guhuai = session.scalar(select(func.count()).select_from(Interview).where(
+            Interview.state == "complete", Interview.stratum == "古槐街道"))
+        suggestions = session.scalar(select(func.count()).select_from(Suggestion))
+    assert panels["sample"].model.rowCount() == cases
+    assert panels["appointments"].table.rowCount() == open_appointments
+    [cell] = [c for c in panels["quotas"].model.cells if c.stratum == "古槐街道"]
+    assert (cell.target, cell.completes) == (2, guhuai)
+    assert panels["suggestions"].model.rowCount() == suggestions
+    console.close()
+    tasks.shutdown()
+    reads.shutdown()
+    backend.close()
