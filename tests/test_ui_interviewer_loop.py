@@ -216,3 +216,27 @@ def test_the_whole_interviewer_loop(qtbot, app, store):
     stored = dict(rows(database, select(Answer.question, Answer.value).where(
         Answer.interview_id == open_id)))
     assert stored["age"] == "46" and stored["follow_up_ok"] == "1"
+
+
+def test_a_field_interview_without_a_call(qtbot, app, store):
+    """Ctrl+N on the Ready page: a face-to-face interview (mode "field", no case), completed
+    and stored; the window keeps its size in the settings file, not the database."""
+    login = app.login
+    qtbot.keyClicks(login.username, "zhou")
+    qtbot.keyClicks(login.password, "interview-2026")
+    key(qtbot, login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+    window = app.main_window
+    qtbot.addWidget(window)
+    wait_state(qtbot, window, "ready")
+    key(qtbot, window.ready_page.ready_button, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    wait_state(qtbot, window, "interview")
+    assert window.case is None and window.interview.mode == "field"
+    play_to_end(qtbot_wait(qtbot), window, COMPLETE)
+    [(mode, state, case_id)] = rows(store, select(Interview.mode, Interview.state,
+                                                  Interview.case_id))
+    assert (mode, state, case_id) == ("field", "complete", None)
+    assert rows(store, select(CallAttempt.id)) == []  # no call was made
+    window.resize(900, 640)
+    window.close()
+    assert app.settings.value("geometry/interviewer") is not None

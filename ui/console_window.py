@@ -19,7 +19,7 @@ from ui.admin_panels import ProjectSettingsPanel, QuotaPanel, UsersPanel
 from ui.appointments_panel import AppointmentsPanel
 from ui.monitor_panel import MonitorPanel
 from ui.sample_panel import SamplePanel
-from ui.settings import Preferences
+from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
 from ui.tasks import TaskRunner
 
@@ -56,6 +56,7 @@ class ConsoleWindow(QMainWindow):
         self.monitor: MonitorPanel | None = None
         self.panels: dict[str, Any] = {}
         self.resize(1280, 820)
+        restore_geometry(self, "console")
         self.tasks.run(self.backend.active_projects, self._show_projects)
 
     def add_action(self, text: str, slot) -> QAction:
@@ -159,6 +160,7 @@ class ConsoleWindow(QMainWindow):
             self.monitor.refresh()
 
     def closeEvent(self, event) -> None:
+        save_geometry(self, "console")
         if self.monitor is not None:
             self.monitor.timer.stop()
         super().closeEvent(event)

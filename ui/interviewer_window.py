@@ -41,7 +41,7 @@ from cati.services.workstation import CallInfo, DispositionButton
 from ui.appointment_dialog import AppointmentDialog
 from ui.call_view import CallView
 from ui.interview_view import InterviewView
-from ui.settings import Preferences
+from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.tasks import TaskRunner
 
 PRESENCE_MS = 60_000  # "still here" for the supervisor's monitor
@@ -182,6 +182,7 @@ class InterviewerWindow(QMainWindow):
         self._wire()
         self._set_state("choosing")
         self.resize(1100, 760)
+        restore_geometry(self, "interviewer", self.settings)  # QSettings, not the database
         self._run(self.backend.active_projects, self._show_projects)
 
     # -- wiring ------------------------------------------------------------------------------
@@ -572,6 +573,7 @@ class InterviewerWindow(QMainWindow):
             self.speaker.set_rate(self.prefs.speech_rate)
 
     def closeEvent(self, event) -> None:
+        save_geometry(self, "interviewer", self.settings)
         self._presence.stop()
         self._report_presence("offline")
         self._heartbeat.stop()
