@@ -39,6 +39,7 @@ class CatiApp:
         self.user = None
         self.voices: list = []
         self._speech_probed = False
+        self._closed = False
         self.login.logged_in.connect(self._open_main)
 
     def _open_main(self, user) -> None:
@@ -68,7 +69,7 @@ class CatiApp:
 
     def _speech_checked(self, result: tuple[bool, str, list]) -> None:
         available, problem, voices = result
-        if self.main_window is None:
+        if self.main_window is None or self._closed:  # the answer came after shutdown
             return
         if not available:
             self.main_window.set_speech_problem(problem)
@@ -82,6 +83,7 @@ class CatiApp:
         self.main_window.set_speaker(self.speaker, voices)
 
     def shutdown(self) -> None:
+        self._closed = True
         if self.console is not None:
             self.console.close()
         if self.speaker is not None:
