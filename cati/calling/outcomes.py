@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, text
 
+from cati.calling import project_cache
 from cati.calling.hours import CallingHours
 from cati.calling.rules import max_attempts_outcome, next_attempt_time
 from cati.calling.views import RESUME_CODES, AttemptView, CaseView, RetryPolicy
@@ -87,6 +88,8 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
             interview.disposition, interview.ended_at = code, now
         _keep_appointments(session, case.id, attempt.id)
         case.lease_holder = case.lease_expires_at = None
+        if code == "1.1":
+            project_cache.forget(database.url)  # a quota cell may have filled
         return OutcomeResult(case.id, attempt.id, state, final_code, next_at)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, literal, literal_column, or_, select, text, true, update
 
+from cati.calling import project_cache
 from cati.calling.hours import CallingHours, is_within_calling_hours
 from cati.calling.views import RESUME_CODES
 from cati.services.admin import project_calling_hours
@@ -138,14 +139,14 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
     now = now or utc_now()
     expires = now + lease
     with database.unit(immediate=True) as session:
-        project = session.get(Project, project_id)
-        if project is None or project.status != "active":
-            return None  # paused or closed: nothing is handed out
-        if hours is None:
-            hours = project_calling_hours(project.settings or {})
+        known = _project_facts(session, database, project_id)
+        if known is None:
+            return None  # paused, closed or gone: nothing is handed out
+        project_hours, cells = known
+        hours = hours or project_hours
         _sweep_missed_appointments(session, database, project_id, now)
-        for source, pick in _candidates(session, project_id, workstation, interviewer_id, now,
-                                        hours, take_back):
+        for source, pick in _candidates(project_id, workstation, interviewer_id, now, hours,
+                                        take_back, cells):
             row = _lease(session, database, pick, workstation, expires)
             if row is not None:
                 return ClaimedCase(*row, lease_holder=workstation, lease_expires_at=expires,
@@ -153,15 +154,30 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
         return None
 
 
-def _candidates(session, project_id: int, workstation: str, interviewer_id: int | None,
-                now: dt.datetime, hours: CallingHours, take_back: bool):
+def _project_facts(session, database: Database,
+                   project_id: int) -> tuple[CallingHours, dict] | None:
+    """(calling hours, quota cells) of an active project, None when it hands out nothing;
+    kept per process for up to a second (cati.calling.project_cache)."""
+    known = project_cache.get(database.url, project_id)
+    if known is None:
+        project = session.get(Project, project_id)
+        if project is None or project.status != "active":
+            known = (None,)
+        else:
+            known = (project_calling_hours(project.settings or {}),
+                     quota_cells(session, project_id))
+        project_cache.put(database.url, project_id, known)
+    return None if known[0] is None else known
+
+
+def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
+                now: dt.datetime, hours: CallingHours, take_back: bool, cells: dict):
     """(source, SELECT of one case id) in the order they are tried; each is one index walk."""
     if take_back:
         yield "held", (select(Case.id).where(Case.lease_holder == workstation,
                                              Case.project_id == project_id,
                                              Case.lease_expires_at >= now)
                        .order_by(Case.id).limit(1))
-    cells = quota_cells(session, project_id)
     full = sorted(stratum for stratum, (target, done) in cells.items() if done >= target)
     not_full = Case.stratum.not_in(full) if full else true()
     reserved_ok = or_(Appointment.hard.is_(False), Appointment.interviewer_id.is_(None),

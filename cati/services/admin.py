@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cati.calling import project_cache
 from cati.calling.hours import DEFAULT_WINDOWS, CallingHours
 from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.services import users
@@ -241,6 +242,7 @@ def _set_status(database: Database, acting_user_id: int, project_id: int,
                    project_id=project.id, code=project.code, old_status=project.status)
             project.status = status
             session.flush()
+            project_cache.forget(database.url)
         return _settings_of(project)
 
 
@@ -270,6 +272,7 @@ def update_project_settings(
             _audit(session, actor, "project_settings_changed", project_id=project.id,
                    code=project.code, old={key: old.get(key) for key in changed}, new=changed)
             session.flush()
+        project_cache.forget(database.url)
         return _settings_of(project)
 
 
@@ -400,6 +403,7 @@ def set_quota(database: Database, acting_user_id: int, project_id: int, stratum:
     if isinstance(target, bool) or not isinstance(target, int) or target < 0:
         raise CatiError(f"a quota target must be a whole number, 0 or more, not {target!r} "
                         "(配额目标须为 0 或以上的整数)")
+    project_cache.forget(database.url)
     with database.unit() as session:
         actor = _require_project_role(session, acting_user_id, "set quotas")
         _project(session, project_id)
@@ -421,6 +425,7 @@ def set_quota(database: Database, acting_user_id: int, project_id: int, stratum:
 def remove_quota(database: Database, acting_user_id: int, project_id: int,
                  stratum: str) -> bool:
     """False when the stratum had no quota."""
+    project_cache.forget(database.url)
     with database.unit() as session:
         actor = _require_project_role(session, acting_user_id, "remove quotas")
         _project(session, project_id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cati.calling import project_cache
 from cati.errors import CatiError, NotFound
 from cati.storage.db import Database
 from cati.storage.models import Interview, Project, Quota
@@ -64,6 +65,7 @@ def set_quota(database: Database, project_id: int, stratum: str, target: int) ->
         raise CatiError(f"a quota target must be 0 or more, not {target}")
     if not stratum.strip():
         raise CatiError("a quota needs a stratum")
+    project_cache.forget(database.url)
     with database.unit() as session:
         if session.get(Project, project_id) is None:
             raise NotFound(f"no project {project_id}")
@@ -79,6 +81,7 @@ def set_quota(database: Database, project_id: int, stratum: str, target: int) ->
 
 
 def remove_quota(database: Database, project_id: int, stratum: str) -> bool:
+    project_cache.forget(database.url)
     with database.unit() as session:
         quota = session.scalar(select(Quota).where(Quota.project_id == project_id,
                                                    Quota.stratum == stratum))

@@ -27,6 +27,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = _create_engine(url, echo=echo)
+        from cati.calling import project_cache  # a new store: nothing known about its projects
+
+        project_cache.forget(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
