@@ -56,11 +56,11 @@ from PySide6.QtWidgets import (
 )
 
 from cati.calling.hours import CallingHours
-from cati.errors import CatiError, PermissionDenied
+from cati.errors import PermissionDenied
 from cati.services.admin import MAX_CAP, AdminService, ProjectSettings
 from cati.services.quotas import QuotaCell
 from cati.services.users import MIN_PASSWORD_LENGTH, ROLES, UserInfo
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, error_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 MAX_TARGET = 1_000_000
@@ -68,14 +68,6 @@ TIME_FORMAT = "HH:mm"
 ERROR_STYLE = "color: #b00020;"
 NOTE_STYLE = "color: #555;"
 FULL_COLOUR = QColor("#fde2e1")
-
-
-def error_text(error: BaseException) -> str:
-    """One line: our own errors as they are, anything else by kind."""
-    if isinstance(error, CatiError):
-        return str(error)
-    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {first}"[:300]
 
 
 class _Panel(QWidget):

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from cati.services.appointments import AppointmentRow
 from cati.services.clock import utc_now
 from ui.appointment_dialog import AppointmentDialog
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, error_text
 
 STATUS = {"open": "待拨", "kept": "已拨", "missed": "已错过", "cancelled": "已取消"}
 HEADERS = ("预约时间(对方当地)", "号码", "样本层", "类型", "预约人", "专属访问员", "备注", "状态")
@@ -90,7 +90,7 @@ class AppointmentsPanel(QWidget):
         self._selection_changed()
 
     def _failed(self, error: BaseException) -> None:
-        self.status.setText(str(error).splitlines()[0][:200])
+        self.status.setText(error_text(error))
 
     def selected(self) -> AppointmentRow | None:
         index = self.table.currentRow()

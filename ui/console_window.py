@@ -21,7 +21,7 @@ from ui.monitor_panel import MonitorPanel
 from ui.sample_panel import SamplePanel
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, error_text
 
 CONSOLE_ROLES = ("supervisor", "admin")
 
@@ -140,7 +140,7 @@ class ConsoleWindow(QMainWindow):
                        lambda written: self.statusBar().showMessage(
                            self.tr("月度报告已保存：") + str(written)),
                        lambda error: self.statusBar().showMessage(
-                           self.tr("月度报告失败：") + str(error).splitlines()[0][:200]))
+                           self.tr("月度报告失败：") + error_text(error)))
 
     def open_import(self) -> None:
         """The phone-list import dialog for the chosen project (window-modal, not blocking)."""

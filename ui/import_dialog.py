@@ -45,7 +45,7 @@ from cati.services.import_session import (
     LayoutChoice,
 )
 from cati.services.sample_import import ImportCancelled, ImportProgress
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, error_text
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +56,6 @@ DELIMITER_NAMES = {",": ",", ";": ";", "\t": "Tab"}
 
 # work(progress, should_cancel) -> the report: a dry run or an import, on the run's own thread
 RunWork = Callable[[Callable[[ImportProgress], None], Callable[[], bool]], ImportReport]
-
-
-def error_text(error: BaseException) -> str:
-    """One line: our own errors as they are, anything else by its kind (never a traceback)."""
-    if isinstance(error, CatiError):
-        return " ".join(str(error).split())
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0] if lines else ''}".strip()[:300]
 
 
 class _ImportRun(QObject):

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from cati.backend import Backend
-from cati.errors import CatiError
 from cati.questionnaire.engine import InterviewEngine
 from cati.services.clock import utc_now
 from cati.services.projects import ProjectInfo
@@ -42,7 +41,7 @@ from ui.appointment_dialog import AppointmentDialog
 from ui.call_view import CallView
 from ui.interview_view import InterviewView
 from ui.settings import Preferences, restore_geometry, save_geometry
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, error_text
 
 PRESENCE_MS = 60_000  # "still here" for the supervisor's monitor
 # Window states as the monitor names them.
@@ -51,14 +50,6 @@ PRESENCE = {"choosing": "ready", "ready": "ready", "claiming": "ready", "paused"
 HEARTBEAT_MS = 60_000  # lease renewal while a case is open (the lease is 10 minutes)
 EMPTY_QUEUE_RETRY_MS = 30_000
 PARTIAL, BREAK_OFF, QUOTA_FULL, COMPLETE = "1.2", "2.12", "4.80", "1.1"
-
-
-def error_text(error: BaseException) -> str:
-    """One line for the interviewer: our own errors as they are, anything else by kind."""
-    if isinstance(error, CatiError):
-        return str(error)
-    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {first}"[:300]
 
 
 class ReadyPage(QWidget):

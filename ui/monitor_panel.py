@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati.services.monitor import Snapshot
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, error_text
 
 CASE_STATES = {"fresh": "未拨", "scheduled": "待重拨", "resume": "待续访", "appointment": "已预约",
                "closed": "已结束"}
@@ -170,7 +170,7 @@ class MonitorPanel(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self.in_flight = False
-        self.status.setText(self.tr("刷新失败：") + str(error).splitlines()[0][:200])
+        self.status.setText(self.tr("刷新失败：") + error_text(error))
 
     def _show(self, shot: Snapshot) -> None:
         self.in_flight = False

@@ -50,8 +50,7 @@ from cati.services.suggestions import (
     SuggestionService,
     SuggestionSettings,
 )
-from ui.admin_panels import error_text
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, error_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ERROR_STYLE = "color: #b00020;"

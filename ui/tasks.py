@@ -10,6 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from cati.errors import CatiError
+
 Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
 
@@ -47,3 +49,12 @@ class TaskRunner(QObject):
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
+
+
+def error_text(error: BaseException) -> str:
+    """A failure as one line for the window: our own errors as they are, anything else by its
+    kind and first line (never a traceback)."""
+    if isinstance(error, CatiError):
+        return " ".join(str(error).split())
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}".strip()[:300]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import aliased
 
 from cati.calling.outcomes import check_window
@@ -18,7 +18,7 @@ from cati.calling.views import RESUME_CODES
 from cati.errors import CatiError, NotFound
 from cati.services.clock import utc_now
 from cati.storage.db import Database
-from cati.storage.models import Appointment, AuditEntry, Case, User
+from cati.storage.models import OPEN_APPOINTMENT_SQL, Appointment, AuditEntry, Case, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,7 @@ def list_appointments(database: Database, project_id: int, *, include_closed: bo
              .where(Case.project_id == project_id)
              .order_by(Appointment.window_start, Appointment.id))
     if not include_closed:
-        query = query.where(Appointment.kept_by_attempt_id.is_(None),
-                            Appointment.cancelled.is_(False), Appointment.missed.is_(False))
+        query = query.where(text(OPEN_APPOINTMENT_SQL))  # as the partial index says it
     with database.unit(immediate=False) as session:
         return [AppointmentRow(a.id, a.case_id, phone, stratum, zone or "Asia/Shanghai",
                                a.window_start, a.window_end, a.hard, booked or "", kept or "",

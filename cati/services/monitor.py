@@ -22,16 +22,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 
 from cati.errors import NotFound
 from cati.reporting.aapor import outcome_rates
 from cati.services.clock import utc_now
-from cati.services.presence import PresenceInfo, presence
+from cati.services.presence import presence_in
 from cati.services.questionnaires import form_of
 from cati.services.quotas import quota_cells
 from cati.storage.db import Database
 from cati.storage.models import (
+    OPEN_APPOINTMENT_SQL,
     Answer,
     Appointment,
     CallAttempt,
@@ -39,6 +40,7 @@ from cati.storage.models import (
     Disposition,
     Interview,
     Project,
+    User,
 )
 
 REFUSALS = ("2.111", "2.112")
@@ -151,7 +153,7 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
         hourly = [(hour, day.calls_by_hour[hour], day.completes_by_hour[hour])
                   for hour in range(24)]
         strata = _strata(session, project_id, cases)
-        interviewers = _interviewers(session, database, project_id, day, day_start, now,
+        interviewers = _interviewers(session, project_id, day, day_start, now,
                                      project.questionnaire_id)
         by_state, by_disposition = dict(cases.by_state), dict(cases.by_disposition)
         due = [AppointmentDue(case_id, start, hard, booked_by)
@@ -160,8 +162,7 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
                           Appointment.booked_by)
                    .join(Case, Case.id == Appointment.case_id)
                    .where(Case.project_id == project_id,
-                          Appointment.kept_by_attempt_id.is_(None),
-                          Appointment.cancelled.is_(False), Appointment.missed.is_(False),
+                          text(OPEN_APPOINTMENT_SQL),  # the partial index's own words
                           Appointment.window_start <= now + dt.timedelta(hours=1),
                           Appointment.window_end > now)
                    .order_by(Appointment.window_start))]
@@ -255,7 +256,7 @@ def _strata(session, project_id: int, cases: _CaseCounts) -> list[StratumRow]:
     return rows
 
 
-def _interviewers(session, database: Database, project_id: int, day: _Day,
+def _interviewers(session, project_id: int, day: _Day,
                   day_start: dt.datetime, now: dt.datetime,
                   questionnaire_id: int) -> list[InterviewerRow]:
     stats, first_call = day.per_user, day.first_call
@@ -269,9 +270,12 @@ def _interviewers(session, database: Database, project_id: int, day: _Day,
     median = statistics.median(everyone) if everyone else None
     uniformity, counted = _uniformity(session, project_id, questionnaire_id)
     overall_uniformity = statistics.mean(uniformity.values()) if uniformity else None
-    seen = {p.user_id: p for p in presence(database, project_id, now=now)}
+    seen = {p.user_id: p for p in presence_in(session, project_id, now)}
+    people = sorted(set(stats) | set(seen) | set(lengths))
+    names = {user_id: display or username for user_id, username, display in session.execute(
+        select(User.id, User.username, User.display_name).where(User.id.in_(people)))}
     rows = []
-    for user_id in sorted(set(stats) | set(seen) | set(lengths)):
+    for user_id in people:
         figures, state = stats[user_id], seen.get(user_id)
         hours = (now - first_call[user_id]).total_seconds() / 3600 if user_id in first_call \
             else None
@@ -287,7 +291,7 @@ def _interviewers(session, database: Database, project_id: int, day: _Day,
                 + UNIFORM_MARGIN):
             flags.append("uniform_answers")
         rows.append(InterviewerRow(
-            user_id=user_id, name=_name(session, user_id, state),
+            user_id=user_id, name=names.get(user_id, str(user_id)),
             state=state.state if state else "offline", since=state.since if state else None,
             case_id=state.case_id if state else None, calls=figures["calls"],
             calls_per_hour=(figures["calls"] / max(hours, 1 / 60)) if hours is not None
@@ -303,15 +307,6 @@ def _interviewers(session, database: Database, project_id: int, day: _Day,
 def _others_mean(values: dict[int, float], user_id: int, fallback: float) -> float:
     others = [v for k, v in values.items() if k != user_id]
     return statistics.mean(others) if others else fallback
-
-
-def _name(session, user_id: int, state: PresenceInfo | None) -> str:
-    if state is not None:
-        return state.display_name
-    from cati.storage.models import User
-
-    user = session.get(User, user_id)
-    return (user.display_name or user.username) if user else str(user_id)
 
 
 def _uniformity(session, project_id: int,

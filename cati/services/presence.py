@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cati.services.clock import utc_now
 from cati.storage.db import Database
@@ -50,15 +51,20 @@ def report_presence(database: Database, workstation: str, user_id: int,
 
 def presence(database: Database, project_id: int | None = None, *,
              now: dt.datetime | None = None) -> list[PresenceInfo]:
-    now = now or utc_now()
+    with database.unit(immediate=False) as session:
+        return presence_in(session, project_id, now or utc_now())
+
+
+def presence_in(session: Session, project_id: int | None,
+                now: dt.datetime) -> list[PresenceInfo]:
+    """presence() inside a caller's unit (the monitor reads it with its other figures)."""
     query = select(Presence, User.username, User.display_name).join(
         User, User.id == Presence.user_id)
     if project_id is not None:
         query = query.where(Presence.project_id == project_id)
-    with database.unit(immediate=False) as session:
-        rows = session.execute(query.order_by(User.username, Presence.workstation)).all()
     found = []
-    for row, username, display in rows:
+    for row, username, display in session.execute(
+            query.order_by(User.username, Presence.workstation)):
         gone = row.state == "offline" or now - row.seen_at > OFFLINE_AFTER
         found.append(PresenceInfo(
             row.workstation, row.user_id, username, display or username, row.project_id,
