@@ -2,17 +2,29 @@
 
 The app calls these on its database worker thread; each returns frozen dataclasses (or the
 immutable compiled form, which the window's interview engine walks in memory).
+
+After :meth:`Backend.login` the backend holds the logged-in session: every later call first
+checks, in the database, that the account is still active with the same role and password
+(users.check_session; SessionExpired, "log in again", when not, e.g. after a password change
+on another workstation or an admin's reset), acts as that account (an id given for another
+account is refused), and the supervisor-only calls check the role. The services check the
+roles again (the window's buttons are a convenience, not the guard). A Backend nobody logged
+into (scripts, benchmarks, tests of one window) passes the ids it is given to the services.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+from sqlalchemy.engine import make_url
 
 from cati.calling.outcomes import BookedAppointment, OutcomeResult, book_appointment
 from cati.calling.outcomes import record_outcome as _record_outcome
 from cati.calling.queue import release_case, renew_lease
-from cati.errors import NotFound
+from cati.config import user_data_dir
+from cati.errors import NotFound, PermissionDenied, SessionExpired
+from cati.journal import ANSWERS, FIELD_CLOSE, OUTCOME, Flushed, Journal, write_journal
 from cati.questionnaire.model import Form
 from cati.services import appointments, interviews, presence, projects, users
 from cati.services.clock import utc_now
@@ -21,7 +33,7 @@ from cati.services.interviews import InterviewInfo, SaveResult
 from cati.services.monitor import Snapshot, snapshot
 from cati.services.projects import ProjectInfo
 from cati.services.questionnaires import form_of
-from cati.services.users import UserInfo
+from cati.services.users import SUPERVISOR_ROLES, SessionStamp, UserInfo
 from cati.services.workstation import CallInfo, DispositionButton, next_call, workstation_name
 from cati.storage.db import Database
 from cati.storage.models import Project
@@ -32,6 +44,11 @@ class Backend:
         self.db_url = db_url
         self.workstation = workstation or workstation_name()
         self._database: Database | None = None
+        self.user: UserInfo | None = None  # the logged-in account
+        self._stamp: SessionStamp | None = None
+        # Called (on the worker thread) with the message when the session has expired; the
+        # app shows the login window again.
+        self.on_session_expired: Callable[[str], None] | None = None
 
     @property
     def database(self) -> Database:
@@ -44,13 +61,68 @@ class Backend:
         self.database.upgrade()
 
     def login(self, username: str, password: str) -> UserInfo:
-        return users.log_in(self.database, username, password)
+        """Log in (audited, slowed down after failures) and hold the session."""
+        user = users.log_in(self.database, username, password)
+        with self.database.unit(immediate=False) as session:
+            stamp = users.session_stamp(session, user.id)
+        self.user, self._stamp = user, stamp
+        return user
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """The logged-in user's own change: every other session of the account must log in
+        again; this one stays."""
+        user_id = self._acting()
+        if user_id is None:
+            raise PermissionDenied("log in first (请先登录)")
+        self._stamp = users.change_password(self.database, user_id, old_password, new_password)
+
+    def _acting(self, user_id: int | None = None, *,
+                roles: tuple[str, ...] | None = None) -> int | None:
+        """The id to act as: the logged-in account, after checking its session (and ``roles``);
+        ``user_id`` given by the window must be that account. Without a login: ``user_id``."""
+        stamp = self._stamp
+        if stamp is None:
+            return user_id
+        with self.database.unit(immediate=False) as session:
+            try:
+                user = users.check_session(session, stamp)
+            except SessionExpired as expired:
+                if self.on_session_expired is not None:
+                    self.on_session_expired(str(expired))
+                raise
+            if roles is not None and user.role not in roles:
+                raise PermissionDenied("only a supervisor or an admin can do this "
+                                       "(仅督导或管理员可以操作)")
+        if user_id is not None and user_id != stamp.user_id:
+            raise PermissionDenied("the window acts for another account than the one logged "
+                                   "in (与登录账户不符)")
+        return stamp.user_id
+
+    def _as(self, user_id: int | None) -> int | None:
+        """Which account a service made now will act as, without asking the database (the
+        window makes services on the GUI thread; their calls check the session)."""
+        stamp = self._stamp
+        if stamp is None:
+            return user_id
+        if user_id is not None and user_id != stamp.user_id:
+            raise PermissionDenied("the window acts for another account than the one logged "
+                                   "in (与登录账户不符)")
+        return stamp.user_id
+
+    def _guarded(self, service, *, roles: tuple[str, ...] | None = None):
+        """``service`` whose every method first checks the logged-in session (on the thread
+        that calls it: the worker)."""
+        if self._stamp is None:
+            return service
+        return _SessionGuard(service, lambda: self._acting(roles=roles))
 
     def active_projects(self) -> list[ProjectInfo]:
+        self._acting()
         with self.database.unit(immediate=False) as session:
             return [p for p in projects.list_projects(session) if p.status == "active"]
 
     def project_form(self, project_id: int) -> Form:
+        self._acting()
         with self.database.unit(immediate=False) as session:
             project = session.get(Project, project_id)
             if project is None:
@@ -58,23 +130,28 @@ class Backend:
             return form_of(session, project.questionnaire_id)
 
     def call_buttons(self, project_id: int) -> list[DispositionButton]:
+        self._acting()
         return call_buttons(list_dispositions(self.database, project_id))
 
     def next_call(self, project_id: int, interviewer_id: int, *,
                   take_back: bool = False) -> CallInfo | None:
+        interviewer_id = self._acting(interviewer_id)
         return next_call(self.database, project_id, interviewer_id, self.workstation,
                          take_back=take_back)
 
     def renew_lease(self, case_id: int) -> bool:
+        self._acting()
         return renew_lease(self.database, case_id, self.workstation)
 
     def release_case(self, case_id: int) -> bool:
         """Give the case back without an outcome (the window closed during a call)."""
+        self._acting()
         return release_case(self.database, case_id, self.workstation)
 
     def record_outcome(self, case_id: int, code: str, *, interviewer_id: int | None,
                        note: str = "", started_at: dt.datetime | None = None,
                        interview_id: int | None = None) -> OutcomeResult:
+        interviewer_id = self._acting(interviewer_id)
         return _record_outcome(self.database, case_id, self.workstation, code,
                                interviewer_id=interviewer_id, note=note, started_at=started_at,
                                interview_id=interview_id)
@@ -83,12 +160,14 @@ class Backend:
                          window_end: dt.datetime, *, hard: bool, note: str,
                          interviewer_id: int | None,
                          started_at: dt.datetime | None = None) -> BookedAppointment:
+        interviewer_id = self._acting(interviewer_id)
         return book_appointment(self.database, case_id, self.workstation,
                                 window_start=window_start, window_end=window_end, hard=hard,
                                 note=note, interviewer_id=interviewer_id, started_at=started_at)
 
     def open_interview(self, project_id: int, *, case_id: int | None, interviewer_id: int | None,
                        mode: str = "phone", language: str = "") -> InterviewInfo:
+        interviewer_id = self._acting(interviewer_id)
         return interviews.open_interview(self.database, project_id, case_id=case_id,
                                          interviewer_id=interviewer_id,
                                          workstation=self.workstation if case_id else None,
@@ -96,38 +175,55 @@ class Backend:
 
     def save_answers(self, interview_id: int, changes: Mapping[str, str], *,
                      current_item: str | None, user_id: int | None) -> SaveResult:
+        user_id = self._acting(user_id)
         return interviews.save_answers(self.database, interview_id, changes,
                                        current_item=current_item, user_id=user_id,
                                        workstation=self.workstation)
 
     def close_field_interview(self, interview_id: int, code: str) -> None:
         """End an interview made without a call (field mode) with its disposition."""
-        interviews.close_interview(self.database, interview_id, code)
+        interviews.close_interview(self.database, interview_id, code, user_id=self._acting())
+
+    def correct_answer(self, interview_id: int, question: str, value: str, *,
+                       reason: str = ""):
+        """A supervisor's correction of a closed interview's answer (audited)."""
+        user_id = self._acting(roles=SUPERVISOR_ROLES)
+        if user_id is None:
+            raise PermissionDenied("log in first (请先登录)")
+        return interviews.correct_answer(self.database, interview_id, question, value,
+                                         user_id=user_id, reason=reason)
 
     def report_presence(self, user_id: int, project_id: int | None, state: str,
                         case_id: int | None = None) -> None:
+        user_id = self._acting(user_id)
         presence.report_presence(self.database, self.workstation, user_id, project_id, state,
                                  case_id)
 
     def list_appointments(self, project_id: int, include_closed: bool = False):
+        user_id = self._acting(roles=SUPERVISOR_ROLES)
         return appointments.list_appointments(self.database, project_id,
-                                              include_closed=include_closed)
+                                              include_closed=include_closed, user_id=user_id)
 
     def move_appointment(self, appointment_id: int, start: dt.datetime, end: dt.datetime, *,
                          user_id: int | None):
+        user_id = self._acting(user_id, roles=SUPERVISOR_ROLES)
         return appointments.move_appointment(self.database, appointment_id, start, end,
                                              user_id=user_id)
 
     def cancel_appointment(self, appointment_id: int, *, user_id: int | None):
+        user_id = self._acting(user_id, roles=SUPERVISOR_ROLES)
         return appointments.cancel_appointment(self.database, appointment_id, user_id=user_id)
 
-    def sample_browser(self):
-        """The supervisor's paged view of a project's cases and the actions on them."""
+    def sample_browser(self, user_id: int | None = None):
+        """The supervisor's paged view of a project's cases and the actions on them, reading as
+        ``user_id`` (the logged-in account when there is one)."""
         from cati.services.sample_browser import SampleBrowser
 
-        return SampleBrowser(self.database)
+        return self._guarded(SampleBrowser(self.database, self._as(user_id)),
+                             roles=SUPERVISOR_ROLES)
 
     def write_monthly_report(self, project_code: str, path: str, compare: str | None = None):
+        self._acting(roles=SUPERVISOR_ROLES)
         from cati.reporting.monthly import write_monthly_report
 
         return write_monthly_report(self.database, project_code, path, compare)
@@ -136,22 +232,82 @@ class Backend:
         """Residents' suggestions: review, route, follow-up calls."""
         from cati.services.suggestions import SuggestionService
 
-        return SuggestionService(self.database)
+        return self._guarded(SuggestionService(self.database), roles=SUPERVISOR_ROLES)
 
     def admin_service(self):
         """Quotas, project settings and users for the console (role-checked per call)."""
         from cati.services.admin import AdminService
 
-        return AdminService(self.database)
+        return self._guarded(AdminService(self.database))
 
     def import_service(self):
         """The phone-list import facade (its calls run on a worker, never the GUI thread)."""
         from cati.services.import_session import ImportService
 
-        return ImportService(self.database)
+        return self._guarded(ImportService(self.database), roles=SUPERVISOR_ROLES)
+
+    def audit_service(self, user_id: int | None = None):
+        """The audit log for the console, read as ``user_id`` (the logged-in account when there
+        is one): supervisor or admin, checked per call."""
+        from cati.services.audit import AuditService
+
+        user_id = self._as(user_id)
+        if user_id is None:
+            raise PermissionDenied("log in first (请先登录)")
+        return self._guarded(AuditService(self.database, user_id), roles=SUPERVISOR_ROLES)
 
     def monitor_snapshot(self, project_id: int) -> Snapshot:
-        return snapshot(self.database, project_id)
+        user_id = self._acting(roles=SUPERVISOR_ROLES)
+        return snapshot(self.database, project_id, user_id=user_id)
+
+    # -- the workstation's journal (see cati.journal) -----------------------------------------
+    @property
+    def journal(self) -> Journal:
+        """The workstation's journal: ``journal.db`` in the user data directory."""
+        if getattr(self, "_journal", None) is None:
+            self._journal = Journal(user_data_dir() / "journal.db")
+        return self._journal
+
+    @property
+    def journal_key(self) -> str:
+        """The database the journal's entries belong to: its URL without the password."""
+        return make_url(self.db_url).render_as_string(hide_password=True)
+
+    def _journaled(self, kind: str, payload: dict, *, interview_id: int | None,
+                   case_id: int | None, user_id: int | None) -> Flushed:
+        """Keep the entry in the journal, then write the journal to the database (in order);
+        when the database cannot take it now the entry waits and ``offline`` says why."""
+        if self.user is not None:
+            user_id = self.user.id
+        entry = self.journal.add(self.journal_key, kind, workstation=self.workstation,
+                                 payload=payload, interview_id=interview_id, case_id=case_id,
+                                 user_id=user_id, now=utc_now())
+        return write_journal(self.database, self.journal, self.journal_key, until=entry.id)
+
+    def save_answers_journaled(self, interview_id: int, changes: Mapping[str, str], *,
+                               current_item: str | None, case_id: int | None,
+                               user_id: int | None) -> Flushed:
+        """save_answers through the journal: ``result`` is the SaveResult when written."""
+        return self._journaled(ANSWERS, {"changes": dict(changes), "current_item": current_item},
+                               interview_id=interview_id, case_id=case_id, user_id=user_id)
+
+    def record_outcome_journaled(self, case_id: int, code: str, *, interviewer_id: int | None,
+                                 note: str = "", started_at: dt.datetime | None = None,
+                                 interview_id: int | None = None) -> Flushed:
+        """record_outcome through the journal (the case is written once, even if a lost reply's
+        commit had landed)."""
+        started = (started_at or utc_now()).astimezone(dt.UTC).isoformat()
+        return self._journaled(OUTCOME, {"code": code, "note": note, "started_at": started},
+                               interview_id=interview_id, case_id=case_id,
+                               user_id=interviewer_id)
+
+    def close_field_interview_journaled(self, interview_id: int, code: str) -> Flushed:
+        return self._journaled(FIELD_CLOSE, {"code": code}, interview_id=interview_id,
+                               case_id=None, user_id=None)
+
+    def write_journal(self) -> Flushed:
+        """Write what waits in the journal (the window calls this while it reconnects)."""
+        return write_journal(self.database, self.journal, self.journal_key)
 
     def now(self) -> dt.datetime:
         return utc_now()
@@ -159,3 +315,21 @@ class Backend:
     def close(self) -> None:
         if self._database is not None:
             self._database.dispose()
+
+
+class _SessionGuard:
+    """A service object whose every method first calls ``check`` (the logged-in session)."""
+
+    def __init__(self, service, check) -> None:
+        self._service, self._check = service, check
+
+    def __getattr__(self, name: str):
+        value = getattr(self._service, name)
+        if not callable(value) or name.startswith("_"):
+            return value
+
+        def checked(*args, **kwargs):
+            self._check()
+            return value(*args, **kwargs)
+
+        return checked

@@ -14,10 +14,20 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from cati import cli_calling, cli_export, cli_forms, cli_indices, cli_sample, cli_suggestions
+from cati import (
+    cli_audit,
+    cli_calling,
+    cli_export,
+    cli_forms,
+    cli_indices,
+    cli_journal,
+    cli_sample,
+    cli_suggestions,
+    cli_web,
+)
 from cati.config import resolve_db_url
 from cati.errors import CatiError
-from cati.storage.db import Database
+from cati.storage.db import Database, database_label, storage_error
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -37,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(
         handler=_db_upgrade)
     db.add_parser("current", help="print the schema revision").set_defaults(handler=_db_current)
+    grant = db.add_parser("grant", help="the GRANT statements for a least-privilege application "
+                                        "role (PostgreSQL; run as the database's owner)")
+    grant.add_argument("role", help="the application role the workstations log in as")
+    grant.add_argument("--apply", action="store_true",
+                       help="run them on the database instead of printing them")
+    grant.set_defaults(handler=_db_grant)
 
     commands.add_parser("demo", help="create the demo project and accounts (once)").set_defaults(
         handler=_demo)
@@ -93,8 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(handler=_simulate)
 
     cli_forms.add_commands(commands)
+    cli_journal.add_commands(commands)
     cli_sample.add_commands(commands, open_database)
     cli_calling.add_commands(commands, open_database)
+    cli_audit.add_commands(commands, open_database)
+    cli_web.add_commands(commands, open_database)
     for module in (cli_indices, cli_export, cli_suggestions):
         module.add_commands(commands, report_commands, open_database)
     return parser
@@ -113,6 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cati: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A full or read-only store reached through a raw driver cursor (the import's COPY
+        # and executemany) skips the engine's error hook: still one line, not a traceback.
+        refused = storage_error(getattr(exc, "orig", exc), database_label(resolve_db_url(args.db)))
+        if refused is None:
+            raise
+        print(f"cati: {refused}", file=sys.stderr)
+        return refused.exit_code
 
 
 def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database:
@@ -157,6 +184,33 @@ def _db_current(args: argparse.Namespace) -> int:
 
     database = open_database(args, upgrade=False)
     print(f"{current_revision(database.engine)} (newest: {head_revision()})")
+    return 0
+
+
+def _db_grant(args: argparse.Namespace) -> int:
+    """Print (or, with --apply, run as the connected owner) the application role's grants."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ProgrammingError
+
+    from cati.storage.migrate import grant_statements
+
+    url = make_url(resolve_db_url(args.db))
+    if url.get_backend_name() != "postgresql":
+        raise CatiError("database roles are a PostgreSQL matter: give --db postgresql://OWNER@…")
+    if not args.apply:
+        owner, database = url.username or "OWNER", url.database or "DATABASE"
+        print("\n".join(grant_statements(args.role, owner=owner, database=database)))
+        return 0
+    database = open_database(args, upgrade=False)  # grants what is there; migrating is upgrade's
+    try:
+        with database.unit() as session:
+            owner, name = session.execute(text("SELECT current_user, current_database()")).one()
+            for statement in grant_statements(args.role, owner=owner, database=name):
+                session.execute(text(statement))
+    except ProgrammingError as exc:  # e.g. 42704: the role does not exist
+        raise CatiError(f"cannot grant to {args.role}: {_first_line(exc)}") from None
+    print(f"granted {args.role} the application's privileges on {name} (owner {owner})")
     return 0
 
 
@@ -293,7 +347,9 @@ def _simulate(args: argparse.Namespace) -> int:
                       seed=args.seed, speed=args.speed)
     print(f"{result.claims} calls, {result.completes} completes, claim p50 "
           f"{result.claim_p50_ms} ms, p99 {result.claim_p99_ms} ms, "
-          f"{result.duplicate_claims} duplicate claims, {result.lost_answers} lost answers")
+          f"{result.duplicate_claims} duplicate claims, {result.lost_answers} lost answers, "
+          f"{result.missing_attempts} missing and {result.doubled_attempts} doubled attempts, "
+          f"{result.answers_differ} interviews not as played")
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
     return 0

@@ -26,3 +26,31 @@ class PermissionDenied(CatiError):
 
 class AuthenticationFailed(CatiError):
     """Wrong username or password, or the account is inactive."""
+
+
+class SessionExpired(AuthenticationFailed):
+    """The logged-in account's password, role or state changed since it logged in (elsewhere,
+    or by an admin): the window shows the login again."""
+
+
+class StorageError(CatiError):
+    """The database refused to store anything (see below). The unit of work that hit it was
+    rolled back whole: nothing of it is stored, and what was stored before is unchanged."""
+
+
+class StorageFull(StorageError):
+    """The disk (or SQLite's page limit) is full: SQLite SQLITE_FULL, PostgreSQL 53100."""
+
+
+class StorageReadOnly(StorageError):
+    """The database file or server takes no writes: SQLite SQLITE_READONLY (a read-only file,
+    ``mode=ro``), PostgreSQL 25006 (a read-only transaction, a hot standby)."""
+
+
+class StorageDenied(StorageError):
+    """The database role lacks a privilege (PostgreSQL 42501): a least-privilege application
+    role asked to change the schema, or a table was not granted to it."""
+
+
+class SchemaOutOfDate(CatiError):
+    """The schema is behind this program and the connected role may not migrate it."""

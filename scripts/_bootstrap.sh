@@ -26,7 +26,8 @@ CATI_APT_BASE=(
 )
 # Only for scripts/test: a PostgreSQL server. scripts/run leaves it out on purpose: Debian's
 # package starts a server as a system service, which a one-machine (SQLite) desktop does not need.
-CATI_APT_TEST=(postgresql pulseaudio)  # pulseaudio: a null sink for the speech tests
+# pulseaudio: a null sink for the speech tests; chromium: the web pages tested in a real browser.
+CATI_APT_TEST=(postgresql pulseaudio chromium chromium-driver)
 
 cati_say() {
     printf '==> %s\n' "$*" >&2

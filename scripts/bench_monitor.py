@@ -258,6 +258,11 @@ def fill(database, cases: int, interviewers: int) -> tuple[int, dict]:
             {"p": p, "u0": first_user, "ni": interviewers, "today": today_permille,
              "shift": sql.instant(SHIFT_START)})
 
+        # As record_outcome keeps it: each case's latest attempt start.
+        session.execute(text(
+            "UPDATE cases SET last_called_at = (SELECT max(a.started_at) FROM call_attempts a "
+            "WHERE a.case_id = cases.id) WHERE project_id = :p AND attempts > 0"), {"p": p})
+
         # Interviews: completes and screen-outs (closed at the call), partials still open.
         session.execute(text(
             "INSERT INTO interviews (case_id, project_id, questionnaire_id, interviewer_id, "
@@ -360,7 +365,7 @@ def sections(times: dict[str, list[float]]):
     """Wrap the monitor's helpers so each call's time lands in ``times``."""
     from cati.services import monitor
 
-    names = ("_strata", "_interviewers", "_uniformity", "presence")
+    names = ("_strata", "_interviewers", "_uniformity", "presence_in")
     originals = {name: getattr(monitor, name) for name in names}
 
     def wrap(name, function):
@@ -395,10 +400,10 @@ LABELS = (  # (label, the first table named after FROM, patterns all in the SQL)
     ("completes_by_interviewer", "interviews", ("GROUP BY interviews.interviewer_id",)),
     ("interview_lengths_today", "interviews", ()),
     ("attempts_by_interviewer_today", "call_attempts", ("GROUP BY call_attempts.interviewer",)),
-    ("attempts_today_by_code", "call_attempts", ("started_at >=", "GROUP BY")),
+    ("attempts_today_by_hour_code", "call_attempts", ("started_at >=", "GROUP BY")),
     ("attempts_all_by_code", "call_attempts", ("GROUP BY",)),
     ("hourly_rows_today", "call_attempts", ()),
-    ("cases_dialled_today_by_code", "cases", ("FROM call_attempts",)),
+    ("cases_called_today_by_code", "cases", ("last_called_at >=",)),
     ("cases_by_state", "cases", ("GROUP BY cases.state",)),
     ("strata_dialled", "cases", ("attempts >", "GROUP BY cases.stratum")),
     ("strata_remaining", "cases", ("GROUP BY cases.stratum",)),

@@ -2,7 +2,9 @@
 
 The suite's shared server (scripts/test) must stay up for every other test; a test of what
 happens when the database goes away starts this one instead: ``initdb`` into a temporary
-directory, loopback only on a free port, trust authentication, no durability. As root the server
+directory, loopback only on a free port, trust authentication. Commits are synchronous (an
+immediate shutdown loses no committed transaction, as on a real server); fsync is off (the
+operating system keeps what was written, since only the server process stops). As root the server
 runs as the ``postgres`` system user (or ``cati-test``), as in scripts/pg_tmp.sh. The port stays
 the same across restarts, so clients reconnect to the same URL.
 
@@ -30,7 +32,6 @@ unix_socket_directories = '{socket_dir}'
 max_connections = 200
 shared_buffers = 32MB
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 autovacuum = off
 jit = off

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from cati.calling.outcomes import LeaseLost, record_outcome
 from cati.calling.queue import claim_next_case
+from cati.errors import CatiError
 from cati.questionnaire.engine import InterviewEngine
 from cati.services.interviews import load_interview, open_interview, save_answers
 from cati.services.questionnaires import form_of
@@ -50,6 +51,17 @@ def test_answers_history_and_lease(database, project_id):
         save_answers(database, interview.id, {"age": "99"}, current_item="age",
                      workstation="ws1")
     assert load_interview(database, interview.id).answers["age"] == "41"
+
+
+def test_a_character_no_database_stores_is_refused_whole(database, project_id):
+    claimed = claim_next_case(database, project_id, "ws1", now=NOW)
+    interview = open_interview(database, project_id, case_id=claimed.case_id, workstation="ws1",
+                               now=NOW)
+    for bad in ("多巡逻\x00", "\ud800"):
+        with pytest.raises(CatiError, match="suggestion"):
+            save_answers(database, interview.id, {"age": "40", "suggestion": bad},
+                         current_item="residence", workstation="ws1", now=NOW)
+    assert load_interview(database, interview.id).answers == {}
 
 
 def test_complete_closes_the_interview(database, project_id):

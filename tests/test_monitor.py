@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from cati.calling.simulate import simulate
+from cati.errors import PermissionDenied
 from cati.services.demo import create_demo
 from cati.services.monitor import snapshot
 from cati.services.projects import get_project
@@ -97,6 +99,16 @@ def test_quality_markers_flag_short_and_uniform_interviewers(database, one_case_
     assert rushed.short_interviews == 5 and rushed.mean_interview_minutes == 4
     assert Counter(round(row.uniformity, 2) > 0.9 for row in shot.interviewers) == Counter(
         {True: 1, False: 5})
+
+
+def test_only_supervisors_and_admins_watch_the_monitor(database, one_case_project):
+    with database.unit() as session:
+        ids = {role: add_user(session, role, "password-123", role).id
+               for role in ("interviewer", "supervisor", "admin")}
+    for role in ("supervisor", "admin"):
+        assert snapshot(database, one_case_project, user_id=ids[role]).by_state == {"fresh": 1}
+    with pytest.raises(PermissionDenied):
+        snapshot(database, one_case_project, user_id=ids["interviewer"])
 
 
 def _questionnaire(session, project_id):

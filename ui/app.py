@@ -3,13 +3,17 @@
 Preferences (language, font size, voice, countdown) live in QSettings, never in the database.
 The speech engine is probed on its own worker thread after login, so a slow or missing engine
 never delays the window: until it answers, the read-aloud button stays disabled.
+
+When the backend finds the session expired (the password was changed on another workstation or
+reset by an admin, the role changed, the account was deactivated), the open windows close and
+the login window shows why; every call is refused until someone logs in again.
 """
 
 from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
 from cati.backend import Backend
@@ -41,6 +45,9 @@ class CatiApp:
         self._speech_probed = False
         self._closed = False
         self.login.logged_in.connect(self._open_main)
+        self._expiry = _SessionExpiry()
+        self._expiry.expired.connect(self._session_expired, Qt.ConnectionType.QueuedConnection)
+        self.backend.on_session_expired = self._expiry.expired.emit  # from the worker thread
 
     def _open_main(self, user) -> None:
         """Supervisors and admins get the console (with the interviewer window one click
@@ -54,6 +61,21 @@ class CatiApp:
         else:
             self.open_interviewer_window()
         self.login.close()
+
+    def _session_expired(self, message: str) -> None:
+        """Close the account's windows and show the login with the reason (once)."""
+        if self.user is None or self._closed:
+            return
+        self.user = None
+        for window in (self.console, self.main_window):
+            if window is not None:
+                window.close()
+                window.deleteLater()
+        self.console = self.main_window = None
+        self.login.password.clear()
+        self.login.button.setEnabled(True)
+        self.login.status.setText(message)
+        self.login.show()
 
     def open_interviewer_window(self) -> None:
         if self.main_window is None:
@@ -92,6 +114,10 @@ class CatiApp:
         self.read_tasks.shutdown()
         self.tasks.shutdown()
         self.backend.close()
+
+
+class _SessionExpiry(QObject):
+    expired = Signal(str)
 
 
 def _probe_speech() -> tuple[bool, str, list]:

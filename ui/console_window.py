@@ -17,7 +17,9 @@ from cati.services.projects import ProjectInfo
 from cati.services.users import UserInfo
 from ui.admin_panels import ProjectSettingsPanel, QuotaPanel, UsersPanel
 from ui.appointments_panel import AppointmentsPanel
+from ui.audit_panel import AuditPanel
 from ui.monitor_panel import MonitorPanel
+from ui.password_dialog import PasswordDialog
 from ui.sample_panel import SamplePanel
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
@@ -50,6 +52,7 @@ class ConsoleWindow(QMainWindow):
         self.addToolBar(bar)
         self.import_action = self.add_action(self.tr("导入号码…"), self.open_import)
         self.report_action = self.add_action(self.tr("月度报告…"), self.save_monthly_report)
+        self.password_action = self.add_action(self.tr("修改密码…"), self.change_password)
         self.import_dialog = None
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
@@ -58,6 +61,11 @@ class ConsoleWindow(QMainWindow):
         self.resize(1280, 820)
         restore_geometry(self, "console")
         self.tasks.run(self.backend.active_projects, self._show_projects)
+
+    def change_password(self) -> PasswordDialog:
+        dialog = PasswordDialog(self.backend, self.tasks, self)
+        dialog.open()
+        return dialog
 
     def add_action(self, text: str, slot) -> QAction:
         action = QAction(text, self)
@@ -92,7 +100,8 @@ class ConsoleWindow(QMainWindow):
         self.tabs.addTab(self.monitor, self.tr("实时监控"))
         self.monitor.refresh()
         user_id = self.user.id
-        sample = SamplePanel(self.backend.sample_browser(), self.tasks, project_id, user_id)
+        sample = SamplePanel(self.backend.sample_browser(user_id), self.tasks, project_id,
+                             user_id)
         self.panels["sample"] = sample
         self.tabs.addTab(sample, self.tr("样本"))
         admin = self.backend.admin_service()
@@ -117,6 +126,10 @@ class ConsoleWindow(QMainWindow):
         self.panels.update(quotas=quotas, settings=settings)
         self.tabs.addTab(quotas, self.tr("配额"))
         self.tabs.addTab(settings, self.tr("项目设置"))
+        audit = AuditPanel(self.backend.audit_service(user_id), self.tasks)
+        self.panels["audit"] = audit
+        self.tabs.addTab(audit, self.tr("审计日志"))
+        audit.start()
         if self.user.role == "admin":
             users = UsersPanel(admin, self.tasks, user_id)
             self.panels["users"] = users

@@ -5,6 +5,13 @@ Every database call goes through the TaskRunner (one worker thread, results back
 the GUI thread only walks the in-memory interview engine. An answer is shown as saved, and the
 next question appears, only after the worker has committed it (InterviewView's save handshake).
 
+Answers and outcomes go through the workstation's journal (cati.journal): when the database
+cannot be reached, the answer is committed to the journal on this workstation instead, the
+interview goes on, a banner says that the window is reconnecting, and the journal is written to
+the database in order as soon as it is back (tried every RECONNECT_MS). No new case is claimed
+while entries wait. When the case went to another workstation meanwhile, the interview ends here
+and its unwritten answers stay in the journal for a supervisor (``cati journal list``).
+
 Keys: Ready F12 · Pause Ctrl+P · cancel the countdown Esc · field interview Ctrl+N · on the call
 screen the outcome keys of the project's disposition table, Start interview F9, Appointment F10 ·
 in the interview read aloud F5, appointment Ctrl+F10, respondent hung up Ctrl+H.
@@ -40,6 +47,7 @@ from cati.services.workstation import CallInfo, DispositionButton
 from ui.appointment_dialog import AppointmentDialog
 from ui.call_view import CallView
 from ui.interview_view import InterviewView
+from ui.password_dialog import PasswordDialog
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.tasks import TaskRunner, error_text
 
@@ -49,6 +57,7 @@ PRESENCE = {"choosing": "ready", "ready": "ready", "claiming": "ready", "paused"
             "call": "call", "interview": "interviewing"}
 HEARTBEAT_MS = 60_000  # lease renewal while a case is open (the lease is 10 minutes)
 EMPTY_QUEUE_RETRY_MS = 30_000
+RECONNECT_MS = 2_000  # while the journal waits for the database
 PARTIAL, BREAK_OFF, QUOTA_FULL, COMPLETE = "1.2", "2.12", "4.80", "1.1"
 
 
@@ -157,7 +166,19 @@ class InterviewerWindow(QMainWindow):
         self.interview_page = InterviewPage(self.interview_view)
         for page in (self.project_page, self.ready_page, self.call_view, self.interview_page):
             self.pages.addWidget(page)
-        self.setCentralWidget(self.pages)
+        self.connection_banner = QLabel()
+        self.connection_banner.setWordWrap(True)
+        self.connection_banner.setStyleSheet(
+            "background: #fff3cd; color: #664d03; padding: 6px; font-weight: bold;")
+        self.connection_banner.hide()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.connection_banner)
+        column.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.journal_waiting = 0  # entries the database has not taken yet
+        self._writing_journal = False
         self.busy_label = QLabel()
         self.statusBar().addPermanentWidget(self.busy_label)
 
@@ -170,11 +191,14 @@ class InterviewerWindow(QMainWindow):
         self._presence = QTimer(self, interval=PRESENCE_MS)
         self._presence.timeout.connect(self._report_presence)
         self._presence.start()
+        self._reconnect = QTimer(self, interval=RECONNECT_MS)
+        self._reconnect.timeout.connect(self._write_journal)
         self._wire()
         self._set_state("choosing")
         self.resize(1100, 760)
         restore_geometry(self, "interviewer", self.settings)  # QSettings, not the database
         self._run(self.backend.active_projects, self._show_projects)
+        self._write_journal()  # what a previous session could not write
 
     # -- wiring ------------------------------------------------------------------------------
     def _wire(self) -> None:
@@ -207,6 +231,9 @@ class InterviewerWindow(QMainWindow):
         settings_action = QAction(self.tr("设置…"), self)
         settings_action.triggered.connect(self.open_settings)
         self.menuBar().addAction(settings_action)
+        password_action = QAction(self.tr("修改密码…"), self)
+        password_action.triggered.connect(self.change_password)
+        self.menuBar().addAction(password_action)
 
     def set_speaker(self, speaker: Any, voices: list | None = None) -> None:
         """The speech engine is ready (probed off the GUI thread after login)."""
@@ -358,6 +385,9 @@ class InterviewerWindow(QMainWindow):
 
     # -- the call ----------------------------------------------------------------------------
     def _claim(self) -> None:
+        if self.journal_waiting:
+            self.ready_page.status.setText(self.tr("数据库恢复、本机记录写入后再取号"))
+            return
         assert self.project is not None
         project_id, user_id, take_back = self.project.id, self.user.id, self.first_claim
         self._set_state("claiming")
@@ -396,9 +426,9 @@ class InterviewerWindow(QMainWindow):
             return
         case_id, started = self.case.case_id, self.call_started_at
         self.call_view.set_busy(True, self.tr("正在保存…"))
-        self._run(lambda: self.backend.record_outcome(case_id, code, interviewer_id=self.user.id,
-                                                      note=note, started_at=started),
-                  lambda _result: self._call_done(), self.tr("正在保存…"))
+        self._run(lambda: self.backend.record_outcome_journaled(
+            case_id, code, interviewer_id=self.user.id, note=note, started_at=started),
+            self._outcome_kept, self.tr("正在保存…"))
 
     def _appointment_chosen(self, start: dt.datetime, end: dt.datetime, hard: bool,
                             note: str) -> None:
@@ -409,6 +439,64 @@ class InterviewerWindow(QMainWindow):
         self._run(lambda: self.backend.book_appointment(
             case_id, start, end, hard=hard, note=note, interviewer_id=self.user.id,
             started_at=started), lambda _result: self._call_done(), self.tr("正在保存预约…"))
+
+    def _outcome_kept(self, flushed) -> None:
+        self._journal_state(flushed)
+        if flushed.refused:
+            self._case_lost(flushed.refused)
+        else:
+            self._call_done()
+
+    # -- the journal while the database is away ----------------------------------------------
+    def _journal_state(self, flushed) -> None:
+        """Show whether entries wait for the database, and keep trying while they do."""
+        was_waiting = self.journal_waiting
+        self.journal_waiting = flushed.waiting
+        if flushed.waiting:
+            heading = (self.tr("数据库连接中断，正在重连…本机已保存 %1 条记录，恢复后自动写入。")
+                       if flushed.cut_off else
+                       self.tr("数据库暂时不能写入，正在重试…本机已保存 %1 条记录，恢复后自动写入。"))
+            self.connection_banner.setText(heading.replace("%1", str(flushed.waiting)) + "\n"
+                                           + flushed.offline)
+            self.connection_banner.show()
+            if not self._reconnect.isActive():
+                self._reconnect.start()
+            return
+        self._reconnect.stop()
+        self.connection_banner.hide()
+        if was_waiting:
+            self.statusBar().showMessage(self.tr("数据库已恢复，本机记录已全部写入"), 10_000)
+            if self.state == "ready" and not self.paused and self.prefs.auto_next_seconds > 0:
+                self._start_countdown()
+
+    def _write_journal(self) -> None:
+        if self._writing_journal:
+            return
+        self._writing_journal = True
+
+        def done(flushed) -> None:
+            self._writing_journal = False
+            self._journal_state(flushed)
+            if flushed.refused and self.case is not None:
+                self._case_lost(flushed.refused)
+
+        def failed(error: BaseException) -> None:
+            self._writing_journal = False
+            self.connection_banner.setText(self.tr("本机记录写入失败：") + error_text(error))
+            self.connection_banner.show()
+
+        self.tasks.run(self.backend.write_journal, done, failed)
+
+    def _case_lost(self, reason: str) -> None:
+        """The case went to another workstation while this one was cut off: end here; the
+        unwritten answers stay in the journal for a supervisor."""
+        self.cancel_countdown()
+        self._call_done()
+        self.cancel_countdown()
+        message = self.tr("该号码已由其他座席接手（断线期间租约已过期）。本机未写入的答案已保存在"
+                          "本机日志中，请联系督导合并。") + " " + reason
+        self.ready_page.status.setText(message)
+        self.statusBar().showMessage(message)
 
     def _call_done(self) -> None:
         self._heartbeat.stop()
@@ -468,13 +556,20 @@ class InterviewerWindow(QMainWindow):
         if self.interview is None:
             return
         interview_id = self.interview.id
-        self.tasks.run(lambda: self.backend.save_answers(interview_id, changes,
-                                                         current_item=current_item,
-                                                         user_id=self.user.id),
-                       self._saved, self._save_failed)
+        case_id = self.case.case_id if self.case is not None else None
+        self.tasks.run(lambda: self.backend.save_answers_journaled(
+            interview_id, changes, current_item=current_item, case_id=case_id,
+            user_id=self.user.id), self._saved, self._save_failed)
 
-    def _saved(self, result) -> None:
-        if result.quota_full:  # said on the Ready page and the status bar; no modal box
+    def _saved(self, flushed) -> None:
+        """The answer is in the database, or (offline) in the journal: go on either way."""
+        self._journal_state(flushed)
+        if flushed.refused:
+            self._case_lost(flushed.refused)
+            return
+        result = flushed.result
+        # A full quota is said on the Ready page and the status bar; no modal box.
+        if flushed.written and result is not None and result.quota_full:
             self.quota_message = self.tr("该乡镇（街道）的样本配额已满，访问到此结束（4.80）。"
                                          "请向受访者致谢。")
             self.statusBar().showMessage(self.quota_message)
@@ -493,13 +588,13 @@ class InterviewerWindow(QMainWindow):
         if interview is None:
             return
         if self.case is None:  # field mode
-            self._run(lambda: self.backend.close_field_interview(interview.id, code),
-                      lambda _r: self._call_done(), self.tr("正在保存…"))
+            self._run(lambda: self.backend.close_field_interview_journaled(interview.id, code),
+                      self._outcome_kept, self.tr("正在保存…"))
             return
         case_id, started = self.case.case_id, self.call_started_at
-        self._run(lambda: self.backend.record_outcome(
+        self._run(lambda: self.backend.record_outcome_journaled(
             case_id, code, interviewer_id=self.user.id, started_at=started,
-            interview_id=interview.id), lambda _r: self._call_done(), self.tr("正在保存…"))
+            interview_id=interview.id), self._outcome_kept, self.tr("正在保存…"))
 
     @Slot()
     def respondent_hung_up(self) -> None:
@@ -548,6 +643,11 @@ class InterviewerWindow(QMainWindow):
             self.speaker.stop()
         else:
             self.speaker.speak(self.interview_view.current_question_text())
+
+    def change_password(self) -> PasswordDialog:
+        dialog = PasswordDialog(self.backend, self.tasks, self)
+        dialog.open()
+        return dialog
 
     def open_settings(self) -> None:
         from ui.settings import SettingsDialog

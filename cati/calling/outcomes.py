@@ -71,6 +71,7 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
                               disposition=code, note=note)
         session.add(attempt)
         session.flush()
+        _note_called(case, attempt.started_at)
         history = attempt_history(session, case.id, dispositions)
         project = session.get(Project, case.project_id)
         policy = project_policy(dispositions, project.settings or {} if project else {})
@@ -123,6 +124,7 @@ def book_appointment(database: Database, case_id: int, workstation: str, *,
                               disposition=None, note=note or "约访 appointment")
         session.add(attempt)
         session.flush()
+        _note_called(case, attempt.started_at)
         for old in session.scalars(select(Appointment).where(
                 Appointment.case_id == case.id, text(OPEN_APPOINTMENT_SQL))):
             old.cancelled = True
@@ -207,3 +209,9 @@ def _next_state(case: Case, history: list[AttemptView], code: str, final: bool,
     if next_at is None:
         return "closed", max_attempts_outcome(history, policy) or code, None
     return ("resume" if code in RESUME_CODES else "scheduled"), code, next_at
+
+
+def _note_called(case: Case, started_at: dt.datetime) -> None:
+    """Keep ``cases.last_called_at`` the start of the case's latest attempt."""
+    if case.last_called_at is None or started_at > case.last_called_at:
+        case.last_called_at = started_at

@@ -4,36 +4,53 @@ outcome drawn from a realistic distribution), for answered calls a random valid 
 questionnaire with every answer saved as the window saves it, record the outcome.
 
 Time is call-centre time: it starts at the next moment inside calling hours (Beijing) and runs
-``speed`` times faster than the wall clock. Afterwards the stored attempts are checked for a case
-held by two workstations at once, and the stored answers against what the simulator played.
+``speed`` times faster than the wall clock, on one clock for all: the day starts when every
+interviewer process is ready.
+
+The simulator rides out a database that goes away (a PostgreSQL server restarted mid-run): every
+unit of work is retried while the connection is lost (cati.storage.retry), without doubling
+anything although a commit whose reply was lost may or may not have landed. Answers are stored
+by value (a retried save finds them stored and writes nothing); a retried claim first takes back
+a case this workstation already holds; a retried outcome first looks for this workstation's
+attempt on the case with the same start. Leases last at least LEASE_REAL_SECONDS of real time,
+so that a restart does not hand a held case to another interviewer (a real 10-minute lease
+outlasts a one-minute outage in the same way).
+
+The simulator keeps what it did — every attempt it recorded, every interview's answers as it
+left them — and afterwards checks the database against it: no case held by two workstations at
+once, every attempt stored exactly once, every interview's answers as played.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 import random
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cati.calling.hours import CallingHours, next_calling_time
 from cati.calling.outcomes import LeaseLost, record_outcome
-from cati.calling.queue import claim_next_case, renew_lease
-from cati.errors import NotFound
+from cati.calling.queue import ClaimedCase, claim_next_case, renew_lease
+from cati.errors import CatiError, NotFound
 from cati.questionnaire.engine import InterviewEngine
 from cati.questionnaire.walk import _candidate, _numbers_in_form
 from cati.services.clock import utc_now
-from cati.services.interviews import open_interview, save_answers
+from cati.services.interviews import SaveResult, open_interview, save_answers
 from cati.services.presence import report_presence
 from cati.services.questionnaires import form_of
 from cati.services.users import add_user
 from cati.storage.db import Database
 from cati.storage.models import Answer, CallAttempt, Case, Project, User
+from cati.storage.retry import GIVE_UP_AFTER, retry_on_disconnect
 
 # (code, share of dialled calls, call-centre seconds it takes); "answer" starts the interview.
 OUTCOMES = (("3.13", 0.30, 40), ("3.12", 0.05, 15), ("3.16", 0.10, 20), ("2.22", 0.05, 45),
@@ -42,6 +59,12 @@ OUTCOMES = (("3.13", 0.30, 40), ("3.12", 0.05, 15), ("3.16", 0.10, 20), ("2.22",
 BREAK_OFF_SHARE = 0.06
 SECONDS_PER_ANSWER = 20
 IDLE_SECONDS = 60
+LEASE_REAL_SECONDS = 30  # a lease outlasts a server restart and the back-off behind it
+START_TIMEOUT = 600.0  # seconds for every interviewer process to start (64 on 2 cores: ~1 min)
+
+T = TypeVar("T")
+# An attempt as the simulator recorded it: (case, workstation, started_at, code).
+Attempt = tuple[int, str, dt.datetime, str]
 
 
 @dataclass
@@ -53,6 +76,10 @@ class InterviewerReport:
     # interview -> (when this session of it ended, the answers it left); a broken-off interview
     # resumed by another interviewer has several sessions: the latest one counts
     played: dict[int, tuple[dt.datetime, dict[str, str]]] = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)
+    claim_times: list[float] = field(default_factory=list)  # wall clock (time.time())
+    reconnects: int = 0  # units of work tried again because the connection was lost
+    longest_unit_s: float = 0.0  # the longest unit of work in real seconds, retries included
 
 
 @dataclass(frozen=True)
@@ -65,14 +92,26 @@ class SimulationResult:
     duplicate_claims: int
     lost_answers: int
     leases_lost: int = 0  # calls dropped because the lease ran out (a stalled machine)
+    attempts: int = 0  # call attempts the simulator recorded
+    missing_attempts: int = 0  # recorded but not stored
+    doubled_attempts: int = 0  # stored more often than recorded (or never recorded)
+    answers_differ: int = 0  # interviews whose stored answers are not what was played
+    reconnects: int = 0  # units of work tried again because the connection was lost
+    longest_unit_s: float = 0.0  # real seconds, retries included (a stall, an outage)
+    # wall-clock time (time.time()) of every claim, to see that work went on after an event
+    claim_times: tuple[float, ...] = field(default=(), repr=False)
 
     def as_json(self) -> dict:
-        return self.__dict__.copy()
+        figures = self.__dict__.copy()
+        del figures["claim_times"]
+        return figures
 
 
 class _Clock:
     def __init__(self, start: dt.datetime, speed: float) -> None:
         self.start, self.speed, self.real_start = start, speed, time.monotonic()
+        self.lease = max(dt.timedelta(minutes=10), dt.timedelta(seconds=LEASE_REAL_SECONDS
+                                                                * speed))
 
     def now(self) -> dt.datetime:
         return self.start + dt.timedelta(seconds=(time.monotonic() - self.real_start) * self.speed)
@@ -80,16 +119,15 @@ class _Clock:
     def spend(self, seconds: float) -> None:
         time.sleep(seconds / self.speed)
 
-    @property
-    def lease(self) -> dt.timedelta:
-        """A 10-minute lease, or longer when time runs so fast that a second of real delay
-        (a busy database) would already outlast it."""
-        return max(dt.timedelta(minutes=10), dt.timedelta(seconds=5 * self.speed))
-
 
 def simulate(db_url: str, project_code: str, interviewers: int, minutes: float, *,
              seed: int = 0, speed: float = 60.0, start: dt.datetime | None = None,
-             ) -> SimulationResult:
+             on_start: Callable[[], None] | None = None) -> SimulationResult:
+    """Run the simulated day and check the database against what was done.
+
+    The day (``minutes`` of call-centre time from ``start``) begins when every interviewer
+    process is ready; ``on_start`` is then called in this process (the soak test schedules its
+    server restarts from it)."""
     database = Database(db_url)
     with database.unit() as session:
         project = session.scalar(select(Project).where(Project.code == project_code))
@@ -97,14 +135,57 @@ def simulate(db_url: str, project_code: str, interviewers: int, minutes: float, 
             raise NotFound(f"no project '{project_code}'")
         project_id = project.id
         users = _simulated_accounts(session, interviewers)
+        first_attempt = (session.scalar(select(func.max(CallAttempt.id))) or 0) + 1
     start = start or next_calling_time(utc_now(), "Asia/Shanghai", CallingHours())
     args = [(db_url, project_id, f"sim{n + 1}", seed * 1000 + n, start, minutes, speed,
              users[n]) for n in range(interviewers)]
-    with multiprocessing.get_context("spawn").Pool(interviewers) as pool:
-        reports = pool.starmap(run_interviewer, args)
-    result = _summarise(database, project_id, reports)
+    context = multiprocessing.get_context("spawn")
+    ready, failed, go = context.Value("i", 0), context.Value("i", 0), context.Event()
+    with context.Pool(interviewers, initializer=_join_the_day,
+                      initargs=(ready, failed, go)) as pool:
+        pending = pool.starmap_async(run_interviewer, args)
+        deadline = time.monotonic() + START_TIMEOUT
+        while ready.value < interviewers and not failed.value:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the simulated interviewers did not start")
+            time.sleep(0.02)
+        go.set()
+        if on_start is not None and not failed.value:
+            on_start()
+        reports = pending.get()  # a process that failed to start raises its error here
+    result = _summarise(database, project_id, reports, first_attempt)
     database.dispose()
     return result
+
+
+# In a pool process: (count of ready processes, count of failed ones, the start signal).
+_day: tuple | None = None
+
+
+def _join_the_day(ready, failed, go) -> None:
+    global _day
+    _day = (ready, failed, go)
+
+
+def _wait_for_the_day() -> bool:
+    """Say this process is ready and wait until all are: the day starts for all at once.
+    False when another process failed to get ready: there is no day."""
+    if _day is None:
+        return True  # run_interviewer called on its own
+    ready, failed, go = _day
+    with ready.get_lock():
+        ready.value += 1
+    go.wait()
+    return not failed.value
+
+
+def _no_day() -> None:
+    """This process failed to get ready: the others are let go at once, without a day."""
+    if _day is not None:
+        _, failed, go = _day
+        with failed.get_lock():
+            failed.value += 1
+        go.set()
 
 
 def _simulated_accounts(session, count: int) -> list[int]:
@@ -127,48 +208,128 @@ def run_interviewer(db_url: str, project_id: int, workstation: str, seed: int,
     """One simulated interviewer's shift (runs in its own process)."""
     database = Database(db_url)
     rng = random.Random(seed)
+    report = InterviewerReport()
+    desk = _Desk(database, project_id, workstation, user_id, report)
+    try:
+        desk.run(lambda: _form_of_project(database, project_id))  # compiled before the day
+    except BaseException:
+        _no_day()
+        raise
+    if not _wait_for_the_day():
+        database.dispose()
+        return report
     clock = _Clock(start, speed)
     end = start + dt.timedelta(minutes=minutes)
-    report = InterviewerReport()
     while clock.now() < end:
         started = time.perf_counter()
-        case = claim_next_case(database, project_id, workstation, now=clock.now(),
-                               lease=clock.lease, interviewer_id=user_id)
+        case = desk.claim(clock)
         report.claim_ms.append((time.perf_counter() - started) * 1000)
         if case is None:
-            _present(database, workstation, user_id, project_id, "ready", None)
+            desk.present("ready", None)
             clock.spend(IDLE_SECONDS)
             continue
-        _present(database, workstation, user_id, project_id, "call", case.case_id)
+        report.claim_times.append(time.time())
+        desk.present("call", case.case_id)
         report.claims += 1
         claimed_at = clock.now()
         code, seconds = _draw(rng)
         interview_id = None
         try:
             if code == "answer":
-                _present(database, workstation, user_id, project_id, "interviewing",
-                         case.case_id)
-                code, interview_id = _interview(database, project_id, case.case_id,
-                                                workstation, rng, clock, report, user_id)
+                desk.present("interviewing", case.case_id)
+                code, interview_id = _interview(desk, case.case_id, rng, clock)
             else:
                 clock.spend(seconds)
-            record_outcome(database, case.case_id, workstation, code, started_at=claimed_at,
-                           now=clock.now(), interview_id=interview_id, interviewer_id=user_id)
+            desk.record_outcome(case.case_id, code, claimed_at, clock, interview_id)
         except LeaseLost:
             # The machine stalled longer than the lease and another interviewer took the
             # case: the window would say so and drop the call; the answers it had saved stay.
             report.leases_lost += 1
             continue
         report.dispositions[code] += 1
-    _present(database, workstation, user_id, project_id, "offline", None)
+    desk.present("offline", None)
     database.dispose()
     return report
 
 
-def _present(database: Database, workstation: str, user_id: int | None, project_id: int,
-             state: str, case_id: int | None) -> None:
-    if user_id is not None:
-        report_presence(database, workstation, user_id, project_id, state, case_id)
+class _Desk:
+    """One simulated workstation's calls into the services, each retried while the database is
+    away; the two that must not run twice look first whether the lost commit landed."""
+
+    def __init__(self, database: Database, project_id: int, workstation: str,
+                 user_id: int | None, report: InterviewerReport) -> None:
+        self.database, self.project_id, self.workstation = database, project_id, workstation
+        self.user_id, self.report = user_id, report
+
+    def run(self, fn: Callable[[], T], again: Callable[[], T] | None = None) -> T:
+        began = time.monotonic()
+        try:
+            return retry_on_disconnect(fn, give_up_after=GIVE_UP_AFTER, again=again,
+                                       on_disconnect=self._reconnecting)
+        finally:
+            took = time.monotonic() - began
+            self.report.longest_unit_s = max(self.report.longest_unit_s, took)
+
+    def _reconnecting(self, _error: BaseException) -> None:
+        self.report.reconnects += 1
+
+    def claim(self, clock: _Clock) -> ClaimedCase | None:
+        def claim(take_back: bool = False) -> ClaimedCase | None:
+            return claim_next_case(self.database, self.project_id, self.workstation,
+                                   now=clock.now(), lease=clock.lease,
+                                   interviewer_id=self.user_id, take_back=take_back)
+
+        # A claim whose reply was lost may hold a case already: take it back first.
+        return self.run(claim, again=lambda: claim(take_back=True))
+
+    def record_outcome(self, case_id: int, code: str, started_at: dt.datetime, clock: _Clock,
+                       interview_id: int | None) -> None:
+        def record() -> None:
+            record_outcome(self.database, case_id, self.workstation, code,
+                           started_at=started_at, now=clock.now(), interview_id=interview_id,
+                           interviewer_id=self.user_id)
+
+        def record_unless_stored() -> None:
+            if not self._attempt_stored(case_id, started_at):
+                record()
+
+        self.run(record, again=record_unless_stored)
+        self.report.attempts.append((case_id, self.workstation, started_at, code))
+
+    def save_answers(self, interview_id: int, case_id: int, changes: dict[str, str],
+                     current_item: str | None, clock: _Clock) -> SaveResult:
+        """Stored by value: a retry after a lost reply finds the answers stored, writes
+        nothing. An interview another workstation closed meanwhile (it took the case when this
+        one stalled past its lease) is a lost lease, as the window reports it."""
+        try:
+            return self.run(functools.partial(
+                save_answers, self.database, interview_id, changes, workstation=self.workstation,
+                now=clock.now(), current_item=current_item, user_id=self.user_id))
+        except LeaseLost:
+            raise
+        except CatiError as error:
+            if self.run(functools.partial(self._holds, case_id)):
+                raise
+            raise LeaseLost(str(error)) from error
+
+    def _holds(self, case_id: int) -> bool:
+        with self.database.unit(immediate=False) as session:
+            return session.scalar(select(Case.lease_holder)
+                                  .where(Case.id == case_id)) == self.workstation
+
+    def _attempt_stored(self, case_id: int, started_at: dt.datetime) -> bool:
+        with self.database.unit(immediate=False) as session:
+            return session.scalar(
+                select(CallAttempt.id).where(CallAttempt.case_id == case_id,
+                                             CallAttempt.workstation == self.workstation,
+                                             CallAttempt.started_at == started_at)
+                .limit(1)) is not None
+
+    def present(self, state: str, case_id: int | None) -> None:
+        if self.user_id is not None:
+            user_id = self.user_id
+            self.run(lambda: report_presence(self.database, self.workstation, user_id,
+                                             self.project_id, state, case_id))
 
 
 def _draw(rng: random.Random) -> tuple[str, int]:
@@ -180,13 +341,15 @@ def _draw(rng: random.Random) -> tuple[str, int]:
     return OUTCOMES[-1][0], 0
 
 
-def _interview(database: Database, project_id: int, case_id: int, workstation: str,
-               rng: random.Random, clock: _Clock, report: InterviewerReport,
-               user_id: int | None = None) -> tuple[str, int]:
-    interview = open_interview(database, project_id, case_id=case_id, workstation=workstation,
-                               now=clock.now(), interviewer_id=user_id)
-    with database.unit() as session:
-        form = form_of(session, interview.questionnaire_id)
+def _interview(desk: _Desk, case_id: int, rng: random.Random,
+               clock: _Clock) -> tuple[str, int]:
+    database, workstation, user_id = desk.database, desk.workstation, desk.user_id
+    report = desk.report
+    # A retried open finds the interview a lost commit created: the case's open interview.
+    interview = desk.run(lambda: open_interview(
+        database, desk.project_id, case_id=case_id, workstation=workstation, now=clock.now(),
+        interviewer_id=user_id))
+    form = desk.run(lambda: _form(database, interview.questionnaire_id))
     engine = InterviewEngine.resume(form, interview.answers, seed=interview.seed,
                                     clock=clock.now, at=interview.current_item)
     numbers = _numbers_in_form(form)
@@ -200,13 +363,14 @@ def _interview(database: Database, project_id: int, case_id: int, workstation: s
             break  # no acceptable answer drawn: the respondent gives up
         changes = engine.take_changes()
         current = engine.current_item
-        saved = save_answers(database, interview.id, changes, workstation=workstation,
-                             now=clock.now(), current_item=current.name if current else None,
-                             user_id=user_id)
+        saved = desk.save_answers(interview.id, case_id, changes,
+                                  current.name if current else None, clock)
+        # What this session has stored so far: it stands if the lease is lost at the next save.
+        report.played[interview.id] = (clock.now(), dict(engine.answers))
         if saved.quota_full:
-            report.played[interview.id] = (clock.now(), dict(engine.answers))
             return "4.80", interview.id
-        renew_lease(database, case_id, workstation, now=clock.now(), lease=clock.lease)
+        desk.run(lambda: renew_lease(database, case_id, workstation, now=clock.now(),
+                                     lease=clock.lease))
         clock.spend(SECONDS_PER_ANSWER)
     report.played[interview.id] = (clock.now(), dict(engine.answers))
     if not engine.finished:
@@ -214,8 +378,22 @@ def _interview(database: Database, project_id: int, case_id: int, workstation: s
     return engine.outcome.disposition or "1.1", interview.id
 
 
-def _summarise(database: Database, project_id: int,
-               reports: list[InterviewerReport]) -> SimulationResult:
+def _form_of_project(database: Database, project_id: int):
+    """The project's form, compiled (once per process, as a window does at login: with every
+    process compiling it at the first interview, the day's first minutes would stall)."""
+    with database.unit(immediate=False) as session:
+        questionnaire_id = session.scalar(select(Project.questionnaire_id)
+                                          .where(Project.id == project_id))
+    return _form(database, questionnaire_id)
+
+
+def _form(database: Database, questionnaire_id: int):
+    with database.unit(immediate=False) as session:
+        return form_of(session, questionnaire_id)
+
+
+def _summarise(database: Database, project_id: int, reports: list[InterviewerReport],
+               first_attempt: int = 0) -> SimulationResult:
     latencies = sorted(ms for report in reports for ms in report.claim_ms)
     dispositions: Counter = Counter()
     played: dict[int, dict[str, str]] = {}
@@ -225,6 +403,9 @@ def _summarise(database: Database, project_id: int,
         for interview_id, (ended, answers) in report.played.items():
             if interview_id not in latest or ended > latest[interview_id]:
                 latest[interview_id], played[interview_id] = ended, answers
+    recorded = Counter(attempt for report in reports for attempt in report.attempts)
+    stored = _stored_attempts(database, project_id, first_attempt,
+                              {attempt[1] for attempt in recorded})
     return SimulationResult(
         claims=sum(report.claims for report in reports),
         completes=dispositions.get("1.1", 0),
@@ -234,6 +415,13 @@ def _summarise(database: Database, project_id: int,
         duplicate_claims=_overlapping_holders(database, project_id),
         lost_answers=_lost_answers(database, played),
         leases_lost=sum(report.leases_lost for report in reports),
+        attempts=len(recorded),
+        missing_attempts=sum((recorded - stored).values()),
+        doubled_attempts=sum((stored - recorded).values()),
+        answers_differ=_answers_differ(database, played),
+        reconnects=sum(report.reconnects for report in reports),
+        longest_unit_s=round(max((report.longest_unit_s for report in reports), default=0.0), 2),
+        claim_times=tuple(sorted(t for report in reports for t in report.claim_times)),
     )
 
 
@@ -266,3 +454,30 @@ def _lost_answers(database: Database, played: dict[int, dict[str, str]]) -> int:
     return sum(1 for interview_id, answers in played.items()
                for question, value in answers.items()
                if stored.get(interview_id, {}).get(question) != value)
+
+
+def _stored_attempts(database: Database, project_id: int, first_attempt: int,
+                     workstations: set[str]) -> Counter:
+    """The attempts this run's workstations stored, as the simulator records them."""
+    if not workstations:
+        return Counter()
+    with database.unit(immediate=False) as session:
+        return Counter(tuple(row) for row in session.execute(
+            select(CallAttempt.case_id, CallAttempt.workstation, CallAttempt.started_at,
+                   CallAttempt.disposition)
+            .where(CallAttempt.project_id == project_id, CallAttempt.id >= first_attempt,
+                   CallAttempt.workstation.in_(sorted(workstations)))))
+
+
+def _answers_differ(database: Database, played: dict[int, dict[str, str]]) -> int:
+    """Interviews whose stored answers (empty ones aside) are not exactly those played."""
+    if not played:
+        return 0
+    stored: dict[int, dict[str, str]] = {}
+    with database.unit(immediate=False) as session:
+        for interview_id, question, value in session.execute(
+                select(Answer.interview_id, Answer.question, Answer.value)
+                .where(Answer.interview_id.in_(list(played)), Answer.value != "")):
+            stored.setdefault(interview_id, {})[question] = value
+    return sum(1 for interview_id, answers in played.items()
+               if stored.get(interview_id, {}) != {q: v for q, v in answers.items() if v != ""})

@@ -17,7 +17,6 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import (
     _md_table_to_ss_structure,
     get_xlsform,
-    is_markdown_table,
 )
 
 from cati.questionnaire.problems import FormError, FormProblem
@@ -48,6 +47,11 @@ def read_source(source: Source, file_name: str | None = None) -> RawForm:
         definition = get_xlsform(io.BytesIO(content), file_type=f".{kind}" if kind else None)
     except PyXFormError as exc:
         raise FormError([FormProblem("file", None, _unreadable(kind, exc))], name) from None
+    except (UnicodeError, ValueError, LookupError, TypeError, EOFError, OSError,
+            zipfile.BadZipFile) as exc:
+        # pyxform's backends (openpyxl, xlrd, csv, its markdown reader) let these through for
+        # a damaged file or bytes that are not text: the file is unreadable, not a bug.
+        raise FormError([FormProblem("file", None, _unreadable(kind, exc))], name) from None
     survey = _numbered(definition.survey)
     if not any(row for _, row in survey):
         raise FormError([FormProblem("survey", None, "the survey sheet is missing or empty")], name)
@@ -69,8 +73,8 @@ def _content_of(source: Source, file_name: str | None) -> tuple[bytes, str, str 
         if kind is None and file_name:  # stored text forms (.md, .csv) keep their file name
             kind = {".md": "md", ".csv": "csv"}.get(Path(file_name).suffix.lower())
         return source, file_name or "form.xlsx", kind
-    if isinstance(source, str) and "\n" in source and is_markdown_table(source):
-        return source.encode("utf-8"), file_name or "form.md", "md"
+    if isinstance(source, str) and "\n" in source:  # no path has a line break: markdown
+        return source.encode("utf-8", "surrogatepass"), file_name or "form.md", "md"
     path = Path(source)
     try:
         content = path.read_bytes()

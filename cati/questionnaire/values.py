@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from cati.questionnaire.model import Choice
 
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+MAX_ANSWER_CHARS = 32_767  # an Excel cell
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?$")
 
 MESSAGES = {
@@ -22,6 +23,11 @@ MESSAGES = {
     "dateTime": ("请输入日期和时间。", "Enter a date and time as YYYY-MM-DDTHH:MM."),
     "choice": ("请选择列出的选项之一。", "Choose one of the options offered."),
     "one_choice": ("此题只能选一项。", "Choose only one option."),
+    "too_long": ("答案太长:最多 32767 个字符(Excel 单元格的上限)。",
+                 "The answer is too long: at most 32,767 characters (an Excel cell's limit)."),
+    "unstorable": ("答案含有无法保存的字符(U+0000 或不成对的代理项),请删除后重新输入。",
+                   "The answer holds a character that cannot be stored (U+0000 or a lone "
+                   "surrogate); remove it and type the answer again."),
 }
 
 
@@ -49,11 +55,40 @@ def as_answer_text(value: object) -> str:
 
 
 def normalise(kind: str, text: str, offered: Sequence[Choice]) -> tuple[str, str | None]:
-    """(normalised text, error key or None) for a non-empty answer of ``kind``."""
+    """(normalised text, error key or None) for a non-empty answer of ``kind``.
+
+    Free text is kept exactly as typed (any Unicode, control characters, emoji, right-to-left
+    marks, text that starts like a spreadsheet formula: the exports neutralise that), with one
+    exception decided here for every kind: U+0000 and lone surrogates are refused
+    ("unstorable"). PostgreSQL's text type cannot hold U+0000 and neither database can store a
+    lone surrogate (it is not UTF-8), so the engine refuses them before anything is saved;
+    refusing, rather than silently dropping them, keeps "stored as typed" true on both
+    databases. A keyboard cannot type either; a paste can. An answer longer than an Excel
+    cell (32,767 characters) is refused too ("too_long"), so every answer exports whole."""
+    if not _storable(text):
+        return text, "unstorable"
+    if len(text) > MAX_ANSWER_CHARS:
+        return text, "too_long"
     checker = _CHECKERS.get(kind)
     if checker is None:
         return text, None
     return checker(text, offered)
+
+
+def storable(text: str) -> bool:
+    """Whether ``text`` can be stored as it is on both databases (no U+0000, no lone
+    surrogate)."""
+    return _storable(text)
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _integer(text: str, _offered) -> tuple[str, str | None]:

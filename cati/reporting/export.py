@@ -322,6 +322,7 @@ def write_csv(path: Path, columns: Sequence[Column], rows: Iterable[list[Cell]],
 _XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
 _EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
+EXCEL_CELL_CHARS = 32_767  # Excel's longest cell text
 
 
 def excel_escape(text: str) -> str:
@@ -344,11 +345,16 @@ def _xlsx_cell(sheet, value: Cell):
     if not isinstance(value, str):
         return value
     text = excel_escape(value)
-    if not starts_like_formula(text):
+    formula_like = starts_like_formula(value)  # as typed: "\r=1" escapes to "_x000D_=1"
+    if not formula_like and len(text) <= EXCEL_CELL_CHARS:
         return text
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"  # openpyxl made "=…" a formula: a string it is
-    cell.quotePrefix = True
+    cell = WriteOnlyCell(sheet, value="")
+    cell.data_type = "s"  # never a formula, whatever the text starts with
+    # Set past openpyxl's setter, which cuts text at 32,767 characters: Excel's limit counts
+    # the characters it shows, and each _xHHHH_ escape shows as one.
+    cell._value = text
+    if formula_like:
+        cell.quotePrefix = True
     return cell
 
 

@@ -15,14 +15,26 @@ STAGED_COLUMNS = ("row_number", "phone_text", "e164", "outcome", "detail", "numb
 
 
 def check_chunk(chunk: list[tuple], rule: PhoneRule) -> list[tuple]:
-    """Apply the phone rule to (row_number, phone, phone_text, stratum, attributes) rows."""
+    """Apply the phone rule to (row_number, phone, phone_text, stratum, attributes) rows.
+
+    Text is kept as given except for U+0000 (NUL), which is dropped: PostgreSQL's text and
+    jsonb cannot hold it, and a NUL in a cell (Excel's ``_x0000_``, or a stray byte in a CSV)
+    is never something a person typed. SQLite stores the same, so both back ends agree."""
     staged = []
     for row_number, phone, phone_text, stratum, attributes in chunk:
         result = check_phone(phone, rule)
+        document = json.dumps(attributes, ensure_ascii=False)
+        if "\\u0000" in document:
+            document = json.dumps({_no_nul(k): _no_nul(v) for k, v in attributes.items()},
+                                  ensure_ascii=False)
         staged.append((
-            row_number, phone_text[:500], result.e164,
+            row_number, _no_nul(phone_text[:500]), result.e164,
             None if result.ok else "invalid", None if result.ok else result.reason,
             result.number_type, result.region, result.carrier, result.time_zone,
-            stratum[:128], json.dumps(attributes, ensure_ascii=False),
+            _no_nul(stratum[:128]), document,
         ))
     return staged
+
+
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "") if "\x00" in text else text

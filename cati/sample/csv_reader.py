@@ -151,10 +151,19 @@ def _detect_encoding(prefix: bytes, file_name: str, *, complete: bool) -> tuple[
     encoding further down is then read in the first one and the line that differs is named.
     """
     sample = prefix if complete else _trim(prefix)
+    if _is_utf8(sample, complete=complete):
+        encoding = "utf-8-sig" if sample.startswith(codecs.BOM_UTF8) else "utf-8"
+        text = sample.decode(encoding, errors="replace")
+        _check_text(text, file_name)
+        return encoding, text
     best = charset_normalizer.from_bytes(sample, cp_isolation=CANDIDATES).best()
     if best is None and len(sample) > HEAD_BYTES:
         sample = _trim(sample[:HEAD_BYTES])
         best = charset_normalizer.from_bytes(sample, cp_isolation=CANDIDATES).best()
+    if best is None and _decodes(sample, "gb18030", complete=complete):
+        text = sample.decode("gb18030", errors="replace")  # too short for charset-normalizer
+        _check_text(text, file_name)
+        return "gb18030", text
     if best is None:
         raise SampleFileError("not a text file in UTF-8, GB18030 (GBK) or UTF-16, and not a "
                               "spreadsheet", file_name=file_name)
@@ -168,6 +177,26 @@ def _detect_encoding(prefix: bytes, file_name: str, *, complete: bool) -> tuple[
     text = sample.decode(encoding, errors="replace")
     _check_text(text, file_name)
     return encoding, text
+
+
+def _is_utf8(sample: bytes, *, complete: bool) -> bool:
+    """Whether the sample is UTF-8 (its last character may be cut when it is not the whole
+    file). Asked before charset-normalizer, which takes a short UTF-8 list (a header 电话 and a
+    few numbers) for GB18030: Chinese text in GB18030 is almost never valid UTF-8, while the
+    reverse is common. NUL bytes are not taken as UTF-8: they are UTF-16 without a BOM."""
+    return _decodes(sample, "utf-8", complete=complete)
+
+
+def _decodes(sample: bytes, encoding: str, *, complete: bool) -> bool:
+    """Whether the sample, without NUL bytes, is text in ``encoding`` (its last character may
+    be cut when it is not the whole file)."""
+    if b"\x00" in sample:
+        return False
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _trim(prefix: bytes) -> bytes:

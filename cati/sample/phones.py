@@ -1,7 +1,10 @@
 """Phone numbers: one normalisation rule for imports, the do-not-call list and the demo.
 
 Per cell: an integral spreadsheet number becomes its digits; text is NFKC-normalised (full-width
-digits, ideographic spaces) and trimmed; without a leading + and with 7 or 8 digits starting 2-9,
+digits, ideographic spaces), loses its invisible format characters (Unicode category Cf: the
+right-to-left and left-to-right marks and embeddings, zero-width spaces and joiners, a stray
+BOM, a soft hyphen — what a number copied from a web page or a right-to-left document carries)
+and is trimmed; without a leading + and with 7 or 8 digits starting 2-9,
 the default area code goes in front; phonenumbers parses it in the default region; it is accepted
 when phonenumbers calls it valid and its type is allowed, and kept as E.164.
 """
@@ -89,7 +92,10 @@ def cell_text(value: object) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
         return str(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value))
+    if not text.isascii():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.strip()
 
 
 def check_phone(value: object, rule: PhoneRule) -> PhoneCheck:

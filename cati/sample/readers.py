@@ -497,6 +497,25 @@ def display_text(value: object) -> str:
     return str(value)
 
 
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+_EXCEL_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def excel_text(text: str) -> str:
+    """``text`` as Excel stores it in a cell's XML: characters XML cannot carry (control
+    characters, U+FFFE, U+FFFF) as ``_xHHHH_``, and a literal ``_xHHHH_`` with its underscore
+    escaped (``_x005F_xHHHH_``)."""
+    text = _EXCEL_ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
+    return _XML_UNSAFE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+
+
+def excel_unescape(text: str) -> str:
+    """Cell text from a workbook's XML as Excel shows it: the inverse of ``excel_text`` (one
+    pass from the left, so ``_x005F_x0041_`` is ``_x0041_``)."""
+    return _EXCEL_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
 def _header_text(cell: object) -> str:
     if cell is None:
         return ""
@@ -518,5 +537,12 @@ def listing(names: list[str], limit: int = 12) -> str:
     return shown + (f" … ({len(names)} in all)" if len(names) > limit else "") if names else "none"
 
 
+# Characters of a hostile file that must not reach a terminal in an error line: control
+# characters (an ESC starts a terminal escape sequence) and the bidirectional controls that
+# reorder what follows them. They are shown as escapes instead.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

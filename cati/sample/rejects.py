@@ -2,6 +2,9 @@
 cell as given and the reason, as an .xlsx workbook that streams (any number of rows).
 
 Cells are written as text: a phone cell such as ``=HYPERLINK(...)`` must not become a formula.
+Characters an XML text node cannot carry (control characters, U+FFFE, U+FFFF) are written as
+Excel writes them, ``_xHHHH_`` (and a literal ``_xHHHH_`` gets its underscore escaped as
+``_x005F_``), so a hostile cell is reported as given instead of failing the import.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from cati.sample.readers import excel_text
 
 HEADER = ("行号 Row", "原始号码 As given", "原因 Reason")
 
@@ -37,7 +42,7 @@ def write_rejects(target: str | Path, source_name: str,
 
 
 def _text(sheet, value: str, *, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=excel_text(value))
     cell.data_type = "s"  # never a formula, whatever the text starts with
     if bold:
         cell.font = Font(bold=True)

@@ -6,7 +6,8 @@ An .xlsx sheet whose XML is over CALAMINE_MAX_SHEET_BYTES is instead parsed with
 decompressed, so memory stays flat whatever the row count (only the shared-string table is
 held). Both yield (row number, cells), cells indexed from column A with None for an empty cell
 or an error value such as #N/A; numbers come as floats, as Excel stores them, and
-date-formatted numbers as date, time or datetime.
+date-formatted numbers as date, time or datetime. Text comes as Excel shows it: both paths turn
+Excel's ``_xHHHH_`` escapes (how a control character is stored) back into the character.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import IO, Any
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from cati.sample.readers import SampleFileError, listing, name_key
+from cati.sample.readers import SampleFileError, excel_unescape, listing, name_key
 
 _ROW, _CELL, _VALUE, _TEXT, _PHONETIC, _ITEM = range(6)
 _LOCAL_TAGS = {"row": _ROW, "c": _CELL, "v": _VALUE, "t": _TEXT, "rPh": _PHONETIC, "si": _ITEM}
@@ -262,7 +263,7 @@ class XlsxSource:
                 elif kind == "e":  # an error such as #N/A: empty, as calamine reads it
                     return
                 else:  # str, inlineStr, d (ISO 8601 text)
-                    value = raw
+                    value = excel_unescape(raw) if "_x" in raw else raw
                 width = len(cells)
                 if column == width:
                     cells.append(value)
@@ -334,7 +335,8 @@ def _read_shared_strings(stream: IO[bytes]) -> list[str]:
         tag = tags.get(name)
         if tag == _ITEM:
             del parts[state["kept"]:]
-            strings.append("".join(parts))
+            text = "".join(parts)
+            strings.append(excel_unescape(text) if "_x" in text else text)
         elif tag == _TEXT:
             state["kept"] = len(parts)
         elif tag == _PHONETIC:

@@ -151,12 +151,14 @@ def _set_active(database: Database, acting_user_id: int, user_id: int,
 
 def reset_password(database: Database, acting_user_id: int, user_id: int,
                    new_password: str) -> UserInfo:
-    """A new password (argon2id); the audit log records who reset it, never the password."""
+    """A new password (argon2id); the audit log records who reset it, never the password.
+    Every session of the account must log in again (users.check_session)."""
     password_hash = hash_password(new_password)
     with database.unit() as session:
         actor = _require_admin(session, acting_user_id)
         target = _user(session, user_id)
         target.password_hash = password_hash
+        target.credentials_changed_at = utc_now()
         _audit(session, actor, "password_reset", user_id=target.id, username=target.username)
         session.flush()
         return _user_info(target)

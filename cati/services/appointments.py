@@ -3,6 +3,8 @@
 Moving keeps the appointment (new window, same hard/soft and interviewer) and the case waits
 for it; cancelling puts the case back in the queue as a due retry (or an interview to resume).
 Both refuse an appointment that was already kept, missed or cancelled, and both are audited.
+All three are for supervisors and admins: with a ``user_id`` the role is read from the database
+and others are refused (None is the command line, acting for the database's operator).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from cati.calling.outcomes import check_window
 from cati.calling.views import RESUME_CODES
 from cati.errors import CatiError, NotFound
 from cati.services.clock import utc_now
+from cati.services.users import require_supervisor
 from cati.storage.db import Database
 from cati.storage.models import OPEN_APPOINTMENT_SQL, Appointment, AuditEntry, Case, User
 
@@ -38,7 +41,7 @@ class AppointmentRow:
 
 
 def list_appointments(database: Database, project_id: int, *, include_closed: bool = False,
-                      ) -> list[AppointmentRow]:
+                      user_id: int | None = None) -> list[AppointmentRow]:
     booker, keeper = aliased(User), aliased(User)
     query = (select(Appointment, Case.phone_e164, Case.stratum, Case.time_zone,
                     booker.display_name, keeper.display_name)
@@ -50,6 +53,8 @@ def list_appointments(database: Database, project_id: int, *, include_closed: bo
     if not include_closed:
         query = query.where(text(OPEN_APPOINTMENT_SQL))  # as the partial index says it
     with database.unit(immediate=False) as session:
+        if user_id is not None:
+            require_supervisor(session, user_id, "see appointments")
         return [AppointmentRow(a.id, a.case_id, phone, stratum, zone or "Asia/Shanghai",
                                a.window_start, a.window_end, a.hard, booked or "", kept or "",
                                a.note, _status(a))
@@ -62,6 +67,8 @@ def move_appointment(database: Database, appointment_id: int, window_start: dt.d
     now = now or utc_now()
     check_window(window_start, window_end, now)
     with database.unit() as session:
+        if user_id is not None:
+            require_supervisor(session, user_id, "move appointments")
         appointment, case = _open(session, appointment_id)
         old = (appointment.window_start.isoformat(), appointment.window_end.isoformat())
         appointment.window_start, appointment.window_end = window_start, window_end
@@ -76,6 +83,8 @@ def cancel_appointment(database: Database, appointment_id: int, *, user_id: int 
                        now: dt.datetime | None = None) -> AppointmentRow:
     now = now or utc_now()
     with database.unit() as session:
+        if user_id is not None:
+            require_supervisor(session, user_id, "cancel appointments")
         appointment, case = _open(session, appointment_id)
         appointment.cancelled = True
         if case.state == "appointment":

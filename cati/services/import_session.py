@@ -17,7 +17,13 @@ from pathlib import Path
 import openpyxl
 
 from cati.errors import CatiError
-from cati.sample.readers import SampleFileError, SampleLayout, SourceRow, open_sample
+from cati.sample.readers import (
+    SampleFileError,
+    SampleLayout,
+    SourceRow,
+    excel_unescape,
+    open_sample,
+)
 from cati.services.sample_import import (
     ImportOptions,
     ImportResult,
@@ -170,7 +176,7 @@ def read_rejects(path: str | Path, limit: int = REJECTS_SHOWN) -> tuple[RejectRo
             if number is None and phone is None and reason is None:
                 continue
             found.append(RejectRow(int(number) if number is not None else 0,
-                                   "" if phone is None else str(phone),
+                                   "" if phone is None else excel_unescape(str(phone)),
                                    "" if reason is None else str(reason)))
         return tuple(found)
     finally:

@@ -5,6 +5,15 @@ An interview points at the exact questionnaire version it ran and carries the se
 randomised choice orders, so a resumed interview shows the same order. Writes for a phone
 interview carry the workstation: when the case's lease has gone to another workstation, the
 write is refused (LeaseLost) instead of mixing two interviewers' answers.
+
+Who may do what (``user_id``: the acting account, read from the database; None is the command
+line or the simulator, which act for the operator holding the database credentials):
+- a phone interview is read and written only from the workstation holding its case (an
+  interviewer sees no other case); a field interview only by its own interviewer; supervisors
+  and admins read any interview;
+- answers of a closed interview are never changed by save_answers: a supervisor or an admin
+  corrects them with correct_answer, which keeps the old and new value, who and when in the
+  answer history and in the audit log ("answer_corrected").
 """
 
 from __future__ import annotations
@@ -18,12 +27,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cati.calling.outcomes import LeaseLost
-from cati.errors import CatiError, NotFound
+from cati.errors import CatiError, NotFound, PermissionDenied
+from cati.questionnaire.values import storable
 from cati.services.clock import utc_now
 from cati.services.questionnaires import form_of
 from cati.services.quotas import cell_is_full
+from cati.services.users import SUPERVISOR_ROLES, require_active, require_supervisor
 from cati.storage.db import Database
-from cati.storage.models import Answer, AnswerEvent, Case, Interview, Project
+from cati.storage.models import Answer, AnswerEvent, AuditEntry, Case, Interview, Project
 
 OPEN = "in_progress"
 
@@ -48,6 +59,8 @@ def open_interview(database: Database, project_id: int, *, case_id: int | None =
     """The case's open interview (to resume it), or a new one."""
     now = now or utc_now()
     with database.unit() as session:
+        if interviewer_id is not None:
+            require_active(session, interviewer_id)
         if case_id is not None:
             _check_lease(session, case_id, workstation)
             existing = session.scalar(select(Interview).where(
@@ -83,12 +96,18 @@ def save_answers(database: Database, interview_id: int, changes: Mapping[str, st
     becomes that answer's label, and ``quota_full`` says whether its quota cell is already
     full (the window then ends the interview with 4.80)."""
     now = now or utc_now()
+    for question, value in changes.items():
+        if not storable(value):  # the engine refuses these first; direct callers get this
+            raise CatiError(f"the answer to {question} holds a character no database stores "
+                            "(U+0000 or a lone surrogate) (答案含有无法保存的字符)")
     with database.unit() as session:
         interview = session.get(Interview, interview_id)
         if interview is None:
             raise NotFound(f"no interview {interview_id}")
-        if interview.case_id is not None:
-            _check_lease(session, interview.case_id, workstation)
+        if interview.state != OPEN:
+            raise CatiError(f"interview {interview_id} is closed ({interview.state}): only a "
+                            "supervisor can correct its answers (访问已结束，只能由督导更正)")
+        _check_writer(session, interview, user_id, workstation)
         stored = {a.question: a for a in session.scalars(
             select(Answer).where(Answer.interview_id == interview_id,
                                  Answer.question.in_(list(changes))))}
@@ -131,24 +150,77 @@ CLOSED_STATES = {"1.1": "complete", "4.70": "screened_out", "4.80": "screened_ou
 
 
 def close_interview(database: Database, interview_id: int, code: str, *,
-                    now: dt.datetime | None = None) -> None:
-    """Close an interview made without a call (field or web mode) with its disposition."""
+                    user_id: int | None = None, now: dt.datetime | None = None) -> None:
+    """Close an interview made without a call (field or web mode) with its disposition; with a
+    ``user_id``, only its own interviewer (or a supervisor or an admin) may."""
     with database.unit() as session:
         interview = session.get(Interview, interview_id)
         if interview is None:
             raise NotFound(f"no interview {interview_id}")
         if interview.case_id is not None:
             raise CatiError("a phone interview is closed by recording the call's outcome")
+        _check_writer(session, interview, user_id, None)
         finish_interview(session, interview_id, CLOSED_STATES.get(code, "closed"), code,
                          now or utc_now())
 
 
-def load_interview(database: Database, interview_id: int) -> InterviewInfo:
-    with database.unit() as session:
+def load_interview(database: Database, interview_id: int, *, user_id: int | None = None,
+                   workstation: str | None = None) -> InterviewInfo:
+    """The interview and its answers. An interviewer (``user_id``) reads a phone interview only
+    from the workstation holding its case, a field interview only when it is its own."""
+    with database.unit(immediate=False) as session:
         interview = session.get(Interview, interview_id)
         if interview is None:
             raise NotFound(f"no interview {interview_id}")
+        if user_id is not None:
+            user = require_active(session, user_id)
+            if user.role not in SUPERVISOR_ROLES:
+                _check_writer(session, interview, user_id, workstation)
         return _info(session, interview)
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    interview_id: int
+    question: str
+    old_value: str | None  # None: the question had no answer
+    new_value: str
+    user_id: int
+    at: dt.datetime
+
+
+def correct_answer(database: Database, interview_id: int, question: str, value: str, *,
+                   user_id: int, reason: str = "", now: dt.datetime | None = None) -> Correction:
+    """Change one answer of a closed interview (supervisor or admin). The answer history gets a
+    "change" (or "clear", or "set") event and the audit log an "answer_corrected" entry with the
+    old value, the new value, who and when, in the same transaction. An open interview is
+    refused: its interviewer is still answering it. The question must be in the interview's
+    questionnaire."""
+    now = now or utc_now()
+    with database.unit() as session:
+        require_supervisor(session, user_id, "correct answers")
+        interview = session.get(Interview, interview_id)
+        if interview is None:
+            raise NotFound(f"no interview {interview_id}")
+        if interview.state == OPEN:
+            raise CatiError(f"interview {interview_id} is still open: its interviewer changes "
+                            "its answers (访问尚未结束)")
+        form = form_of(session, interview.questionnaire_id)
+        if not form.has_item(question):
+            raise NotFound(f"interview {interview_id}: its questionnaire has no question "
+                           f"'{question}' (问卷中没有该题)")
+        answer = session.scalar(select(Answer).where(Answer.interview_id == interview_id,
+                                                     Answer.question == question))
+        old = None if answer is None else answer.value
+        if old == value:
+            raise CatiError(f"interview {interview_id}: '{question}' is already {value!r} "
+                            "(答案未改变)")
+        _apply(session, interview, answer, question, value, user_id, now,
+               _next_sequence(session, interview_id))
+        session.add(AuditEntry(user_id=user_id, at=now, action="answer_corrected", details={
+            "interview_id": interview_id, "project_id": interview.project_id,
+            "question": question, "old_value": old, "new_value": value, "reason": reason}))
+        return Correction(interview_id, question, old, value, user_id, now)
 
 
 def _apply(session: Session, interview: Interview, answer: Answer | None, question: str,
@@ -170,6 +242,23 @@ def _next_sequence(session: Session, interview_id: int) -> int:
     last = session.scalar(select(Answer.sequence).where(Answer.interview_id == interview_id)
                           .order_by(Answer.sequence.desc()).limit(1))
     return 1 if last is None else last + 1
+
+
+def _check_writer(session: Session, interview: Interview, user_id: int | None,
+                  workstation: str | None) -> None:
+    """A phone interview: the workstation must hold its case. A field interview: the acting
+    user must be its interviewer (or a supervisor or an admin)."""
+    if interview.case_id is not None:
+        _check_lease(session, interview.case_id, workstation)
+        if user_id is not None:
+            require_active(session, user_id)
+        return
+    if user_id is None:
+        return
+    user = require_active(session, user_id)
+    if user.id != interview.interviewer_id and user.role not in SUPERVISOR_ROLES:
+        raise PermissionDenied(f"interview {interview.id} belongs to another interviewer "
+                               "(这不是您的访问)")
 
 
 def _check_lease(session: Session, case_id: int, workstation: str | None) -> None:

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import Integer, and_, cast, extract, func, select, text, tuple_
 
 from cati.errors import NotFound
 from cati.reporting.aapor import outcome_rates
@@ -30,6 +30,7 @@ from cati.services.clock import utc_now
 from cati.services.presence import presence_in
 from cati.services.questionnaires import form_of
 from cati.services.quotas import quota_cells
+from cati.services.users import require_supervisor
 from cati.storage.db import Database
 from cati.storage.models import (
     OPEN_APPOINTMENT_SQL,
@@ -113,9 +114,14 @@ class Snapshot:
     zone: str = "Asia/Shanghai"  # the project's time zone: "today" and the hours are in it
 
 
-def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = None) -> Snapshot:
+def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = None,
+             user_id: int | None = None) -> Snapshot:
+    """The monitor's figures; with ``user_id``, only for an active supervisor or admin (None:
+    the command line, acting for whoever holds the database's credentials)."""
     now = now or utc_now()
     with database.unit(immediate=False) as session:
+        if user_id is not None:
+            require_supervisor(session, user_id, "watch the monitor (查看实时监控)")
         project = session.get(Project, project_id)
         if project is None:
             raise NotFound(f"no project {project_id}")
@@ -129,18 +135,15 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
         in_project = CallAttempt.project_id == project_id
         today_attempts = and_(in_project, CallAttempt.started_at >= day_start,
                               CallAttempt.started_at <= now)
-        # Today's attempts, read once (index on project, start) and summed three ways.
-        day = _Day(day_start)
-        for user_id, code, started in session.execute(
-                select(CallAttempt.interviewer_id, CallAttempt.disposition,
-                       CallAttempt.started_at).where(today_attempts)):
-            day.add(user_id, code, started, contact_codes)
+        # Today's attempts, summed in SQL two ways (index on project, start).
+        day = _Day(*_today_sums(session, today_attempts, day_start), contact_codes)
         all_counts = dict(session.execute(
             select(CallAttempt.disposition, func.count()).where(in_project)
             .group_by(CallAttempt.disposition)).all())
+        # The cases called today, from ix_cases_called alone.
         today_cases = dict(session.execute(
             select(Case.disposition, func.count())
-            .where(Case.id.in_(select(CallAttempt.case_id).where(today_attempts)))
+            .where(Case.project_id == project_id, Case.last_called_at >= day_start)
             .group_by(Case.disposition)).all())
         # One pass over the project's cases (it reads only ix_cases_monitor).
         cases = _CaseCounts(session.execute(
@@ -186,35 +189,68 @@ def _totals(attempts: dict, cases: dict, classes: dict[str, str],
         rates={name: rates.get(name) for name in (*RATES, "e")})
 
 
+def _hours_since(session, column, day_start: dt.datetime):
+    """Whole hours from local midnight to ``column`` (the local hour, except on a
+    daylight-saving day), computed by the database."""
+    if session.get_bind().dialect.name == "sqlite":
+        # Stored as UTC text; julianday() reads it.
+        start = day_start.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return cast((func.julianday(column) - func.julianday(start)) * 24, Integer)
+    return cast(func.floor(extract("epoch", column - day_start) / 3600), Integer)
+
+
+def _today_sums(session, today_attempts, day_start: dt.datetime) -> tuple[list, list]:
+    """Today's attempts counted by (local hour, disposition), and today's calls counted by
+    (interviewer, disposition) with the first one's start: one scan with GROUPING SETS on
+    PostgreSQL, two on SQLite."""
+    hour = _hours_since(session, CallAttempt.started_at, day_start)
+    user, code = CallAttempt.interviewer_id, CallAttempt.disposition
+    first = func.min(CallAttempt.started_at)
+    if session.get_bind().dialect.name == "sqlite":
+        by_hour = session.execute(select(hour, code, func.count()).where(today_attempts)
+                                  .group_by(hour, code)).all()
+        by_user = session.execute(
+            select(user, code, func.count(), first)
+            .where(today_attempts, user.is_not(None), code.is_not(None))
+            .group_by(user, code)).all()
+        return by_hour, by_user
+    by_hour, by_user = [], []
+    for per_hour, hour_value, user_id, code_value, n, first_value in session.execute(
+            select(func.grouping(hour), hour, user, code, func.count(), first)
+            .where(today_attempts)
+            .group_by(func.grouping_sets(tuple_(hour, code), tuple_(user, code)))):
+        if per_hour == 0:
+            by_hour.append((hour_value, code_value, n))
+        elif user_id is not None and code_value is not None:
+            by_user.append((user_id, code_value, n, first_value))
+    return by_hour, by_user
+
+
 class _Day:
     """Today's attempts summed by disposition, by local hour and by interviewer."""
 
-    def __init__(self, day_start: dt.datetime) -> None:
-        self.day_start = day_start
+    def __init__(self, by_hour_rows, by_user_rows, contact_codes: list[str]) -> None:
         self.by_code: Counter = Counter()
         self.calls_by_hour: Counter[int] = Counter()
         self.completes_by_hour: Counter[int] = Counter()
+        for hour, code, n in by_hour_rows:
+            self.by_code[code] += n
+            if code is None:  # an appointment booked: not a call of its own
+                continue
+            hour = min(23, max(0, int(hour)))
+            self.calls_by_hour[hour] += n
+            if code == COMPLETE:
+                self.completes_by_hour[hour] += n
         self.per_user: dict[int, Counter] = defaultdict(Counter)
         self.first_call: dict[int, dt.datetime] = {}
-
-    def add(self, user_id: int | None, code: str | None, started: dt.datetime,
-            contact_codes: list[str]) -> None:
-        self.by_code[code] += 1
-        if code is None:  # an appointment booked: not a call of its own
-            return
-        # Hours since local midnight (the local hour, except on a daylight-saving day).
-        hour = min(23, int((started - self.day_start).total_seconds() // 3600))
-        self.calls_by_hour[hour] += 1
-        self.completes_by_hour[hour] += code == COMPLETE
-        if user_id is None:
-            return
-        figures = self.per_user[user_id]
-        figures["calls"] += 1
-        figures["completes"] += code == COMPLETE
-        figures["refusals"] += code in REFUSALS
-        figures["contacts"] += code in contact_codes
-        if user_id not in self.first_call or started < self.first_call[user_id]:
-            self.first_call[user_id] = started
+        for user_id, code, n, first in by_user_rows:
+            figures = self.per_user[user_id]
+            figures["calls"] += n
+            figures["completes"] += n if code == COMPLETE else 0
+            figures["refusals"] += n if code in REFUSALS else 0
+            figures["contacts"] += n if code in contact_codes else 0
+            if user_id not in self.first_call or first < self.first_call[user_id]:
+                self.first_call[user_id] = first
 
 
 class _CaseCounts:

@@ -144,10 +144,20 @@ class DispositionChoice:
 
 class SampleBrowser:
     """Reads and changes a project's sample for the supervisor console. Thread-safe (one
-    session per call); every method is one unit of work and returns plain dataclasses."""
+    session per call); every method is one unit of work and returns plain dataclasses.
 
-    def __init__(self, database: Database) -> None:
+    ``acting_user_id`` is the account reading: each read checks, in its own unit of work, that
+    it is an active supervisor or admin (the sample holds every phone number). The app always
+    gives it; None is a script or benchmark acting for the database's operator. The actions
+    take their user each and always check it."""
+
+    def __init__(self, database: Database, acting_user_id: int | None = None) -> None:
         self.database = database
+        self.acting_user_id = acting_user_id
+
+    def _check_reader(self, session: Session) -> None:
+        if self.acting_user_id is not None:
+            _check_role(session, self.acting_user_id, "see the sample (只有督导或管理员可以查看样本)")
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -155,6 +165,7 @@ class SampleBrowser:
         """How many cases of the project pass the filters."""
         statement = count_query(project_id, filters)
         with self.database.unit(immediate=False) as session:
+            self._check_reader(session)
             return session.scalar(statement) or 0
 
     def page(self, project_id: int, filters: SampleFilters | None = None,
@@ -167,17 +178,20 @@ class SampleBrowser:
         """
         statement = page_query(project_id, filters, sort, offset, limit, after_id=after_id)
         with self.database.unit(immediate=False) as session:
+            self._check_reader(session)
             return [CaseRow(*row) for row in session.execute(statement)]
 
     def rows(self, case_ids: Iterable[int]) -> list[CaseRow]:
         """The given cases as they are now (in id order; ids that do not exist are left out)."""
         ids = _ids(case_ids)
         with self.database.unit(immediate=False) as session:
+            self._check_reader(session)
             return list(_rows(session, ids))
 
     def attempts(self, case_id: int) -> list[AttemptRecord]:
         """The case's call attempts, oldest first."""
         with self.database.unit(immediate=False) as session:
+            self._check_reader(session)
             project_id = session.scalar(select(Case.project_id).where(Case.id == case_id))
             if project_id is None:
                 raise NotFound(f"no case {case_id} (没有这个号码)")
@@ -201,11 +215,13 @@ class SampleBrowser:
     def explain(self, case_id: int, now: dt.datetime | None = None) -> Explanation:
         """Every queue rule for the case at ``now``, as no particular interviewer sees it."""
         with self.database.unit(immediate=False) as session:
+            self._check_reader(session)
             return explain_case(session, case_id, now or utc_now())
 
     def disposition_choices(self, project_id: int) -> list[DispositionChoice]:
         """The project's disposition codes, in the order of its table (for a filter list)."""
         with self.database.unit(immediate=False) as session:
+            self._check_reader(session)
             return [DispositionChoice(*row) for row in session.execute(
                 select(Disposition.code, Disposition.label_zh, Disposition.label_en)
                 .where(Disposition.project_id == project_id)
@@ -409,11 +425,14 @@ def _listed(items: Iterable[str], most: int = 5) -> str:
     return shown + (f" … ({len(items)} in all)" if len(items) > most else "")
 
 
-def _check_cases(session: Session, user_id: int, ids: Sequence[int]) -> None:
+def _check_role(session: Session, user_id: int, what: str) -> None:
     role = session.execute(select(User.role, User.active).where(User.id == user_id)).first()
     if role is None or not role.active or role.role not in SUPERVISOR_ROLES:
-        raise PermissionDenied("only an active supervisor or admin may change the sample "
-                               "(只有督导或管理员可以修改样本)")
+        raise PermissionDenied(f"only an active supervisor or admin may {what}")
+
+
+def _check_cases(session: Session, user_id: int, ids: Sequence[int]) -> None:
+    _check_role(session, user_id, "change the sample (只有督导或管理员可以修改样本)")
     found = set(session.scalars(select(Case.id).where(Case.id.in_(ids))))
     missing = [str(case_id) for case_id in ids if case_id not in found]
     if missing:

@@ -8,6 +8,9 @@
    invalid → duplicate_in_file → duplicate_existing → dnc → imported, inserts the imported rows as
    cases of one new batch, and writes the rejects report. A failure or a kill before its commit
    leaves the project exactly as it was; a dry run rolls it back.
+4. A real import writes a "sample_imported" audit entry (who, project, file, sha256, batch,
+   counts) in that same transaction. ``ImportOptions.imported_by`` must be an active supervisor
+   or admin (None is the command line, acting for the database's operator).
 
 This operation manages its own connection and transactions (it is long), unlike the services
 that take a session.
@@ -51,11 +54,13 @@ from cati.sample.phones import PhoneRule, reason_text
 from cati.sample.readers import SampleLayout, SourceRow, open_sample
 from cati.sample.rejects import write_rejects
 from cati.services.clock import utc_now
+from cati.services.users import require_supervisor
 from cati.storage.db import Database
-from cati.storage.models import Case, DoNotCall, JsonDoc, Project, SampleBatch
+from cati.storage.models import AuditEntry, Case, DoNotCall, JsonDoc, Project, SampleBatch
 
 CHUNK_ROWS = 5_000
 POOL_THRESHOLD_BYTES = 1_000_000  # smaller files are parsed in-process (no start-up cost)
+PHONE_RAW_CHARS = 64  # cases.phone_raw; the rejects report keeps the cell's first 500
 OUTCOMES = ("imported", "invalid", "duplicate_in_file", "duplicate_existing", "dnc")
 
 _staging_metadata = MetaData()
@@ -136,7 +141,8 @@ def import_sample(database: Database, project_code: str, path: str | Path,
     """Import the phone list at ``path`` into the project; see the module docstring."""
     started = time.perf_counter()
     path = Path(path)
-    project_id, rule = _project_rule(database, project_code, options.default_area_code)
+    project_id, rule = _project_rule(database, project_code, options.default_area_code,
+                                     options.imported_by)
     digest = _sha256(path)
     report = _Reporter(progress, should_cancel, started)
     with open_sample(path, sheet=options.sheet, header_row=options.header_row,
@@ -174,8 +180,11 @@ class _Reporter:
             self._progress(ImportProgress(rows, time.perf_counter() - self._started, phase))
 
 
-def _project_rule(database: Database, code: str, area_code: str | None) -> tuple[int, PhoneRule]:
+def _project_rule(database: Database, code: str, area_code: str | None,
+                  imported_by: int | None = None) -> tuple[int, PhoneRule]:
     with database.unit() as session:
+        if imported_by is not None:
+            require_supervisor(session, imported_by, "import phone lists")
         project = session.scalar(select(Project).where(Project.code == code))
         if project is None:
             raise NotFound(f"no project '{code}'")
@@ -267,6 +276,10 @@ def _classify_and_insert(connection: Connection, is_sqlite: bool, project_id: in
             connection, project_id, path, digest, counts, options)
         if batch_id is not None:
             _insert_cases(connection, project_id, batch_id)
+            connection.execute(insert(AuditEntry).values(
+                user_id=options.imported_by, at=utc_now(), action="sample_imported",
+                details={"project_id": project_id, "file": path.name, "sha256": digest,
+                         "batch_id": batch_id, "rows": sum(counts.values()), **counts}))
         rejects = _write_rejects(connection, path, project_id, batch_id, options)
         if batch_id is not None:
             connection.execute(update(SampleBatch).where(SampleBatch.id == batch_id)
@@ -329,7 +342,8 @@ _RANDOM_DRAW = {"postgresql": "CAST(floor(random() * 2147483647) AS INTEGER)",
 def _insert_cases(connection: Connection, project_id: int, batch_id: int) -> None:
     staged = STAGING.c
     source = select(
-        literal(project_id), literal(batch_id), staged.e164, staged.phone_text,
+        literal(project_id), literal(batch_id), staged.e164,
+        func.substr(staged.phone_text, 1, PHONE_RAW_CHARS),  # a valid number spaced out wide
         staged.number_type, staged.region, staged.carrier, staged.time_zone, staged.stratum,
         cast(staged.attributes, JsonDoc) if connection.dialect.name == "postgresql"
         else staged.attributes, literal("fresh"), literal(0), literal(0),
@@ -354,7 +368,11 @@ def _write_rejects(connection: Connection, path: Path, project_id: int, batch_id
         path, project_id, batch_id)
     rows = ((row.row_number, row.phone_text, _reason(row.outcome, row.detail, row.number_type))
             for row in connection.execute(query.execution_options(yield_per=10_000)))
-    write_rejects(target, path.name, rows)
+    try:
+        write_rejects(target, path.name, rows)
+    except OSError as error:  # a folder that is a file, a full disk, no permission
+        raise CatiError(f"cannot write the rejects report {target}: "
+                        f"{error.strerror or error}; nothing was imported") from None
     return str(target)
 
 

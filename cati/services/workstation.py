@@ -20,6 +20,7 @@ from cati.calling.queue import DEFAULT_LEASE, claim_next_case
 from cati.errors import NotFound
 from cati.sample.phones import format_for_reading
 from cati.services.clock import utc_now
+from cati.services.users import require_active
 from cati.storage.db import Database
 from cati.storage.models import (
     OPEN_APPOINTMENT_SQL,
@@ -103,8 +104,12 @@ def workstation_name() -> str:
 def next_call(database: Database, project_id: int, interviewer_id: int, workstation: str, *,
               take_back: bool = False, now: dt.datetime | None = None,
               lease: dt.timedelta = DEFAULT_LEASE) -> CallInfo | None:
-    """Claim the next case for this interviewer and read what the call screen shows."""
+    """Claim the next case for this interviewer and read what the call screen shows (the
+    phone number of the claimed case only: an interviewer sees no other). An unknown or
+    inactive account claims nothing (PermissionDenied)."""
     now = now or utc_now()
+    with database.unit(immediate=False) as session:
+        require_active(session, interviewer_id)
     claimed = claim_next_case(database, project_id, workstation, interviewer_id=interviewer_id,
                               now=now, lease=lease, take_back=take_back)
     if claimed is None:

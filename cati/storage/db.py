@@ -3,11 +3,20 @@
 SQLite gets WAL, foreign keys and a busy timeout; its transactions are begun explicitly so that a
 write unit can take the write lock at once (``BEGIN IMMEDIATE``) instead of failing half way.
 PostgreSQL is reached through psycopg 3.
+
+A database that refuses to store — a full disk (SQLite SQLITE_FULL, which ``PRAGMA
+max_page_count`` also raises; PostgreSQL 53100), a read-only file or server (SQLITE_READONLY,
+PostgreSQL 25006) or a missing privilege (PostgreSQL 42501) — raises the project's own
+StorageFull, StorageReadOnly or StorageDenied, one line naming the database. The mapping sits
+in the engine's ``handle_error`` hook, so every statement and every commit is covered, including
+the long import that runs on its own connection; SQLAlchemy has already rolled the transaction
+back when the error reaches the caller, so nothing of the unit is stored.
 """
 
 from __future__ import annotations
 
 import contextlib
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +25,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from cati.errors import CatiError
+from cati.errors import (
+    CatiError,
+    StorageDenied,
+    StorageError,
+    StorageFull,
+    StorageReadOnly,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -72,18 +87,83 @@ def _joined(session: Session) -> Iterator[None]:
         session.commit()
 
 
+# libpq connection parameters (a URL's own query parameters take precedence).
+NETWORK_TIMEOUTS = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
+                    "keepalives_interval": 3, "keepalives_count": 3, "tcp_user_timeout": 15_000}
+
+
 def _create_engine(url: str, *, echo: bool) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise CatiError(f"not a database URL: {url!r} ({exc})") from None
     if parsed.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url, parsed.database, echo=echo)
-    if parsed.get_backend_name() == "postgresql":
+        engine = _create_sqlite_engine(url, _sqlite_path(url), echo=echo)
+    elif parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
-    raise CatiError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+        # A server that vanished from the network is noticed within seconds, not at the
+        # operating system's TCP timeout (minutes): the window's journal takes over meanwhile.
+        network = {key: value for key, value in NETWORK_TIMEOUTS.items()
+                   if key not in parsed.query}
+        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=network)
+    else:
+        raise CatiError(f"unsupported database {parsed.get_backend_name()!r}: "
+                        "use sqlite or postgresql")
+    label = database_label(url)
+
+    @event.listens_for(engine, "handle_error")
+    def _refused_to_store(context) -> None:  # type: ignore[no-untyped-def]
+        mapped = storage_error(context.original_exception, label)
+        if mapped is not None:
+            raise mapped
+
+    return engine
+
+
+def database_label(url: str) -> str:
+    """The database as messages name it, never with a password: the SQLite file's path, or
+    ``user@host:port/database`` for PostgreSQL (also the keyring key, cati.credentials)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_path(url) or ":memory:"
+    return (f"{parsed.username or ''}@{parsed.host or 'localhost'}:{parsed.port or 5432}/"
+            f"{parsed.database or ''}")
+
+
+def _sqlite_path(url: str) -> str | None:
+    """The file of an SQLite URL; a ``file:`` URI (``sqlite:///file:PATH?mode=ro&uri=true``,
+    SQLite's read-only open) names its file after the scheme."""
+    parsed = make_url(url)
+    database = parsed.database
+    if database and parsed.query.get("uri") == "true" and database.startswith("file:"):
+        return urllib.parse.urlsplit(database).path or None
+    return database
+
+
+_SQLITE_FULL, _SQLITE_READONLY = 13, 8  # primary result codes (the low byte of extended ones)
+_SQLITE_KINDS = {_SQLITE_FULL: StorageFull, _SQLITE_READONLY: StorageReadOnly}
+_POSTGRES_KINDS = {"53100": StorageFull, "25006": StorageReadOnly, "42501": StorageDenied}
+
+
+def storage_error(original: BaseException | None, label: str) -> StorageError | None:
+    """The project's error for a driver error that means "this database takes no writes", or
+    None for anything else (which keeps SQLAlchemy's own exception)."""
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        kind = _SQLITE_KINDS.get(sqlite_code & 0xFF)
+    else:
+        kind = _POSTGRES_KINDS.get(getattr(original, "sqlstate", None) or "")
+    if kind is None:
+        return None
+    if kind is StorageFull:
+        return StorageFull(f"the database {label} is full: nothing of this change was saved; "
+                           "free disk space and try again (数据库已满,本次更改未保存)")
+    if kind is StorageReadOnly:
+        return StorageReadOnly(f"the database {label} is read-only: nothing of this change was "
+                               "saved (数据库只读,本次更改未保存)")
+    detail = str(original).strip().splitlines()[0] if str(original).strip() else "no privilege"
+    return StorageDenied(f"the database {label} refused: {detail} (数据库权限不足)")
 
 
 def _create_sqlite_engine(url: str, database: str | None, *, echo: bool) -> Engine:

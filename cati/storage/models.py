@@ -86,6 +86,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # Set when the password changes (by the user or an admin reset): a session that logged in
+    # before it is told to log in again.
+    credentials_changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class Questionnaire(Base):
@@ -137,6 +140,8 @@ class Case(Base):
         Index("ix_cases_project_id", "project_id", "id"),
         # The monitor's one pass over a project's cases reads only this index.
         Index("ix_cases_monitor", "project_id", "state", "disposition", "stratum", "attempts"),
+        # The monitor's cases called today (and their dispositions), read from this index only.
+        Index("ix_cases_called", "project_id", "last_called_at", "disposition"),
         # The claim walks this index in queue order and stops at the first callable case.
         Index("ix_cases_claim", "project_id", text(QUEUE_RANK), text("priority DESC"),
               "next_call_at", "draw", "id",
@@ -168,13 +173,17 @@ class Case(Base):
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # A random number drawn at import: fresh numbers are called in this order.
     draw: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The start of the latest attempt (a call or an appointment booked); None: never called.
+    last_called_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class CallAttempt(Base):
     __tablename__ = "call_attempts"
     __table_args__ = (
-        # The monitor counts a project's attempts of today, by hour and interviewer.
-        Index("ix_call_attempts_project_started", "project_id", "started_at"),
+        # The monitor counts a project's attempts (of today, by hour and interviewer, or all by
+        # disposition) from this index alone.
+        Index("ix_call_attempts_project_started", "project_id", "started_at", "interviewer_id",
+              "disposition"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -216,6 +225,8 @@ class Interview(Base):
         Index("ix_interviews_quota", "project_id", "state", "stratum"),
         Index("ix_interviews_open", "interviewer_id",
               postgresql_where=text(OPEN_INTERVIEW_SQL), sqlite_where=text(OPEN_INTERVIEW_SQL)),
+        # Today's interviews by mode and state (the monitor's web and phone counts).
+        Index("ix_interviews_started", "project_id", "started_at", "mode", "state"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -329,6 +340,48 @@ class Presence(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class WebKey(Base):
+    """The key that signs web links (one row, made on first use; kept in the store so that every
+    web server on the same database accepts the same links)."""
+
+    __tablename__ = "web_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class WebLink(Base):
+    """A way into a project's web questionnaire: an open link for one collection point, or a
+    personal invitation for one case (single use, expiring)."""
+
+    __tablename__ = "web_links"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # point | invite
+    point: Mapped[str] = mapped_column(String(128), default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # its interview ended
+
+
+class WebInterview(Base):
+    """A web interview: the link it came through and the browser that holds it (the hash of
+    its cookie; the cookie itself never reaches the store), for resuming and duplicate counts."""
+
+    __tablename__ = "web_interviews"
+    __table_args__ = (
+        # Completions per link (point) and hour, and one address's completions on a link.
+        Index("ix_web_interviews_link", "link_id", "completed_at"),
+    )
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("web_links.id"))
+    browser_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    address_hash: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -355,4 +408,7 @@ __all__ = [
     "SampleBatch",
     "Suggestion",
     "User",
+    "WebInterview",
+    "WebKey",
+    "WebLink",
 ]

@@ -96,6 +96,76 @@
     </message>
 </context>
 <context>
+    <name>AuditPanel</name>
+    <message>
+        <source>全部操作</source>
+        <translation>All actions</translation>
+    </message>
+    <message>
+        <source>用户名</source>
+        <translation>Username</translation>
+    </message>
+    <message>
+        <source>从</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <source>至</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <source>查询</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>更多</source>
+        <translation>More</translation>
+    </message>
+    <message>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>正在读取…</source>
+        <translation>Reading…</translation>
+    </message>
+    <message>
+        <source>导出审计日志</source>
+        <translation>Export the audit log</translation>
+    </message>
+    <message>
+        <source>正在导出…</source>
+        <translation>Exporting…</translation>
+    </message>
+    <message>
+        <source>显示 %1 条，共 %2 条</source>
+        <translation>Showing %1 of %2 entries</translation>
+    </message>
+    <message>
+        <source>已导出 %1 条</source>
+        <translation>Exported %1 entries</translation>
+    </message>
+</context>
+<context>
+    <name>AuditTableModel</name>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>用户</source>
+        <translation>User</translation>
+    </message>
+    <message>
+        <source>操作</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>详情</source>
+        <translation>Details</translation>
+    </message>
+</context>
+<context>
     <name>CallView</name>
     <message>
         <source>备注:随拨打结果一起保存 (note)</source>
@@ -280,6 +350,10 @@
         <translation>Monthly report…</translation>
     </message>
     <message>
+        <source>修改密码…</source>
+        <translation>Change password…</translation>
+    </message>
+    <message>
         <source>实时监控</source>
         <translation>Live monitor</translation>
     </message>
@@ -302,6 +376,10 @@
     <message>
         <source>项目设置</source>
         <translation>Project settings</translation>
+    </message>
+    <message>
+        <source>审计日志</source>
+        <translation>Audit log</translation>
     </message>
     <message>
         <source>用户</source>
@@ -624,6 +702,10 @@
         <translation>Settings…</translation>
     </message>
     <message>
+        <source>修改密码…</source>
+        <translation>Change password…</translation>
+    </message>
+    <message>
         <source>朗读当前问题和选项 (F5)</source>
         <translation>Read the question and its options aloud (F5)</translation>
     </message>
@@ -664,6 +746,10 @@
         <translation>Next number in %1 s (Esc cancels)</translation>
     </message>
     <message>
+        <source>数据库恢复、本机记录写入后再取号</source>
+        <translation>The next number comes once the database is back and this workstation&apos;s records are written</translation>
+    </message>
+    <message>
         <source>正在取号…</source>
         <translation>Getting a number…</translation>
     </message>
@@ -682,6 +768,26 @@
     <message>
         <source>正在保存预约…</source>
         <translation>Saving the appointment…</translation>
+    </message>
+    <message>
+        <source>数据库连接中断，正在重连…本机已保存 %1 条记录，恢复后自动写入。</source>
+        <translation>The database connection is lost; reconnecting… %1 records are kept on this workstation and will be written when it is back.</translation>
+    </message>
+    <message>
+        <source>数据库暂时不能写入，正在重试…本机已保存 %1 条记录，恢复后自动写入。</source>
+        <translation>The database takes no writes at the moment; retrying… %1 records are kept on this workstation and will be written when it takes them again.</translation>
+    </message>
+    <message>
+        <source>数据库已恢复，本机记录已全部写入</source>
+        <translation>The database is back; every record kept on this workstation is written</translation>
+    </message>
+    <message>
+        <source>本机记录写入失败：</source>
+        <translation>Writing this workstation&apos;s records failed: </translation>
+    </message>
+    <message>
+        <source>该号码已由其他座席接手（断线期间租约已过期）。本机未写入的答案已保存在本机日志中，请联系督导合并。</source>
+        <translation>Another workstation has taken this number (its lease expired while this one was cut off). The answers not written are kept in this workstation&apos;s journal: ask a supervisor to merge them.</translation>
     </message>
     <message>
         <source>正在打开问卷…</source>
@@ -731,6 +837,10 @@
         <translation>cati — Log in</translation>
     </message>
     <message>
+        <source>保存到系统钥匙串 Save in the system keyring</source>
+        <translation>Save in the system keyring</translation>
+    </message>
+    <message>
         <source>登录 Log in</source>
         <translation>Log in</translation>
     </message>
@@ -747,12 +857,24 @@
         <translation>Password</translation>
     </message>
     <message>
+        <source>数据库密码 Database password</source>
+        <translation>Database password</translation>
+    </message>
+    <message>
         <source>公众安全感和满意度测评 · 电话访问系统</source>
         <translation>Public sense-of-safety and satisfaction survey · telephone interviewing</translation>
     </message>
     <message>
+        <source>数据库 {database} 需要密码 The database {database} needs a password</source>
+        <translation>The database {database} needs a password</translation>
+    </message>
+    <message>
         <source>正在登录… Logging in…</source>
         <translation>Logging in…</translation>
+    </message>
+    <message>
+        <source>正在连接数据库… Connecting to the database…</source>
+        <translation>Connecting to the database…</translation>
     </message>
     <message>
         <source>无法打开数据库 Cannot open the database: </source>
@@ -950,6 +1072,34 @@
     <message>
         <source>两次输入的密码不一致 The passwords differ</source>
         <translation>The passwords differ</translation>
+    </message>
+    <message>
+        <source>修改密码</source>
+        <translation>Change password</translation>
+    </message>
+    <message>
+        <source>原密码</source>
+        <translation>Current password</translation>
+    </message>
+    <message>
+        <source>新密码（至少 8 个字符）</source>
+        <translation>New password (at least 8 characters)</translation>
+    </message>
+    <message>
+        <source>再输一次新密码</source>
+        <translation>New password again</translation>
+    </message>
+    <message>
+        <source>两次输入的新密码不一致</source>
+        <translation>The two new passwords differ</translation>
+    </message>
+    <message>
+        <source>正在保存…</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>密码已修改；其他工作站上的此账户需要重新登录</source>
+        <translation>Password changed; this account must log in again on other workstations</translation>
     </message>
 </context>
 <context>

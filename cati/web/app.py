@@ -1,0 +1,167 @@
+"""The WSGI application (Flask) of one project's web questionnaire.
+
+    GET  /              a static page (nothing about the project or its respondents)
+    GET  /p/TOKEN       an open link of a collection point: the browser's interview, or Start
+    GET  /i/TOKEN       a personal invitation: its interview, or Start
+    POST (same paths)   action=start | next | back, item=NAME, value=…
+
+Every answer is committed before the next page is sent; a successful POST answers with a 303 to
+the same address (a reload never posts twice). A refused answer is shown again with the engine's
+message; a screen-out shows its closing words. Only the questionnaire and the respondent's own
+answers travel: no page names another respondent, the sample or a phone number. Cookies are
+HttpOnly and SameSite=Lax (a page of another site cannot post answers), ``secure`` behind HTTPS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask import Flask, Response, make_response, redirect, request
+
+from cati.calling.outcomes import LeaseLost
+from cati.services.clock import utc_now
+from cati.storage.db import Database
+from cati.web import pages, respondents
+from cati.web.limits import RateLimiter, WebLimits
+from cati.web.links import INVITE, POINT, LinkRefused, LinkView, resolve
+
+REFUSED_STATUS = {"unknown": 404, "expired": 410, "used": 410, "closed": 410, "busy": 409,
+                  "duplicate": 403, "limited": 429}
+BROWSER_DAYS = 30
+HOME = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>问卷 Survey</title>
+</head><body><p>请用您收到的链接或扫描二维码打开问卷。Please open the questionnaire with the link
+or the QR code you were given.</p></body></html>"""
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the address holds the link's token
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(database: Database, project_id: int, *, limits: WebLimits | None = None,
+               secure_cookies: bool = False,
+               clock: Callable[[], dt.datetime] = utc_now) -> Flask:
+    """The application for ``project_id``; links of other projects are refused as unknown."""
+    limits = limits or WebLimits()
+    limiter = RateLimiter(limits.window_seconds)
+    app = Flask("cati.web")
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    title, languages = respondents.project_form(database, project_id)
+
+    @app.before_request
+    def _rate_limit() -> Response | None:
+        address = request.remote_addr or ""
+        if not limiter.allow(f"a:{address}", limits.address_requests):
+            return _refused("limited", _language())
+        token = (request.view_args or {}).get("token")
+        if token and not limiter.allow(f"l:{token}", limits.link_requests):
+            return _refused("limited", _language())
+        return None
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.update(HEADERS)
+        return response
+
+    @app.errorhandler(LinkRefused)
+    def _link_refused(error: LinkRefused) -> Response:
+        return _refused(error.reason, _language())
+
+    @app.errorhandler(LeaseLost)
+    def _lease_lost(error: LeaseLost) -> Response:
+        # The invitation ran out mid-interview and an interviewer took the case over.
+        return _refused("busy", _language())
+
+    @app.get("/")
+    def home() -> Response:
+        return Response(HOME, mimetype="text/html")
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status=204)
+
+    @app.route("/p/<token>", methods=["GET", "POST"])
+    def point(token: str) -> Response:
+        return _link_page(POINT, token)
+
+    @app.route("/i/<token>", methods=["GET", "POST"])
+    def invitation(token: str) -> Response:
+        return _link_page(INVITE, token)
+
+    def _link_page(kind: str, token: str) -> Response:
+        now = clock()
+        link = resolve(database, kind, token, project_id=project_id, now=now)
+        cookie = f"r{link.id}"
+        language = _language()
+        entry = respondents.find(database, link, request.cookies.get(cookie))
+        if request.method == "GET":
+            if entry is None:
+                return _with_language(pages.start_page(title, language, languages))
+            return _with_language(_show(entry.interview_id, language, now))
+        action = request.form.get("action", "next")
+        if entry is None:
+            if action != "start":
+                return _with_language(pages.start_page(title, language, languages))
+            entry = respondents.begin(database, link, request.remote_addr or "",
+                                      language=language,
+                                      starts_per_address=limits.starts_per_address, now=now)
+            response = redirect(request.path, 303)
+            if kind == POINT:
+                response.set_cookie(cookie, entry.browser_token,
+                                    max_age=BROWSER_DAYS * 86400, path="/p/", httponly=True,
+                                    samesite="Lax", secure=secure_cookies)
+            return response
+        if action == "start":
+            return redirect(request.path, 303)
+        values = [v for v in request.form.getlist("value") if v != ""]
+        value = " ".join(values)
+        done = respondents.submit(database, entry.interview_id, request.form.get("item", ""),
+                                  action, value, workstation=respondents.workstation_of(link.id),
+                                  language=language, now=now)
+        if done.ended:  # shown here: a personal link is refused from now on
+            return _with_language(_show(entry.interview_id, language, now))
+        if done.error is None:
+            return redirect(request.path, 303)
+        screen = respondents.screen(database, entry.interview_id, language=language, now=now)
+        return _with_language(pages.question_page(screen, error=done.error, typed=value))
+
+    def _show(interview_id: int, language: str, now: dt.datetime) -> str:
+        screen = respondents.screen(database, interview_id, language=language, now=now)
+        if screen.state == "in_progress":
+            return pages.question_page(screen)
+        words = pages.words_for(screen.language)
+        if screen.state == "complete":
+            text = words["complete"]
+        elif screen.state == "screened_out":
+            text = respondents.closing_words(database, interview_id,
+                                             language=screen.language) or words["quota"]
+        else:
+            text = words["done"]
+        return pages.end_page(title, screen.language, text)
+
+    def _refused(reason: str, language: str) -> Response:
+        text = pages.words_for(language)[reason]
+        return Response(pages.end_page(title, language, text),
+                        status=REFUSED_STATUS.get(reason, 403), mimetype="text/html")
+
+    return app
+
+
+def _language() -> str:
+    return request.args.get("lang") or request.cookies.get("lang") or ""
+
+
+def _with_language(html: str) -> Response:
+    response = make_response(html)
+    chosen = request.args.get("lang")
+    if chosen:
+        response.set_cookie("lang", chosen, max_age=BROWSER_DAYS * 86400, httponly=True,
+                            samesite="Lax")
+    return response
+
+
+__all__ = ["LinkView", "create_app"]

@@ -1,0 +1,244 @@
+"""The ways into a web questionnaire, and checking a link a browser brings.
+
+- An **open link per collection point** (a poster's QR code): anyone may answer through it; the
+  interviews record the point. One link per (project, point), made once and printed again later.
+- A **personal invitation** for one case: single use (once its interview has ended it is refused),
+  expiring (7 days by default), and a newer invitation for the same case replaces the older ones.
+  An invitation can hold the case: its next call is put after the expiry, so the phone side waits
+  for the web interview; an invitation that expires unanswered lets the case be called again, and
+  an interview begun on the web is then resumed by the interviewer.
+
+Links carry the link's id signed with the store's key (itsdangerous, HMAC-SHA1 over a salt per
+kind), so a made-up or altered link is refused before the store is asked about it, and ids cannot
+be guessed from one another. Expiry and use are checked against the store, which is the authority
+(an invitation can be withdrawn by issuing a new one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+
+from cati.errors import CatiError, NotFound
+from cati.services.clock import utc_now
+from cati.storage.db import Database
+from cati.storage.models import Case, Project, WebKey, WebLink
+
+POINT, INVITE = "point", "invite"
+SALTS = {POINT: "cati-web-point", INVITE: "cati-web-invite"}
+DEFAULT_VALIDITY = dt.timedelta(days=7)
+CALLABLE_STATES = ("fresh", "scheduled", "resume")
+
+
+class LinkRefused(CatiError):
+    """A link that cannot be used now; ``reason`` is unknown | expired | used | busy | closed |
+    duplicate | limited (the web page words it for the respondent)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        super().__init__(detail or reason)
+
+
+@dataclass(frozen=True, slots=True)
+class PointLink:
+    id: int
+    project_code: str
+    point: str
+    token: str
+
+    @property
+    def path(self) -> str:
+        return f"/p/{self.token}"
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    id: int
+    case_id: int
+    project_code: str
+    project_name: str
+    token: str
+    expires_at: dt.datetime
+    holds_case: bool
+
+    @property
+    def path(self) -> str:
+        return f"/i/{self.token}"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    """A checked link, as the web server uses it."""
+
+    id: int
+    kind: str
+    project_id: int
+    point: str
+    case_id: int | None
+    expires_at: dt.datetime | None
+
+
+def point_link(database: Database, project_code: str, point: str, *,
+               now: dt.datetime | None = None) -> PointLink:
+    """The open link of a collection point (made on first use; the same link afterwards)."""
+    name = " ".join(point.split())
+    if not name:
+        raise CatiError("--point: the collection point needs a name (采集点名称不能为空)")
+    if len(name) > 128:
+        raise CatiError("--point: a collection point name has at most 128 characters")
+    with database.unit() as session:
+        project = _project(session, project_code)
+        link = session.scalar(select(WebLink).where(
+            WebLink.project_id == project.id, WebLink.kind == POINT, WebLink.point == name)
+            .order_by(WebLink.id).limit(1))
+        if link is None:
+            link = WebLink(project_id=project.id, kind=POINT, point=name,
+                           created_at=now or utc_now())
+            session.add(link)
+            session.flush()
+        key = signing_key(session, database.url)
+        return PointLink(link.id, project.code, name, _sign(key, POINT, link.id))
+
+
+def invite_case(database: Database, case_id: int, *, valid_for: dt.timedelta = DEFAULT_VALIDITY,
+                hold: bool = True, now: dt.datetime | None = None) -> Invitation:
+    """A personal invitation for ``case_id``; earlier unused invitations of the case stop working.
+
+    With ``hold`` the case is not called before the invitation expires (its next call moves to
+    the expiry). Call this after the call's outcome is recorded when it is given mid-call:
+    recording an outcome sets the next call again."""
+    now = now or utc_now()
+    if valid_for <= dt.timedelta(0):
+        raise CatiError("an invitation must be valid for some time (--days above 0)")
+    with database.unit() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"no case {case_id}")
+        if case.state not in CALLABLE_STATES:
+            raise CatiError(f"case {case_id} is closed ({case.disposition or case.state}): "
+                            "nothing left to invite to (该号码已结案)")
+        project = session.get(Project, case.project_id)
+        assert project is not None
+        session.execute(update(WebLink).where(
+            WebLink.case_id == case_id, WebLink.kind == INVITE, WebLink.used_at.is_(None),
+            WebLink.expires_at > now).values(expires_at=now))
+        expires = now + valid_for
+        link = WebLink(project_id=case.project_id, kind=INVITE, case_id=case_id,
+                       created_at=now, expires_at=expires)
+        session.add(link)
+        if hold and (case.next_call_at is None or case.next_call_at < expires):
+            case.next_call_at = expires
+        session.flush()
+        key = signing_key(session, database.url)
+        return Invitation(link.id, case_id, project.code, project.name,
+                          _sign(key, INVITE, link.id), expires, hold)
+
+
+def sms_text(invitation: Invitation, base_url: str) -> str:
+    """The text message for an invitation, ready to copy into an SMS (Beijing dates)."""
+    local = invitation.expires_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    url = base_url.rstrip("/") + invitation.path
+    return (f"您好!诚邀您参加“{invitation.project_name}”,用手机打开链接即可填写:{url} "
+            f"({local.month}月{local.day}日{local:%H:%M}前有效,仅供本人使用一次)。")
+
+
+def resolve(database: Database, kind: str, token: str, *, project_id: int | None = None,
+            now: dt.datetime | None = None) -> LinkView:
+    """The link a token names, checked: signed by this store, of this kind (and project), not
+    expired, not used. Raises LinkRefused.
+
+    An open link (which never expires nor is used up) is remembered by the process for up to
+    POINT_CACHE_SECONDS: a project closed meanwhile refuses it within that time."""
+    now = now or utc_now()
+    if kind == POINT:
+        key = (database.url, token, project_id)
+        with _points_lock:
+            cached = _points.get(key)
+        if cached is not None and time.monotonic() - cached[0] < POINT_CACHE_SECONDS:
+            return cached[1]
+        view = _resolve(database, kind, token, project_id, now)
+        with _points_lock:
+            if len(_points) > 4096:
+                _points.clear()
+            _points[key] = (time.monotonic(), view)
+        return view
+    return _resolve(database, kind, token, project_id, now)
+
+
+POINT_CACHE_SECONDS = 5.0
+_points: dict[tuple, tuple[float, LinkView]] = {}
+_points_lock = threading.Lock()
+
+
+def _resolve(database: Database, kind: str, token: str, project_id: int | None,
+             now: dt.datetime) -> LinkView:
+    with database.unit(immediate=False) as session:
+        key = signing_key(session, database.url)
+        link_id = _unsign(key, kind, token)
+        link = session.get(WebLink, link_id)
+        if link is None or link.kind != kind or (
+                project_id is not None and link.project_id != project_id):
+            raise LinkRefused("unknown")
+        project = session.get(Project, link.project_id)
+        if project is None or project.status == "closed":
+            raise LinkRefused("closed")
+        if link.used_at is not None:
+            raise LinkRefused("used")
+        if link.expires_at is not None and link.expires_at <= now:
+            raise LinkRefused("expired")
+        return LinkView(link.id, link.kind, link.project_id, link.point, link.case_id,
+                        link.expires_at)
+
+
+def mark_used(session, link_id: int, now: dt.datetime) -> None:
+    """A personal link whose interview ended (inside the caller's unit): never usable again."""
+    session.execute(update(WebLink).where(WebLink.id == link_id, WebLink.kind == INVITE)
+                    .values(used_at=now))
+
+
+# -- signing ------------------------------------------------------------------------------------
+_keys: dict[str, str] = {}
+_keys_lock = threading.Lock()
+
+
+def signing_key(session, url: str) -> str:
+    """The store's signing key (made once; the oldest row wins if two servers raced)."""
+    with _keys_lock:
+        cached = _keys.get(url)
+    if cached is not None:
+        return cached
+    secret = session.scalar(select(WebKey.secret).order_by(WebKey.id).limit(1))
+    if secret is None:
+        session.add(WebKey(secret=secrets.token_hex(32), created_at=utc_now()))
+        session.flush()
+        secret = session.scalar(select(WebKey.secret).order_by(WebKey.id).limit(1))
+    with _keys_lock:
+        _keys[url] = secret
+    return secret
+
+
+def _sign(key: str, kind: str, link_id: int) -> str:
+    return URLSafeSerializer(key, salt=SALTS[kind]).dumps(link_id)
+
+
+def _unsign(key: str, kind: str, token: str) -> int:
+    try:
+        value = URLSafeSerializer(key, salt=SALTS[kind]).loads(token)
+    except BadSignature:
+        raise LinkRefused("unknown") from None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise LinkRefused("unknown")
+    return value
+
+
+def _project(session, code: str) -> Project:
+    project = session.scalar(select(Project).where(Project.code == code))
+    if project is None:
+        raise NotFound(f"no project '{code}'")
+    return project

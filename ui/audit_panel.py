@@ -1,0 +1,207 @@
+"""The console's audit log tab (supervisors and admins): who did what and when, newest first,
+filtered by action, account and dates, a page at a time, and exported to .csv or .xlsx.
+
+Every read and the export run on the worker (``TaskRunner``); the service checks the reading
+account's role on each call, so a tab left open by a supervisor who was since demoted shows
+the refusal instead of the log. Times are shown in this workstation's time zone; the date
+filters are whole local days (the "to" day included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati.services.audit import AuditFilters, AuditPage, AuditRow
+from ui.tasks import TaskRunner, error_text
+
+PAGE_SIZE = 200
+ANY_INDEX = QModelIndex()
+
+
+class AuditTableModel(QAbstractTableModel):
+    """The entries loaded so far (a page, then more on request): time, account, action,
+    details."""
+
+    HEADERS = ("时间", "用户", "操作", "详情")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.entries: list[AuditRow] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ANY_INDEX) -> int:
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = ANY_INDEX) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.entries):
+            return None
+        entry = self.entries[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S}", entry.username or "—",
+                    entry.action, entry.details)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
+            return entry.details
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.HEADERS):
+            return (self.tr("时间"), self.tr("用户"), self.tr("操作"), self.tr("详情"))[section]
+        return None
+
+    def set_entries(self, entries: list[AuditRow] | tuple[AuditRow, ...]) -> None:
+        self.beginResetModel()
+        self.entries = list(entries)
+        self.endResetModel()
+
+    def append_entries(self, entries: tuple[AuditRow, ...]) -> None:
+        if not entries:
+            return
+        first = len(self.entries)
+        self.beginInsertRows(QModelIndex(), first, first + len(entries) - 1)
+        self.entries.extend(entries)
+        self.endInsertRows()
+
+
+class AuditPanel(QWidget):
+    """``service`` is a cati.services.audit.AuditService (page, actions, export)."""
+
+    def __init__(self, service, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service, self.tasks = service, tasks
+        self.model = AuditTableModel(self)
+        self.total = 0
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.action = QComboBox()
+        self.action.addItem(self.tr("全部操作"), None)
+        self.user = QLineEdit()
+        self.user.setPlaceholderText(self.tr("用户名"))
+        self.since_on, self.since = QCheckBox(self.tr("从")), _date_edit()
+        self.until_on, self.until = QCheckBox(self.tr("至")), _date_edit()
+        self.search_button = QPushButton(self.tr("查询"))
+        self.more_button = QPushButton(self.tr("更多"))
+        self.export_button = QPushButton(self.tr("导出…"))
+        self.status = QLabel()
+        row = QHBoxLayout()
+        for widget in (self.action, self.user, self.since_on, self.since, self.until_on,
+                       self.until, self.search_button, self.more_button, self.export_button):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.search_button.clicked.connect(self.refresh)
+        self.user.returnPressed.connect(self.refresh)
+        self.action.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.more_button.clicked.connect(self.load_more)
+        self.export_button.clicked.connect(lambda: self.export())
+        self.more_button.setEnabled(False)
+
+    def start(self) -> None:
+        """Fill the action list, then show the newest entries."""
+        self.tasks.run(self.service.actions, self._show_actions, self._failed)
+        self.refresh()
+
+    def filters(self) -> AuditFilters:
+        """What the filter row says (read on the GUI thread, handed to the worker)."""
+        return AuditFilters(
+            action=self.action.currentData(), username=self.user.text().strip() or None,
+            since=_local_midnight(self.since.date()) if self.since_on.isChecked() else None,
+            until=_local_midnight(self.until.date().addDays(1))
+            if self.until_on.isChecked() else None)
+
+    def refresh(self) -> None:
+        filters = self.filters()
+        self.status.setText(self.tr("正在读取…"))
+        self.tasks.run(lambda: self.service.page(filters, 0, PAGE_SIZE),
+                       lambda page: self._show(page, replace=True), self._failed)
+
+    def load_more(self) -> None:
+        filters, offset = self.filters(), self.model.rowCount()
+        self.more_button.setEnabled(False)
+        self.tasks.run(lambda: self.service.page(filters, offset, PAGE_SIZE),
+                       lambda page: self._show(page, replace=False), self._failed)
+
+    def export(self, path: str | None = None) -> None:
+        """Write the entries the filters select (all of them, not only those shown)."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("导出审计日志"), "audit.xlsx",
+                                                  "Excel (*.xlsx);;CSV (*.csv)")
+            if not path:
+                return
+        filters = self.filters()
+        self.export_button.setEnabled(False)
+        self.status.setText(self.tr("正在导出…"))
+        self.tasks.run(lambda: self.service.export(path, filters), self._exported,
+                       self._export_failed)
+
+    def _show_actions(self, actions: list[str]) -> None:
+        current = self.action.currentData()
+        self.action.blockSignals(True)
+        while self.action.count() > 1:
+            self.action.removeItem(1)
+        for action in actions:
+            self.action.addItem(action, action)
+        self.action.setCurrentIndex(max(0, self.action.findData(current)))
+        self.action.blockSignals(False)
+
+    def _show(self, page: AuditPage, *, replace: bool) -> None:
+        if replace:
+            self.model.set_entries(page.rows)
+        else:
+            self.model.append_entries(page.rows)
+        self.total = page.total
+        self.more_button.setEnabled(self.model.rowCount() < page.total)
+        self.status.setText(self.tr("显示 %1 条，共 %2 条").replace(
+            "%1", str(self.model.rowCount())).replace("%2", str(page.total)))
+
+    def _exported(self, count: int) -> None:
+        self.export_button.setEnabled(True)
+        self.status.setText(self.tr("已导出 %1 条").replace("%1", str(count)))
+
+    def _export_failed(self, error: BaseException) -> None:
+        self.export_button.setEnabled(True)
+        self._failed(error)
+
+    def _failed(self, error: BaseException) -> None:
+        self.status.setText(error_text(error))
+
+
+def _date_edit() -> QDateEdit:
+    edit = QDateEdit(QDate.currentDate())
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+def _local_midnight(day: QDate) -> dt.datetime:
+    """The start of that day in this workstation's time zone, as an aware datetime."""
+    return dt.datetime(day.year(), day.month(), day.day()).astimezone()
