@@ -104,10 +104,12 @@ def save_answers(database: Database, interview_id: int, changes: Mapping[str, st
         interview = session.get(Interview, interview_id)
         if interview is None:
             raise NotFound(f"no interview {interview_id}")
+        # The lease first: a case taken over by another workstation is LeaseLost even when
+        # that workstation has closed the interview since (the journal keeps such writes).
+        _check_writer(session, interview, user_id, workstation)
         if interview.state != OPEN:
             raise CatiError(f"interview {interview_id} is closed ({interview.state}): only a "
                             "supervisor can correct its answers (访问已结束，只能由督导更正)")
-        _check_writer(session, interview, user_id, workstation)
         stored = {a.question: a for a in session.scalars(
             select(Answer).where(Answer.interview_id == interview_id,
                                  Answer.question.in_(list(changes))))}
