@@ -17,7 +17,7 @@ full aggregate the refresh must do anyway, ``SELECT state, count(*) FROM cases W
 project_id = ? GROUP BY state``. Where the time goes:
 - ``sections_ms``: the monitor's helpers (_strata, _interviewers and, inside it,
   _uniformity and presence) wrapped here during the warm calls (median); ``top_level`` is the
-  rest of snapshot(): the project, the dispositions, six grouped counts and the appointments;
+  rest of snapshot(): the project, the dispositions, five grouped counts and the appointments;
 - ``parts_ms``: every SQL statement one refresh sends (captured from the engine), replayed
   alone on one connection with all rows fetched (median of --runs after one warm-up).
 --explain N writes EXPLAIN (ANALYZE, BUFFERS) of the N slowest statements to stderr (EXPLAIN
