@@ -11,8 +11,9 @@
   form of --questions integer and select_one questions stored as a project, each answer is
   typed or picked with its keys, then Enter; the time runs from just before the Enter key event
   until item_shown fires for the next item, while save_requested goes through a TaskRunner job
-  calling Backend.save_answers (a phone interview on a case this workstation holds) whose
-  success calls view.saved(). idle_*: until the event loop is idle again (the repaint done).
+  calling Backend.save_answers_journaled, as the window does (the workstation's journal, then
+  the database; a phone interview on a case this workstation holds), whose success calls
+  view.saved(). idle_*: until the event loop is idle again (the repaint done).
   Baseline in the same run: the same loop with an in-memory owner (save_requested -> saved()
   at once): the widget's own cost.
 Targets: start-up under 1.5 s, answer p95 under 16 ms (one frame). The script reports; it
@@ -360,9 +361,9 @@ def database_loop(qt_app, db_url: str, ids: dict, count: int):
         driver = Driver(qt_app, view)
 
         def save(changes: dict, current: object) -> None:
-            tasks.run(lambda: backend.save_answers(info.id, changes, current_item=current,
-                                                   user_id=ids["user_id"]),
-                      lambda _result: view.saved(), driver.fail)
+            tasks.run(lambda: backend.save_answers_journaled(
+                info.id, changes, current_item=current, case_id=ids["case_id"],
+                user_id=ids["user_id"]), lambda _result: view.saved(), driver.fail)
 
         view.save_requested.connect(save)
         view.begin(InterviewEngine.start(form, seed=info.seed, clock=utc_now))
