@@ -11,7 +11,7 @@ Quality markers (the seeds report respondents being coached to answer 满意): a
 shorter than the median (under SHORT_SHARE of it), and an interviewer whose answers are much
 more uniform than the others' — the share of their closed answers that equal the most common
 answer to the same question, compared with everyone's (flagged UNIFORM_MARGIN above, with at
-least UNIFORM_MIN_INTERVIEWS completes).
+least UNIFORM_MIN_INTERVIEWS completes). Both are today's, like the rest of the row.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from cati.storage.models import (
     Project,
     User,
 )
+from cati.web.activity import ModeCounts, mode_counts
 
 REFUSALS = ("2.111", "2.112")
 SCREEN_OUTS = ("4.70", "4.80")
@@ -112,6 +113,8 @@ class Snapshot:
     by_disposition: dict[str, int]
     appointments_next_hour: list[AppointmentDue] = field(default_factory=list)
     zone: str = "Asia/Shanghai"  # the project's time zone: "today" and the hours are in it
+    # Interviews begun today by mode (phone, field, web) and state: web ones beside phone ones.
+    modes: list[ModeCounts] = field(default_factory=list)
 
 
 def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = None,
@@ -172,8 +175,9 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
                           Appointment.window_start <= now + dt.timedelta(hours=1),
                           Appointment.window_end > now)
                    .order_by(Appointment.window_start))]
+        modes = mode_counts(session, project_id, since=day_start)  # ix_interviews_started
     return Snapshot(now, day_start, today, overall, hourly, strata, interviewers, by_state,
-                    by_disposition, due, zone.key)
+                    by_disposition, due, zone.key, modes)
 
 
 def _totals(attempts: dict, cases: dict, classes: dict[str, str],
@@ -307,7 +311,7 @@ def _interviewers(session, project_id: int, day: _Day,
         lengths[user_id].append((ended - started).total_seconds() / 60)
     everyone = [m for values in lengths.values() for m in values]
     median = statistics.median(everyone) if everyone else None
-    uniformity, counted = _uniformity(session, project_id, questionnaire_id)
+    uniformity, counted = _uniformity(session, project_id, questionnaire_id, day_start)
     overall_uniformity = statistics.mean(uniformity.values()) if uniformity else None
     seen = {p.user_id: p for p in presence_in(session, project_id, now)}
     people = sorted(set(stats) | set(seen) | set(lengths))
@@ -348,10 +352,12 @@ def _others_mean(values: dict[int, float], user_id: int, fallback: float) -> flo
     return statistics.mean(others) if others else fallback
 
 
-def _uniformity(session, project_id: int,
-                questionnaire_id: int) -> tuple[dict[int, float], dict[int, int]]:
-    """Per interviewer: the share of their closed (select_one) answers in completed interviews
-    that equal the most common answer to that question over all interviewers."""
+def _uniformity(session, project_id: int, questionnaire_id: int,
+                day_start: dt.datetime) -> tuple[dict[int, float], dict[int, int]]:
+    """Per interviewer: the share of their closed (select_one) answers in the interviews they
+    completed today that equal the most common answer to that question over all interviewers
+    today. Today's, as the other figures of the row: it is what the supervisor can act on, and
+    the refresh reads a day's answers, not the whole month's."""
     form = form_of(session, questionnaire_id)
     closed = [item.name for item in form.items if item.kind == "select_one"]
     if not closed:
@@ -360,7 +366,8 @@ def _uniformity(session, project_id: int,
         select(Interview.interviewer_id, Answer.question, Answer.value, func.count())
         .join(Answer, Answer.interview_id == Interview.id)
         .where(Interview.project_id == project_id, Interview.state == "complete",
-               Interview.interviewer_id.is_not(None), Answer.question.in_(closed))
+               Interview.ended_at >= day_start, Interview.interviewer_id.is_not(None),
+               Answer.question.in_(closed))
         .group_by(Interview.interviewer_id, Answer.question, Answer.value)).all()
     modal: dict[str, Counter] = defaultdict(Counter)
     for _, question, value, n in rows:
@@ -374,6 +381,6 @@ def _uniformity(session, project_id: int,
     interviews = dict(session.execute(
         select(Interview.interviewer_id, func.count())
         .where(Interview.project_id == project_id, Interview.state == "complete",
-               Interview.interviewer_id.is_not(None))
+               Interview.ended_at >= day_start, Interview.interviewer_id.is_not(None))
         .group_by(Interview.interviewer_id)).all())
     return {user: same[user] / total[user] for user in total if total[user]}, interviews
