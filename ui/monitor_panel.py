@@ -88,6 +88,8 @@ class MonitorPanel(QWidget):
         self.snapshot: Snapshot | None = None
         self.in_flight = False
         self.status = QLabel(self.tr("正在读取…"))
+        self.modes = QLabel("")  # today's interviews by mode: web beside phone
+        self.modes.setObjectName("modes")
         self.totals = {scope: self._totals_box(scope) for scope in ("today", "overall")}
         self.chart = QChart()
         self.chart.setTitle(self.tr("今日每小时拨打与完成"))
@@ -152,6 +154,7 @@ class MonitorPanel(QWidget):
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.modes)
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
 
@@ -187,9 +190,18 @@ class MonitorPanel(QWidget):
         self._show_strata(shot)
         self._show_interviewers(shot)
         self._show_queue(shot)
+        self.modes.setText(self._modes_text(shot))
         local = shot.at.astimezone(ZoneInfo(shot.zone))
         self.status.setText(self.tr("更新于 ") + local.strftime("%H:%M:%S"))
         self.refreshed.emit(shot)
+
+    def _modes_text(self, shot: Snapshot) -> str:
+        """Today's interviews by mode (phone, field, web self-completion) and how they ended."""
+        names = {"phone": self.tr("电话"), "field": self.tr("实地"), "web": self.tr("网上自填")}
+        parts = [self.tr("{mode}：完成 {complete} · 筛除 {screened} · 进行中 {open}").format(
+                     mode=names.get(m.mode, m.mode), complete=m.complete,
+                     screened=m.screened_out, open=m.in_progress) for m in shot.modes]
+        return self.tr("今日访问（按方式）") + "  " + "；".join(parts) if parts else ""
 
     def _show_chart(self, shot: Snapshot) -> None:
         hours = [row for row in shot.hourly if row[1] or row[0] in range(8, 22)]

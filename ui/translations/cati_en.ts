@@ -992,6 +992,26 @@
         <translation>Updated at </translation>
     </message>
     <message>
+        <source>电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>实地</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <source>网上自填</source>
+        <translation>Web</translation>
+    </message>
+    <message>
+        <source>{mode}：完成 {complete} · 筛除 {screened} · 进行中 {open}</source>
+        <translation>{mode}: {complete} complete · {screened} screened out · {open} in progress</translation>
+    </message>
+    <message>
+        <source>今日访问（按方式）</source>
+        <translation>Today&apos;s interviews by mode</translation>
+    </message>
+    <message>
         <source>拨打</source>
         <translation>Calls</translation>
     </message>
