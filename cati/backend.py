@@ -260,6 +260,16 @@ class Backend:
         user_id = self._acting(roles=SUPERVISOR_ROLES)
         return snapshot(self.database, project_id, user_id=user_id)
 
+    def hand_over_to_web(self, case_id: int, *, interviewer_id: int | None,
+                         started_at: dt.datetime | None = None):
+        """Mid-call, the respondent prefers the web: the call stored, a personal link made, the
+        case released to wait for it (cati.web.links.hand_over_to_web; returns its Handover)."""
+        from cati.web.links import hand_over_to_web
+
+        interviewer_id = self._acting(interviewer_id)
+        return hand_over_to_web(self.database, case_id, self.workstation,
+                                interviewer_id=interviewer_id, started_at=started_at)
+
     # -- the workstation's journal (see cati.journal) -----------------------------------------
     @property
     def journal(self) -> Journal:

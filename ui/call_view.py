@@ -4,8 +4,9 @@ The view only shows values and emits what the interviewer chose; the owner does 
 the worker thread and calls `set_busy` meanwhile.
 
 Keys: each outcome button has the project's shortcut (F2–F8 by default); F9 or Ctrl+Enter
-starts the interview; F10 books an appointment. A project shortcut that collides with those
-two, or with an earlier button, is left off its button.
+starts the interview; F10 books an appointment; F11 hands the respondent a web link (they prefer
+to answer on the web). A project shortcut that collides with those, or with an earlier button,
+is left off its button.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ Clock = Callable[[], dt.datetime]
 
 START_KEYS = ("F9", "Ctrl+Return", "Ctrl+Enter")
 APPOINTMENT_KEYS = ("F10",)
+WEB_KEYS = ("F11",)
 CLOCK_INTERVAL_MS = 30_000
 OUTCOME_COLUMNS = 4
 HISTORY_TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -101,6 +103,7 @@ class CallView(QWidget):
     outcome_chosen = Signal(str, str)  # code, note
     start_interview = Signal()
     appointment_chosen = Signal(object, object, bool, str)  # start UTC, end UTC, hard, note
+    web_chosen = Signal()  # the respondent prefers to answer on the web
 
     def __init__(self, parent: QWidget | None = None, now: Clock = utc_now) -> None:
         super().__init__(parent)
@@ -154,16 +157,22 @@ class CallView(QWidget):
             self.tr("开始访问 Start interview") + f"  [{_key_text(START_KEYS[:2])}]")
         self.appointment_button = QPushButton(
             self.tr("约访 Appointment") + f"  [{_key_text(APPOINTMENT_KEYS)}]")
-        for big in (self.start_button, self.appointment_button):
+        self.web_button = QPushButton(
+            self.tr("网上填答 Web link") + f"  [{_key_text(WEB_KEYS)}]")
+        self.web_button.setToolTip(self.tr("受访者愿意用手机网页填答：发给他个人链接，"
+                                           "号码在链接有效期内不再拨打"))
+        for big in (self.start_button, self.appointment_button, self.web_button):
             big.setMinimumHeight(48)
         start_font = self.start_button.font()
         start_font.setBold(True)
         self.start_button.setFont(start_font)
         self.start_button.clicked.connect(self._start_clicked)
         self.appointment_button.clicked.connect(self.open_appointment)
+        self.web_button.clicked.connect(self._web_clicked)
         self._fixed_shortcuts = [
             *self._shortcuts(START_KEYS, self.start_button.click),
             *self._shortcuts(APPOINTMENT_KEYS, self.appointment_button.click),
+            *self._shortcuts(WEB_KEYS, self.web_button.click),
         ]
         self.outcome_grid = QGridLayout()
         self.status_label = QLabel()
@@ -205,6 +214,7 @@ class CallView(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.start_button, 2)
         actions.addWidget(self.appointment_button, 1)
+        actions.addWidget(self.web_button, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(QLabel(self.tr("拨打记录 Call history")))
@@ -338,7 +348,7 @@ class CallView(QWidget):
             self.outcome_grid.removeWidget(widget)
             widget.deleteLater()
         self._outcome_shortcuts, self.outcome_buttons = [], {}
-        taken = {_portable(k) for k in (*START_KEYS, *APPOINTMENT_KEYS)}
+        taken = {_portable(k) for k in (*START_KEYS, *APPOINTMENT_KEYS, *WEB_KEYS)}
         for index, button in enumerate(buttons):
             key = QKeySequence(button.shortcut) if button.shortcut else None
             if key is not None and (key.isEmpty() or _portable(button.shortcut) in taken):
@@ -354,7 +364,7 @@ class CallView(QWidget):
 
     def _enable(self) -> None:
         usable = self._info is not None and not self._busy
-        for widget in (self.start_button, self.appointment_button,
+        for widget in (self.start_button, self.appointment_button, self.web_button,
                        *self.outcome_buttons.values()):
             widget.setEnabled(usable)
         self.note_edit.setReadOnly(not usable)
@@ -369,6 +379,11 @@ class CallView(QWidget):
     def _start_clicked(self) -> None:
         if self._info is not None and not self._busy:
             self.start_interview.emit()
+
+    @Slot()
+    def _web_clicked(self) -> None:
+        if self._info is not None and not self._busy:
+            self.web_chosen.emit()
 
     @Slot()
     def open_appointment(self) -> None:

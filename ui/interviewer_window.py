@@ -13,7 +13,8 @@ while entries wait. When the case went to another workstation meanwhile, the int
 and its unwritten answers stay in the journal for a supervisor (``cati journal list``).
 
 Keys: Ready F12 · Pause Ctrl+P · cancel the countdown Esc · field interview Ctrl+N · on the call
-screen the outcome keys of the project's disposition table, Start interview F9, Appointment F10 ·
+screen the outcome keys of the project's disposition table, Start interview F9, Appointment F10,
+web link F11 ·
 in the interview read aloud F5, appointment Ctrl+F10, respondent hung up Ctrl+H.
 """
 
@@ -50,6 +51,7 @@ from ui.interview_view import InterviewView
 from ui.password_dialog import PasswordDialog
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.tasks import TaskRunner, error_text
+from ui.web_handover_dialog import WebHandoverDialog
 
 PRESENCE_MS = 60_000  # "still here" for the supervisor's monitor
 # Window states as the monitor names them.
@@ -156,6 +158,7 @@ class InterviewerWindow(QMainWindow):
         self.quota_message = ""
         self.hangup_box: QMessageBox | None = None
         self.appointment_dialog: AppointmentDialog | None = None
+        self.web_dialog: WebHandoverDialog | None = None
 
         self.pages = QStackedWidget()
         self.project_page = ProjectPage()
@@ -216,6 +219,7 @@ class InterviewerWindow(QMainWindow):
         self.call_view.outcome_chosen.connect(self._outcome_chosen)
         self.call_view.start_interview.connect(self.start_interview)
         self.call_view.appointment_chosen.connect(self._appointment_chosen)
+        self.call_view.web_chosen.connect(self.hand_over_to_web)
         view = self.interview_view
         view.save_requested.connect(self._save)
         view.finished.connect(self._interview_finished)
@@ -497,6 +501,30 @@ class InterviewerWindow(QMainWindow):
                           "本机日志中，请联系督导合并。") + " " + reason
         self.ready_page.status.setText(message)
         self.statusBar().showMessage(message)
+
+    @Slot()
+    def hand_over_to_web(self) -> None:
+        """The respondent prefers the web (F11): the call is stored, the case waits for the
+        web interview, and the dialog shows the link and the text message to send."""
+        if self.case is None or self.state != "call":
+            return
+        case_id, started = self.case.case_id, self.call_started_at
+        self.call_view.set_busy(True, self.tr("正在生成网上填答链接…"))
+        self._run(lambda: self.backend.hand_over_to_web(case_id, interviewer_id=self.user.id,
+                                                        started_at=started),
+                  self._handed_over, self.tr("正在生成网上填答链接…"))
+
+    def _handed_over(self, handover) -> None:
+        expires = handover.invitation.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        dialog = WebHandoverDialog(handover.url, handover.sms, expires, self)
+        self.web_dialog = dialog
+
+        def closed(_result: int) -> None:
+            self.web_dialog = None
+            self._call_done()
+
+        dialog.finished.connect(closed)
+        dialog.open()
 
     def _call_done(self) -> None:
         self._heartbeat.stop()

@@ -17,6 +17,7 @@ be guessed from one another. Expiry and use are checked against the store, which
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import threading
 import time
@@ -34,6 +35,7 @@ POINT, INVITE = "point", "invite"
 SALTS = {POINT: "cati-web-point", INVITE: "cati-web-invite"}
 DEFAULT_VALIDITY = dt.timedelta(days=7)
 CALLABLE_STATES = ("fresh", "scheduled", "resume")
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 
 class LinkRefused(CatiError):
@@ -111,11 +113,9 @@ def invite_case(database: Database, case_id: int, *, valid_for: dt.timedelta = D
     """A personal invitation for ``case_id``; earlier unused invitations of the case stop working.
 
     With ``hold`` the case is not called before the invitation expires (its next call moves to
-    the expiry). Call this after the call's outcome is recorded when it is given mid-call:
-    recording an outcome sets the next call again."""
+    the expiry). Mid-call, use :func:`hand_over_to_web`, which also stores the call."""
     now = now or utc_now()
-    if valid_for <= dt.timedelta(0):
-        raise CatiError("an invitation must be valid for some time (--days above 0)")
+    _check_validity(valid_for)
     with database.unit() as session:
         case = session.get(Case, case_id)
         if case is None:
@@ -123,21 +123,72 @@ def invite_case(database: Database, case_id: int, *, valid_for: dt.timedelta = D
         if case.state not in CALLABLE_STATES:
             raise CatiError(f"case {case_id} is closed ({case.disposition or case.state}): "
                             "nothing left to invite to (该号码已结案)")
+        return _invite(session, database, case, valid_for, hold, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    invitation: Invitation
+    url: str  # the link, on the web server's address
+    sms: str  # the text message, ready to copy
+
+
+def hand_over_to_web(database: Database, case_id: int, workstation: str, *,
+                     interviewer_id: int | None, started_at: dt.datetime | None = None,
+                     valid_for: dt.timedelta = DEFAULT_VALIDITY, base_url: str | None = None,
+                     now: dt.datetime | None = None) -> Handover:
+    """Mid-call, the respondent prefers to answer on the web. In one transaction, on the case
+    this workstation holds: the call is stored as an attempt without an outcome (as when an
+    appointment is booked: the case keeps its disposition, the attempt does not count toward
+    the maximum), a personal invitation holding the case is made, and the case is released to
+    wait for it (called again only when it expires unanswered). ``base_url``: the web server's
+    address (else the project's ``web_url`` setting, CATI_WEB_URL, http://127.0.0.1:8080)."""
+    from cati.calling.outcomes import _held_case, _note_called
+    from cati.storage.models import CallAttempt
+
+    now = now or utc_now()
+    _check_validity(valid_for)
+    with database.unit(immediate=True) as session:
+        case = _held_case(session, database, case_id, workstation)
+        attempt = CallAttempt(case_id=case.id, project_id=case.project_id,
+                              interviewer_id=interviewer_id, workstation=workstation,
+                              started_at=started_at or now, ended_at=now, disposition=None,
+                              note="网上填答 web invitation")
+        session.add(attempt)
+        _note_called(case, attempt.started_at)
+        if case.state not in ("scheduled", "resume"):
+            case.state = "scheduled"
+        case.lease_holder = case.lease_expires_at = None
+        case.next_call_at = None
+        invitation = _invite(session, database, case, valid_for, True, now)
         project = session.get(Project, case.project_id)
-        assert project is not None
-        session.execute(update(WebLink).where(
-            WebLink.case_id == case_id, WebLink.kind == INVITE, WebLink.used_at.is_(None),
-            WebLink.expires_at > now).values(expires_at=now))
-        expires = now + valid_for
-        link = WebLink(project_id=case.project_id, kind=INVITE, case_id=case_id,
-                       created_at=now, expires_at=expires)
-        session.add(link)
-        if hold and (case.next_call_at is None or case.next_call_at < expires):
-            case.next_call_at = expires
-        session.flush()
-        key = signing_key(session, database.url)
-        return Invitation(link.id, case_id, project.code, project.name,
-                          _sign(key, INVITE, link.id), expires, hold)
+        url = (base_url or (project.settings or {}).get("web_url")
+               or os.environ.get("CATI_WEB_URL") or DEFAULT_BASE_URL).rstrip("/")
+        return Handover(invitation, url + invitation.path, sms_text(invitation, url))
+
+
+def _check_validity(valid_for: dt.timedelta) -> None:
+    if valid_for <= dt.timedelta(0):
+        raise CatiError("an invitation must be valid for some time (--days above 0)")
+
+
+def _invite(session, database: Database, case: Case, valid_for: dt.timedelta, hold: bool,
+            now: dt.datetime) -> Invitation:
+    project = session.get(Project, case.project_id)
+    assert project is not None
+    session.execute(update(WebLink).where(
+        WebLink.case_id == case.id, WebLink.kind == INVITE, WebLink.used_at.is_(None),
+        WebLink.expires_at > now).values(expires_at=now))
+    expires = now + valid_for
+    link = WebLink(project_id=case.project_id, kind=INVITE, case_id=case.id,
+                   created_at=now, expires_at=expires)
+    session.add(link)
+    if hold and (case.next_call_at is None or case.next_call_at < expires):
+        case.next_call_at = expires
+    session.flush()
+    key = signing_key(session, database.url)
+    return Invitation(link.id, case.id, project.code, project.name,
+                      _sign(key, INVITE, link.id), expires, hold)
 
 
 def sms_text(invitation: Invitation, base_url: str) -> str:

@@ -180,6 +180,14 @@
         <translation>Appointment</translation>
     </message>
     <message>
+        <source>网上填答 Web link</source>
+        <translation>Web link</translation>
+    </message>
+    <message>
+        <source>受访者愿意用手机网页填答：发给他个人链接，号码在链接有效期内不再拨打</source>
+        <translation>The respondent prefers to answer on a phone&apos;s web page: send a personal link; the number is not called while the link is valid</translation>
+    </message>
+    <message>
         <source>时间(对方当地)Time</source>
         <translation>Time (respondent&apos;s local)</translation>
     </message>
@@ -788,6 +796,10 @@
     <message>
         <source>该号码已由其他座席接手（断线期间租约已过期）。本机未写入的答案已保存在本机日志中，请联系督导合并。</source>
         <translation>Another workstation has taken this number (its lease expired while this one was cut off). The answers not written are kept in this workstation&apos;s journal: ask a supervisor to merge them.</translation>
+    </message>
+    <message>
+        <source>正在生成网上填答链接…</source>
+        <translation>Making the web link…</translation>
     </message>
     <message>
         <source>正在打开问卷…</source>
@@ -1832,6 +1844,25 @@
     <message>
         <source>请稍候 Please wait</source>
         <translation>Please wait</translation>
+    </message>
+</context>
+<context>
+    <name>WebHandoverDialog</name>
+    <message>
+        <source>网上填答链接</source>
+        <translation>Web link</translation>
+    </message>
+    <message>
+        <source>把下面的短信发给受访者（复制后粘贴到短信）。链接仅限本人使用一次，有效至 %1；在此之前本号码不再拨打。</source>
+        <translation>Send this text message to the respondent (copy it and paste it into an SMS). The link is for them only, once, until %1; the number is not called before then.</translation>
+    </message>
+    <message>
+        <source>复制短信</source>
+        <translation>Copy the message</translation>
+    </message>
+    <message>
+        <source>复制链接</source>
+        <translation>Copy the link</translation>
     </message>
 </context>
 <context>
