@@ -260,6 +260,13 @@ class Backend:
         user_id = self._acting(roles=SUPERVISOR_ROLES)
         return snapshot(self.database, project_id, user_id=user_id)
 
+    def web_activity(self, project_code: str):
+        """The console's web tab (cati.web.activity.web_activity): supervisors and admins."""
+        from cati.web.activity import web_activity
+
+        user_id = self._acting(roles=SUPERVISOR_ROLES)
+        return web_activity(self.database, project_code, user_id=user_id)
+
     def hand_over_to_web(self, case_id: int, *, interviewer_id: int | None,
                          started_at: dt.datetime | None = None):
         """Mid-call, the respondent prefers the web: the call stored, a personal link made, the

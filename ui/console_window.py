@@ -24,6 +24,7 @@ from ui.sample_panel import SamplePanel
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
 from ui.tasks import TaskRunner, error_text
+from ui.web_panel import WebPanel
 
 CONSOLE_ROLES = ("supervisor", "admin")
 
@@ -126,6 +127,10 @@ class ConsoleWindow(QMainWindow):
         self.panels.update(quotas=quotas, settings=settings)
         self.tabs.addTab(quotas, self.tr("配额"))
         self.tabs.addTab(settings, self.tr("项目设置"))
+        code = project.code
+        web = WebPanel(lambda: self.backend.web_activity(code), self.read_tasks)
+        self.panels["web"] = web
+        self.tabs.addTab(web, self.tr("网上填答"))
         audit = AuditPanel(self.backend.audit_service(user_id), self.tasks)
         self.panels["audit"] = audit
         self.tabs.addTab(audit, self.tr("审计日志"))

@@ -90,3 +90,48 @@ def _project_id(session, code: str) -> int:
     if project_id is None:
         raise NotFound(f"no project '{code}'")
     return project_id
+
+
+@dataclass(frozen=True, slots=True)
+class PointRow:
+    point: str  # "" for personal invitations
+    per_hour: tuple[int, ...]  # completions in each of WebActivity.hours
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class WebActivity:
+    """The console's web tab: completions per point in each of the last hours, and the
+    project's interviews by mode (today)."""
+
+    hours: tuple[dt.datetime, ...]  # the hours' starts, oldest first, in the project's zone
+    points: tuple[PointRow, ...]
+    modes: tuple[ModeCounts, ...]
+
+
+def web_activity(database: Database, project_code: str, *, hours: int = 24,
+                 user_id: int | None = None, now: dt.datetime | None = None) -> WebActivity:
+    """With ``user_id``, only for an active supervisor or an admin."""
+    from cati.services.users import require_supervisor
+
+    now = now or utc_now()
+    with database.unit(immediate=False) as session:
+        if user_id is not None:
+            require_supervisor(session, user_id, "see the web interviews (查看网上填答)")
+        project_id = _project_id(session, project_code)
+        project = session.get(Project, project_id)
+        zone = ZoneInfo((project.settings or {}).get("time_zone", BEIJING))
+        local = now.astimezone(zone)
+        day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        modes = tuple(mode_counts(session, project_id, since=day_start.astimezone(dt.UTC)))
+    last = local.replace(minute=0, second=0, microsecond=0)
+    starts = tuple(last - dt.timedelta(hours=n) for n in range(hours - 1, -1, -1))
+    counted = completions_per_point_hour(database, project_code, since=starts[0],
+                                         time_zone=zone.key, now=now)
+    by_point: dict[str, Counter] = {}
+    for row in counted:
+        by_point.setdefault(row.point, Counter())[row.hour] += row.completions
+    points = tuple(PointRow(point, tuple(c[h] for h in starts), sum(c[h] for h in starts))
+                   for point, c in sorted(by_point.items(), key=lambda kv: (-sum(
+                       kv[1].values()), kv[0])))
+    return WebActivity(starts, points, modes)

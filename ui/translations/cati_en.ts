@@ -386,6 +386,10 @@
         <translation>Project settings</translation>
     </message>
     <message>
+        <source>网上填答</source>
+        <translation>Web</translation>
+    </message>
+    <message>
         <source>审计日志</source>
         <translation>Audit log</translation>
     </message>
@@ -1863,6 +1867,41 @@
     <message>
         <source>复制链接</source>
         <translation>Copy the link</translation>
+    </message>
+</context>
+<context>
+    <name>WebPanel</name>
+    <message>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>各采集点每小时完成的网上问卷（近 24 小时）</source>
+        <translation>Web questionnaires completed per collection point and hour (last 24 hours)</translation>
+    </message>
+    <message>
+        <source>%1：完成 %2，进行中 %3，筛除 %4</source>
+        <translation>%1: %2 complete, %3 in progress, %4 screened out</translation>
+    </message>
+    <message>
+        <source>今日访问（按方式）：</source>
+        <translation>Today&apos;s interviews by mode: </translation>
+    </message>
+    <message>
+        <source>无</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <source>合计</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>个人邀请</source>
+        <translation>Personal invitations</translation>
+    </message>
+    <message>
+        <source>读取失败：</source>
+        <translation>Reading failed: </translation>
     </message>
 </context>
 <context>
