@@ -352,6 +352,12 @@ def _simulate(args: argparse.Namespace) -> int:
           f"{result.answers_differ} interviews not as played")
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
+    broken = (result.duplicate_claims + result.lost_answers + result.missing_attempts
+              + result.doubled_attempts + result.answers_differ)
+    if broken:
+        print("error: the stored data differs from what the simulation did (see above)",
+              file=sys.stderr)
+        return 1
     return 0
 
 
