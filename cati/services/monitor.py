@@ -312,7 +312,7 @@ def _interviewers(session, project_id: int, day: _Day,
     everyone = [m for values in lengths.values() for m in values]
     median = statistics.median(everyone) if everyone else None
     uniformity, counted = _uniformity(session, project_id, questionnaire_id, day_start)
-    overall_uniformity = statistics.mean(uniformity.values()) if uniformity else None
+    overall_uniformity = (sum(uniformity.values()) / len(uniformity)) if uniformity else None
     seen = {p.user_id: p for p in presence_in(session, project_id, now)}
     people = sorted(set(stats) | set(seen) | set(lengths))
     names = {user_id: display or username for user_id, username, display in session.execute(
@@ -342,14 +342,18 @@ def _interviewers(session, project_id: int, day: _Day,
             completes=figures["completes"],
             refusal_rate=(figures["refusals"] / figures["contacts"]) if figures["contacts"]
             else None,
-            mean_interview_minutes=statistics.mean(mine) if mine else None,
+            mean_interview_minutes=sum(mine) / len(mine) if mine else None,
             short_interviews=short, uniformity=own, flags=tuple(flags)))
     return rows
 
 
 def _others_mean(values: dict[int, float], user_id: int, fallback: float) -> float:
-    others = [v for k, v in values.items() if k != user_id]
-    return statistics.mean(others) if others else fallback
+    """The mean of everyone else's value (plain float arithmetic: statistics.mean's exact
+    fractions cost milliseconds per refresh at 100 interviewers)."""
+    others = len(values) - (user_id in values)
+    if not others:
+        return fallback
+    return (sum(values.values()) - values.get(user_id, 0.0)) / others
 
 
 def _uniformity(session, project_id: int, questionnaire_id: int,
