@@ -18,7 +18,7 @@ from cati.config import QUESTIONNAIRE_DIR
 from cati.services.projects import create_project
 from cati.services.users import add_user
 from cati.storage.db import Database
-from cati.storage.models import CallAttempt, Case, WebLink
+from cati.storage.models import Appointment, CallAttempt, Case, WebLink
 from cati.web.links import INVITE, hand_over_to_web, resolve
 from ui.app import CatiApp
 
@@ -92,3 +92,27 @@ def test_a_case_not_held_is_not_handed_over(store):
     with store.unit(immediate=False) as session:
         assert session.scalar(select(WebLink.id)) is None
         assert session.scalar(select(CallAttempt.id)) is None
+
+
+def test_an_invitation_that_holds_the_case_cancels_its_open_appointment(store):
+    from cati.calling.outcomes import book_appointment
+    from cati.web.links import invite_case
+
+    with store.unit(immediate=False) as session:
+        case = session.scalars(select(Case)).one()
+    now = dt.datetime.now(dt.UTC)
+    claimed = claim_next_case(store, case.project_id, "ws-web", now=now)
+    assert claimed is not None and claimed.case_id == case.id
+    start = now + dt.timedelta(hours=2)
+    book_appointment(store, case.id, "ws-web", window_start=start,
+                     window_end=start + dt.timedelta(hours=1), hard=False, note="",
+                     interviewer_id=None, now=now)
+    invitation = invite_case(store, case.id, now=now)
+    with store.unit(immediate=False) as session:
+        case = session.get(Case, case.id)
+        appointment = session.scalars(select(Appointment)).one()
+        assert appointment.cancelled and case.state == "scheduled"
+        assert case.next_call_at == invitation.expires_at
+    # When the appointment would have been due, nobody is given the case.
+    assert claim_next_case(store, case.project_id, "ws-other",
+                           now=start + dt.timedelta(minutes=5)) is None

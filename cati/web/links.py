@@ -24,17 +24,24 @@ import time
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from cati.errors import CatiError, NotFound
 from cati.services.clock import utc_now
 from cati.storage.db import Database
-from cati.storage.models import Case, Project, WebKey, WebLink
+from cati.storage.models import (
+    OPEN_APPOINTMENT_SQL,
+    Appointment,
+    Case,
+    Project,
+    WebKey,
+    WebLink,
+)
 
 POINT, INVITE = "point", "invite"
 SALTS = {POINT: "cati-web-point", INVITE: "cati-web-invite"}
 DEFAULT_VALIDITY = dt.timedelta(days=7)
-CALLABLE_STATES = ("fresh", "scheduled", "resume")
+CALLABLE_STATES = ("fresh", "scheduled", "resume", "appointment")
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 
@@ -183,8 +190,15 @@ def _invite(session, database: Database, case: Case, valid_for: dt.timedelta, ho
     link = WebLink(project_id=case.project_id, kind=INVITE, case_id=case.id,
                    created_at=now, expires_at=expires)
     session.add(link)
-    if hold and (case.next_call_at is None or case.next_call_at < expires):
-        case.next_call_at = expires
+    if hold:
+        if case.next_call_at is None or case.next_call_at < expires:
+            case.next_call_at = expires
+        # The respondent chose the web: an open appointment would bring the call back first.
+        for appointment in session.scalars(select(Appointment).where(
+                Appointment.case_id == case.id, text(OPEN_APPOINTMENT_SQL))):
+            appointment.cancelled = True
+        if case.state == "appointment":
+            case.state = "scheduled"
     session.flush()
     key = signing_key(session, database.url)
     return Invitation(link.id, case.id, project.code, project.name,
