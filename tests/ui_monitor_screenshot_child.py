@@ -72,7 +72,7 @@ START = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)  # Monday 09:00 in Beijin
 MINUTES = 180  # the morning calling window, 09:00-12:00
 NOW = START + dt.timedelta(minutes=MINUTES + 30)  # the monitor's clock: after the shift
 INTERVIEWERS = 6
-SPEED = 150
+SPEED = 300
 SEED = 7
 DEMO_CASES = 600
 QUOTAS = {"古槐街道": 2, "东皇街道": 3, "清河街道": 5}  # completes land at random: few each
