@@ -66,6 +66,20 @@ def test_snapshot_after_a_simulated_morning(database, db_url):
     # Tomorrow nothing has happened yet.
     tomorrow = snapshot(database, project_id, now=now + dt.timedelta(days=1))
     assert (tomorrow.today.calls, tomorrow.overall.calls) == (0, calls)
+    # An earlier call written late (one that ran over midnight, or written back from a
+    # workstation's journal) and one stamped after the monitor's clock count at the next
+    # refresh, though the counts before today are kept between refreshes.
+    with database.unit() as session:
+        case_id = session.scalar(select(Case.id).limit(1))
+        session.execute(insert(CallAttempt), [
+            {"case_id": case_id, "project_id": project_id, "disposition": "2.111",
+             "started_at": now - dt.timedelta(hours=1)},
+            {"case_id": case_id, "project_id": project_id, "disposition": "1.1",
+             "started_at": now + dt.timedelta(days=3)}])
+    later = snapshot(database, project_id, now=now + dt.timedelta(days=1))
+    assert later.overall.calls == calls + 2
+    assert later.overall.refusals == tomorrow.overall.refusals + 1
+    assert later.overall.completes == tomorrow.overall.completes + 1
 
 
 def test_quality_markers_flag_short_and_uniform_interviewers(database, one_case_project):

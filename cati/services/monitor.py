@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, cast, extract, func, select, text, tuple_
@@ -140,9 +142,7 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
                               CallAttempt.started_at <= now)
         # Today's attempts, summed in SQL two ways (index on project, start).
         day = _Day(*_today_sums(session, today_attempts, day_start), contact_codes)
-        all_counts = dict(session.execute(
-            select(CallAttempt.disposition, func.count()).where(in_project)
-            .group_by(CallAttempt.disposition)).all())
+        all_counts = _all_by_code(session, database, project_id, day_start, now, day.by_code)
         # The cases called today, from ix_cases_called alone.
         today_cases = dict(session.execute(
             select(Case.disposition, func.count())
@@ -231,6 +231,60 @@ def _today_sums(session, today_attempts, day_start: dt.datetime) -> tuple[list, 
         elif user_id is not None and code_value is not None:
             by_user.append((user_id, code_value, n, first_value))
     return by_hour, by_user
+
+
+# A project's attempts that started before today's midnight hardly change during the day
+# (attempts are only ever added; a late one is a call that ran over midnight or an outcome
+# written back from a workstation's journal), so their counts by disposition are kept per
+# store and project, with the newest attempt id they saw. Each refresh adds the earlier
+# attempts written since (ids above it, from the primary key); the whole count is taken again
+# every EARLIER_RECOUNT_S, which also picks up a row committed out of id order meanwhile.
+EARLIER_RECOUNT_S = 300.0
+
+
+@dataclass(slots=True)
+class _Earlier:
+    day_start: dt.datetime
+    newest_id: int
+    counts: Counter
+    taken: float
+
+
+_earlier: WeakKeyDictionary[Database, dict[int, _Earlier]] = WeakKeyDictionary()
+
+
+def _all_by_code(session, database: Database, project_id: int, day_start: dt.datetime,
+                 now: dt.datetime, today_by_code: Counter) -> Counter:
+    """All the project's attempts by disposition: those before today (kept, see above),
+    today's up to ``now`` (already summed) and any after ``now`` (a clock behind the
+    workstations')."""
+    in_project = CallAttempt.project_id == project_id
+    before = and_(in_project, CallAttempt.started_at < day_start)
+    code = CallAttempt.disposition
+    kept_here = _earlier.setdefault(database, {})
+    kept = kept_here.get(project_id)
+    clock = time.monotonic()
+    if kept is None or kept.day_start != day_start or clock - kept.taken > EARLIER_RECOUNT_S:
+        # The newest id in the same statement, so the count and the id are one snapshot.
+        newest = select(func.max(CallAttempt.id)).scalar_subquery()
+        rows = session.execute(select(code, func.count(), newest).where(before)
+                               .group_by(code)).all()
+        newest_id = rows[0][2] if rows else session.scalar(select(func.max(CallAttempt.id)))
+        kept = kept_here[project_id] = _Earlier(
+            day_start, newest_id or 0, Counter({c: n for c, n, _ in rows}), clock)
+    counts = Counter(kept.counts)
+    # From the primary key: "+ 0" keeps SQLite off the project's index, which would walk all
+    # of the project's earlier attempts to find the few new ones.
+    counts.update(dict(session.execute(
+        select(code, func.count())
+        .where(CallAttempt.id > kept.newest_id, CallAttempt.project_id + 0 == project_id,
+               CallAttempt.started_at < day_start)
+        .group_by(code)).all()))
+    counts.update(today_by_code)
+    counts.update(dict(session.execute(
+        select(code, func.count()).where(in_project, CallAttempt.started_at > now)
+        .group_by(code)).all()))
+    return counts
 
 
 class _Day:
