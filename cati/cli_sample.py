@@ -23,6 +23,9 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     imp.add_argument("--dry-run", action="store_true", help="count and report, import nothing")
     imp.add_argument("--rejects", metavar="FILE.xlsx", help="where to write the rejects report")
     imp.add_argument("--json", action="store_true", help="end with one JSON line of counts")
+    imp.add_argument("--user", metavar="NAME",
+                     help="the supervisor or admin importing (checked, and recorded in the "
+                          "audit log and on the batch)")
     imp.set_defaults(handler=lambda args: _sample_import(args, open_database(args)))
 
     dnc = commands.add_parser("dnc", help="the do-not-call list").add_subparsers(
@@ -78,8 +81,10 @@ class _ProgressBar:
 
 def _sample_import(args: argparse.Namespace, database) -> int:
     from cati.services.sample_import import ImportOptions, import_sample
+    from cati.services.users import user_id_of
 
-    options = ImportOptions(sheet=args.sheet, header_row=args.header_row,
+    imported_by = None if args.user is None else user_id_of(database, args.user)
+    options = ImportOptions(imported_by=imported_by, sheet=args.sheet, header_row=args.header_row,
                             phone_column=args.phone_column, stratum_column=args.stratum_column,
                             default_area_code=args.default_area_code, dry_run=args.dry_run,
                             rejects_path=args.rejects)

@@ -177,6 +177,30 @@ def test_cli_json_summary(run_cli, database, db_url, tmp_path):
     assert counts["rejects_file"].endswith(".xlsx")
 
 
+def test_cli_import_as_a_user(run_cli, database, db_url, tmp_path):
+    from cati.services.users import add_user
+    from cati.storage.models import AuditEntry
+
+    with database.unit() as session:
+        boss = add_user(session, "boss", "a-long-password", "supervisor").id
+        add_user(session, "caller", "a-long-password", "interviewer")
+    path = write_csv(tmp_path / "list.csv", ["13800138000", "13900139000"])
+    refused = run_cli("--db", db_url, "sample", "import", path, "--project", "P1",
+                      "--user", "caller")
+    assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert "supervisor" in refused.stderr and case_count(database) == 0
+    unknown = run_cli("--db", db_url, "sample", "import", path, "--project", "P1",
+                      "--user", "nobody")
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "cati: no user 'nobody'"
+    done = run_cli("--db", db_url, "sample", "import", path, "--project", "P1", "--user", "boss")
+    assert done.returncode == 0, done.stderr
+    with database.unit() as session:
+        assert session.scalar(select(SampleBatch.imported_by)) == boss
+        entries = session.execute(select(AuditEntry.user_id, AuditEntry.action)).all()
+    assert (boss, "sample_imported") in entries
+    assert case_count(database) == 2
+
+
 def test_cli_unknown_project_and_bad_file(run_cli, database, db_url, tmp_path):
     path = write_csv(tmp_path / "list.csv", ["13800138000"])
     result = run_cli("--db", db_url, "sample", "import", path, "--project", "NOPE")

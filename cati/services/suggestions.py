@@ -383,15 +383,6 @@ def project_id_of(database: Database, code: str) -> int:
     return project_id
 
 
-def user_id_of(database: Database, username: str) -> int:
-    """The id of the account with this username (NotFound otherwise)."""
-    with database.unit(immediate=False) as session:
-        user_id = session.scalar(select(User.id).where(User.username == username))
-    if user_id is None:
-        raise NotFound(f"no user '{username}'")
-    return user_id
-
-
 def project_suggestion_settings(database: Database, project_id: int) -> SuggestionSettings:
     with database.unit(immediate=False) as session:
         return suggestion_settings(_project(session, project_id).settings)

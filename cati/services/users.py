@@ -15,6 +15,7 @@ from cati.errors import (
     AlreadyExists,
     AuthenticationFailed,
     CatiError,
+    NotFound,
     PermissionDenied,
     SessionExpired,
 )
@@ -89,6 +90,15 @@ def require_role(session: Session, user_id: int, roles: Sequence[str], what: str
     if user is None or not user.active or user.role not in roles:
         raise PermissionDenied(what)
     return user
+
+
+def user_id_of(database: Database, username: str) -> int:
+    """The id of the account with this username (NotFound otherwise): the commands' --user."""
+    with database.unit(immediate=False) as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        raise NotFound(f"no user '{username}'")
+    return user_id
 
 
 def require_active(session: Session, user_id: int) -> User:
