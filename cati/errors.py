@@ -5,6 +5,18 @@ Anything else that escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import re
+
+# Characters of a hostile file that must not reach a terminal in an error line: control
+# characters (an ESC starts a terminal escape sequence) and the bidirectional controls that
+# reorder what follows them. printable() shows them as escapes instead.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control and bidirectional characters written as ``\\uXXXX``."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
 
 class CatiError(Exception):
     """A mistake in what the user gave us (a file, a name, a password): shown as one line."""

@@ -183,6 +183,20 @@ def test_xlsx_row_numbers_count_blank_rows(tmp_path):
     assert str(caught.value.problems[0]).startswith("survey:4: name:")
 
 
+def test_control_and_bidi_characters_in_a_cell_do_not_reach_the_terminal(tmp_path):
+    """A hostile workbook's cell quoted in the error: ESC would start a terminal escape
+    sequence and U+202E would reverse what follows, so both are shown as escapes."""
+    path = tmp_path / "hostile\u202e.md"
+    path.write_text("| survey |\n| | type | name | label |\n| | text | a\x1b[2Jb\u202ec | A |\n",
+                    encoding="utf-8")
+    with pytest.raises(FormError) as caught:
+        load_form(path)
+    line = str(caught.value)
+    assert "\x1b" not in line and "\u202e" not in line and "\n" not in line
+    assert "a\\u001b[2Jb\\u202ec" in line and "hostile\\u202e.md" in line
+    assert line.split(": ")[1:3] == ["survey:2", "name"]
+
+
 def test_indices_sheet_is_loaded_and_checked():
     compiled = form("""
     | survey |

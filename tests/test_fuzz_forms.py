@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import sys
 
 import openpyxl
@@ -247,6 +248,8 @@ def load_or_explain(source, file_name: str):
         return load_form(source, file_name)
     except FormError as error:
         assert error.problems and "\n" not in str(error) and file_name in str(error)
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]",
+                             str(error)), "a control or bidi character reaches the terminal"
         for problem in error.problems:
             assert problem.sheet in SHEETS, problem
             assert problem.row is None or problem.row >= 1, problem

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cati.errors import CatiError
+from cati.errors import CatiError, printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,11 +17,12 @@ class FormProblem:
     warning: bool = False
 
     def __str__(self) -> str:
-        """One line, also when the message quotes a cell holding line breaks (shown as ⏎)."""
+        """One line, also when the message quotes a cell holding line breaks (shown as ⏎) or
+        other control and bidirectional characters (shown as \\uXXXX)."""
         where = f"{self.sheet}:{self.row}" if self.row is not None else self.sheet
         column = f"{self.column}: " if self.column else ""
         kind = "warning: " if self.warning else ""
-        return _LINE_BREAKS.sub("⏎", f"{where}: {kind}{column}{self.message}")
+        return printable(_LINE_BREAKS.sub("⏎", f"{where}: {kind}{column}{self.message}"))
 
 
 class FormError(CatiError):
@@ -31,7 +32,7 @@ class FormError(CatiError):
         self.problems = problems
         self.file_name = file_name
         first = str(problems[0]) if problems else "unknown problem"
-        file_name = _LINE_BREAKS.sub("⏎", file_name) if file_name else file_name
+        file_name = printable(_LINE_BREAKS.sub("⏎", file_name)) if file_name else file_name
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         prefix = f"{file_name}: " if file_name else ""
         super().__init__(f"{prefix}{first}{more}")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cati.errors import CatiError
+from cati.errors import CatiError, printable
 
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 HEADER_SCAN_ROWS = 20
@@ -537,12 +537,5 @@ def listing(names: list[str], limit: int = 12) -> str:
     return shown + (f" … ({len(names)} in all)" if len(names) > limit else "") if names else "none"
 
 
-# Characters of a hostile file that must not reach a terminal in an error line: control
-# characters (an ESC starts a terminal escape sequence) and the bidirectional controls that
-# reorder what follows them. They are shown as escapes instead.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def _one_line(text: str) -> str:
-    text = " ".join(text.split())
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return printable(" ".join(text.split()))
