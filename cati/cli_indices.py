@@ -4,7 +4,10 @@
 ``{"index", "stratum" (a name or "ALL"), "n", "denominator", "value", "moe", "rank",
 "tied_with", "change"}``. value, moe and change are floats rounded half-up to 6 decimals (rates
 as shares 0..1, scores in points) or null when undefined; the arithmetic behind them is exact.
-Rows come per index in the questionnaire's order: ALL, then the strata by rank.
+Rows come per index in the questionnaire's order: ALL, then the strata by rank. ``"by_mode"``
+splits the same indices by interview mode: per index one ``{"index", "mode" ("phone", "field"
+or "web"), "n", "denominator", "value", "moe"}`` per mode with counted interviews. The text
+output shows that split under each index when there is more than one mode.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import argparse
 import json
 import unicodedata
 
-from cati.reporting.indices import ALL, IndexRow, IndexRule, round_half_up
+from cati.reporting.indices import ALL, MODE_LABELS, IndexRow, IndexRule, round_half_up
 
 
 def add_commands(commands: argparse._SubParsersAction, report: argparse._SubParsersAction,
@@ -85,6 +88,11 @@ def render_text(report) -> str:
         lines.append(" ".join(headings))
         lines += [_text_row(index, row, rule.compare is not None)
                   for row in report.rows_of(index.name)]
+        if len(report.modes) > 1:
+            lines.append("  按访问方式 by mode: " + "；".join(
+                f"{MODE_LABELS.get(row.stratum, row.stratum)} {_shown(row.value, index.share)}"
+                + ("" if row.moe is None else " ±" + _shown(row.moe, index.share))
+                + f" (n={row.n})" for row in report.mode_rows_of(index.name)))
     return "\n".join(lines)
 
 

@@ -345,6 +345,29 @@ def test_comparison_refused_across_questionnaires(waves, tmp_path):
         report_of(waves, compare="NOPE")
 
 
+def test_indices_split_by_mode(waves, run_cli, db_url):
+    """乙镇's interviews made on the web: each index overall per mode, beside the strata."""
+    with waves.unit() as session:
+        for interview in session.scalars(select(Interview).where(Interview.stratum == "乙镇")):
+            interview.mode = "web"
+    report = report_of(waves)
+    assert report.modes == ("phone", "web")
+    assert dict(report.interviews_by_mode) == {"phone": 7, "web": 4}  # 乙镇's partial not counted
+    got = {row.stratum: row for row in report.mode_rows_of("sat_a_rate")}
+    # phone: 1 8 2 4 (甲), 3 4 (丁) → 2/6; web: 1 1 2 3 → 3/4
+    assert [(m, got[m].n, got[m].denominator, got[m].value) for m in ("phone", "web")] == [
+        ("phone", 7, 6, F(1, 3)), ("web", 4, 4, F(3, 4))]
+    assert float(got["web"].moe) == pytest.approx(z(F(3, 4) * F(1, 4) / 4), rel=1e-12)
+    assert all(row.rank is None for row in report.mode_rows)
+    # The split leaves the strata and the overall figures as they were.
+    assert by_stratum(report, "sat_a_rate")["乙镇"].value == F(3, 4)
+    assert by_stratum(report, "sat_a_rate")[ALL].denominator == 10
+    law = {row.stratum: row.value for row in report.mode_rows_of("law")}
+    assert law["web"] == (2 * F(3, 4) + F(1, 2)) / 3  # weighted 2:1; sat_b on the web: 2 8 8 1
+    text = run_cli("--db", db_url, "report", "indices", "--project", "W1").stdout
+    assert "按访问方式 by mode: 电话 33.3% ±" in text and "网上自填 75.0% ±" in text
+
+
 # -- the command -----------------------------------------------------------------------------------
 
 def test_json_shape_and_values(run_cli, waves, db_url):
@@ -352,7 +375,9 @@ def test_json_shape_and_values(run_cli, waves, db_url):
                      "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert set(document) == {"rule", "rows"}
+    assert set(document) == {"rule", "rows", "by_mode"}
+    assert [(row["index"], row["mode"], row["n"]) for row in document["by_mode"]] == [
+        (index, "phone", 11) for index in INDICES]  # all of them by phone here
     rule = document["rule"]
     assert rule["project"] == "W1" and rule["compare"] == "W0"
     assert rule["include_partials"] is False and rule["settings_key"] == "index_policy"

@@ -84,7 +84,7 @@ def test_tables_match_the_json_report(run_cli, month, db_url, tmp_path):
     book = openpyxl.load_workbook(out)
     names = [index["name"] for index in document["rule"]["indices"]]
     assert book.sheetnames[0] == "封面"
-    assert book.sheetnames[-3:] == ["与上期对比", "样本处置", "意见建议"]
+    assert book.sheetnames[-4:] == ["与上期对比", "访问方式", "样本处置", "意见建议"]
     for position, name in enumerate(names, start=1):
         sheet = book.worksheets[position]
         assert sheet["A1"].value.endswith(f"({name})")
@@ -141,6 +141,24 @@ def test_cover_dispositions_trend_and_suggestions(month, tmp_path):
     assert [(row[1], row[2]) for row in entries] == [
         ("交通管理", "路口红绿灯坏了"), ("治安管理", HYPERLINK), ("未分类", "+86 的号码打不通")]
     assert entries[0][4:] == ("已分派", "交警大队")
+
+
+def test_the_indices_by_mode_sheet(month, tmp_path):
+    with month.unit() as session:
+        for interview in session.scalars(select(Interview).where(Interview.stratum == "乙镇")):
+            interview.mode = "web"
+    book = openpyxl.load_workbook(write_monthly_report(month, "W1", tmp_path / "report.xlsx"))
+    sheet = book["访问方式"]
+    assert [cell.value for cell in sheet[4]] == [
+        "指数", "电话 分母", "电话 指数", "电话 ±误差", "网上自填 分母", "网上自填 指数",
+        "网上自填 ±误差"]
+    rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=5, values_only=True)}
+    assert rows["计入指数的访问"][0] == 7 and rows["计入指数的访问"][3] == 4
+    # 甲单位满意率: phone 2/6, web 3/4 (the same figures as the JSON report's by_mode)
+    phone_n, phone_value, _, web_n, web_value, web_moe = rows["甲单位满意率"]
+    assert (phone_n, phone_value, web_n, web_value) == (6, 0.333333, 4, 0.75)
+    assert web_moe == pytest.approx(1.96 * (0.75 * 0.25 / 4) ** 0.5, abs=1e-6)
+    assert sheet["C6"].number_format == "0.0%"
 
 
 def test_text_is_never_a_formula(month, tmp_path):

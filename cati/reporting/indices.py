@@ -44,6 +44,9 @@ from cati.errors import CatiError
 from cati.questionnaire.model import Form, IndexDefinition
 
 ALL = "ALL"
+# Interview modes, in the order reports show them, with their Chinese names.
+MODES = ("phone", "field", "web")
+MODE_LABELS = {"phone": "电话", "field": "实地", "web": "网上自填"}
 METHODS = ("rate", "score", "mean")
 Z95 = Decimal("1.96")
 PRECISION = 40  # significant digits of a margin of error

@@ -2,8 +2,9 @@
 
 Sheets, headings in Chinese: 封面 (project, fieldwork dates, sample and response figures with
 RR1, RR3 and e, every index overall), one sheet per index (the township table by rank, the rule
-it used and a bar chart), 与上期对比 (with an earlier wave: the tables and a chart), 样本处置 (the
-AAPOR disposition table and rates) and 意见建议 (the suggestions by category).
+it used and a bar chart), 与上期对比 (with an earlier wave: the tables and a chart), 访问方式 (every
+index overall per interview mode: phone, field, web self-completion), 样本处置 (the AAPOR
+disposition table and rates) and 意见建议 (the suggestions by category).
 
 Numbers are written as the JSON report gives them (rounded half-up to 6 decimals) and shown with a
 number format; an undefined value is the text "—". Every text cell is a string, never a formula:
@@ -31,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cati.errors import CatiError
 from cati.reporting.aapor import PROPORTIONAL
-from cati.reporting.indices import ALL, IndexRow, IndexRule, as_float
+from cati.reporting.indices import ALL, MODE_LABELS, IndexRow, IndexRule, as_float
 
 OVERALL = "总体"  # how the ALL row is named in the workbook
 UNDEFINED = "—"
@@ -82,6 +83,7 @@ def monthly_workbook(figures) -> Workbook:
     _index_sheets(book, figures.indices)
     if figures.indices.rule.compare:
         _trend_sheet(book, figures.indices)
+    _mode_sheet(book.create_sheet("访问方式"), figures.indices)
     _disposition_sheet(book.create_sheet("样本处置"), figures)
     _suggestion_sheet(book.create_sheet("意见建议"), figures.suggestions)
     return book
@@ -338,6 +340,37 @@ def _or_undefined(value):
 
 
 # -- dispositions and suggestions ----------------------------------------------------------------
+
+def _mode_sheet(sheet: Worksheet, report) -> None:
+    """Every index overall, per interview mode: a mode effect (web respondents answering
+    otherwise than on the phone) shows here before it moves a township's rank."""
+    put(sheet, 1, 1, "按访问方式的指数(总体)", font=TITLE)
+    put(sheet, 2, 1, "分母为该指数计入的回答数(第一行为计入指数的访问数);误差为 95% 置信水平。")
+    modes = report.modes
+    titles = ["指数"]
+    for mode in modes:
+        label = MODE_LABELS.get(mode, mode)
+        titles += [f"{label} 分母", f"{label} 指数", f"{label} ±误差"]
+    _heading(sheet, 4, titles)
+    at = 5
+    put(sheet, at, 1, "计入指数的访问", font=BOLD)
+    for column, mode in enumerate(modes):
+        put(sheet, at, 2 + 3 * column, report.interviews_by_mode.get(mode, 0), "0")
+    for rule in report.rule.indices:
+        at += 1
+        value_format, _ = _formats(rule)
+        put(sheet, at, 1, rule.label)
+        rows = {row.stratum: row for row in report.mode_rows_of(rule.name)}
+        for column, mode in enumerate(modes):
+            row = rows.get(mode)
+            if row is None:
+                continue
+            put(sheet, at, 2 + 3 * column, row.denominator, "0")
+            put(sheet, at, 3 + 3 * column, *_number(row.value, value_format))
+            put(sheet, at, 4 + 3 * column, *_number(row.moe, value_format))
+    _widths(sheet, (30, *([10, 10, 10] * len(modes))))
+    sheet.freeze_panes = sheet.cell(row=5, column=2)
+
 
 def _disposition_sheet(sheet: Worksheet, figures) -> None:
     put(sheet, 1, 1, "样本处置结果(AAPOR 标准定义)", font=TITLE)
