@@ -46,6 +46,7 @@ def test_snapshot_after_a_simulated_morning(database, db_url):
     assert calls > 5  # how many depends on the machine: the simulation runs in real time
     assert (shot.today.calls, shot.overall.calls) == (calls, calls)
     assert shot.today.completes == completes
+    assert shot.today.completes_by_mode == ({"phone": completes} if completes else {})
     assert shot.by_state == states
     assert sum(calls for _, calls, _ in shot.hourly) == calls
     assert {row.user_id: row.calls for row in shot.interviewers} == per_user

@@ -28,6 +28,10 @@ def test_the_monitor_counts_todays_interviews_by_mode(database, one_case_project
     web = modes["web"]
     assert (web.complete, web.screened_out, web.in_progress) == (2, 1, 1)  # not yesterday's
     assert modes["field"].in_progress == 1
+    # The completes count them too (they have no call), split by mode; yesterday's only overall.
+    assert (shot.today.completes, shot.today.completes_by_mode) == (2, {"web": 2})
+    assert (shot.overall.completes, shot.overall.completes_by_mode) == (3, {"web": 3})
+    assert shot.today.calls == 0
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -46,4 +50,7 @@ def test_the_monitor_panel_shows_web_beside_phone(qtbot, database, one_case_proj
     qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=10_000)
     text = panel.modes.text()
     assert "网上自填：完成 1 · 筛除 0 · 进行中 0" in text
+    completes = panel.totals["today"]["completes"]
+    assert completes.text().startswith("1<span") and "网上自填 1" in completes.text()
+    assert completes.toolTip() == "网上自填 1"
     tasks.shutdown()

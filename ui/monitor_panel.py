@@ -8,6 +8,7 @@ window. Unusual figures are marked ⚠ with the reason in the tooltip.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -182,6 +183,12 @@ class MonitorPanel(QWidget):
             labels = self.totals[scope]
             for name, _ in TOTALS:
                 labels[name].setText(str(getattr(totals, name)))
+            split = self._completes_split(totals.completes_by_mode)
+            labels["completes"].setToolTip(split)
+            if set(totals.completes_by_mode) - {"phone"}:  # web or field ones among them
+                labels["completes"].setText(
+                    f"{totals.completes}<span style='font-size:small; font-weight:normal'>"
+                    f" （{html.escape(split)}）</span>")
             for name in RATES:
                 labels[name].setText(percent(totals.rates.get(name)))
             e = totals.rates.get("e")
@@ -195,9 +202,17 @@ class MonitorPanel(QWidget):
         self.status.setText(self.tr("更新于 ") + local.strftime("%H:%M:%S"))
         self.refreshed.emit(shot)
 
+    def _mode_names(self) -> dict[str, str]:
+        return {"phone": self.tr("电话"), "field": self.tr("实地"), "web": self.tr("网上自填")}
+
+    def _completes_split(self, by_mode: dict[str, int]) -> str:
+        """The completes by mode: "电话 48 · 网上自填 3"."""
+        names = self._mode_names()
+        return " · ".join(f"{names.get(mode, mode)} {n}" for mode, n in by_mode.items())
+
     def _modes_text(self, shot: Snapshot) -> str:
         """Today's interviews by mode (phone, field, web self-completion) and how they ended."""
-        names = {"phone": self.tr("电话"), "field": self.tr("实地"), "web": self.tr("网上自填")}
+        names = self._mode_names()
         parts = [self.tr("{mode}：完成 {complete} · 筛除 {screened} · 进行中 {open}").format(
                      mode=names.get(m.mode, m.mode), complete=m.complete,
                      screened=m.screened_out, open=m.in_progress) for m in shot.modes]

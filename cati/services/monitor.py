@@ -61,10 +61,13 @@ RATES = ("RR1", "RR3", "COOP1", "REF1", "CON1")
 class Totals:
     calls: int
     contacts: int
-    completes: int
+    completes: int  # every mode: the calls' completes, and field and web interviews completed
     screen_outs: int
     refusals: int
     rates: dict[str, float | None]  # RR1 RR3 COOP1 REF1 CON1, and "e"
+    # completes split by mode ("phone" from the calls; "field", "web" from their interviews:
+    # those have no call); modes without a complete are left out
+    completes_by_mode: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,11 +157,14 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
             .where(Case.project_id == project_id)
             .group_by(Case.state, Case.disposition, Case.stratum, Case.attempts)).all())
 
-        today = _totals(day.by_code, today_cases, classes, contact_codes)
-        overall = _totals(all_counts, cases.dialled_by_code, classes, contact_codes)
+        modes = mode_counts(session, project_id, since=day_start)  # ix_interviews_started
+        strata, completes_by_mode = _strata(session, project_id, cases)
+        today = _totals(day.by_code, today_cases, classes, contact_codes,
+                        {m.mode: m.complete for m in modes if m.mode != "phone"})
+        overall = _totals(all_counts, cases.dialled_by_code, classes, contact_codes,
+                          {mode: n for mode, n in completes_by_mode.items() if mode != "phone"})
         hourly = [(hour, day.calls_by_hour[hour], day.completes_by_hour[hour])
                   for hour in range(24)]
-        strata = _strata(session, project_id, cases)
         interviewers = _interviewers(session, project_id, day, day_start, now,
                                      project.questionnaire_id)
         by_state, by_disposition = dict(cases.by_state), dict(cases.by_disposition)
@@ -175,13 +181,14 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
                           Appointment.window_start <= now + dt.timedelta(hours=1),
                           Appointment.window_end > now)
                    .order_by(Appointment.window_start))]
-        modes = mode_counts(session, project_id, since=day_start)  # ix_interviews_started
     return Snapshot(now, day_start, today, overall, hourly, strata, interviewers, by_state,
                     by_disposition, due, zone.key, modes)
 
 
 def _totals(attempts: dict, cases: dict, classes: dict[str, str],
-            contact_codes: list[str]) -> Totals:
+            contact_codes: list[str], without_call: dict[str, int]) -> Totals:
+    """The calls' figures, with the completes of interviews made without a call (field and
+    web, ``without_call`` by mode) added to the completes."""
     counts: Counter[str] = Counter()
     for code, n in cases.items():
         if code:  # a dialled case always has a code (appointment-only cases keep theirs)
@@ -190,10 +197,12 @@ def _totals(attempts: dict, cases: dict, classes: dict[str, str],
     return Totals(
         calls=sum(n for code, n in attempts.items() if code is not None),
         contacts=sum(n for code, n in attempts.items() if code in contact_codes),
-        completes=attempts.get(COMPLETE, 0),
+        completes=attempts.get(COMPLETE, 0) + sum(without_call.values()),
         screen_outs=sum(attempts.get(code, 0) for code in SCREEN_OUTS),
         refusals=sum(attempts.get(code, 0) for code in REFUSALS),
-        rates={name: rates.get(name) for name in (*RATES, "e")})
+        rates={name: rates.get(name) for name in (*RATES, "e")},
+        completes_by_mode={mode: n for mode, n in
+                           {"phone": attempts.get(COMPLETE, 0), **without_call}.items() if n})
 
 
 def _hours_since(session, column, day_start: dt.datetime):
@@ -333,12 +342,18 @@ class _CaseCounts:
                 self.remaining[stratum] += n
 
 
-def _strata(session, project_id: int, cases: _CaseCounts) -> list[StratumRow]:
+def _strata(session, project_id: int, cases: _CaseCounts,
+            ) -> tuple[list[StratumRow], Counter[str]]:
+    """The strata's rows, and all the project's complete interviews by mode."""
     cells = quota_cells(session, project_id)
-    completes = dict(session.execute(
-        select(Interview.stratum, func.count())
-        .where(Interview.project_id == project_id, Interview.state == "complete")
-        .group_by(Interview.stratum)).all())
+    completes: Counter[str] = Counter()
+    by_mode: Counter[str] = Counter()
+    for stratum, mode, n in session.execute(
+            select(Interview.stratum, Interview.mode, func.count())
+            .where(Interview.project_id == project_id, Interview.state == "complete")
+            .group_by(Interview.stratum, Interview.mode)):
+        completes[stratum] += n
+        by_mode[mode] += n
     remaining, dialled = cases.remaining, cases.dialled
     rows = []
     for stratum in sorted(set(cells) | set(remaining) | set(completes) | set(dialled)):
@@ -350,7 +365,7 @@ def _strata(session, project_id: int, cases: _CaseCounts) -> list[StratumRow]:
             rate = done / tried if tried else 0.0
             reachable = done >= target or done + left * rate >= target
         rows.append(StratumRow(stratum or "-", target, done, left, tried, reachable))
-    return rows
+    return rows, by_mode
 
 
 def _interviewers(session, project_id: int, day: _Day,
