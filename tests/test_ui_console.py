@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 
 import pytest
+from PySide6.QtCharts import QValueAxis
 from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import func, select
 
@@ -20,7 +21,7 @@ from cati.services.users import add_user
 from cati.storage.models import CallAttempt, Case, Interview
 from ui.app import CatiApp
 from ui.console_window import ConsoleWindow
-from ui.monitor_panel import MonitorPanel
+from ui.monitor_panel import MonitorPanel, count_axis
 from ui.tasks import TaskRunner
 
 START = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)  # 09:00 in Beijing
@@ -81,8 +82,22 @@ def test_monitor_follows_a_simulated_call_centre(qtbot, database, db_url):
               for r in range(panel.interviewers.rowCount())}
     assert set(people) == {"模拟访问员1", "模拟访问员2", "模拟访问员3"}
     assert sum(per_user.values()) == calls
+    # The hourly chart's count axis reaches the busiest hour in whole, distinct labels.
+    [axis] = [a for a in panel.chart.axes() if isinstance(a, QValueAxis)]
+    busiest = max(n for _, n, _ in shown[-1].hourly)
+    assert busiest < axis.max() and (axis.max(), axis.tickCount()) == count_axis(
+        busiest + max(1, busiest // 8))  # with room above the busiest bar for its label
     panel.timer.stop()
     tasks.shutdown()
+
+
+def test_the_count_axis_labels_are_distinct_whole_numbers():
+    for largest in range(0, 30_000, 7):
+        top, ticks = count_axis(largest)
+        step, rest = divmod(top, ticks - 1)
+        assert top >= largest and rest == 0 and 2 <= ticks <= 6, largest
+        assert top - step < max(1, largest)  # no empty step above the largest
+        assert int(str(step).rstrip("0") or "0") in (1, 2, 5), largest
 
 
 def test_an_interviewer_cannot_open_the_console(qtbot, sqlite_url, tmp_path):

@@ -32,6 +32,9 @@ def test_the_monitor_counts_todays_interviews_by_mode(database, one_case_project
     assert (shot.today.completes, shot.today.completes_by_mode) == (2, {"web": 2})
     assert (shot.overall.completes, shot.overall.completes_by_mode) == (3, {"web": 3})
     assert shot.today.calls == 0
+    # … and in the hourly chart, at the hour they began (NOW is 10:00 in Beijing).
+    assert [(hour, calls, done) for hour, calls, done in shot.hourly if calls or done] == [
+        (10, 0, 2)]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -13,9 +13,17 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCharts import (
+    QAbstractBarSeries,
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QValueAxis,
+)
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -46,6 +54,18 @@ RATES = ("RR1", "RR3", "COOP1", "REF1", "CON1")
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def count_axis(largest: int, most_steps: int = 5) -> tuple[int, int]:
+    """(top, tick count) of an axis of counts from 0 in whole steps of 1, 2 or 5 × 10ⁿ, at most
+    ``most_steps`` of them, so every label is a different whole number (QValueAxis's nice
+    numbers gave 0, 49, 98, 147, 197 — or 0, 0, 0, 1 for small counts)."""
+    largest = max(1, largest)
+    step = 1
+    while -(-largest // step) > most_steps:  # ceiling division
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2  # 1 2 5 10 20 50 …
+    steps = -(-largest // step)
+    return steps * step, steps + 1
 
 
 def duration(since: dt.datetime | None, now: dt.datetime) -> str:
@@ -97,7 +117,7 @@ class MonitorPanel(QWidget):
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(260)
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)  # the hours need the width
         self.strata = _table([self.tr("样本层"), self.tr("完成 / 配额"), self.tr("进度"),
                               self.tr("剩余号码"), self.tr("已拨号码"), self.tr("能否完成")])
         self.interviewers = _table([self.tr("访问员"), self.tr("状态"), self.tr("持续"),
@@ -228,6 +248,10 @@ class MonitorPanel(QWidget):
         series.append(calls)
         series.append(completes)
         series.setLabelsVisible(True)  # completes are small next to calls: show the numbers
+        # above the bars (inside, a narrow bar clipped "194" to "9")
+        series.setLabelsPosition(QAbstractBarSeries.LabelsPosition.LabelsOutsideEnd)
+        for bar_set in (calls, completes):
+            bar_set.setLabelColor(QColor("#333333"))
         self.chart.removeAllSeries()
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
@@ -235,9 +259,11 @@ class MonitorPanel(QWidget):
         x = QBarCategoryAxis()
         x.append([f"{hour}" for hour, _, _ in hours])
         y = QValueAxis()
-        y.setRange(0, max([1, *[n for _, n, _ in hours]]))
+        busiest = max([0, *[n for _, n, _ in hours]])
+        top, ticks = count_axis(busiest + max(1, busiest // 8))  # room for the labels on top
+        y.setRange(0, top)
+        y.setTickCount(ticks)
         y.setLabelFormat("%d")
-        y.applyNiceNumbers()
         self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x)

@@ -111,7 +111,8 @@ class Snapshot:
     day_start: dt.datetime
     today: Totals
     overall: Totals
-    hourly: list[tuple[int, int, int]]  # (local hour, calls, completes) today
+    # (local hour, calls, completes) today; completes in every mode (see Totals.completes)
+    hourly: list[tuple[int, int, int]]
     strata: list[StratumRow]
     interviewers: list[InterviewerRow]
     by_state: dict[str, int]
@@ -163,6 +164,15 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
                         {m.mode: m.complete for m in modes if m.mode != "phone"})
         overall = _totals(all_counts, cases.dialled_by_code, classes, contact_codes,
                           {mode: n for mode, n in completes_by_mode.items() if mode != "phone"})
+        # Field and web interviews completed have no call: they join the hourly completes at
+        # the hour they began, like their count above (ix_interviews_started alone).
+        begun = _hours_since(session, Interview.started_at, day_start)
+        for hour, n in session.execute(
+                select(begun, func.count())
+                .where(Interview.project_id == project_id, Interview.started_at >= day_start,
+                       Interview.mode != "phone", Interview.state == "complete")
+                .group_by(begun)):
+            day.completes_by_hour[min(23, max(0, int(hour)))] += n
         hourly = [(hour, day.calls_by_hour[hour], day.completes_by_hour[hour])
                   for hour in range(24)]
         interviewers = _interviewers(session, project_id, day, day_start, now,
