@@ -22,7 +22,7 @@ class FormProblem:
         where = f"{self.sheet}:{self.row}" if self.row is not None else self.sheet
         column = f"{self.column}: " if self.column else ""
         kind = "warning: " if self.warning else ""
-        return printable(_LINE_BREAKS.sub("⏎", f"{where}: {kind}{column}{self.message}"))
+        return _one_line(f"{where}: {kind}{column}{self.message}")
 
 
 class FormError(CatiError):
@@ -32,13 +32,19 @@ class FormError(CatiError):
         self.problems = problems
         self.file_name = file_name
         first = str(problems[0]) if problems else "unknown problem"
-        file_name = printable(_LINE_BREAKS.sub("⏎", file_name)) if file_name else file_name
+        file_name = _one_line(file_name) if file_name else file_name
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         prefix = f"{file_name}: " if file_name else ""
         super().__init__(f"{prefix}{first}{more}")
 
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return printable(_LINE_BREAKS.sub("⏎", text))
+
+
 _PYXFORM_ROW = re.compile(r"^\[row : (\d+)\]\s*")
 _PYXFORM_SHEET = re.compile(r"On the '(\w+)' sheet,?\s*")
 

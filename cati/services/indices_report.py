@@ -200,9 +200,10 @@ def row_json(row: IndexRow) -> dict[str, Any]:
 
 
 def mode_json(row: IndexRow) -> dict[str, Any]:
-    return {"index": row.index, "mode": row.stratum, "n": row.n,
-            "denominator": row.denominator, "value": as_float(row.value),
-            "moe": as_float(row.moe)}
+    """A by-mode row: row_json's figures with the mode for the stratum, without the ranks."""
+    data = row_json(row)
+    return {"index": data["index"], "mode": data["stratum"],
+            **{key: data[key] for key in ("n", "denominator", "value", "moe")}}
 
 
 STRATUM, MODE = 1, 0  # the parts of a (mode, stratum) key

@@ -45,7 +45,7 @@ from cati.storage.models import (
     Project,
     User,
 )
-from cati.web.activity import ModeCounts, mode_counts
+from cati.web.activity import ModeCounts, modes_of
 
 REFUSALS = ("2.111", "2.112")
 SCREEN_OUTS = ("4.70", "4.80")
@@ -158,21 +158,23 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
             .where(Case.project_id == project_id)
             .group_by(Case.state, Case.disposition, Case.stratum, Case.attempts)).all())
 
-        modes = mode_counts(session, project_id, since=day_start)  # ix_interviews_started
+        # Interviews begun today by hour, mode and state (ix_interviews_started alone): the
+        # modes line, and the field and web completes (they have no call), which join the
+        # completes of today and of their hour.
+        begun = _hours_since(session, Interview.started_at, day_start)
+        begun_today = session.execute(
+            select(begun, Interview.mode, Interview.state, func.count())
+            .where(Interview.project_id == project_id, Interview.started_at >= day_start)
+            .group_by(begun, Interview.mode, Interview.state)).all()
+        modes = modes_of((mode, state, n) for _, mode, state, n in begun_today)
+        for hour, mode, state, n in begun_today:
+            if mode != "phone" and state == "complete":
+                day.completes_by_hour[min(23, max(0, int(hour)))] += n
         strata, completes_by_mode = _strata(session, project_id, cases)
         today = _totals(day.by_code, today_cases, classes, contact_codes,
                         {m.mode: m.complete for m in modes if m.mode != "phone"})
         overall = _totals(all_counts, cases.dialled_by_code, classes, contact_codes,
                           {mode: n for mode, n in completes_by_mode.items() if mode != "phone"})
-        # Field and web interviews completed have no call: they join the hourly completes at
-        # the hour they began, like their count above (ix_interviews_started alone).
-        begun = _hours_since(session, Interview.started_at, day_start)
-        for hour, n in session.execute(
-                select(begun, func.count())
-                .where(Interview.project_id == project_id, Interview.started_at >= day_start,
-                       Interview.mode != "phone", Interview.state == "complete")
-                .group_by(begun)):
-            day.completes_by_hour[min(23, max(0, int(hour)))] += n
         hourly = [(hour, day.calls_by_hour[hour], day.completes_by_hour[hour])
                   for hour in range(24)]
         interviewers = _interviewers(session, project_id, day, day_start, now,

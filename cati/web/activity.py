@@ -54,7 +54,11 @@ def mode_counts(session, project_id: int, *,
         Interview.project_id == project_id).group_by(Interview.mode, Interview.state)
     if since is not None:
         query = query.where(Interview.started_at >= since)
-    rows = session.execute(query).all()
+    return modes_of(session.execute(query))
+
+
+def modes_of(rows) -> list[ModeCounts]:
+    """ModeCounts from (mode, state, count) rows (a mode's state may come in several rows)."""
     counts: dict[str, Counter] = {}
     for mode, state, count in rows:
         counts.setdefault(mode, Counter())[state] += count
