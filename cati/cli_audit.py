@@ -17,7 +17,7 @@ import argparse
 import datetime as dt
 import json
 
-from cati.errors import CatiError, NotFound
+from cati.errors import CatiError
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -56,16 +56,11 @@ def _instant(text: str) -> dt.datetime:
 
 
 def _reader(args: argparse.Namespace, open_database):
-    from sqlalchemy import select
-
     from cati.services.audit import AuditFilters
-    from cati.storage.models import User
+    from cati.services.users import user_id_of
 
     database = open_database(args)
-    with database.unit(immediate=False) as session:
-        user_id = session.scalar(select(User.id).where(User.username == args.user.strip()))
-    if user_id is None:
-        raise NotFound(f"no user '{args.user}'")
+    user_id = user_id_of(database, args.user)
     filters = AuditFilters(action=args.action, username=args.who, since=args.since,
                            until=args.until)
     return database, user_id, filters

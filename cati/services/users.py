@@ -93,9 +93,10 @@ def require_role(session: Session, user_id: int, roles: Sequence[str], what: str
 
 
 def user_id_of(database: Database, username: str) -> int:
-    """The id of the account with this username (NotFound otherwise): the commands' --user."""
+    """The id of the account with this username (NotFound otherwise): the commands' --user.
+    Spaces around the name are ignored, as at log-in."""
     with database.unit(immediate=False) as session:
-        user_id = session.scalar(select(User.id).where(User.username == username))
+        user_id = session.scalar(select(User.id).where(User.username == username.strip()))
     if user_id is None:
         raise NotFound(f"no user '{username}'")
     return user_id
