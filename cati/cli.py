@@ -47,11 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(
         handler=_db_upgrade)
     db.add_parser("current", help="print the schema revision").set_defaults(handler=_db_current)
-    grant = db.add_parser("grant", help="the GRANT statements for a least-privilege application "
-                                        "role (PostgreSQL; run as the database's owner)")
-    grant.add_argument("role", help="the application role the workstations log in as")
+    grant = db.add_parser("grant", help="make a database login a member of one of cati's "
+                                        "groups, e.g. the web server's (PostgreSQL; run as the "
+                                        "database's owner)")
+    grant.add_argument("role", help="the login, e.g. the one `cati web serve` connects as")
+    grant.add_argument("--group", choices=("web", "interviewer", "supervisor", "admin"),
+                       default="web", help="its group (default: web); people's accounts are "
+                                           "made with `cati users add`")
     grant.add_argument("--apply", action="store_true",
-                       help="run them on the database instead of printing them")
+                       help="run it on the database instead of printing it")
     grant.set_defaults(handler=_db_grant)
 
     commands.add_parser("demo", help="create the demo project and accounts (once)").set_defaults(
@@ -188,7 +192,8 @@ def _db_current(args: argparse.Namespace) -> int:
 
 
 def _db_grant(args: argparse.Namespace) -> int:
-    """Print (or, with --apply, run as the connected owner) the application role's grants."""
+    """Print (or, with --apply, run as the connected owner) the membership statement. What each
+    group may do is granted by the migrations (cati.storage.pg_security)."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ProgrammingError
@@ -198,19 +203,18 @@ def _db_grant(args: argparse.Namespace) -> int:
     url = make_url(resolve_db_url(args.db))
     if url.get_backend_name() != "postgresql":
         raise CatiError("database roles are a PostgreSQL matter: give --db postgresql://OWNER@…")
+    statements = grant_statements(args.role, group=args.group)
     if not args.apply:
-        owner, database = url.username or "OWNER", url.database or "DATABASE"
-        print("\n".join(grant_statements(args.role, owner=owner, database=database)))
+        print("\n".join(statements))
         return 0
-    database = open_database(args, upgrade=False)  # grants what is there; migrating is upgrade's
+    database = open_database(args)
     try:
         with database.unit() as session:
-            owner, name = session.execute(text("SELECT current_user, current_database()")).one()
-            for statement in grant_statements(args.role, owner=owner, database=name):
+            for statement in statements:
                 session.execute(text(statement))
     except ProgrammingError as exc:  # e.g. 42704: the role does not exist
         raise CatiError(f"cannot grant to {args.role}: {_first_line(exc)}") from None
-    print(f"granted {args.role} the application's privileges on {name} (owner {owner})")
+    print(f"granted {args.role} the group cati_{args.group}")
     return 0
 
 
@@ -261,11 +265,12 @@ def _project_list(args: argparse.Namespace) -> int:
 
 
 def _users_add(args: argparse.Namespace) -> int:
-    from cati.services.users import add_user
+    from cati.services.users import add_user, audit_user_added
 
     password = _read_password(args.password_stdin)
     with open_database(args).unit() as session:
         user = add_user(session, args.name, password, args.role, args.display_name)
+        audit_user_added(session, user, None)  # the store records who ran it
     print(f"added {user.role} {user.username}")
     return 0
 

@@ -6,7 +6,11 @@
                       [--since T] [--until T]
 
 ``--user`` (also spelled ``--as``) names the account reading the log: it must be an active
-supervisor or admin, as in the console (the log names colleagues and cases). ``--who`` filters
+supervisor or admin, as in the console (the log names colleagues and cases). On PostgreSQL a
+cati login reads as itself (no ``--user`` needed, another name refused).
+
+    cati audit verify [--json]   walks the hash chain (cati.storage.audit_chain); exit 1 names
+                                 the first entry changed, removed or inserted ``--who`` filters
 by the acting account (and failed logins tried with that username). Times are ISO 8601; one
 without a zone is Beijing time (UTC+8). The export is itself recorded in the log.
 """
@@ -35,10 +39,41 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     _common(export)
     export.add_argument("--out", required=True, metavar="FILE")
     export.set_defaults(handler=lambda args: _export(args, open_database))
+    verify = audit.add_parser("verify", help="check the log's hash chain: exit 1 naming the "
+                                             "first entry changed, removed or inserted")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=lambda args: _verify(args, open_database))
+
+
+def _verify(args: argparse.Namespace, open_database) -> int:
+    """Reads every entry: on PostgreSQL a supervisor's or admin's login, or the owner."""
+    import sys
+
+    from cati.services.users import SUPERVISOR_ROLES, acting_user_id, require_role
+    from cati.storage.audit_chain import verify
+
+    database = open_database(args)
+    user_id = acting_user_id(database, None)
+    with database.unit(immediate=False) as session:
+        if user_id is not None:
+            require_role(session, user_id, SUPERVISOR_ROLES,
+                         "only a supervisor or an admin can verify the whole audit log "
+                         "(仅督导或管理员可以校验审计日志)")
+        report = verify(session)
+    if args.json:
+        print(json.dumps({"entries": report.entries, "ok": report.ok, "head": report.head,
+                          "broken_id": report.broken_id, "reason": report.reason}))
+    if not report.ok:
+        print(f"cati: audit entry {report.broken_id} breaks the chain: {report.reason} "
+              f"(审计日志第 {report.broken_id} 条被改动)", file=sys.stderr)
+        return 1
+    if not args.json:
+        print(f"audit log intact: {report.entries} entries, head {report.head or '-'}")
+    return 0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", "--as", dest="user", required=True, metavar="NAME",
+    parser.add_argument("--user", "--as", dest="user", metavar="NAME",
                         help="the supervisor or admin reading the log")
     parser.add_argument("--action", help="only this action (e.g. login_failed, export)")
     parser.add_argument("--who", metavar="NAME", help="only what this account did")
@@ -57,10 +92,12 @@ def _instant(text: str) -> dt.datetime:
 
 def _reader(args: argparse.Namespace, open_database):
     from cati.services.audit import AuditFilters
-    from cati.services.users import user_id_of
+    from cati.services.users import acting_user_id
 
     database = open_database(args)
-    user_id = user_id_of(database, args.user)
+    user_id = acting_user_id(database, args.user)
+    if user_id is None:
+        raise CatiError("name the supervisor or admin reading the log with --user")
     filters = AuditFilters(action=args.action, username=args.who, since=args.since,
                            until=args.until)
     return database, user_id, filters

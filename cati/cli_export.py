@@ -50,10 +50,11 @@ def _export(args: argparse.Namespace, open_database) -> int:
         return _paradata(args, open_database)
     from cati.reporting.export import export_data
 
-    result = export_data(open_database(args), args.project, args.out, fmt=args.format,
+    database = open_database(args)
+    result = export_data(database, args.project, args.out, fmt=args.format,
                          labels=args.labels or "codes",
                          include_partial=args.include == "partial",
-                         with_phone=args.with_phone, username=args.user)
+                         with_phone=args.with_phone, **_acting(database, args))
     phone = ", with phone numbers" if result.with_phone else ""
     print(f"exported {result.rows} interviews to {result.path} "
           f"({result.format}, {len(result.columns)} columns{phone})")
@@ -72,7 +73,17 @@ def _paradata(args: argparse.Namespace, open_database) -> int:
         raise CatiError(f"paradata takes no {', '.join(extra)}")
     if args.format not in (None, "csv"):
         raise CatiError("paradata is written as CSV only")
-    result = export_paradata(open_database(args), args.project, args.out, username=args.user)
+    database = open_database(args)
+    result = export_paradata(database, args.project, args.out, **_acting(database, args))
     print(f"exported {result.rows} paradata rows ({result.attempts} call attempts, "
           f"{result.answers} answer events) to {result.path}")
     return 0
+
+
+def _acting(database, args: argparse.Namespace) -> dict:
+    """On PostgreSQL a cati login exports as itself (cati.services.users.acting_user_id)."""
+    from cati.services.users import acting_user_id
+
+    if database.is_sqlite:
+        return {"username": args.user}
+    return {"user_id": acting_user_id(database, args.user)}

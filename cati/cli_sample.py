@@ -81,9 +81,9 @@ class _ProgressBar:
 
 def _sample_import(args: argparse.Namespace, database) -> int:
     from cati.services.sample_import import ImportOptions, import_sample
-    from cati.services.users import user_id_of
+    from cati.services.users import acting_user_id
 
-    imported_by = None if args.user is None else user_id_of(database, args.user)
+    imported_by = acting_user_id(database, args.user)
     options = ImportOptions(imported_by=imported_by, sheet=args.sheet, header_row=args.header_row,
                             phone_column=args.phone_column, stratum_column=args.stratum_column,
                             default_area_code=args.default_area_code, dry_run=args.dry_run,

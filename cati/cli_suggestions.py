@@ -89,9 +89,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 
 def _user(args: argparse.Namespace, database) -> int | None:
-    from cati.services.users import user_id_of
+    from cati.services.users import acting_user_id
 
-    return None if args.user is None else user_id_of(database, args.user)
+    return acting_user_id(database, args.user)
 
 
 def _collect(args: argparse.Namespace, database) -> int:

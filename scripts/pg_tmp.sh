@@ -3,7 +3,7 @@
 #
 # Sourced (by scripts/test): call pg_tmp_start, and pg_tmp_stop from an EXIT trap.
 #   pg_tmp_start  initdb into a fresh temp directory, start the server on a free port of
-#                 127.0.0.1 (trust auth, socket in the temp directory, fsync off), create the
+#                 127.0.0.1 (the superuser trusted, other logins by SCRAM password, socket in the temp directory, fsync off), create the
 #                 database cati_test and export
 #                 CATI_TEST_PG_URL=postgresql+psycopg://USER@127.0.0.1:PORT/cati_test
 #   pg_tmp_stop   stop the server and delete the temp directory (safe to call more than once)
@@ -100,6 +100,18 @@ checkpoint_timeout = 30min
 autovacuum = off
 jit = off
 log_min_messages = warning
+# Failed password logins wait (the people's logins of cati; README "PostgreSQL").
+shared_preload_libraries = 'auth_delay'
+auth_delay.milliseconds = 250
+password_encryption = scram-sha-256
+EOF
+    # The test superuser is trusted on loopback; every other login (the people's accounts, the
+    # owner and application roles of the role tests) gives its SCRAM password.
+    cat >"$PG_TMP_DIR/data/pg_hba.conf" <<EOF
+local all $PG_TMP_USER trust
+host  all $PG_TMP_USER 127.0.0.1/32 trust
+local all all scram-sha-256
+host  all all 127.0.0.1/32 scram-sha-256
 EOF
 
     # The postmaster runs as a child of this shell (not daemonized by pg_ctl), so that

@@ -19,6 +19,7 @@ from cati.services import admin
 from cati.services.projects import create_project
 from cati.services.users import add_user, authenticate
 from cati.storage.models import AuditEntry, Case, Interview, Project, Quota, User
+from tests.accounts import is_secret, stored_secret
 
 T = dt.time
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -80,7 +81,7 @@ def test_an_admin_lists_and_adds_users_and_the_addition_is_audited(database, peo
     row = user_row(database, "zhou")
     assert (row.id, row.role, row.display_name, row.active) == (added.id, "interviewer", "周",
                                                                 True)
-    assert row.password_hash.startswith("$argon2id$")
+    assert is_secret(stored_secret(database, "zhou"))
     with database.unit() as session:
         assert authenticate(session, "zhou", "zhou-pass-1").id == added.id
     assert audit(database) == [(people["admin"], "user_added",
@@ -144,10 +145,10 @@ def test_deactivate_and_reactivate(database, people):
 
 def test_reset_password(database, people):
     acting, target = people["admin"], people["supervisor"]
-    old_hash = user_row(database, "supervisor").password_hash
+    old_hash = stored_secret(database, "supervisor")
     admin.reset_password(database, acting, target, "brand-new-secret")
-    new_hash = user_row(database, "supervisor").password_hash
-    assert new_hash != old_hash and new_hash.startswith("$argon2id$")
+    new_hash = stored_secret(database, "supervisor")
+    assert new_hash != old_hash and is_secret(new_hash)
     with database.unit() as session:
         assert authenticate(session, "supervisor", "brand-new-secret").id == target
     with database.unit() as session, pytest.raises(AuthenticationFailed):
@@ -155,7 +156,7 @@ def test_reset_password(database, people):
     with pytest.raises(CatiError) as short:
         admin.reset_password(database, acting, target, "1234567")
     assert one_line(short) == "a password needs at least 8 characters"
-    assert user_row(database, "supervisor").password_hash == new_hash
+    assert stored_secret(database, "supervisor") == new_hash
     entries = audit(database)
     assert entries == [(acting, "password_reset", {"user_id": target, "username": "supervisor"})]
     assert "brand-new-secret" not in repr(entries)

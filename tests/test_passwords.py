@@ -12,7 +12,8 @@ from cati.backend import Backend
 from cati.errors import AuthenticationFailed, CatiError, PermissionDenied, SessionExpired
 from cati.services import admin, users
 from cati.storage.db import Database
-from cati.storage.models import AuditEntry, User
+from cati.storage.models import AuditEntry
+from tests.accounts import is_secret, stored_secret
 
 OLD, NEW = "first-password", "second-password"
 
@@ -32,8 +33,7 @@ def accounts(database):
 
 
 def stored_hash(database, username: str) -> str:
-    with database.unit(immediate=False) as session:
-        return session.scalar(select(User.password_hash).where(User.username == username))
+    return stored_secret(database, username)
 
 
 def actions(database) -> list[str]:
@@ -53,7 +53,7 @@ def two_workstations(db_url, database):
 def test_the_own_change_needs_the_old_password_and_a_long_enough_new_one(database, accounts):
     ivan = accounts["ivan"]
     before = stored_hash(database, "ivan")
-    assert before.startswith("$argon2id$")
+    assert is_secret(before)
     with pytest.raises(AuthenticationFailed, match="old password"):
         users.change_password(database, ivan, "not-the-password", NEW)
     with pytest.raises(CatiError, match="at least 8"):
@@ -63,7 +63,7 @@ def test_the_own_change_needs_the_old_password_and_a_long_enough_new_one(databas
     assert stored_hash(database, "ivan") == before
     assert actions(database) == ["login_failed"]  # the wrong old password, nothing else
     users.change_password(database, ivan, OLD, NEW)
-    assert stored_hash(database, "ivan").startswith("$argon2id$")
+    assert is_secret(stored_hash(database, "ivan"))
     with pytest.raises(AuthenticationFailed):
         users.log_in(database, "ivan", OLD)
     assert users.log_in(database, "ivan", NEW).id == ivan

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from cati.errors import AlreadyExists, AuthenticationFailed, CatiError
 from cati.services.users import add_user, authenticate, list_users
-from cati.storage.models import User
+from tests.accounts import is_secret, stored_secret
 
 
 def test_add_and_log_in(database):
@@ -15,9 +14,9 @@ def test_add_and_log_in(database):
         add_user(session, "zhang", "correct horse", "interviewer", "张")
     with database.unit() as session:
         user = authenticate(session, "zhang", "correct horse")
-        stored = session.scalar(select(User.password_hash).where(User.username == "zhang"))
+    stored = stored_secret(database, "zhang")
     assert user.role == "interviewer" and user.display_name == "张"
-    assert stored.startswith("$argon2")
+    assert is_secret(stored)
     assert "correct horse" not in stored
 
 

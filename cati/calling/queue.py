@@ -63,8 +63,20 @@ class ClaimedCase:
     source: str = "queue"  # held | appointment | resume | queue | fresh
 
 
-_CLAIMED = (Case.id, Case.phone_e164, Case.stratum, Case.region, Case.carrier, Case.time_zone,
-            Case.state, Case.attempts)
+_CLAIMED = (Case.id, Case.stratum, Case.region, Case.carrier, Case.time_zone, Case.state,
+            Case.attempts)
+
+
+def case_phone(session, case_id: int) -> str:
+    """The phone number of one case. On PostgreSQL an interviewer's login may not read the
+    sample's phones; ``cati_case_phone`` gives it the number of the case its login holds
+    (supervisors and the owner: any), and "" otherwise."""
+    if session.get_bind().dialect.name == "postgresql":
+        phone = session.scalar(text("SELECT phone_e164 FROM cati_case_phone(:id)"),
+                               {"id": case_id})
+    else:
+        phone = session.scalar(select(Case.phone_e164).where(Case.id == case_id))
+    return phone or ""
 
 _open_zones_cache: dict[tuple[int, CallingHours], tuple[str, ...]] = {}
 
@@ -149,7 +161,9 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
                                         take_back, cells):
             row = _lease(session, database, pick, workstation, expires)
             if row is not None:
-                return ClaimedCase(*row, lease_holder=workstation, lease_expires_at=expires,
+                case_id, *rest = row
+                return ClaimedCase(case_id, case_phone(session, case_id), *rest,
+                                   lease_holder=workstation, lease_expires_at=expires,
                                    source=source)
         return None
 

@@ -41,7 +41,7 @@ from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.services import users
 from cati.services.clock import utc_now
 from cati.services.quotas import QuotaCell, quota_cells
-from cati.services.users import MIN_PASSWORD_LENGTH, ROLES, UserInfo
+from cati.services.users import ROLES, UserInfo
 from cati.storage.db import Database
 from cati.storage.models import AuditEntry, Case, Project, Quota, User
 
@@ -119,8 +119,7 @@ def add_user(database: Database, acting_user_id: int, username: str, password: s
     with database.unit() as session:
         actor = _require_admin(session, acting_user_id)
         info = users.add_user(session, username, password, role, display_name)
-        _audit(session, actor, "user_added", user_id=info.id, username=info.username,
-               role=info.role)
+        users.audit_user_added(session, info, actor.id)
         return info
 
 
@@ -142,7 +141,7 @@ def _set_active(database: Database, acting_user_id: int, user_id: int,
             return _user_info(target)
         if not active and target.role == ADMIN:
             _keep_an_admin(session, database, target)
-        target.active = active
+        users.set_account(session, target, active=active)
         _audit(session, actor, "user_reactivated" if active else "user_deactivated",
                user_id=target.id, username=target.username)
         session.flush()
@@ -151,14 +150,14 @@ def _set_active(database: Database, acting_user_id: int, user_id: int,
 
 def reset_password(database: Database, acting_user_id: int, user_id: int,
                    new_password: str) -> UserInfo:
-    """A new password (argon2id); the audit log records who reset it, never the password.
-    Every session of the account must log in again (users.check_session)."""
-    password_hash = hash_password(new_password)
+    """A new password (argon2id on SQLite, the login's SCRAM verifier on PostgreSQL); the audit
+    log records who reset it, never the password. Every session of the account must log in
+    again (users.check_session)."""
     with database.unit() as session:
         actor = _require_admin(session, acting_user_id)
         target = _user(session, user_id)
-        target.password_hash = password_hash
-        target.credentials_changed_at = utc_now()
+        users.check_new_password(new_password, target.username)
+        users.set_account(session, target, password=new_password)
         _audit(session, actor, "password_reset", user_id=target.id, username=target.username)
         session.flush()
         return _user_info(target)
@@ -174,18 +173,12 @@ def change_role(database: Database, acting_user_id: int, user_id: int, role: str
             return _user_info(target)
         if target.role == ADMIN and target.active:
             _keep_an_admin(session, database, target)
-        old, target.role = target.role, role
+        old = target.role
+        users.set_account(session, target, role=role)
         _audit(session, actor, "role_changed", user_id=target.id, username=target.username,
                old_role=old, new_role=role)
         session.flush()
         return _user_info(target)
-
-
-def hash_password(password: str) -> str:
-    """The argon2id hash of a new password, under the same length rule as users.add_user."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise CatiError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    return users._hasher.hash(password)
 
 
 def _user(session: Session, user_id: int) -> User:

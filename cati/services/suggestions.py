@@ -78,7 +78,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, undefer
 
 from cati.config import QUESTIONNAIRE_DIR
 from cati.errors import CatiError, NotFound, PermissionDenied
@@ -655,7 +655,8 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
             .outerjoin(Case, Case.id == Interview.case_id)
             .where(Interview.project_id == project_id, Suggestion.status == RESOLVED,
                    Suggestion.follow_up_case_id.is_(None))
-            .order_by(Suggestion.id)).all()
+            .order_by(Suggestion.id)
+            .options(undefer(Case.phone_e164), undefer(Case.phone_raw))).all()
         blocked = set(session.scalars(select(DoNotCall.phone_e164).where(
             DoNotCall.phone_e164.in_({case.phone_e164 for _s, _i, case in found if case}),
             or_(DoNotCall.expires_at.is_(None), DoNotCall.expires_at > now))))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from cati.calling.queue import DEFAULT_LEASE, claim_next_case
+from cati.calling.queue import DEFAULT_LEASE, case_phone, claim_next_case
 from cati.errors import NotFound
 from cati.sample.phones import format_for_reading
 from cati.services.clock import utc_now
@@ -146,9 +146,10 @@ def call_info(session: Session, case_id: int, lease_expires_at: dt.datetime) -> 
         select(Interview.id, Interview.current_item)
         .where(Interview.case_id == case_id, Interview.state == "in_progress")
         .order_by(Interview.id).limit(1)).first()
+    phone = case_phone(session, case_id)
     return CallInfo(
-        case_id=case.id, project_id=case.project_id, phone_e164=case.phone_e164,
-        phone_display=_readable(case.phone_e164), tel_uri=f"tel:{case.phone_e164}",
+        case_id=case.id, project_id=case.project_id, phone_e164=phone,
+        phone_display=_readable(phone), tel_uri=f"tel:{phone}",
         region=case.region, carrier=case.carrier, stratum=case.stratum,
         time_zone=case.time_zone or "Asia/Shanghai", state=case.state, attempts=case.attempts,
         history=history, appointment=shown, lease_expires_at=lease_expires_at,

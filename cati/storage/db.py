@@ -32,6 +32,7 @@ from cati.errors import (
     StorageFull,
     StorageReadOnly,
 )
+from cati.storage import audit_chain  # noqa: F401  (stamps audit entries on SQLite)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 

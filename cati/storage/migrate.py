@@ -1,8 +1,7 @@
 """Alembic, driven from code: the migrations ship inside the package.
 
-On PostgreSQL a room of workstations should connect as an application role without DDL rights
-(README, "PostgreSQL: least-privilege set-up"): the database's owner runs ``cati db upgrade``
-and ``cati db grant ROLE``. So opening a database at the newest schema does no DDL at all (not
+On PostgreSQL the workstations connect as the people's own logins, without DDL rights
+(README, "PostgreSQL"): the database's owner runs ``cati db upgrade``. So opening a database at the newest schema does no DDL at all (not
 even Alembic's check-and-create of its version table), and a schema that is behind, opened by a
 role that may not migrate it, is one line saying who must run what — never a traceback.
 """
@@ -36,7 +35,10 @@ def alembic_config(engine: Engine | None = None) -> Config:
 def upgrade_to_head(engine: Engine) -> None:
     """Migrate to the newest schema; nothing is written when the database is already there."""
     head = head_revision()
-    current = current_revision(engine)
+    try:
+        current = current_revision(engine)
+    except StorageDenied:  # a login of a store before 0010 may not even read the revision
+        current = "unknown to this login"
     if current == head:
         return
     try:
@@ -67,25 +69,10 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-APP_TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
-APP_SEQUENCE_PRIVILEGES = "USAGE, SELECT"
-
-
-def grant_statements(role: str, *, owner: str, database: str, schema: str = "public") -> list[str]:
-    """The SQL that gives an application role what the app needs and no DDL: run by ``owner``
-    (who owns the database and runs the migrations) in ``database``. TEMPORARY is for the
-    phone-list import's private staging table; the default privileges cover the tables and
-    sequences later migrations (run by ``owner``) create."""
+def grant_statements(role: str, *, group: str = "web") -> list[str]:
+    """The SQL that makes a login a member of one of cati's groups (cati.storage.pg_security:
+    what each group may do is granted there, by the migrations). People's accounts are made
+    with ``cati users add`` (a login in its group); this is for the web server's login and
+    other tools."""
     quote = postgresql.dialect().identifier_preparer.quote
-    role_q, owner_q, schema_q = quote(role), quote(owner), quote(schema)
-    return [
-        f"REVOKE CREATE ON SCHEMA {schema_q} FROM PUBLIC;",
-        f"GRANT CONNECT, TEMPORARY ON DATABASE {quote(database)} TO {role_q};",
-        f"GRANT USAGE ON SCHEMA {schema_q} TO {role_q};",
-        f"GRANT {APP_TABLE_PRIVILEGES} ON ALL TABLES IN SCHEMA {schema_q} TO {role_q};",
-        f"GRANT {APP_SEQUENCE_PRIVILEGES} ON ALL SEQUENCES IN SCHEMA {schema_q} TO {role_q};",
-        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner_q} IN SCHEMA {schema_q}\n"
-        f"    GRANT {APP_TABLE_PRIVILEGES} ON TABLES TO {role_q};",
-        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner_q} IN SCHEMA {schema_q}\n"
-        f"    GRANT {APP_SEQUENCE_PRIVILEGES} ON SEQUENCES TO {role_q};",
-    ]
+    return [f"GRANT cati_{group} TO {quote(role)};"]

@@ -83,7 +83,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128), default="")
     role: Mapped[str] = mapped_column(String(16))  # interviewer | supervisor | admin
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # argon2id on SQLite; "" on PostgreSQL, where the login role holds the SCRAM verifier.
+    # Deferred: no PostgreSQL login but an admin's may read the column.
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     # Set when the password changes (by the user or an admin reset): a session that logged in
@@ -156,8 +158,10 @@ class Case(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("sample_batches.id"), index=True)
-    phone_e164: Mapped[str] = mapped_column(String(20))
-    phone_raw: Mapped[str] = mapped_column(String(64), default="")
+    # Deferred: on PostgreSQL an interviewer's login may not read them (cati.storage.pg_security);
+    # the one case it holds comes through cases_phone (cati.calling.queue).
+    phone_e164: Mapped[str] = mapped_column(String(20), deferred=True)
+    phone_raw: Mapped[str] = mapped_column(String(64), default="", deferred=True)
     number_type: Mapped[str] = mapped_column(String(24), default="")
     region: Mapped[str] = mapped_column(String(128), default="")
     carrier: Mapped[str] = mapped_column(String(64), default="")
@@ -175,6 +179,8 @@ class Case(Base):
     draw: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # The start of the latest attempt (a call or an appointment booked); None: never called.
     last_called_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # PostgreSQL: the login that took the lease (a trigger sets it from session_user).
+    lease_login: Mapped[str | None] = mapped_column(String(128))
 
 
 class CallAttempt(Base):
@@ -383,12 +389,23 @@ class WebInterview(Base):
 
 
 class AuditEntry(Base):
+    """One entry of the audit log. ``at`` is when the action says it happened (the services'
+    clock); ``actor``, ``recorded_at``, ``chain_seq``, ``prev_hash`` and ``hash`` are stamped by
+    the store (PostgreSQL: a trigger, from ``session_user`` and ``clock_timestamp()``; SQLite:
+    cati.services.audit_chain, from the operating-system account) — whatever the client sets."""
+
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_chain", "chain_seq", unique=True),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    actor: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 __all__ = [

@@ -1,0 +1,407 @@
+"""PostgreSQL enforces who may do what: group roles, grants, row-level security, definer
+functions and the append-only, hash-chained audit log.
+
+The workstation is not trusted: whoever sits at it may open ``psql`` with its credentials. So on
+PostgreSQL a cati account *is* a database login (SCRAM-SHA-256), member of exactly one group
+role, and the database decides what that login may read and change:
+
+``cati_interviewer``
+    reads the questionnaires, projects and the queue's columns of the cases — never the phone
+    numbers of the sample (column privileges); the phone of a case comes from
+    ``cati_case_phone(case_id)``, only while the case's lease is held by *this login*
+    (``cases.lease_login``, set by a trigger from ``session_user`` whenever a lease is taken or
+    renewed — not from anything the workstation says). Updates the calling columns of a case it
+    claims or holds (row-level security), writes call attempts, appointments, its presence, and
+    interviews and answers it holds (its own interviews while they are in progress). Reads no
+    password material, no web signing key, only its own audit entries; writes no accounts,
+    roles, quotas, dispositions, projects, settings or do-not-call entries.
+``cati_supervisor`` (member of ``cati_interviewer``)
+    the sample with its phones, imports, quotas, appointments, dispositions, do-not-call,
+    suggestions, web links and invitations, project settings and status, corrections of closed
+    interviews, the whole audit log.
+``cati_admin`` (member of ``cati_supervisor``)
+    accounts, through the definer functions ``cati_add_user`` and ``cati_set_user`` (the only
+    way to change ``users`` or a login), and projects.
+``cati_web``
+    what the web pages need: projects, questionnaires, web links and their key, web interviews
+    and their answers, the calling columns of an invited case; no phones, accounts or audit.
+
+The owner of the database (who runs ``cati db upgrade``; superusers too) is trusted with
+everything. ``apply_statements`` is idempotent: a later migration that adds a table calls it
+again. The group roles are server-wide (PostgreSQL roles are), created when missing; the owner
+needs CREATEROLE to create them and the people's logins.
+
+The audit log: a trigger stamps every new entry with the login (``session_user``), the server's
+``clock_timestamp()`` (``recorded_at``), its place in the chain (``chain_seq``, taken under an
+advisory lock) and a SHA-256 over the previous entry's hash and its own fields; another trigger
+refuses UPDATE, DELETE and TRUNCATE to everyone but the table's owner. ``cati audit verify``
+recomputes the chain (cati.storage.audit_chain).
+"""
+
+from __future__ import annotations
+
+GROUPS = ("cati_interviewer", "cati_supervisor", "cati_admin", "cati_web")
+ROLE_GROUPS = {"interviewer": "cati_interviewer", "supervisor": "cati_supervisor",
+               "admin": "cati_admin"}
+PHONE_COLUMNS = ("phone_e164", "phone_raw")
+# The calling columns an interviewer (and the web server) may change on a case.
+CALLING_COLUMNS = ("state", "disposition", "attempts", "next_call_at", "lease_holder",
+                   "lease_expires_at", "last_called_at")
+USER_COLUMNS = ("id", "username", "display_name", "role", "active", "created_at",
+                "credentials_changed_at")
+AUDIT_LOCK = 7_403_412  # pg_advisory_xact_lock key of the audit chain
+
+_OWNER_OF = ("(SELECT tableowner FROM pg_tables WHERE schemaname = 'public' "
+             "AND tablename = {table!r})")
+
+
+def _is_owner(table: str) -> str:
+    return f"pg_has_role(session_user, {_OWNER_OF.format(table=table)}, 'MEMBER')"
+
+
+_GROUP_ROLES = """
+DO $$
+DECLARE name text;
+BEGIN
+  FOREACH name IN ARRAY ARRAY['cati_interviewer', 'cati_supervisor', 'cati_admin', 'cati_web']
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+      BEGIN
+        EXECUTE format('CREATE ROLE %I NOLOGIN', name);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;  -- another migration made it meanwhile
+      END;
+    END IF;
+  END LOOP;
+  IF NOT pg_has_role('cati_supervisor', 'cati_interviewer', 'MEMBER') THEN
+    GRANT cati_interviewer TO cati_supervisor;
+  END IF;
+  IF NOT pg_has_role('cati_admin', 'cati_supervisor', 'MEMBER') THEN
+    GRANT cati_supervisor TO cati_admin;
+  END IF;
+END $$
+"""
+
+_FUNCTIONS = [
+    # The users.id of the login (NULL for the owner and other non-accounts).
+    """
+CREATE OR REPLACE FUNCTION cati_user_id() RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT id FROM users WHERE username = session_user
+$$""",
+    f"""
+CREATE OR REPLACE FUNCTION cati_is_admin() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT pg_has_role(session_user, 'cati_admin', 'MEMBER') OR {_is_owner('users')}
+$$""",
+    # The phone of one case: supervisors and the owner always, an interviewer only while this
+    # login holds the case's lease.
+    f"""
+CREATE OR REPLACE FUNCTION cati_case_phone(p_case bigint)
+RETURNS TABLE (phone_e164 text, phone_raw text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT c.phone_e164::text, c.phone_raw::text FROM cases c
+  WHERE c.id = p_case
+    AND (pg_has_role(session_user, 'cati_supervisor', 'MEMBER') OR {_is_owner('cases')}
+         OR (c.lease_login = session_user AND c.lease_expires_at > now()))
+$$""",
+    # Who holds a lease is the login that took it, whatever the workstation calls itself.
+    """
+CREATE OR REPLACE FUNCTION cati_case_lease() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.lease_holder IS NULL THEN
+    NEW.lease_login := NULL;
+  ELSIF NEW.lease_holder IS DISTINCT FROM OLD.lease_holder
+        OR NEW.lease_expires_at IS DISTINCT FROM OLD.lease_expires_at THEN
+    NEW.lease_login := session_user;
+  END IF;
+  RETURN NEW;
+END $$""",
+    # The audit chain's hash of one entry (also what cati audit verify recomputes).
+    """
+CREATE OR REPLACE FUNCTION cati_audit_hash(p_prev text, p_seq bigint, p_recorded timestamptz,
+    p_actor text, p_user integer, p_action text, p_details jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT encode(sha256(convert_to(concat_ws('|', coalesce(p_prev, ''), p_seq::text,
+      (extract(epoch FROM p_recorded) * 1000000)::bigint::text, coalesce(p_actor, ''),
+      coalesce(p_user::text, ''), p_action, coalesce(p_details::text, 'null')), 'UTF8')), 'hex')
+$$""",
+    f"""
+CREATE OR REPLACE FUNCTION cati_audit_stamp() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  last_seq bigint;
+  last_hash text;
+BEGIN
+  PERFORM pg_advisory_xact_lock({AUDIT_LOCK});
+  SELECT chain_seq, hash INTO last_seq, last_hash FROM audit_log
+    WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;
+  NEW.actor := session_user;
+  NEW.recorded_at := clock_timestamp();
+  NEW.chain_seq := coalesce(last_seq, 0) + 1;
+  NEW.prev_hash := coalesce(last_hash, '');
+  NEW.hash := cati_audit_hash(NEW.prev_hash, NEW.chain_seq, NEW.recorded_at, NEW.actor,
+                              NEW.user_id, NEW.action, NEW.details);
+  RETURN NEW;
+END $$""",
+    f"""
+CREATE OR REPLACE FUNCTION cati_audit_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT {_is_owner('audit_log')} THEN
+    RAISE EXCEPTION 'the audit log is append-only: % refused (审计日志只能追加)', TG_OP
+      USING ERRCODE = '42501';
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  RETURN NEW;
+END $$""",
+    # An account: a login role in its group, and its users row. Admins and the owner only; the
+    # password arrives as a SCRAM-SHA-256 verifier made on the client, never as plain text.
+    """
+CREATE OR REPLACE FUNCTION cati_add_user(p_username text, p_role text, p_display text,
+    p_verifier text) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  made integer;
+BEGIN
+  IF NOT cati_is_admin() THEN
+    RAISE EXCEPTION 'only an admin can add accounts (仅管理员可以添加账户)' USING ERRCODE = '42501';
+  END IF;
+  IF p_role NOT IN ('interviewer', 'supervisor', 'admin') THEN
+    RAISE EXCEPTION 'role must be one of interviewer, supervisor, admin, not ''%''', p_role
+      USING ERRCODE = '22023';
+  END IF;
+  IF p_verifier IS NULL OR p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+    RAISE EXCEPTION 'the password must be given as a SCRAM-SHA-256 verifier'
+      USING ERRCODE = '22023';
+  END IF;
+  IF EXISTS (SELECT 1 FROM users WHERE username = p_username) THEN
+    RAISE EXCEPTION 'user ''%'' already exists', p_username USING ERRCODE = '23505';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_username) THEN
+    RAISE EXCEPTION 'a database login named ''%'' exists on this server already '
+      '(服务器上已有同名数据库登录)', p_username USING ERRCODE = '23505';
+  END IF;
+  EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', p_username, p_verifier,
+                 'cati_' || p_role);
+  EXECUTE format('COMMENT ON ROLE %I IS %L', p_username, 'cati:' || current_database());
+  INSERT INTO users (username, display_name, role, password_hash, active, created_at)
+    VALUES (p_username, coalesce(nullif(p_display, ''), p_username), p_role, '', true,
+            clock_timestamp())
+    RETURNING id INTO made;
+  RETURN made;
+END $$""",
+    # Role, active and password of an account (NULL: unchanged). Admins and the owner only;
+    # a new password makes the account's other sessions log in again (credentials_changed_at;
+    # a changed role or active flag does too, cati.services.users.check_session).
+    """
+CREATE OR REPLACE FUNCTION cati_set_user(p_user integer, p_role text, p_active boolean,
+    p_verifier text) RETURNS timestamptz
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  target users%ROWTYPE;
+  stamp timestamptz := clock_timestamp();
+BEGIN
+  IF NOT cati_is_admin() THEN
+    RAISE EXCEPTION 'only an admin can manage users (仅管理员可以管理用户)' USING ERRCODE = '42501';
+  END IF;
+  SELECT * INTO target FROM users WHERE id = p_user FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no user %', p_user USING ERRCODE = '02000';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = target.username) THEN
+    EXECUTE format('CREATE ROLE %I NOLOGIN IN ROLE %I', target.username, 'cati_' || target.role);
+    EXECUTE format('COMMENT ON ROLE %I IS %L', target.username, 'cati:' || current_database());
+  END IF;
+  IF p_role IS NOT NULL AND p_role IS DISTINCT FROM target.role THEN
+    IF p_role NOT IN ('interviewer', 'supervisor', 'admin') THEN
+      RAISE EXCEPTION 'role must be one of interviewer, supervisor, admin, not ''%''', p_role
+        USING ERRCODE = '22023';
+    END IF;
+    EXECUTE format('REVOKE %I FROM %I', 'cati_' || target.role, target.username);
+    EXECUTE format('GRANT %I TO %I', 'cati_' || p_role, target.username);
+    UPDATE users SET role = p_role WHERE id = p_user;
+  END IF;
+  IF p_verifier IS NOT NULL THEN
+    IF p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+      RAISE EXCEPTION 'the password must be given as a SCRAM-SHA-256 verifier'
+        USING ERRCODE = '22023';
+    END IF;
+    EXECUTE format('ALTER ROLE %I PASSWORD %L', target.username, p_verifier);
+    UPDATE users SET credentials_changed_at = stamp WHERE id = p_user;
+  END IF;
+  IF p_active IS NOT NULL AND p_active IS DISTINCT FROM target.active THEN
+    UPDATE users SET active = p_active WHERE id = p_user;
+  END IF;
+  IF p_active IS NOT NULL OR p_verifier IS NOT NULL THEN
+    EXECUTE format('ALTER ROLE %I %s', target.username,
+                   CASE WHEN coalesce(p_active, target.active) THEN 'LOGIN' ELSE 'NOLOGIN' END);
+  END IF;
+  RETURN stamp;
+END $$""",
+    # The login's own password (any account): the client checked the old one by logging in.
+    """
+CREATE OR REPLACE FUNCTION cati_change_own_password(p_verifier text) RETURNS timestamptz
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  stamp timestamptz := clock_timestamp();
+BEGIN
+  IF p_verifier IS NULL OR p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+    RAISE EXCEPTION 'the password must be given as a SCRAM-SHA-256 verifier'
+      USING ERRCODE = '22023';
+  END IF;
+  UPDATE users SET credentials_changed_at = stamp WHERE username = session_user AND active;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'this login is no active cati account' USING ERRCODE = '42501';
+  END IF;
+  EXECUTE format('ALTER ROLE %I PASSWORD %L', session_user, p_verifier);
+  RETURN stamp;
+END $$""",
+]
+
+_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS cati_case_lease ON cases",
+    "CREATE TRIGGER cati_case_lease BEFORE UPDATE OF lease_holder, lease_expires_at ON cases "
+    "FOR EACH ROW EXECUTE FUNCTION cati_case_lease()",
+    "DROP TRIGGER IF EXISTS cati_audit_stamp ON audit_log",
+    "CREATE TRIGGER cati_audit_stamp BEFORE INSERT ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION cati_audit_stamp()",
+    "DROP TRIGGER IF EXISTS cati_audit_no_change ON audit_log",
+    "CREATE TRIGGER cati_audit_no_change BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION cati_audit_append_only()",
+    "DROP TRIGGER IF EXISTS cati_audit_no_truncate ON audit_log",
+    "CREATE TRIGGER cati_audit_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION cati_audit_append_only()",
+]
+
+_ALL_TABLES = ("users", "questionnaires", "projects", "sample_batches", "cases",
+               "call_attempts", "appointments", "interviews", "answers", "answer_events",
+               "dispositions", "dnc", "quotas", "suggestions", "presence", "web_keys",
+               "web_links", "web_interviews", "audit_log", "alembic_version")
+_GROUP_LIST = ", ".join(GROUPS)
+
+# (policy, table, command, roles, USING, WITH CHECK)
+_MINE = "cati_user_id()"
+_HELD_CASES = "(SELECT id FROM cases WHERE lease_login = session_user)"
+_OPEN_OWN_INTERVIEWS = (f"(SELECT id FROM interviews WHERE interviewer_id = {_MINE} "
+                        "AND state = 'in_progress')")
+_OPEN_WEB_INTERVIEWS = "(SELECT id FROM interviews WHERE mode = 'web' AND state = 'in_progress')"
+_POLICIES = [
+    ("cati_read", "cases", "SELECT", "cati_interviewer, cati_web", "true", None),
+    ("cati_supervise", "cases", "ALL", "cati_supervisor", "true", "true"),
+    ("cati_lease", "cases", "UPDATE", "cati_interviewer",
+     "lease_login IS NULL OR lease_login = session_user OR lease_expires_at < now()",
+     "lease_holder IS NULL OR lease_login = session_user"),
+    ("cati_web_case", "cases", "UPDATE", "cati_web", "true", "true"),
+    ("cati_read", "interviews", "SELECT", "cati_interviewer, cati_web", "true", None),
+    ("cati_supervise", "interviews", "ALL", "cati_supervisor", "true", "true"),
+    ("cati_own_insert", "interviews", "INSERT", "cati_interviewer", None,
+     f"interviewer_id = {_MINE} AND (case_id IS NULL OR case_id IN {_HELD_CASES})"),
+    ("cati_own_update", "interviews", "UPDATE", "cati_interviewer",
+     f"interviewer_id = {_MINE} OR case_id IN {_HELD_CASES}", f"interviewer_id = {_MINE}"),
+    ("cati_web_interview", "interviews", "ALL", "cati_web", "mode = 'web'", "mode = 'web'"),
+]
+for _table in ("answers", "answer_events"):
+    _POLICIES += [
+        ("cati_read", _table, "SELECT", "cati_interviewer, cati_web", "true", None),
+        ("cati_supervise", _table, "ALL", "cati_supervisor", "true", "true"),
+        ("cati_own", _table, "ALL", "cati_interviewer", f"interview_id IN {_OPEN_OWN_INTERVIEWS}",
+         f"interview_id IN {_OPEN_OWN_INTERVIEWS}"),
+        ("cati_web", _table, "ALL", "cati_web", f"interview_id IN {_OPEN_WEB_INTERVIEWS}",
+         f"interview_id IN {_OPEN_WEB_INTERVIEWS}"),
+    ]
+_POLICIES += [
+    ("cati_supervise", "audit_log", "SELECT", "cati_supervisor", "true", None),
+    ("cati_own", "audit_log", "SELECT", "cati_interviewer", "actor = session_user", None),
+    ("cati_write", "audit_log", "INSERT", "cati_interviewer, cati_web", None, "true"),
+]
+_RLS_TABLES = ("cases", "interviews", "answers", "answer_events", "audit_log")
+
+
+def _columns(names) -> str:
+    return ", ".join(names)
+
+
+def grant_statements(database: str, case_columns: list[str]) -> list[str]:
+    """The database, schema, table and sequence privileges of the four groups."""
+    quoted_db = '"' + database.replace('"', '""') + '"'
+    readable_cases = [c for c in case_columns if c not in PHONE_COLUMNS]
+    interviewer_reads = ("questionnaires", "projects", "sample_batches", "call_attempts",
+                         "appointments", "interviews", "answers", "answer_events",
+                         "dispositions", "quotas", "suggestions", "presence", "alembic_version")
+    web_reads = ("questionnaires", "projects", "dispositions", "quotas", "interviews", "answers",
+                 "answer_events", "web_keys", "web_links", "web_interviews", "suggestions",
+                 "alembic_version")
+    supervisor_writes = ("cases", "sample_batches", "call_attempts", "appointments",
+                         "dispositions", "dnc", "quotas", "suggestions", "web_links",
+                         "web_interviews", "interviews", "answers", "answer_events")
+    return [
+        f"REVOKE ALL ON DATABASE {quoted_db} FROM PUBLIC",
+        f"GRANT CONNECT, TEMPORARY ON DATABASE {quoted_db} TO cati_interviewer, cati_web",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+        "GRANT USAGE ON SCHEMA public TO cati_interviewer, cati_web",
+        f"REVOKE ALL ON {', '.join(_ALL_TABLES)} FROM PUBLIC, {_GROUP_LIST}",
+        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO cati_interviewer, cati_web",
+        # interviewers (and, by membership, supervisors and admins)
+        f"GRANT SELECT ON {', '.join(interviewer_reads)} TO cati_interviewer",
+        f"GRANT SELECT ({_columns(USER_COLUMNS)}) ON users TO cati_interviewer, cati_web",
+        f"GRANT SELECT ({_columns(readable_cases)}) ON cases TO cati_interviewer, cati_web",
+        f"GRANT UPDATE ({_columns(CALLING_COLUMNS)}) ON cases TO cati_interviewer, cati_web",
+        "GRANT INSERT, UPDATE ON call_attempts, appointments, interviews, answers, "
+        "answer_events TO cati_interviewer",
+        "GRANT DELETE ON answers TO cati_interviewer",
+        "GRANT INSERT, UPDATE, DELETE ON presence TO cati_interviewer",
+        "GRANT SELECT, INSERT ON audit_log TO cati_interviewer, cati_web",
+        # supervisors
+        "GRANT SELECT ON cases, dnc, web_keys, web_links, web_interviews TO cati_supervisor",
+        f"GRANT INSERT, UPDATE, DELETE ON {', '.join(supervisor_writes)} TO cati_supervisor",
+        "GRANT INSERT ON web_keys TO cati_supervisor",
+        "GRANT UPDATE (name, status, settings) ON projects TO cati_supervisor",
+        # admins: accounts only through the definer functions; projects
+        "GRANT SELECT ON users TO cati_admin",
+        "GRANT UPDATE (display_name) ON users TO cati_admin",  # lets it lock rows (FOR UPDATE)
+        "GRANT INSERT, UPDATE ON projects, questionnaires TO cati_admin",
+        # the web pages
+        f"GRANT SELECT ON {', '.join(web_reads)} TO cati_web",
+        "GRANT INSERT ON web_keys, interviews, answers, answer_events, web_interviews, "
+        "suggestions TO cati_web",
+        "GRANT UPDATE ON interviews, answers, web_interviews TO cati_web",
+        "GRANT UPDATE (used_at) ON web_links TO cati_web",
+        "GRANT DELETE ON answers TO cati_web",
+    ]
+
+
+def _policy_statements() -> list[str]:
+    statements = [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY" for table in _RLS_TABLES]
+    for name, table, command, roles, using, check in _POLICIES:
+        statements.append(f"DROP POLICY IF EXISTS {name} ON {table}")
+        clause = f"CREATE POLICY {name} ON {table} FOR {command} TO {roles}"
+        if using is not None:
+            clause += f" USING ({using})"
+        if check is not None:
+            clause += f" WITH CHECK ({check})"
+        statements.append(clause)
+    return statements
+
+
+_FUNCTION_SIGNATURES = {
+    "cati_user_id()": "cati_interviewer, cati_web",
+    "cati_is_admin()": "cati_interviewer",
+    "cati_case_phone(bigint)": "cati_interviewer",
+    "cati_add_user(text, text, text, text)": "cati_admin",
+    "cati_set_user(integer, text, boolean, text)": "cati_admin",
+    "cati_change_own_password(text)": "cati_interviewer",
+}
+
+
+def apply_statements(database: str, case_columns: list[str]) -> list[str]:
+    """Everything, in order (run by the owner or a superuser, in one transaction)."""
+    executes = []
+    for signature, roles in _FUNCTION_SIGNATURES.items():
+        executes += [f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC",
+                     f"GRANT EXECUTE ON FUNCTION {signature} TO {roles}"]
+    return ([_GROUP_ROLES, *_FUNCTIONS, *_TRIGGERS, *grant_statements(database, case_columns),
+             *_policy_statements(), *executes])
