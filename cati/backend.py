@@ -56,13 +56,37 @@ class Backend:
             self._database = Database(self.db_url)
         return self._database
 
+    @property
+    def per_person(self) -> bool:
+        """PostgreSQL with a URL that names no login: each person logs in as their own database
+        login (cati.storage.pg_security), so the database connection is made at log-in."""
+        url = make_url(self.db_url)
+        return url.get_backend_name() == "postgresql" and not url.username
+
     def open(self) -> None:
-        """Connect and migrate to the newest schema (the app calls this at start)."""
+        """Connect and migrate to the newest schema (the app calls this at start). With
+        per-person logins nothing can connect before someone logs in: login() opens it."""
+        if self.per_person and self._stamp is None:
+            return
         self.database.upgrade()
 
     def login(self, username: str, password: str) -> UserInfo:
-        """Log in (audited, slowed down after failures) and hold the session."""
-        user = users.log_in(self.database, username, password)
+        """Log in (audited, slowed down after failures) and hold the session. Per person, the
+        name and password are the database login's: the server checks them (and slows
+        failures down), and every later call runs as that login."""
+        if self.per_person:
+            person = users.connect_as(self.db_url, username, password)
+            try:
+                person.upgrade()  # a schema behind: one line saying the owner must upgrade
+                user = users.whoami(person)
+            except BaseException:
+                person.dispose()
+                raise
+            if self._database is not None:
+                self._database.dispose()
+            self._database = person
+        else:
+            user = users.log_in(self.database, username, password)
         with self.database.unit(immediate=False) as session:
             stamp = users.session_stamp(session, user.id)
         self.user, self._stamp = user, stamp

@@ -1,0 +1,329 @@
+"""PostgreSQL itself enforces who may do what: each test connects as a person's own login (an
+interviewer, a supervisor, an admin) and tries, with raw SQL and with the `cati` command, what
+an attacker at a workstation would; the database refuses it or it changes nothing, and the
+owner's view of the guarded tables is byte-identical afterwards.
+
+The centre: an owner role (LOGIN CREATEROLE) owning a fresh database, migrated by `cati db
+upgrade`; the accounts made by the owner with `cati users add` (each a SCRAM login in its
+group). The suite's server checks their passwords (scripts/pg_tmp.sh) and delays failures
+(auth_delay).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import uuid
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from cati.backend import Backend
+from cati.calling.outcomes import record_outcome
+from cati.calling.queue import claim_next_case
+from cati.config import QUESTIONNAIRE_DIR
+from cati.errors import AuthenticationFailed, PermissionDenied, StorageDenied
+from cati.reporting.export import export_data
+from cati.services.interviews import load_interview, open_interview, save_answers
+from cati.services.monitor import snapshot
+from cati.services.sample_import import import_sample
+from cati.services.users import connect_as, whoami
+from cati.storage.db import Database
+from tests.conftest import drop_cati_logins
+
+NOW = dt.datetime.now(dt.UTC)
+PASSWORDS = {"boss": "boss-Pass-2026!", "lin": "lin-Pass-2026!", "ivan": "ivan-Pass-2026!",
+             "olga": "olga-Pass-2026!"}
+ROLES = {"boss": "admin", "lin": "supervisor", "ivan": "interviewer", "olga": "interviewer"}
+GUARDED = ("users", "audit_log", "quotas", "dnc", "dispositions", "projects", "web_keys")
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Centre:
+    def __init__(self, server_url: str, run_cli) -> None:
+        tag = uuid.uuid4().hex[:10]
+        self.server_url, self.run_cli = server_url, run_cli
+        self.owner, self.name, self.owner_password = f"own_{tag}", f"db_{tag}", f"pw-{tag}"
+        with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(
+                sql.Identifier(self.owner), sql.Literal(self.owner_password)))
+            connection.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(self.name), sql.Identifier(self.owner)))
+        self.cli("db", "upgrade")
+        for name, role in ROLES.items():
+            self.cli("users", "add", name, "--role", role, "--password-stdin",
+                     input=PASSWORDS[name] + "\n")
+        self.cli("project", "create", "SAFE", "--form",
+                 str(QUESTIONNAIRE_DIR / "public_safety.xlsx"))
+
+    def url(self, login: str | None = None, password: str | None = None) -> str:
+        login = login or self.owner
+        password = password or (self.owner_password if login == self.owner else PASSWORDS[login])
+        return (make_url(self.server_url).set(username=login, password=password,
+                                              database=self.name)
+                .render_as_string(hide_password=False))
+
+    def bare_url(self, login: str) -> str:
+        """The URL a workstation is given: no password (it comes from PGPASSWORD here)."""
+        return (make_url(self.server_url).set(username=login, password=None, database=self.name)
+                .render_as_string(hide_password=False))
+
+    def cli(self, *args: str, login: str | None = None, input: str | None = None,
+            expect: int = 0):
+        login = login or self.owner
+        password = self.owner_password if login == self.owner else PASSWORDS[login]
+        env = {**os.environ, "PGPASSWORD": password}
+        result = self.run_cli("--db", self.bare_url(login), *args, input=input, env=env)
+        assert result.returncode == expect, (result.stdout, result.stderr)
+        return result
+
+    def raw(self, login: str):
+        return psycopg.connect(_libpq(self.url(login)), autocommit=True)
+
+    def owner_view(self) -> dict[str, list]:
+        with psycopg.connect(_libpq(self.server_url).rsplit("/", 1)[0] + "/" + self.name,
+                             autocommit=True) as connection:
+            view = {}
+            for table in GUARDED:
+                view[table] = connection.execute(
+                    sql.SQL("SELECT to_jsonb(t)::text FROM {} t ORDER BY 1").format(
+                        sql.Identifier(table))).fetchall()
+            view["roles"] = connection.execute(
+                "SELECT rolname, rolsuper, rolcreaterole, rolcanlogin, rolpassword, "
+                "array(SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b "
+                "ON b.oid = m.roleid WHERE m.member = a.oid ORDER BY 1) "
+                "FROM pg_authid a WHERE shobj_description(oid, 'pg_authid') = %s ORDER BY 1",
+                (f"cati:{self.name}",)).fetchall()
+            return view
+
+    def drop(self) -> None:
+        with psycopg.connect(_libpq(self.server_url), autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                               .format(sql.Identifier(self.name)))
+            drop_cati_logins(connection, self.name)
+            connection.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(
+                sql.Identifier(self.owner)))
+
+
+@pytest.fixture
+def centre(pg_url, run_cli):
+    made = Centre(pg_url, run_cli)
+    yield made
+    made.drop()
+
+
+def _sample(centre: Centre, tmp_path, rows: int = 30) -> None:
+    phones = "".join(f"1390000{i:04d},城关镇\n" for i in range(rows))
+    (tmp_path / "list.csv").write_text("电话,乡镇\n" + phones, encoding="utf-8")
+    supervisor = Database(centre.url("lin"))
+    try:
+        assert import_sample(supervisor, "SAFE", tmp_path / "list.csv").imported == rows
+    finally:
+        supervisor.dispose()
+
+
+def _ids(database: Database) -> tuple[int, int]:
+    with database.unit(immediate=False) as session:
+        project = session.execute(text("SELECT id FROM projects WHERE code = 'SAFE'")).scalar()
+        me = session.execute(text("SELECT cati_user_id()")).scalar()
+    return project, me
+
+
+def test_each_account_is_a_scram_login_in_exactly_one_group(centre):
+    roles = {name: (can_login, password.split("$")[0], groups)
+             for name, _su, _cr, can_login, password, groups in centre.owner_view()["roles"]}
+    assert roles == {name: (True, "SCRAM-SHA-256", [f"cati_{role}"])
+                     for name, role in ROLES.items()}
+    with centre.raw("boss") as connection:  # no password material in users
+        assert connection.execute("SELECT count(*) FROM users WHERE password_hash <> ''"
+                                  ).fetchone() == (0,)
+
+
+def test_the_interviewer_loop_runs_under_the_interviewers_own_login(centre, tmp_path):
+    _sample(centre, tmp_path)
+    ivan = Database(centre.url("ivan"))
+    try:
+        ivan.upgrade()  # at the newest schema: nothing to do, no DDL tried
+        project, me = _ids(ivan)
+        claimed = claim_next_case(ivan, project, "ws-ivan", interviewer_id=me, now=NOW)
+        assert claimed.phone_e164.startswith("+86139")  # the number of the case it holds
+        interview = open_interview(ivan, project, case_id=claimed.case_id, interviewer_id=me,
+                                   workstation="ws-ivan", now=NOW)
+        save_answers(ivan, interview.id, {"age": "40"}, current_item="residence",
+                     workstation="ws-ivan", now=NOW)
+        assert load_interview(ivan, interview.id).answers == {"age": "40"}
+        with ivan.unit() as session:  # who holds the lease is the login, not the workstation
+            assert session.execute(text("SELECT lease_login FROM cases WHERE id = :id"),
+                                   {"id": claimed.case_id}).scalar() == "ivan"
+        record_outcome(ivan, claimed.case_id, "ws-ivan", "2.12", interviewer_id=me, now=NOW,
+                       interview_id=interview.id)
+        with ivan.unit() as session:  # the case is no longer its: its phone is gone again
+            assert session.execute(text("SELECT count(*) FROM cati_case_phone(:id)"),
+                                   {"id": claimed.case_id}).scalar() == 0
+    finally:
+        ivan.dispose()
+    lin = Database(centre.url("lin"))
+    try:
+        project, lin_id = _ids(lin)
+        assert snapshot(lin, project, now=NOW, user_id=lin_id).overall.calls == 1
+        out = tmp_path / "with_phone.csv"
+        export_data(lin, "SAFE", out, with_phone=True, user_id=lin_id, include_partial=True)
+        with lin.unit(immediate=False) as session:  # the sample's phones, and the export audited
+            assert session.execute(text("SELECT count(*) FROM cases WHERE phone_e164 LIKE "
+                                        "'+86139%'")).scalar() == 30
+            assert session.execute(text("SELECT actor FROM audit_log WHERE action = 'export'"
+                                        )).scalars().all() == ["lin"]
+    finally:
+        lin.dispose()
+
+
+def test_an_interviewer_login_cannot_read_or_change_what_is_not_its(centre, tmp_path):
+    _sample(centre, tmp_path)
+    olga = Database(centre.url("olga"))  # a colleague holds one case
+    project, olga_id = _ids(olga)
+    held = claim_next_case(olga, project, "ws-olga", interviewer_id=olga_id, now=NOW)
+    olga.dispose()
+    before = centre.owner_view()
+    refused = [
+        "SELECT phone_e164 FROM cases",
+        "SELECT phone_raw FROM cases LIMIT 1",
+        "SELECT password_hash FROM users",
+        "SELECT * FROM users",
+        "SELECT secret FROM web_keys",
+        "SELECT * FROM dnc",
+        "UPDATE users SET role = 'admin' WHERE username = 'ivan'",
+        "INSERT INTO users (username, display_name, role, password_hash, active, created_at) "
+        "VALUES ('mallory', 'm', 'admin', '', true, now())",
+        "SELECT cati_add_user('mallory', 'admin', '', "
+        "'SCRAM-SHA-256$4096:c2FsdA==$a2V5:c2VydmVy')",
+        "SELECT cati_set_user(1, 'interviewer', NULL, NULL)",
+        "UPDATE audit_log SET action = 'nothing'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "UPDATE quotas SET target = 1",
+        "INSERT INTO quotas (project_id, stratum, target) VALUES (1, 'x', 1)",
+        "INSERT INTO dnc (phone_e164, reason, added_at) VALUES ('+8613900000000', '', now())",
+        "UPDATE dispositions SET final = false",
+        "UPDATE projects SET settings = '{}'::jsonb",
+        "UPDATE projects SET status = 'paused'",
+        "CREATE TABLE intruder (id integer)",
+        "ALTER ROLE ivan CREATEROLE",
+        "GRANT cati_admin TO ivan",
+    ]
+    with centre.raw("ivan") as connection:
+        for statement in refused:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+        # A case another login holds: neither its phone nor its lease.
+        assert connection.execute("SELECT * FROM cati_case_phone(%s)",
+                                  (held.case_id,)).fetchall() == []
+        taken = connection.execute(
+            "UPDATE cases SET lease_holder = 'ws-ivan', lease_expires_at = now() + "
+            "interval '1 hour' WHERE id = %s", (held.case_id,))
+        assert taken.rowcount == 0
+        # Answers of an interview that is not its own.
+        connection.execute("SET application_name = 'attacker'")
+        assert connection.execute("SELECT count(*) FROM audit_log").fetchone() == (0,)
+        # An entry it may write is stamped with its login and the server's clock.
+        connection.execute("INSERT INTO audit_log (user_id, at, action, details, actor, "
+                           "recorded_at) VALUES (1, '2000-01-01', 'fake', '{}', 'boss', "
+                           "'2000-01-01')")
+        stamped = connection.execute("SELECT actor, recorded_at > now() - interval '1 minute', "
+                                     "at FROM audit_log WHERE action = 'fake'").fetchone()
+        assert stamped[:2] == ("ivan", True)
+    after = centre.owner_view()
+    after["audit_log"] = [row for row in after["audit_log"] if '"fake"' not in row[0]]
+    assert after == before
+    # The command line acts as the login it connects with, whatever --user says.
+    result = centre.cli("users", "add", "mallory", "--role", "admin", "--password-stdin",
+                        login="ivan", input="mallory-Pass-2026!\n", expect=1)
+    assert result.stderr.count("\n") == 1 and "cati_add_user" in result.stderr
+    result = centre.cli("export", "--project", "SAFE", "--format", "csv", "--out",
+                        str(tmp_path / "x.csv"), "--with-phone", "--user", "lin",
+                        login="ivan", expect=1)
+    assert "cannot act as 'lin'" in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "x.csv").exists()
+    assert centre.owner_view()["roles"] == before["roles"]
+
+
+def test_a_supervisor_login_reads_phones_but_manages_no_accounts_or_audit(centre):
+    before = centre.owner_view()
+    with centre.raw("lin") as connection:
+        connection.execute("SELECT phone_e164 FROM cases")  # allowed
+        for statement in ("UPDATE users SET role = 'admin' WHERE username = 'lin'",
+                          "SELECT cati_set_user(3, 'admin', NULL, NULL)",
+                          "UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log",
+                          "TRUNCATE audit_log"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+    assert centre.owner_view() == before
+
+
+def test_an_admin_manages_accounts_only_through_the_definer_functions(centre):
+    boss = Database(centre.url("boss"))
+    try:
+        from cati.services import admin
+
+        _project, boss_id = _ids(boss)
+        added = admin.add_user(boss, boss_id, "zhou", "zhou-Pass-2026!", "interviewer")
+        with boss.unit() as session:  # its login exists, in its group, with a SCRAM verifier
+            assert session.execute(text(
+                "SELECT pg_has_role('zhou', 'cati_interviewer', 'MEMBER')")).scalar()
+        zhou = connect_as(centre.url(), "zhou", "zhou-Pass-2026!")
+        assert whoami(zhou).id == added.id
+        zhou.dispose()
+        admin.deactivate_user(boss, boss_id, added.id)
+        with pytest.raises(AuthenticationFailed):  # NOLOGIN now: the server refuses it
+            connect_as(centre.url(), "zhou", "zhou-Pass-2026!")
+        with pytest.raises(StorageDenied), boss.unit() as session:  # not by hand, though
+            session.execute(text("UPDATE users SET role = 'admin' WHERE username = 'ivan'"))
+    finally:
+        boss.dispose()
+
+
+def test_a_wrong_password_is_refused_by_the_server_and_slowed_down(centre):
+    started = time.monotonic()
+    with pytest.raises(AuthenticationFailed):
+        connect_as(centre.url(), "ivan", "not-the-password")
+    assert time.monotonic() - started >= 0.25  # auth_delay (scripts/pg_tmp.sh)
+
+
+def test_the_desktop_logs_in_as_the_persons_own_login(centre, tmp_path):
+    _sample(centre, tmp_path, rows=3)
+    backend = Backend(centre.bare_url("x").replace("x@", ""), "ws-desk")
+    try:
+        assert backend.per_person
+        with pytest.raises(AuthenticationFailed):
+            backend.login("ivan", "wrong password")
+        user = backend.login("ivan", PASSWORDS["ivan"])
+        assert (user.username, user.role) == ("ivan", "interviewer")
+        project = backend.active_projects()[0].id
+        call = backend.next_call(project, user.id)
+        assert call.phone_e164.startswith("+86139")
+        with pytest.raises(PermissionDenied):  # the window's buttons are no guard
+            backend.monitor_snapshot(project)
+    finally:
+        backend.close()
+
+
+def test_audit_verify_names_the_first_entry_the_owner_changed(centre):
+    result = centre.cli("audit", "verify")
+    assert result.stdout.startswith("audit log intact:")
+    with psycopg.connect(_libpq(centre.url()), autocommit=True) as connection:
+        entry = connection.execute("SELECT id FROM audit_log ORDER BY chain_seq "
+                                   "OFFSET 1 LIMIT 1").fetchone()[0]
+        connection.execute("UPDATE audit_log SET details = '{\"username\": \"x\"}' "
+                           "WHERE id = %s", (entry,))
+    result = centre.cli("audit", "verify", expect=1)
+    assert result.stderr.splitlines() == [
+        f"cati: audit entry {entry} breaks the chain: its contents were changed after it was "
+        f"written (审计日志第 {entry} 条被改动)"]
+    result = centre.cli("audit", "verify", login="ivan", expect=1)  # not an interviewer's
+    assert "supervisor" in result.stderr
