@@ -25,11 +25,13 @@ import psycopg
 import pytest
 from pg_server import PgServer
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from cati.storage.db import Database
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
+pytestmark = [pytest.mark.postgres,  # PostgreSQL's server binaries, a server of its own
+              pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")]
 
 ROLE = "cati_app"
 # libpq's environment that would change what is tested (a password, another TLS mode or CA).
@@ -236,3 +238,28 @@ def test_an_unreachable_server_is_one_line_for_every_command(run_cli, command):
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("cati: cannot open the database nobody@127.0.0.1:1/none: ")
     assert "Connection refused" in result.stderr
+
+
+def test_the_password_from_the_keyring_or_the_login_window_keeps_the_tls_parameters(
+        tls: TlsServer, libpq_env, monkeypatch: pytest.MonkeyPatch):
+    """The desktop app's way: the URL without a password is stored; the password (keyring or
+    asked) is put into it for connecting, and verify-full stays in force."""
+    from cati.credentials import url_for_settings, with_password
+
+    monkeypatch.setenv("PGPASSFILE", str(tls.pgpass.with_name("none")))  # not there
+    connect_with = with_password(tls.url(), tls.password)
+    stored = make_url(url_for_settings(connect_with))
+    assert stored.password is None and stored.query == make_url(tls.url()).query
+    assert stored.query["sslmode"] == "verify-full"
+    database = Database(connect_with)
+    try:
+        with database.unit(immediate=False) as session:
+            assert session.execute(text(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).scalar_one() is True
+    finally:
+        database.dispose()
+    other = Database(with_password(tls.url(ca=tls.other_ca), tls.password))
+    with pytest.raises(OperationalError, match="certificate verify failed"), \
+            other.unit(immediate=False) as session:
+        session.execute(text("SELECT 1"))
+    other.dispose()
