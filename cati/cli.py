@@ -27,7 +27,7 @@ from cati import (
 )
 from cati.config import resolve_db_url
 from cati.errors import CatiError
-from cati.storage.db import Database, database_label, storage_error
+from cati.storage.db import Database, connection_error, database_label, storage_error
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -138,8 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         # A full or read-only store reached through a raw driver cursor (the import's COPY
-        # and executemany) skips the engine's error hook: still one line, not a traceback.
-        refused = storage_error(getattr(exc, "orig", exc), database_label(resolve_db_url(args.db)))
+        # and executemany) skips the engine's error hook: still one line, not a traceback. So
+        # is a database that cannot be reached (down, a certificate that fails verification,
+        # a refused password), whichever command first connected.
+        label = database_label(resolve_db_url(args.db))
+        refused = storage_error(getattr(exc, "orig", exc), label) or connection_error(exc, label)
         if refused is None:
             raise
         print(f"cati: {refused}", file=sys.stderr)
@@ -148,21 +151,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database:
     """The database the command works on, migrated to the newest schema."""
-    database = Database(resolve_db_url(args.db))
+    from sqlalchemy.exc import OperationalError
+
+    url = resolve_db_url(args.db)
+    database = Database(url)
     if upgrade:
         try:
             database.upgrade()
         except Exception as exc:
-            if _is_connection_error(exc):
-                raise CatiError(f"cannot open the database: {_first_line(exc)}") from None
+            label = database_label(url)
+            failed = connection_error(exc, label)
+            if failed is None and isinstance(exc, OperationalError):  # e.g. SQLite's locked file
+                failed = CatiError(f"cannot open the database {label}: {_first_line(exc)}")
+            if failed is not None:
+                raise failed from None
             raise
     return database
-
-
-def _is_connection_error(exc: Exception) -> bool:
-    from sqlalchemy.exc import OperationalError
-
-    return isinstance(exc, OperationalError)
 
 
 def _first_line(exc: Exception) -> str:

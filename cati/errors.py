@@ -45,6 +45,12 @@ class SessionExpired(AuthenticationFailed):
     or by an admin): the window shows the login again."""
 
 
+class CannotConnect(CatiError):
+    """No connection to the database could be made: the server is down or unreachable, its
+    certificate failed verification (``sslmode=verify-full``), it refused the password, or its
+    pg_hba.conf has no line for this connection (e.g. one without TLS); or it was lost."""
+
+
 class StorageError(CatiError):
     """The database refused to store anything (see below). The unit of work that hit it was
     rolled back whole: nothing of it is stored, and what was stored before is unchanged."""

@@ -12,6 +12,18 @@ the same across restarts, so clients reconnect to the same URL.
         url = server.url          # postgresql+psycopg://USER@127.0.0.1:PORT/cati
         server.stop()             # immediate shutdown: connections die as on a crash
         server.start()
+
+A test of the server's own configuration adds lines to postgresql.conf (``conf``), replaces
+pg_hba.conf (``hba``) and puts files into the data directory (``files``: name -> content,
+owned by the server's user, mode 0600, as a private key must be), e.g. TLS:
+
+    PgServer(conf="ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'",
+             files={"server.crt": crt, "server.key": key},
+             hba="local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256")
+
+The server's own administration (``createdb``, ``execute``) goes over the Unix socket, which
+the replaced pg_hba.conf must let the server's user in on (a ``local`` line); ``admin_conninfo``
+is that connection for psycopg.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 _CONF = """
@@ -70,7 +83,8 @@ def _run_as() -> str | None:
 
 
 class PgServer:
-    def __init__(self, database: str = "cati") -> None:
+    def __init__(self, database: str = "cati", *, conf: str = "", hba: str | None = None,
+                 files: Mapping[str, bytes | str] | None = None) -> None:
         self.bin = _bin_dir()
         self.runas = _run_as()
         self.user = self.runas or pwd.getpwuid(os.getuid()).pw_name
@@ -83,12 +97,41 @@ class PgServer:
         self._process: subprocess.Popen | None = None
         self._as(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user, "-A", "trust",
                  "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions")
-        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write(_CONF.format(socket_dir=self.dir))
+        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as out:
+            out.write(_CONF.format(socket_dir=self.dir))
+            if conf:
+                out.write("\n# The test's own settings.\n" + conf.strip() + "\n")
+        if hba is not None:
+            self._write_private("pg_hba.conf", hba.strip() + "\n")
+        for name, content in (files or {}).items():
+            self._write_private(name, content)
+
+    def _write_private(self, name: str, content: bytes | str) -> None:
+        """A file in the data directory that only the server's user may read (0600)."""
+        path = self.data / name
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(content.encode() if isinstance(content, str) else content)
+        if self.runas:
+            shutil.chown(path, self.runas, self.runas)
 
     @property
     def url(self) -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{self.database}"
+
+    @property
+    def admin_conninfo(self) -> str:
+        """A libpq connection string for the server's own user over the Unix socket."""
+        return f"host={self.dir} port={self.port} user={self.user} dbname={self.database}"
+
+    def execute(self, *statements: str) -> None:
+        """Run statements as the server's own user (autocommit: CREATE ROLE, ALTER SYSTEM …)."""
+        import psycopg
+
+        with psycopg.connect(self.admin_conninfo, autocommit=True, connect_timeout=10) as conn:
+            for statement in statements:
+                conn.execute(statement)
 
     def _command(self, *args: str) -> list[str]:
         return ["runuser", "-u", self.runas, "--", *args] if self.runas else list(args)
@@ -118,7 +161,7 @@ class PgServer:
                                    + (self.dir / "server.log").read_text(errors="replace")[-2000:])
             time.sleep(0.1)
         if not getattr(self, "_created", False):
-            self._as(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
+            self._as(str(self.bin / "createdb"), "-h", str(self.dir), "-p", str(self.port), "-U",
                      self.user, self.database)
             self._created = True
 

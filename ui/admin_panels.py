@@ -41,7 +41,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -60,6 +59,7 @@ from cati.errors import PermissionDenied
 from cati.services.admin import MAX_CAP, AdminService, ProjectSettings
 from cati.services.quotas import QuotaCell
 from cati.services.users import MIN_PASSWORD_LENGTH, ROLES, UserInfo
+from ui.plain import plain_label, plain_tip
 from ui.tasks import TaskRunner, error_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -78,7 +78,7 @@ class _Panel(QWidget):
         super().__init__(parent)
         self.service, self.tasks, self.user_id = service, tasks, user_id
         self.busy = False
-        self.message = QLabel()
+        self.message = plain_label()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -298,9 +298,9 @@ class QuotaPanel(_Panel):
         self.stratum_edit.lineEdit().returnPressed.connect(self.add_stratum)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         adding = QHBoxLayout()
-        adding.addWidget(QLabel(self.tr("样本层 Stratum")))
+        adding.addWidget(plain_label(self.tr("样本层 Stratum")))
         adding.addWidget(self.stratum_edit, 1)
-        adding.addWidget(QLabel(self.tr("目标 Target")))
+        adding.addWidget(plain_label(self.tr("目标 Target")))
         adding.addWidget(self.target_spin)
         adding.addWidget(self.add_button)
         actions = QHBoxLayout()
@@ -308,9 +308,9 @@ class QuotaPanel(_Panel):
         actions.addStretch(1)
         actions.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("配额:每层完成访问的目标数,已满的层不再拨打 "
-                                        "Quotas: completes wanted per stratum; full ones "
-                                        "get no more calls")))
+        layout.addWidget(plain_label(self.tr("配额:每层完成访问的目标数,已满的层不再拨打 "
+                                             "Quotas: completes wanted per stratum; full ones "
+                                             "get no more calls")))
         layout.addWidget(self.table, 1)
         layout.addLayout(adding)
         layout.addLayout(actions)
@@ -552,7 +552,7 @@ class ProjectSettingsPanel(_Panel):
         super().__init__(service, tasks, user_id, parent)
         self.project_id = project_id
         self.settings: ProjectSettings | None = None
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         font = self.status_label.font()
         font.setBold(True)
         self.status_label.setFont(font)
@@ -573,7 +573,7 @@ class ProjectSettingsPanel(_Panel):
         self.copy_button = QPushButton(self.tr("所选日期的时段用于每天 Apply the selected day "
                                                "to every day"))
         self.copy_button.clicked.connect(self.copy_selected_day)
-        self.hours_note = QLabel()
+        self.hours_note = plain_label()
         self.hours_note.setWordWrap(True)
         self.hours_note.setStyleSheet(NOTE_STYLE)
         self.max_attempts = QSpinBox()
@@ -590,9 +590,9 @@ class ProjectSettingsPanel(_Panel):
         caps.addRow(self.tr("每天最多拨打次数 Attempts per day"), self.per_day)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(QLabel(self.tr("呼叫时间（受访者当地时间，结束 00:00 即午夜） "
-                                        "Calling hours in the respondent's local time "
-                                        "(an end of 00:00 is midnight)")))
+        layout.addWidget(plain_label(self.tr("呼叫时间（受访者当地时间，结束 00:00 即午夜） "
+                                             "Calling hours in the respondent's local time "
+                                             "(an end of 00:00 is midnight)")))
         layout.addWidget(self.hours_table, 1)
         layout.addWidget(self.hours_note)
         layout.addWidget(self.copy_button)
@@ -750,7 +750,7 @@ class _SubmitDialog(QDialog):
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._ok)
         self.buttons.rejected.connect(self.reject)
-        self.error_label = QLabel()
+        self.error_label = plain_label()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(ERROR_STYLE)
 
@@ -807,7 +807,7 @@ class PasswordDialog(_SubmitDialog):
             form.addRow(self.tr("用户名 Username"), self.username)
             form.addRow(self.tr("新密码 New password"), self.password)
         form.addRow(self.tr("再输入一次 Repeat"), self.repeat)
-        form.addRow(QLabel(self.tr("密码至少 {n} 个字符 At least {n} characters").format(n=MIN_PASSWORD_LENGTH)))
+        form.addRow(plain_label(self.tr("密码至少 {n} 个字符 At least {n} characters").format(n=MIN_PASSWORD_LENGTH)))
         form.addRow(self.error_label)
         form.addRow(self.buttons)
 
@@ -857,7 +857,7 @@ class UsersPanel(_Panel):
         self.reactivate_button.clicked.connect(lambda: self.set_active(True))
         self.password_button.clicked.connect(self.open_password_dialog)
         self.role_button.clicked.connect(self.change_role)
-        self.refusal = QLabel()
+        self.refusal = plain_label()
         self.refusal.setWordWrap(True)
         self.refusal.setStyleSheet(ERROR_STYLE)
         self.refusal.hide()
@@ -899,7 +899,7 @@ class UsersPanel(_Panel):
         self.table.hide()
         self.actions.hide()
         self.refusal.setText(self.tr("仅管理员可以管理用户 Only an admin can manage users"))
-        self.refusal.setToolTip(text)
+        self.refusal.setToolTip(plain_tip(text))
         self.refusal.show()
         self._show("")
 

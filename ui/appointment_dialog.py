@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
+
+from ui.plain import plain_label
 
 DEFAULT_LENGTH = dt.timedelta(hours=1)
 PICKER_FORMAT = "yyyy-MM-dd HH:mm"
@@ -68,7 +69,7 @@ class AppointmentDialog(QDialog):
         self.start_edit = self._picker(start)
         self.end_edit = self._picker(start + DEFAULT_LENGTH)
         self._length = DEFAULT_LENGTH
-        self.length_label = QLabel()
+        self.length_label = plain_label()
         self.soft_radio = QRadioButton(self.tr("软约:到时优先拨打,谁都可以打 (soft)"))
         self.hard_radio = QRadioButton(self.tr("硬约:到约定时间结束前只由我拨打 (hard)"))
         self.soft_radio.setChecked(True)
@@ -77,7 +78,7 @@ class AppointmentDialog(QDialog):
         kinds.addButton(self.hard_radio)
         self.note_edit = QLineEdit(note)
         self.note_edit.setPlaceholderText(self.tr("如:请找户主,晚饭后方便 (note)"))
-        self.message_label = QLabel()
+        self.message_label = plain_label()
         self.message_label.setStyleSheet("color: #b00020;")
         self.message_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -101,7 +102,7 @@ class AppointmentDialog(QDialog):
         return edit
 
     def _lay_out(self, time_zone: str) -> None:
-        zone_line = QLabel(self.tr("以下时间均为对方当地时间 ({zone})").format(zone=time_zone))
+        zone_line = plain_label(self.tr("以下时间均为对方当地时间 ({zone})").format(zone=time_zone))
         form = QFormLayout()
         form.addRow(self.tr("开始 Start"), self.start_edit)
         form.addRow(self.tr("结束 End"), self.end_edit)

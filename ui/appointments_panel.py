@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from cati.services.appointments import AppointmentRow
 from cati.services.clock import utc_now
 from ui.appointment_dialog import AppointmentDialog
+from ui.plain import plain_label
 from ui.tasks import TaskRunner, error_text
 
 STATUS = {"open": "待拨", "kept": "已拨", "missed": "已错过", "cancelled": "已取消"}
@@ -53,7 +53,7 @@ class AppointmentsPanel(QWidget):
         self.refresh_button = QPushButton(self.tr("刷新"))
         self.move_button = QPushButton(self.tr("改约…"))
         self.cancel_button = QPushButton(self.tr("取消预约"))
-        self.status = QLabel()
+        self.status = plain_label()
         row = QHBoxLayout()
         for widget in (self.show_closed, self.refresh_button, self.move_button,
                        self.cancel_button):

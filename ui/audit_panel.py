@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati.services.audit import AuditFilters, AuditPage, AuditRow
+from ui.plain import plain_label, plain_tip
 from ui.tasks import TaskRunner, error_text
 
 PAGE_SIZE = 200
@@ -60,7 +60,7 @@ class AuditTableModel(QAbstractTableModel):
             return (f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S}", entry.username or "—",
                     entry.action, entry.details)[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
-            return entry.details
+            return plain_tip(entry.details)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -108,7 +108,7 @@ class AuditPanel(QWidget):
         self.search_button = QPushButton(self.tr("查询"))
         self.more_button = QPushButton(self.tr("更多"))
         self.export_button = QPushButton(self.tr("导出…"))
-        self.status = QLabel()
+        self.status = plain_label()
         row = QHBoxLayout()
         for widget in (self.action, self.user, self.since_on, self.since, self.until_on,
                        self.until, self.search_button, self.more_button, self.export_button):

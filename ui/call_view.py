@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,7 +25,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from cati.services.clock import utc_now
 from cati.services.workstation import AppointmentLine, AttemptLine, CallInfo, DispositionButton
 from ui.appointment_dialog import AppointmentDialog
+from ui.plain import plain_label, plain_tip, rich_label
 
 Clock = Callable[[], dt.datetime]
 
@@ -45,6 +46,7 @@ WEB_KEYS = ("F11",)
 CLOCK_INTERVAL_MS = 30_000
 OUTCOME_COLUMNS = 4
 HISTORY_TIME_FORMAT = "%Y-%m-%d %H:%M"
+TEL_URI = re.compile(r"tel:\+?[0-9]{1,20}")  # what the number label links to
 
 
 def _zone(name: str) -> ZoneInfo | None:
@@ -71,14 +73,14 @@ class OutcomeButton(QPushButton):
         super().__init__(parent)
         self.disposition = button
         key_text = key.toString(QKeySequence.SequenceFormat.NativeText) if key else ""
-        self.label = QLabel(button.label_zh)
+        self.label = plain_label(button.label_zh)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setWordWrap(True)
         big = self.label.font()
         big.setPointSizeF(big.pointSizeF() * 1.3)
         big.setBold(True)
         self.label.setFont(big)
-        self.detail = QLabel(" · ".join(part for part in (button.code, key_text) if part))
+        self.detail = plain_label(" · ".join(part for part in (button.code, key_text) if part))
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         small = self.detail.font()
         small.setPointSizeF(small.pointSizeF() * 0.85)
@@ -94,7 +96,7 @@ class OutcomeButton(QPushButton):
         tip = f"{button.label_en} ({button.code})"
         if button.final:
             tip += "\n" + self.tr("最终结果:号码将结案 (final: the number is closed)")
-        self.setToolTip(tip)
+        self.setToolTip(plain_tip(tip))
 
 
 class CallView(QWidget):
@@ -123,25 +125,24 @@ class CallView(QWidget):
     # -- building -----------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.number_label = QLabel()
+        self.number_label = rich_label()  # the number is a tel: link; see show_call
         number_font = QFont(self.number_label.font())
         number_font.setPointSize(32)
         number_font.setBold(True)
         self.number_label.setFont(number_font)
-        self.number_label.setTextFormat(Qt.TextFormat.RichText)
         self.number_label.setOpenExternalLinks(True)
         self.number_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.place_label = QLabel()
-        self.stratum_label = QLabel()
-        self.local_time_label = QLabel()
+        self.place_label = plain_label()
+        self.stratum_label = plain_label()
+        self.local_time_label = plain_label()
         time_font = self.local_time_label.font()
         time_font.setPointSizeF(time_font.pointSizeF() * 1.3)
         self.local_time_label.setFont(time_font)
-        self.attempts_label = QLabel()
-        self.resume_label = QLabel()
+        self.attempts_label = plain_label()
+        self.resume_label = plain_label()
         self.resume_label.setStyleSheet("color: #0b5394; font-weight: bold;")
-        self.appointment_label = QLabel()
+        self.appointment_label = plain_label()
         self.appointment_label.setWordWrap(True)
         self.appointment_box = QFrame()
         self.appointment_box.setObjectName("appointmentBox")
@@ -175,7 +176,7 @@ class CallView(QWidget):
             *self._shortcuts(WEB_KEYS, self.web_button.click),
         ]
         self.outcome_grid = QGridLayout()
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.status_label.setStyleSheet("color: #555;")
         self._lay_out()
 
@@ -217,7 +218,7 @@ class CallView(QWidget):
         actions.addWidget(self.web_button, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(QLabel(self.tr("拨打记录 Call history")))
+        layout.addWidget(plain_label(self.tr("拨打记录 Call history")))
         layout.addWidget(self.history_table, 1)
         layout.addLayout(actions)
         layout.addWidget(self.note_edit)
@@ -231,11 +232,15 @@ class CallView(QWidget):
         self._info = info
         if tuple(buttons) != self._buttons:
             self._make_outcome_buttons(tuple(buttons))
-        self.number_label.setText(
-            f'<a href="{html.escape(info.tel_uri, quote=True)}">'
-            f"{html.escape(info.phone_display)}</a>")
-        self.number_label.setToolTip(self.tr("点击用软电话拨打 (click to dial) {uri}").format(
-            uri=info.tel_uri))
+        number = html.escape(info.phone_display)
+        if TEL_URI.fullmatch(info.tel_uri):
+            self.number_label.setText(
+                f'<a href="{html.escape(info.tel_uri, quote=True)}">{number}</a>')
+            self.number_label.setToolTip(plain_tip(self.tr(
+                "点击用软电话拨打 (click to dial) {uri}").format(uri=info.tel_uri)))
+        else:  # not a number a softphone dials (only ever a link to tel:+digits)
+            self.number_label.setText(number)
+            self.number_label.setToolTip("")
         self.place_label.setText(" · ".join(p for p in (info.region, info.carrier) if p)
                                  or self.tr("归属地未知 (region unknown)"))
         self.stratum_label.setText(self.tr("样本层 Stratum:{stratum}").format(
@@ -310,7 +315,7 @@ class CallView(QWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column == 2:
-                    item.setToolTip(attempt.label_en)
+                    item.setToolTip(plain_tip(attempt.label_en))
                 self.history_table.setItem(row, column, item)
 
     def _show_appointment(self, appointment: AppointmentLine | None) -> None:

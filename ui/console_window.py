@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QTabWidget, QToolBar
+from PySide6.QtWidgets import QComboBox, QMainWindow, QTabWidget, QToolBar
 
 from cati.backend import Backend
 from cati.errors import PermissionDenied
@@ -20,6 +20,7 @@ from ui.appointments_panel import AppointmentsPanel
 from ui.audit_panel import AuditPanel
 from ui.monitor_panel import MonitorPanel
 from ui.password_dialog import PasswordDialog
+from ui.plain import plain_label
 from ui.sample_panel import SamplePanel
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
@@ -47,7 +48,7 @@ class ConsoleWindow(QMainWindow):
         self.projects.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.projects.currentIndexChanged.connect(self._project_chosen)
         bar = QToolBar()
-        bar.addWidget(QLabel(self.tr("项目 ")))
+        bar.addWidget(plain_label(self.tr("项目 ")))
         bar.addWidget(self.projects)
         self.actions_bar = bar
         self.addToolBar(bar)

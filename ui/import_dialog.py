@@ -45,6 +45,7 @@ from cati.services.import_session import (
     LayoutChoice,
 )
 from cati.services.sample_import import ImportCancelled, ImportProgress
+from ui.plain import plain_label
 from ui.tasks import TaskRunner, error_text
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ class ImportDialog(QDialog):
         self.header_spin.valueChanged.connect(self._header_changed)
         self.phone_combo.currentIndexChanged.connect(self._phone_changed)
         self.stratum_combo.currentIndexChanged.connect(self._stratum_changed)
-        self.format_label = QLabel()
+        self.format_label = plain_label()
         self.format_label.setStyleSheet("color: #555;")
         layout_form = QFormLayout()
         layout_form.addRow(self.tr("工作表 Sheet"), self.sheet_combo)
@@ -160,7 +161,7 @@ class ImportDialog(QDialog):
         preview_layout.addLayout(layout_form)
         preview_layout.addWidget(self.preview_table, 1)
 
-        self.message = QLabel()
+        self.message = plain_label()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -174,7 +175,7 @@ class ImportDialog(QDialog):
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
         self.progress_bar.setTextVisible(False)
-        self.progress_label = QLabel()
+        self.progress_label = plain_label()
         actions = QHBoxLayout()
         actions.addWidget(self.dry_run_button)
         actions.addWidget(self.import_button)
@@ -182,13 +183,13 @@ class ImportDialog(QDialog):
         actions.addWidget(self.cancel_button)
 
         result_box = QGroupBox(self.tr("结果 Result"))
-        self.summary_label = QLabel()
+        self.summary_label = plain_label()
         self.summary_label.setWordWrap(True)
         counts = QGridLayout()
         self.count_titles: dict[str, QLabel] = {}
         self.count_labels: dict[str, QLabel] = {}
         for index, key in enumerate(COUNT_KEYS):
-            title, value = QLabel(), QLabel("—")
+            title, value = plain_label(), plain_label("—")
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             bold = value.font()
             bold.setBold(True)
@@ -197,7 +198,7 @@ class ImportDialog(QDialog):
             counts.addWidget(title, index // 3, (index % 3) * 2)
             counts.addWidget(value, index // 3, (index % 3) * 2 + 1)
         self._title_counts(dry_run=True)
-        self.rejects_label = QLabel()
+        self.rejects_label = plain_label()
         self.rejects_table = self._table()
         self.rejects_table.setColumnCount(3)
         self.rejects_table.setHorizontalHeaderLabels([

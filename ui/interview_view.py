@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from cati.errors import CatiError
 from cati.questionnaire.engine import InterviewEngine, Presented
 from cati.questionnaire.model import DEFAULT_LANGUAGE, SELECT_KINDS, Item
+from ui.plain import plain_label, plain_tip
 
 OPTION_KEYS = "1234567890abcdefghijklmnopqrstuvwxyz"  # the 1st option is 1, the 10th 0, then a…
 DEFAULT_POINT_SIZE = 20
@@ -232,7 +233,7 @@ class InterviewView(QWidget):
 
     def _build_top(self) -> QHBoxLayout:
         self.progress = QProgressBar()
-        self.elapsed_label = QLabel("00:00")
+        self.elapsed_label = plain_label("00:00")
         self.elapsed_label.setToolTip(self.tr("本次访问已用时间"))
         self.language_box = QComboBox()
         self.language_box.setToolTip(self.tr("问卷语言"))
@@ -262,7 +263,7 @@ class InterviewView(QWidget):
         self.answer_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.error_label = self._wrapping_label()
         self.error_label.setStyleSheet(ERROR_STYLE)
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.back_button = self._button(self.tr("返回 (Esc)"), self._go_back)
         self.next_button = self._button(self.tr("继续 (Enter)"), self._confirm)
         self.retry_button = self._button(self.tr("重试保存"), self._retry)
@@ -284,9 +285,8 @@ class InterviewView(QWidget):
 
     @staticmethod
     def _wrapping_label() -> QLabel:
-        label = QLabel()
+        label = plain_label()
         label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
         return label
 
     def _button(self, text: str, slot) -> QPushButton:
@@ -443,12 +443,12 @@ class InterviewView(QWidget):
             if row is None:
                 row = QListWidgetItem(text)
                 row.setData(Qt.ItemDataRole.UserRole, name)
-                row.setToolTip(tooltip)
+                row.setToolTip(plain_tip(tooltip))
                 self.history.addItem(row)
             elif row.text() != text or row.data(Qt.ItemDataRole.UserRole) != name:
                 row.setText(text)
                 row.setData(Qt.ItemDataRole.UserRole, name)
-                row.setToolTip(tooltip)
+                row.setToolTip(plain_tip(tooltip))
         self.history.setCurrentRow(engine.cursor)
         self.history.blockSignals(False)
 

@@ -28,7 +28,6 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -49,6 +48,7 @@ from ui.appointment_dialog import AppointmentDialog
 from ui.call_view import CallView
 from ui.interview_view import InterviewView
 from ui.password_dialog import PasswordDialog
+from ui.plain import plain_label, plain_tip
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.tasks import TaskRunner, error_text
 from ui.web_handover_dialog import WebHandoverDialog
@@ -68,7 +68,7 @@ class ReadyPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setWordWrap(True)
         font = QFont(self.status.font())
@@ -95,7 +95,7 @@ class ReadyPage(QWidget):
 class ProjectPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = QLabel(self.tr("请选择项目"))
+        self.heading = plain_label(self.tr("请选择项目"))
         self.projects = QListWidget()
         self.choose = QPushButton(self.tr("进入项目"))
         layout = QVBoxLayout(self)
@@ -113,7 +113,7 @@ class InterviewPage(QWidget):
         self.read_button = QPushButton(self.tr("朗读 (F5)"))
         self.appointment_button = QPushButton(self.tr("约访 (Ctrl+F10)"))
         self.hangup_button = QPushButton(self.tr("对方挂断 (Ctrl+H)"))
-        self.phone_label = QLabel()
+        self.phone_label = plain_label()
         font = QFont(self.phone_label.font())
         font.setPointSize(16)
         font.setBold(True)
@@ -169,7 +169,7 @@ class InterviewerWindow(QMainWindow):
         self.interview_page = InterviewPage(self.interview_view)
         for page in (self.project_page, self.ready_page, self.call_view, self.interview_page):
             self.pages.addWidget(page)
-        self.connection_banner = QLabel()
+        self.connection_banner = plain_label()
         self.connection_banner.setWordWrap(True)
         self.connection_banner.setStyleSheet(
             "background: #fff3cd; color: #664d03; padding: 6px; font-weight: bold;")
@@ -182,7 +182,7 @@ class InterviewerWindow(QMainWindow):
         self.setCentralWidget(central)
         self.journal_waiting = 0  # entries the database has not taken yet
         self._writing_journal = False
-        self.busy_label = QLabel()
+        self.busy_label = plain_label()
         self.statusBar().addPermanentWidget(self.busy_label)
 
         self._countdown = QTimer(self, interval=1000)
@@ -249,7 +249,7 @@ class InterviewerWindow(QMainWindow):
     def set_speech_problem(self, problem: str) -> None:
         """No speech engine: the read-aloud button is disabled and says what to install."""
         self.interview_page.read_button.setEnabled(False)
-        self.interview_page.read_button.setToolTip(problem)
+        self.interview_page.read_button.setToolTip(plain_tip(problem))
 
     def _shortcut(self, keys: str, slot: Callable[[], object], page: QWidget) -> None:
         shortcut = QShortcut(QKeySequence(keys), page)

@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from cati import credentials
 from cati.backend import Backend
 from cati.errors import CatiError
 from cati.services.users import UserInfo
+from ui.plain import plain_label
 from ui.tasks import TaskRunner, error_text
 
 
@@ -44,7 +44,7 @@ class LoginWindow(QWidget):
         self.save_db_password = QCheckBox(self.tr("保存到系统钥匙串 Save in the system keyring"))
         self.button = QPushButton(self.tr("登录 Log in"))
         self.button.setDefault(True)
-        self.status = QLabel(self.tr("正在打开数据库… Opening the database…"))
+        self.status = plain_label(self.tr("正在打开数据库… Opening the database…"))
         self.status.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("用户名 Username"), self.username)
@@ -53,7 +53,7 @@ class LoginWindow(QWidget):
         form.addRow("", self.save_db_password)
         self._db_password_label = form.labelForField(self.db_password)
         layout = QVBoxLayout(self)
-        title = QLabel(self.tr("公众安全感和满意度测评 · 电话访问系统"))
+        title = plain_label(self.tr("公众安全感和满意度测评 · 电话访问系统"))
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
         layout.addLayout(form)

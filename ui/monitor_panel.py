@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati.services.monitor import Snapshot
+from ui.plain import plain_label, plain_tip, rich_label
 from ui.tasks import TaskRunner, error_text
 
 CASE_STATES = {"fresh": "未拨", "scheduled": "待重拨", "resume": "待续访", "appointment": "已预约",
@@ -81,7 +82,7 @@ def _item(text: object, *, align_right: bool = False, tip: str = "") -> QTableWi
     if align_right:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if tip:
-        item.setToolTip(tip)
+        item.setToolTip(plain_tip(tip))
     return item
 
 
@@ -108,8 +109,8 @@ class MonitorPanel(QWidget):
         self._load, self._tasks = load, tasks
         self.snapshot: Snapshot | None = None
         self.in_flight = False
-        self.status = QLabel(self.tr("正在读取…"))
-        self.modes = QLabel("")  # today's interviews by mode: web beside phone
+        self.status = plain_label(self.tr("正在读取…"))
+        self.modes = plain_label("")  # today's interviews by mode: web beside phone
         self.modes.setObjectName("modes")
         self.totals = {scope: self._totals_box(scope) for scope in ("today", "overall")}
         self.chart = QChart()
@@ -131,7 +132,10 @@ class MonitorPanel(QWidget):
         self.set_interval(interval_s)
 
     def _totals_box(self, scope: str) -> dict[str, QLabel]:
-        return {name: QLabel("—") for name in (*[n for n, _ in TOTALS], *RATES, "e")}
+        labels = {name: plain_label("—") for name in (*[n for n, _ in TOTALS], *RATES, "e")}
+        labels["completes"] = rich_label()  # with the split by mode in small (escaped)
+        labels["completes"].setText("—")
+        return labels
 
     def _build(self) -> None:
         top = QHBoxLayout()
@@ -140,7 +144,7 @@ class MonitorPanel(QWidget):
             grid = QGridLayout(box)
             labels = self.totals[scope]
             for column, (name, text) in enumerate(TOTALS):
-                grid.addWidget(QLabel(self.tr(text)), 0, column)
+                grid.addWidget(plain_label(self.tr(text)), 0, column)
                 labels[name].setObjectName(f"{scope}_{name}")
                 grid.addWidget(labels[name], 1, column)
             for name, _ in TOTALS:
@@ -149,7 +153,7 @@ class MonitorPanel(QWidget):
                 font.setBold(True)
                 labels[name].setFont(font)
             for column, name in enumerate((*RATES, "e")):
-                grid.addWidget(QLabel(name), 2, column)
+                grid.addWidget(plain_label(name), 2, column)
                 labels[name].setObjectName(f"{scope}_{name}")
                 grid.addWidget(labels[name], 3, column)
             top.addWidget(box)
@@ -163,9 +167,9 @@ class MonitorPanel(QWidget):
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.interviewers, 5)
         side = QVBoxLayout()
-        side.addWidget(QLabel(self.tr("队列")))
+        side.addWidget(plain_label(self.tr("队列")))
         side.addWidget(self.queue)
-        side.addWidget(QLabel(self.tr("一小时内到期的预约")))
+        side.addWidget(plain_label(self.tr("一小时内到期的预约")))
         side.addWidget(self.appointments)
         lower_layout.addLayout(side, 2)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -204,7 +208,7 @@ class MonitorPanel(QWidget):
             for name, _ in TOTALS:
                 labels[name].setText(str(getattr(totals, name)))
             split = self._completes_split(totals.completes_by_mode)
-            labels["completes"].setToolTip(split)
+            labels["completes"].setToolTip(plain_tip(split))
             if set(totals.completes_by_mode) - {"phone"}:  # web or field ones among them
                 labels["completes"].setText(
                     f"{totals.completes}<span style='font-size:small; font-weight:normal'>"

@@ -11,11 +11,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QWidget,
 )
 
+from ui.plain import plain_label
 from ui.tasks import TaskRunner, error_text
 
 
@@ -27,7 +27,7 @@ class PasswordDialog(QDialog):
         self.old = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.new = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.again = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-        self.message = QLabel()
+        self.message = plain_label()
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)

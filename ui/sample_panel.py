@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -48,6 +47,7 @@ from cati.services.sample_browser import (
     SampleBrowser,
     SampleFilters,
 )
+from ui.plain import plain_label
 from ui.sample_model import SampleTableModel
 from ui.tasks import TaskRunner
 
@@ -144,7 +144,7 @@ class SamplePanel(QWidget):
                                            "Digits anywhere in the number: a slow search through "
                                            "the whole sample"))
         self.refresh_button = QPushButton(self.tr("刷新 Refresh"))
-        self.count_label = QLabel()
+        self.count_label = plain_label()
         self.table = self._sample_table()
         self.release_button = QPushButton(self.tr("释放占用 Release lease"))
         self.reopen_button = QPushButton(self.tr("重新开放 Reopen"))
@@ -153,16 +153,16 @@ class SamplePanel(QWidget):
         self.priority_button = QPushButton(self.tr("设置优先级 Set priority"))
         self.dnc_button = QPushButton(self.tr("加入免打扰 Do not call"))
         self.explain_button = QPushButton(self.tr("为何现在不能拨打 Why not now?"))
-        self.history_title = QLabel(self.tr("拨打记录 Call history"))
+        self.history_title = plain_label(self.tr("拨打记录 Call history"))
         self.history_table = _read_only_table([
             self.tr("时间 Time"), self.tr("访问员 Interviewer"), self.tr("结果 Outcome"),
             self.tr("备注 Note")])
-        self.explain_summary = QLabel()
+        self.explain_summary = plain_label()
         self.explain_summary.setWordWrap(True)
         self.explain_table = _read_only_table([
             self.tr("规则 Rule"), self.tr("阻止 Blocks"), self.tr("说明 Detail"),
             self.tr("解除时间 Until")])
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.status_label.setWordWrap(True)
         self._lay_out()
 
@@ -193,7 +193,7 @@ class SamplePanel(QWidget):
                               (self.tr("拨打次数从 Attempts from"), self.min_attempts_spin),
                               (self.tr("至 to"), self.max_attempts_spin),
                               (self.tr("号码 Phone"), self.phone_edit)):
-            filters.addWidget(QLabel(label))
+            filters.addWidget(plain_label(label))
             filters.addWidget(widget, 1 if widget is self.phone_edit else 0)
         filters.addWidget(self.refresh_button)
         actions = QHBoxLayout()

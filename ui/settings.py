@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QMainWindow,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.plain import plain_label
 from ui.speech import DEFAULT_RATE, MAX_RATE, MIN_RATE, VoiceInfo
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -130,7 +130,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("朗读语速 Read-aloud speed"), self.rate)
         form.addRow(self.tr("自动下一题倒计时 Auto-next countdown"), self.auto_next)
         form.addRow(self.tr("监控刷新间隔 Monitor refresh"), self.monitor_refresh)
-        note = QLabel(self.tr("界面语言在重新启动后生效。 The language changes at the next start."))
+        note = plain_label(self.tr("界面语言在重新启动后生效。 The language changes at the next start."))
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -50,6 +49,7 @@ from cati.services.suggestions import (
     SuggestionService,
     SuggestionSettings,
 )
+from ui.plain import plain_label, plain_tip
 from ui.tasks import TaskRunner, error_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -99,9 +99,9 @@ class SuggestionModel(QAbstractTableModel):
             return self._text(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.TEXT:
-                return row.text
+                return plain_tip(row.text)
             if column == self.NOTES and row.notes:
-                return row.notes
+                return plain_tip(row.notes)
             if column == self.CATEGORY and row.proposed:
                 return self.tr("自动建议的分类,设为有效或无效即确认 "
                                "Proposed by the keyword rules: set valid or not valid to confirm")
@@ -227,18 +227,18 @@ class SuggestionsPanel(QWidget):
             self.status_edit.addItem(names[status], status)
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setMaximumHeight(70)
-        self.text_view = QLabel()
+        self.text_view = plain_label()
         self.text_view.setWordWrap(True)
         self.text_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.proposal_note = QLabel(self.tr("分类为自动建议:设为有效或无效即确认 "
-                                            "The category is a proposal: set valid or not "
-                                            "valid to confirm it"))
+        self.proposal_note = plain_label(self.tr("分类为自动建议:设为有效或无效即确认 "
+                                                 "The category is a proposal: set valid or not "
+                                                 "valid to confirm it"))
         self.proposal_note.setStyleSheet(NOTE_STYLE)
         self.proposal_note.setVisible(False)
         self.save_button = QPushButton(self.tr("保存 Save"))
         self.save_button.clicked.connect(self.save_selected)
 
-        self.message = QLabel()
+        self.message = plain_label()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._lay_out()
@@ -248,9 +248,9 @@ class SuggestionsPanel(QWidget):
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
-        filters.addWidget(QLabel(self.tr("状态 Status")))
+        filters.addWidget(plain_label(self.tr("状态 Status")))
         filters.addWidget(self.status_filter)
-        filters.addWidget(QLabel(self.tr("分类 Category")))
+        filters.addWidget(plain_label(self.tr("分类 Category")))
         filters.addWidget(self.category_filter)
         filters.addStretch(1)
         filters.addWidget(self.collect_button)

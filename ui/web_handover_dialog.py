@@ -7,12 +7,13 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
+
+from ui.plain import plain_label
 
 
 class WebHandoverDialog(QDialog):
@@ -21,8 +22,8 @@ class WebHandoverDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("网上填答链接"))
         self.url, self.sms = url, sms
-        heading = QLabel(self.tr("把下面的短信发给受访者（复制后粘贴到短信）。链接仅限本人使用一次，"
-                                 "有效至 %1；在此之前本号码不再拨打。").replace("%1", expires_text))
+        heading = plain_label(self.tr("把下面的短信发给受访者（复制后粘贴到短信）。链接仅限本人使用一次，"
+                                      "有效至 %1；在此之前本号码不再拨打。").replace("%1", expires_text))
         heading.setWordWrap(True)
         self.text = QPlainTextEdit(sms)
         self.text.setReadOnly(True)

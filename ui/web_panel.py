@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.plain import plain_label
 from ui.tasks import TaskRunner, error_text
 
 MODES = {"phone": "电话", "field": "实地", "web": "网上"}
@@ -29,7 +29,7 @@ class WebPanel(QWidget):
         super().__init__(parent)
         self._load, self._tasks = load, tasks
         self.activity = None  # cati.web.activity.WebActivity
-        self.modes = QLabel()
+        self.modes = plain_label()
         self.modes.setWordWrap(True)
         self.table = QTableWidget(0, 0)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -37,9 +37,9 @@ class WebPanel(QWidget):
             QHeaderView.ResizeMode.ResizeToContents)
         self.refresh_button = QPushButton(self.tr("刷新"))
         self.refresh_button.clicked.connect(self.refresh)
-        self.status = QLabel()
+        self.status = plain_label()
         row = QHBoxLayout()
-        row.addWidget(QLabel(self.tr("各采集点每小时完成的网上问卷（近 24 小时）")))
+        row.addWidget(plain_label(self.tr("各采集点每小时完成的网上问卷（近 24 小时）")))
         row.addStretch(1)
         row.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)

@@ -11,11 +11,18 @@ StorageFull, StorageReadOnly or StorageDenied, one line naming the database. The
 in the engine's ``handle_error`` hook, so every statement and every commit is covered, including
 the long import that runs on its own connection; SQLAlchemy has already rolled the transaction
 back when the error reaches the caller, so nothing of the unit is stored.
+
+A URL's query parameters are libpq's connection parameters, passed through as they are: a
+server reached over TLS is verified with ``?sslmode=verify-full&sslrootcert=/etc/cati/ca.crt``
+(the password comes from the keyring, a prompt or libpq's PGPASSFILE, not the URL). A connection
+that cannot be made — a server down, a certificate that fails verification, a refused password —
+is ``connection_error``'s one line for the command line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,11 +33,13 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cati.errors import (
+    CannotConnect,
     CatiError,
     StorageDenied,
     StorageError,
     StorageFull,
     StorageReadOnly,
+    printable,
 )
 from cati.storage import audit_chain  # noqa: F401  (stamps audit entries on SQLite)
 
@@ -165,6 +174,42 @@ def storage_error(original: BaseException | None, label: str) -> StorageError | 
                                "saved (数据库只读,本次更改未保存)")
     detail = str(original).strip().splitlines()[0] if str(original).strip() else "no privilege"
     return StorageDenied(f"the database {label} refused: {detail} (数据库权限不足)")
+
+
+_PSYCOPG_PREFIX = re.compile(r"^connection failed: ")
+_SEVERITY = re.compile(r"\b(?:FATAL|ERROR):\s+")
+
+
+def connection_error(error: BaseException, label: str) -> CannotConnect | None:
+    """The project's one-line error for a connection to the database that could not be made
+    (or was lost), naming the database by ``label`` (never with a password); None for any
+    other error. libpq's message says why, one line per address tried (``localhost`` may be
+    ::1 and 127.0.0.1): those lines are kept, its indented hints dropped."""
+    from sqlalchemy.exc import DBAPIError
+
+    from cati.storage.retry import is_disconnect
+
+    if isinstance(error, DBAPIError):
+        connecting = error.statement is None and _is_operational(error.orig)
+        original: BaseException = error.orig
+    else:
+        connecting, original = _is_operational(error), error
+    if not connecting and not is_disconnect(error):
+        return None
+    lines = [_SEVERITY.sub("", _PSYCOPG_PREFIX.sub("", line.strip()))
+             for line in str(original).splitlines() if line.strip() and line[0] not in " \t"]
+    detail = "; ".join(dict.fromkeys(lines)) or type(original).__name__
+    doing = "cannot open" if connecting else "lost the connection to"
+    return CannotConnect(f"{doing} the database {label}: {printable(detail)}")
+
+
+def _is_operational(error: BaseException | None) -> bool:
+    """A driver's OperationalError (psycopg, sqlite3): the database, not the statement."""
+    import sqlite3
+
+    import psycopg
+
+    return isinstance(error, (psycopg.OperationalError, sqlite3.OperationalError))
 
 
 def _create_sqlite_engine(url: str, database: str | None, *, echo: bool) -> Engine:

@@ -1,0 +1,47 @@
+"""Text from outside shown as it is, never as rich text.
+
+Suggestions, notes, strata, names, answers and error messages reach the widgets from web
+respondents, phone lists and other people: Qt would render any of them that looks like HTML
+(a label's default format and every tooltip are "auto"), so ``<h1 style=color:red>…`` became a
+fake notice, ``<img src="file:///…" width=20000>`` a huge image and ``<a href=…>`` a link.
+
+- ``plain_label`` makes every label of the ui: plain text, whatever it is given later.
+- ``plain_tip`` is for tooltips (widgets' and items' ToolTipRole): Qt decides per tooltip
+  whether it is rich text (``Qt.mightBeRichText``), so one that would be is escaped.
+- ``rich_label`` is for the few labels that mix our own markup with values: each value in
+  their text must go through ``html.escape``.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtWidgets import QLabel, QWidget
+
+PLAIN_TIP = "<p style='white-space:pre-wrap'>{}</p>"
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A QLabel that shows its text as plain text (Qt's default would take HTML as HTML)."""
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def rich_label(parent: QWidget | None = None) -> QLabel:
+    """A QLabel for our own markup: every value put into it must be html.escape'd."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
+def plain_tip(text: str | None) -> str:
+    """``text`` as a tooltip that Qt shows literally: unchanged unless Qt would take it for
+    rich text, then escaped (with its line breaks and spaces kept)."""
+    if not text:
+        return ""
+    if not GuiQt.mightBeRichText(text):
+        return text
+    return PLAIN_TIP.format(html.escape(text, quote=False))
