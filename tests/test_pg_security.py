@@ -327,3 +327,32 @@ def test_audit_verify_names_the_first_entry_the_owner_changed(centre):
         f"written (审计日志第 {entry} 条被改动)"]
     result = centre.cli("audit", "verify", login="ivan", expect=1)  # not an interviewer's
     assert "supervisor" in result.stderr
+
+
+def test_the_login_window_logs_a_person_in_with_their_own_database_login(qtbot, centre):
+    from PySide6.QtCore import Qt
+
+    from ui.app import CatiApp
+
+    app = CatiApp(centre.bare_url("x").replace("x@", ""))
+    qtbot.addWidget(app.login)
+    app.login.show()
+    try:
+        login = app.login
+        assert login.button.isEnabled() and not login.db_password.isVisible()
+        qtbot.keyClicks(login.username, "ivan")
+        qtbot.keyClicks(login.password, "wrong password")
+        qtbot.mouseClick(login.button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "wrong username or password" in login.status.text(),
+                        timeout=10_000)
+        qtbot.keyClicks(login.password, PASSWORDS["ivan"])
+        qtbot.keyClick(login.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: app.main_window is not None, timeout=15_000)
+        assert app.backend.database.engine.url.username == "ivan"
+        # The project opens through the person's login (the window's first calls).
+        qtbot.waitUntil(lambda: getattr(app.main_window, "form", None) is not None,
+                        timeout=15_000)
+    finally:
+        if app.main_window is not None:
+            app.main_window.close()
+        app.shutdown()

@@ -1,5 +1,9 @@
 """The login window: username and password, checked on the worker thread.
 
+With a PostgreSQL URL that names no login (the per-person set-up, README "PostgreSQL") the
+username and password are the person's own database login: the database is opened with them at
+log-in (Backend.per_person), and no database password is asked for.
+
 For a PostgreSQL server whose URL carries no password, the database password comes from the
 system keyring (cati.credentials; looked up on the worker thread); without one there, the window
 shows a database-password field, and a "save in the system keyring" box only when a secure
@@ -68,6 +72,11 @@ class LoginWindow(QWidget):
         self._keyring_usable = False
         self._typed_db_password = ""
         self._show_db_password(False)
+        if backend.per_person:
+            # Each person's name and password are their own database login: nothing to open
+            # before they log in, no shared database password to ask for.
+            self._opened(None)
+            return
         url = self._given_url
         self._tasks.run(lambda: (credentials.resolve_url(url), credentials.secure_keyring()
                                  is not None), self._resolved, self._failed)
