@@ -29,6 +29,9 @@ from cati.web.links import INVITE, POINT, LinkRefused, LinkView, resolve
 REFUSED_STATUS = {"unknown": 404, "expired": 410, "used": 410, "closed": 410, "busy": 409,
                   "duplicate": 403, "limited": 429}
 BROWSER_DAYS = 30
+# The largest request body taken (cati.web.server says why this size); waitress refuses larger
+# ones before reading them, Flask again for any other WSGI server.
+MAX_BODY_BYTES = 400 * 1024
 HOME = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>问卷 Survey</title>
 </head><body><p>请用您收到的链接或扫描二维码打开问卷。Please open the questionnaire with the link
@@ -49,7 +52,7 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
     limits = limits or WebLimits()
     limiter = RateLimiter(limits.window_seconds)
     app = Flask("cati.web")
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     title, languages = respondents.project_form(database, project_id)
 
     @app.before_request
