@@ -146,25 +146,28 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
             text = words["done"]
         return pages.end_page(title, screen.language, text)
 
+    def _language() -> str:
+        """The language asked for (?lang=, else the cookie) when it is one of the form's;
+        anything else is the form's default (""), never echoed."""
+        for asked in (request.args.get("lang"), request.cookies.get("lang")):
+            if asked in languages:
+                return asked
+        return ""
+
+    def _with_language(html: str) -> Response:
+        response = make_response(html)
+        chosen = request.args.get("lang")
+        if chosen in languages:
+            response.set_cookie("lang", chosen, max_age=BROWSER_DAYS * 86400, httponly=True,
+                                samesite="Lax", secure=secure_cookies)
+        return response
+
     def _refused(reason: str, language: str) -> Response:
         text = pages.words_for(language)[reason]
         return Response(pages.end_page(title, language, text),
                         status=REFUSED_STATUS.get(reason, 403), mimetype="text/html")
 
     return app
-
-
-def _language() -> str:
-    return request.args.get("lang") or request.cookies.get("lang") or ""
-
-
-def _with_language(html: str) -> Response:
-    response = make_response(html)
-    chosen = request.args.get("lang")
-    if chosen:
-        response.set_cookie("lang", chosen, max_age=BROWSER_DAYS * 86400, httponly=True,
-                            samesite="Lax")
-    return response
 
 
 __all__ = ["LinkView", "create_app"]
