@@ -23,7 +23,7 @@ from cati.calling.outcomes import LeaseLost
 from cati.services.clock import utc_now
 from cati.storage.db import Database
 from cati.web import pages, respondents
-from cati.web.limits import RateLimiter, WebLimits
+from cati.web.limits import RateLimiter, WebLimits, address_key, link_key
 from cati.web.links import INVITE, POINT, LinkRefused, LinkView, resolve
 
 REFUSED_STATUS = {"unknown": 404, "expired": 410, "used": 410, "closed": 410, "busy": 409,
@@ -50,18 +50,18 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
                clock: Callable[[], dt.datetime] = utc_now) -> Flask:
     """The application for ``project_id``; links of other projects are refused as unknown."""
     limits = limits or WebLimits()
-    limiter = RateLimiter(limits.window_seconds)
+    limiter = RateLimiter(limits.window_seconds, max_keys=limits.max_keys)
     app = Flask("cati.web")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.extensions["cati.limiter"] = limiter
     title, languages = respondents.project_form(database, project_id)
 
     @app.before_request
     def _rate_limit() -> Response | None:
-        address = request.remote_addr or ""
-        if not limiter.allow(f"a:{address}", limits.address_requests):
+        if not limiter.allow(address_key(request.remote_addr or ""), limits.address_requests):
             return _refused("limited", _language())
         token = (request.view_args or {}).get("token")
-        if token and not limiter.allow(f"l:{token}", limits.link_requests):
+        if token and not limiter.allow(link_key(token), limits.link_requests):
             return _refused("limited", _language())
         return None
 
