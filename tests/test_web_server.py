@@ -1,18 +1,22 @@
 """The web server under waitress as ``cati web serve`` runs it, on loopback: what a client can
 hold of it is bounded (a large body is refused before it is read, silent connections are closed
-and do not keep others out)."""
+and do not keep others out), and concurrent starts of one invitation make one interview."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import insert, select
 from test_web_links import COMPLETE, answer_through, stored_answers, web_interviews
 from web_http import HttpClient
 
-from cati.web.links import point_link
+from cati.storage.models import Case, WebInterview
+from cati.web.links import invite_case, point_link
 from cati.web.server import BackgroundServer, ServerOptions
 
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -77,3 +81,53 @@ def test_silent_connections_are_closed_and_do_not_keep_a_request_out(
         finally:
             for sock in silent:
                 sock.close()
+
+
+def test_concurrent_starts_of_one_invitation_make_one_interview(database, one_case_project):
+    with database.unit() as session:
+        session.execute(insert(Case), [
+            {"project_id": one_case_project, "phone_e164": f"+861380000010{n}", "state": "fresh",
+             "attempts": 0, "priority": 0, "stratum": "", "attributes": {},
+             "time_zone": "Asia/Shanghai"} for n in range(3)])
+        case_ids = session.scalars(select(Case.id).order_by(Case.id)).all()
+    invitations = [invite_case(database, case_id) for case_id in case_ids]
+    starts = 6
+    with BackgroundServer(database, one_case_project, threads=starts) as server:
+        for invitation in invitations:  # a respondent tapping Start on several phones at once
+            barrier = threading.Barrier(starts)
+
+            def start(_: int, path: str = invitation.path,
+                      barrier: threading.Barrier = barrier) -> int:
+                client = HttpClient(server.port)
+                barrier.wait(timeout=10)
+                return client.post(path, {"action": "start"}).status_code
+
+            with ThreadPoolExecutor(starts) as pool:
+                assert list(pool.map(start, range(starts))) == [303] * starts
+            # Every browser then shows the one interview's first page.
+            assert 'name="item"' in HttpClient(server.port).get(invitation.path).get_data(True)
+    interviews = web_interviews(database)
+    assert sorted(i.case_id for i in interviews) == sorted(case_ids)
+    with database.unit(immediate=False) as session:
+        rows = session.execute(select(WebInterview.interview_id, WebInterview.link_id)).all()
+    assert sorted(link_id for _, link_id in rows) == sorted(i.id for i in invitations)
+
+
+def test_concurrent_starts_on_an_open_link_keep_the_count_per_address(
+        database, one_case_project):
+    from cati.web.limits import WebLimits
+
+    link = point_link(database, "ONE", "东门")
+    starts = 6
+    barrier = threading.Barrier(starts)
+    with BackgroundServer(database, one_case_project, threads=starts,
+                          limits=WebLimits(starts_per_address=2)) as server:
+        def start(_: int) -> int:
+            client = HttpClient(server.port)  # cookies cleared: each a new browser
+            barrier.wait(timeout=10)
+            return client.post(link.path, {"action": "start"}).status_code
+
+        with ThreadPoolExecutor(starts) as pool:
+            statuses = sorted(pool.map(start, range(starts)))
+    assert statuses == [303, 303, 403, 403, 403, 403]
+    assert len(web_interviews(database)) == 2
