@@ -1,7 +1,7 @@
 """Commands: ``cati web serve | link | invite | stats``.
 
     cati web serve --project CODE [--host 127.0.0.1] [--port 8080] [--threads 8]
-                   [--connection-limit 400] [--idle-timeout 20]
+                   [--connection-limit 400] [--idle-timeout 20] [--base-url URL]
                    [--trusted-proxy ADDRESS] [--secure-cookies] [--address-limit N]
                    [--link-limit N] [--starts-per-address N]
     cati web link --project CODE --point NAME [--base-url URL] [--qr FILE.png]
@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import urllib.parse
 from pathlib import Path
 
 from cati.errors import CatiError
@@ -38,6 +39,9 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
                        help="open connections at most (above it new ones wait)")
     serve.add_argument("--idle-timeout", type=int, default=20, metavar="SECONDS",
                        help="a connection silent this long is closed")
+    serve.add_argument("--base-url", metavar="URL",
+                       help="the public address respondents use (default CATI_WEB_URL): posts "
+                            "from its host are taken, besides the request's own Host")
     serve.add_argument("--trusted-proxy", metavar="ADDRESS",
                        help="a reverse proxy whose X-Forwarded-For is believed")
     serve.add_argument("--secure-cookies", action="store_true",
@@ -96,6 +100,8 @@ def _serve(args: argparse.Namespace, database) -> int:
         if getattr(args, option) < 0:
             raise CatiError(f"--{option.replace('_', '-')} must be 0 (no limit) or more")
     limits = WebLimits(args.address_limit, args.link_limit, 60.0, args.starts_per_address)
+    public = args.base_url or os.environ.get("CATI_WEB_URL")
+    allowed_hosts = (urllib.parse.urlsplit(base_url(public)).netloc,) if public else ()
     with database.unit(immediate=False) as session:
         project = get_project(session, args.project)
     print(f"serving {project.code} ({project.name}) on http://{args.host}:{args.port} "
@@ -104,7 +110,7 @@ def _serve(args: argparse.Namespace, database) -> int:
         serve(database, project.id, ServerOptions(
             args.host, args.port, args.threads, args.trusted_proxy,
             behind_https=args.secure_cookies, connection_limit=args.connection_limit,
-            channel_timeout=args.idle_timeout), limits)
+            channel_timeout=args.idle_timeout, allowed_hosts=allowed_hosts), limits)
     except OSError as exc:
         raise CatiError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") \
             from None

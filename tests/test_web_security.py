@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 from test_web_links import web_client, web_interviews
+from web_http import HttpClient
 
+from cati.web.limits import WebLimits
 from cati.web.links import point_link
+from cati.web.server import BackgroundServer, ServerOptions
 
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -36,3 +39,32 @@ def test_only_the_forms_languages_are_taken_from_lang(database, one_case_project
     other = web_client(database, one_case_project, address="10.0.0.2")
     other.post(link.path, query_string={"lang": "English (en)"}, data={"action": "start"})
     assert web_interviews(database)[1].language == "English (en)"
+
+
+@sqlite_only
+def test_posts_from_another_site_are_refused(database, one_case_project):
+    link = point_link(database, "ONE", "东门")
+    options = ServerOptions(allowed_hosts=("survey.example.cn",))
+    with BackgroundServer(database, one_case_project, options=options,
+                          limits=WebLimits(starts_per_address=0)) as server:
+        own = f"http://127.0.0.1:{server.port}"
+        foreign = [{"Origin": "https://evil.example"},
+                   {"Origin": f"http://127.0.0.1:{int(server.port) + 1}"},  # another port
+                   {"Origin": "null"},  # a sandboxed frame, a data: page
+                   {"Referer": "https://evil.example/p/x"}]  # no Origin: the Referer
+        for headers in foreign:
+            refused = HttpClient(server.port).post(link.path, {"action": "start"},
+                                                   headers=headers)
+            assert refused.status_code == 403, headers
+            assert "请在问卷网页上作答" in refused.get_data(as_text=True)
+            assert refused.headers.get("Set-Cookie") is None
+        assert web_interviews(database) == []
+        # The pages' own posts (and those of the public address behind a proxy) are taken.
+        for headers in [{"Origin": own}, {"Referer": own + link.path},
+                        {"Origin": "https://survey.example.cn"}, {}]:
+            client = HttpClient(server.port, headers=headers)
+            assert client.post(link.path, {"action": "start"}).status_code == 303, headers
+            assert 'name="item"' in client.get(link.path).get_data(as_text=True)
+        page = client.get(link.path)
+        assert page.headers["Referrer-Policy"] == "same-origin"  # so browsers send Origin
+    assert len(web_interviews(database)) == 4

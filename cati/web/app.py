@@ -5,6 +5,13 @@
     GET  /i/TOKEN       a personal invitation: its interview, or Start
     POST (same paths)   action=start | next | back, item=NAME, value=…
 
+A POST whose Origin (or, without one, Referer) names another host than the server's own (the
+request's Host, or one of ``allowed_hosts``: the public address behind a proxy) is refused with
+403 and changes nothing, as is one from an opaque origin ("null"). A POST with neither header
+(not a browser, or a very old one) is taken: its cookies are SameSite=Lax all the same. The
+Referrer-Policy is same-origin so that browsers send the real Origin on the pages' own posts
+(under no-referrer they send "null") while the link's token never leaves for another site.
+
 Every answer is committed before the next page is sent; a successful POST answers with a 303 to
 the same address (a reload never posts twice). A refused answer is shown again with the engine's
 message; a screen-out shows its closing words. Only the questionnaire and the respondent's own
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, make_response, redirect, request
 
@@ -27,7 +35,7 @@ from cati.web.limits import RateLimiter, WebLimits, address_key, link_key
 from cati.web.links import INVITE, POINT, LinkRefused, LinkView, resolve
 
 REFUSED_STATUS = {"unknown": 404, "expired": 410, "used": 410, "closed": 410, "busy": 409,
-                  "duplicate": 403, "limited": 429}
+                  "duplicate": 403, "limited": 429, "foreign": 403}
 BROWSER_DAYS = 30
 # The largest request body taken (cati.web.server says why this size); waitress refuses larger
 # ones before reading them, Flask again for any other WSGI server.
@@ -40,13 +48,13 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the address holds the link's token
+    "Referrer-Policy": "same-origin",  # the address holds the link's token
     "Cache-Control": "no-store",
 }
 
 
 def create_app(database: Database, project_id: int, *, limits: WebLimits | None = None,
-               secure_cookies: bool = False,
+               secure_cookies: bool = False, allowed_hosts: tuple[str, ...] = (),
                clock: Callable[[], dt.datetime] = utc_now) -> Flask:
     """The application for ``project_id``; links of other projects are refused as unknown."""
     limits = limits or WebLimits()
@@ -55,6 +63,7 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["cati.limiter"] = limiter
     title, languages = respondents.project_form(database, project_id)
+    own_hosts = frozenset(_host(h) for h in allowed_hosts)
 
     @app.before_request
     def _rate_limit() -> Response | None:
@@ -64,6 +73,19 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
         if token and not limiter.allow(link_key(token), limits.link_requests):
             return _refused("limited", _language())
         return None
+
+    @app.before_request
+    def _same_origin() -> Response | None:
+        if request.method != "POST":
+            return None
+        source = request.headers.get("Origin") or request.headers.get("Referer")
+        if source is None:
+            return None
+        parts = urlsplit(source)
+        if parts.scheme in ("http", "https") and parts.hostname and (
+                _host(parts.netloc) == _host(request.host) or _host(parts.netloc) in own_hosts):
+            return None
+        return _refused("foreign", _language())
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -168,6 +190,15 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
                         status=REFUSED_STATUS.get(reason, 403), mimetype="text/html")
 
     return app
+
+
+def _host(netloc: str) -> str:
+    """host[:port] as compared: lower case, no user, no default port."""
+    host = netloc.rpartition("@")[2].lower()
+    for default in (":80", ":443"):
+        if host.endswith(default):
+            return host[:-len(default)]
+    return host
 
 
 __all__ = ["LinkView", "create_app"]

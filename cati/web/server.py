@@ -45,6 +45,7 @@ class ServerOptions:
     connection_limit: int = 400
     channel_timeout: int = 20  # seconds a connection may stay silent
     cleanup_interval: int = 5  # seconds between looks for silent connections
+    allowed_hosts: tuple[str, ...] = ()  # host[:port] posts may come from besides the Host
 
 
 def _adjustments(options: ServerOptions) -> dict:
@@ -62,7 +63,8 @@ def _adjustments(options: ServerOptions) -> dict:
 
 def _app(database: Database, project_id: int, options: ServerOptions,
          limits: WebLimits | None):
-    return create_app(database, project_id, limits=limits, secure_cookies=options.behind_https)
+    return create_app(database, project_id, limits=limits, secure_cookies=options.behind_https,
+                      allowed_hosts=options.allowed_hosts)
 
 
 def serve(database: Database, project_id: int, options: ServerOptions,
