@@ -2,7 +2,7 @@
 
     cati web serve --project CODE [--host 127.0.0.1] [--port 8080] [--threads 8]
                    [--connection-limit 400] [--idle-timeout 20] [--base-url URL]
-                   [--trusted-proxy ADDRESS] [--secure-cookies] [--address-limit N]
+                   [--trusted-proxy ADDRESS] [--behind-https] [--address-limit N]
                    [--link-limit N] [--starts-per-address N]
     cati web link --project CODE --point NAME [--base-url URL] [--qr FILE.png]
     cati web invite CASE_ID [--days 7] [--no-hold] [--base-url URL] [--json]
@@ -44,8 +44,9 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
                             "from its host are taken, besides the request's own Host")
     serve.add_argument("--trusted-proxy", metavar="ADDRESS",
                        help="a reverse proxy whose X-Forwarded-For is believed")
-    serve.add_argument("--secure-cookies", action="store_true",
-                       help="cookies only over HTTPS (behind a proxy that terminates TLS)")
+    serve.add_argument("--behind-https", "--secure-cookies", dest="behind_https",
+                       action="store_true",
+                       help="behind a proxy that terminates TLS: Secure cookies and HSTS")
     serve.add_argument("--address-limit", type=int, default=120, metavar="N",
                        help="requests per minute from one address (0: no limit)")
     serve.add_argument("--link-limit", type=int, default=1200, metavar="N",
@@ -109,7 +110,7 @@ def _serve(args: argparse.Namespace, database) -> int:
     try:
         serve(database, project.id, ServerOptions(
             args.host, args.port, args.threads, args.trusted_proxy,
-            behind_https=args.secure_cookies, connection_limit=args.connection_limit,
+            behind_https=args.behind_https, connection_limit=args.connection_limit,
             channel_timeout=args.idle_timeout, allowed_hosts=allowed_hosts), limits)
     except OSError as exc:
         raise CatiError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") \

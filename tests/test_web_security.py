@@ -68,3 +68,66 @@ def test_posts_from_another_site_are_refused(database, one_case_project):
         page = client.get(link.path)
         assert page.headers["Referrer-Policy"] == "same-origin"  # so browsers send Origin
     assert len(web_interviews(database)) == 4
+
+
+@sqlite_only
+def test_hsts_and_secure_cookies_only_behind_https(database, one_case_project):
+    from test_web_links import NOW
+
+    from cati.web.app import create_app
+
+    link = point_link(database, "ONE", "东门")
+    for behind_https in (True, False):
+        client = create_app(database, one_case_project, behind_https=behind_https,
+                            clock=lambda: NOW).test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{int(behind_https)}"
+        page = client.get(link.path, query_string={"lang": "English (en)"})
+        started = client.post(link.path, data={"action": "start"})
+        assert started.status_code == 303
+        cookies = page.headers.getlist("Set-Cookie") + started.headers.getlist("Set-Cookie")
+        assert [c.split("=")[0] for c in cookies] == ["lang", f"r{link.id}"]
+        for response in (page, started, client.get("/")):
+            hsts = response.headers.get("Strict-Transport-Security")
+            assert hsts == ("max-age=31536000" if behind_https else None)
+        assert all(("; Secure" in c) is behind_https for c in cookies), cookies
+
+
+def test_cli_serve_behind_https_sends_hsts(sqlite_url):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from cati.config import QUESTIONNAIRE_DIR
+    from cati.services.projects import create_project
+    from cati.storage.db import Database
+
+    database = Database(sqlite_url)
+    database.upgrade()
+    with database.unit() as session:
+        create_project(session, "W", QUESTIONNAIRE_DIR / "public_safety.xlsx")
+    database.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "cati", "--db", sqlite_url, "web", "serve",
+                               "--project", "W", "--port", str(port), "--behind-https"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    hsts = response.headers.get("Strict-Transport-Security")
+                break
+            except OSError:
+                assert server.poll() is None, "the server exited"
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        assert hsts == "max-age=31536000"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -16,7 +16,9 @@ Every answer is committed before the next page is sent; a successful POST answer
 the same address (a reload never posts twice). A refused answer is shown again with the engine's
 message; a screen-out shows its closing words. Only the questionnaire and the respondent's own
 answers travel: no page names another respondent, the sample or a phone number. Cookies are
-HttpOnly and SameSite=Lax (a page of another site cannot post answers), ``secure`` behind HTTPS.
+HttpOnly and SameSite=Lax (a page of another site cannot post answers). ``behind_https`` (a proxy
+terminates TLS in front of the server) makes them Secure and adds Strict-Transport-Security
+(a year), so a browser that came once over HTTPS never sends its cookie in the clear again.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from cati.web.links import INVITE, POINT, LinkRefused, LinkView, resolve
 REFUSED_STATUS = {"unknown": 404, "expired": 410, "used": 410, "closed": 410, "busy": 409,
                   "duplicate": 403, "limited": 429, "foreign": 403}
 BROWSER_DAYS = 30
+HSTS_SECONDS = 365 * 86400
 # The largest request body taken (cati.web.server says why this size); waitress refuses larger
 # ones before reading them, Flask again for any other WSGI server.
 MAX_BODY_BYTES = 400 * 1024
@@ -54,7 +57,7 @@ HEADERS = {
 
 
 def create_app(database: Database, project_id: int, *, limits: WebLimits | None = None,
-               secure_cookies: bool = False, allowed_hosts: tuple[str, ...] = (),
+               behind_https: bool = False, allowed_hosts: tuple[str, ...] = (),
                clock: Callable[[], dt.datetime] = utc_now) -> Flask:
     """The application for ``project_id``; links of other projects are refused as unknown."""
     limits = limits or WebLimits()
@@ -90,6 +93,8 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.update(HEADERS)
+        if behind_https:
+            response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
         return response
 
     @app.errorhandler(LinkRefused)
@@ -138,7 +143,7 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
             if kind == POINT:
                 response.set_cookie(cookie, entry.browser_token,
                                     max_age=BROWSER_DAYS * 86400, path="/p/", httponly=True,
-                                    samesite="Lax", secure=secure_cookies)
+                                    samesite="Lax", secure=behind_https)
             return response
         if action == "start":
             return redirect(request.path, 303)
@@ -181,7 +186,7 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
         chosen = request.args.get("lang")
         if chosen in languages:
             response.set_cookie("lang", chosen, max_age=BROWSER_DAYS * 86400, httponly=True,
-                                samesite="Lax", secure=secure_cookies)
+                                samesite="Lax", secure=behind_https)
         return response
 
     def _refused(reason: str, language: str) -> Response:

@@ -63,7 +63,7 @@ def _adjustments(options: ServerOptions) -> dict:
 
 def _app(database: Database, project_id: int, options: ServerOptions,
          limits: WebLimits | None):
-    return create_app(database, project_id, limits=limits, secure_cookies=options.behind_https,
+    return create_app(database, project_id, limits=limits, behind_https=options.behind_https,
                       allowed_hosts=options.allowed_hosts)
 
 
