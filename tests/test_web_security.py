@@ -8,6 +8,7 @@ import pytest
 from test_web_links import web_client, web_interviews
 from web_http import HttpClient
 
+from cati.errors import CatiError
 from cati.web.limits import WebLimits
 from cati.web.links import point_link
 from cati.web.server import BackgroundServer, ServerOptions
@@ -131,3 +132,47 @@ def test_cli_serve_behind_https_sends_hsts(sqlite_url):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_address_key_is_kept_outside_the_store(database, one_case_project, tmp_path,
+                                                   monkeypatch):
+    import hashlib
+    import hmac
+    import stat
+
+    from sqlalchemy import select
+
+    from cati.storage.models import Base, WebInterview
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("CATI_DATA_DIR", str(data))
+    monkeypatch.delenv("CATI_WEB_ADDRESS_KEY", raising=False)
+    link = point_link(database, "ONE", "东门")
+    client = web_client(database, one_case_project, address="10.0.0.1")
+    assert client.post(link.path, data={"action": "start"}).status_code == 303
+    key_file = data / "keys" / "web_address.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+    key = key_file.read_text().strip()
+    assert len(key) == 64
+
+    def hashes() -> list[str]:
+        with database.unit(immediate=False) as session:
+            return list(session.scalars(select(WebInterview.address_hash)
+                                        .order_by(WebInterview.interview_id)))
+
+    assert hashes() == [hmac.new(key.encode(), b"10.0.0.1", hashlib.sha256).hexdigest()]
+    with database.unit(immediate=False) as session:  # every value of every table
+        stored = " ".join(str(row) for table in Base.metadata.sorted_tables
+                          for row in session.execute(table.select()))
+    assert "10.0.0.1" not in stored and key not in stored
+    # The environment's key instead of the file (servers sharing one store).
+    shared = "s3cret-shared-by-both-servers"
+    monkeypatch.setenv("CATI_WEB_ADDRESS_KEY", shared)
+    other = web_client(database, one_case_project, address="10.0.0.2")
+    assert other.post(link.path, data={"action": "start"}).status_code == 303
+    assert hashes()[1] == hmac.new(shared.encode(), b"10.0.0.2", hashlib.sha256).hexdigest()
+    # A key too short to be a key stops the server at its start, in one line.
+    monkeypatch.setenv("CATI_WEB_ADDRESS_KEY", "short")
+    with pytest.raises(CatiError, match="CATI_WEB_ADDRESS_KEY must hold at least 16"):
+        web_client(database, one_case_project)

@@ -32,7 +32,7 @@ from flask import Flask, Response, make_response, redirect, request
 from cati.calling.outcomes import LeaseLost
 from cati.services.clock import utc_now
 from cati.storage.db import Database
-from cati.web import pages, respondents
+from cati.web import addresses, pages, respondents
 from cati.web.limits import RateLimiter, WebLimits, address_key, link_key
 from cati.web.links import INVITE, POINT, LinkRefused, LinkView, resolve
 
@@ -66,6 +66,7 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["cati.limiter"] = limiter
     title, languages = respondents.project_form(database, project_id)
+    addresses.address_key()  # a key that cannot be had stops the server at its start, not a respondent
     own_hosts = frozenset(_host(h) for h in allowed_hosts)
 
     @app.before_request

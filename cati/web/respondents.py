@@ -13,15 +13,15 @@ it ends the case is closed with the interview's code in the same transaction. An
 interview has no case and is closed like a field interview.
 
 Browsers are known by a random cookie; the store keeps only its SHA-256. Addresses are kept only
-as a keyed hash, for the duplicate guard on open links: at most ``starts_per_address`` new
-interviews from one address on one link per day (a household or a shop's Wi-Fi shares one).
+as a keyed hash (its key outside the store: cati.web.addresses), for the duplicate guard on
+open links: at most ``starts_per_address`` new interviews from one address on one link per day
+(a household or a shop's Wi-Fi shares one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 import threading
 from dataclasses import dataclass
@@ -44,7 +44,8 @@ from cati.services.interviews import (
 from cati.services.questionnaires import form_of
 from cati.storage.db import Database
 from cati.storage.models import Case, Interview, Project, WebInterview, WebLink
-from cati.web.links import INVITE, POINT, LinkRefused, LinkView, mark_used, signing_key
+from cati.web import addresses
+from cati.web.links import INVITE, POINT, LinkRefused, LinkView, mark_used
 
 QUOTA_FULL = "4.80"
 OPEN = "in_progress"
@@ -137,7 +138,7 @@ def begin(database: Database, link: LinkView, address: str, *, language: str = "
     now = now or utc_now()
     token = secrets.token_urlsafe(24)
     with database.unit() as session:
-        address_hash = _address_hash(session, database.url, address)
+        address_hash = addresses.address_hash(address)
         interview: Interview | None = None
         if link.kind == INVITE:
             case = session.get(Case, link.case_id, with_for_update=True)
@@ -324,11 +325,6 @@ def _take_case(case: Case | None, link: LinkView, now: dt.datetime) -> None:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _address_hash(session, url: str, address: str) -> str:
-    key = signing_key(session, url).encode()
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
 def project_form(database: Database, project_id: int) -> tuple[str, tuple[str, ...]]:
