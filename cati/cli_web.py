@@ -1,7 +1,8 @@
 """Commands: ``cati web serve | link | invite | stats``.
 
     cati web serve --project CODE [--host 127.0.0.1] [--port 8080] [--threads 8]
-                   [--trusted-proxy ADDRESS] [--secure-cookies] [--address-limit N]
+                   [--connection-limit 400] [--idle-timeout 20] [--base-url URL]
+                   [--trusted-proxy ADDRESS] [--behind-https] [--address-limit N]
                    [--link-limit N] [--starts-per-address N]
     cati web link --project CODE --point NAME [--base-url URL] [--qr FILE.png]
     cati web invite CASE_ID [--days 7] [--no-hold] [--base-url URL] [--json]
@@ -17,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import urllib.parse
 from pathlib import Path
 
 from cati.errors import CatiError
@@ -31,11 +33,20 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     serve.add_argument("--project", required=True, metavar="CODE")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--threads", type=int, default=8,
+                       help="requests served at once (idle connections take no thread)")
+    serve.add_argument("--connection-limit", type=int, default=400, metavar="N",
+                       help="open connections at most (above it new ones wait)")
+    serve.add_argument("--idle-timeout", type=int, default=20, metavar="SECONDS",
+                       help="a connection silent this long is closed")
+    serve.add_argument("--base-url", metavar="URL",
+                       help="the public address respondents use (default CATI_WEB_URL): posts "
+                            "from its host are taken, besides the request's own Host")
     serve.add_argument("--trusted-proxy", metavar="ADDRESS",
                        help="a reverse proxy whose X-Forwarded-For is believed")
-    serve.add_argument("--secure-cookies", action="store_true",
-                       help="cookies only over HTTPS (behind a proxy that terminates TLS)")
+    serve.add_argument("--behind-https", "--secure-cookies", dest="behind_https",
+                       action="store_true",
+                       help="behind a proxy that terminates TLS: Secure cookies and HSTS")
     serve.add_argument("--address-limit", type=int, default=120, metavar="N",
                        help="requests per minute from one address (0: no limit)")
     serve.add_argument("--link-limit", type=int, default=1200, metavar="N",
@@ -83,20 +94,24 @@ def _serve(args: argparse.Namespace, database) -> int:
 
     if not 0 <= args.port <= 65535:
         raise CatiError(f"--port: {args.port} is not a port (0-65535)")
-    if args.threads < 1:
-        raise CatiError("--threads must be at least 1")
+    for option in ("threads", "connection_limit", "idle_timeout"):
+        if getattr(args, option) < 1:
+            raise CatiError(f"--{option.replace('_', '-')} must be at least 1")
     for option in ("address_limit", "link_limit", "starts_per_address"):
         if getattr(args, option) < 0:
             raise CatiError(f"--{option.replace('_', '-')} must be 0 (no limit) or more")
     limits = WebLimits(args.address_limit, args.link_limit, 60.0, args.starts_per_address)
+    public = args.base_url or os.environ.get("CATI_WEB_URL")
+    allowed_hosts = (urllib.parse.urlsplit(base_url(public)).netloc,) if public else ()
     with database.unit(immediate=False) as session:
         project = get_project(session, args.project)
     print(f"serving {project.code} ({project.name}) on http://{args.host}:{args.port} "
           "— Ctrl+C stops", flush=True)
     try:
-        serve(database, project.id, ServerOptions(args.host, args.port, args.threads,
-                                                  args.trusted_proxy, args.secure_cookies),
-              limits)
+        serve(database, project.id, ServerOptions(
+            args.host, args.port, args.threads, args.trusted_proxy,
+            behind_https=args.behind_https, connection_limit=args.connection_limit,
+            channel_timeout=args.idle_timeout, allowed_hosts=allowed_hosts), limits)
     except OSError as exc:
         raise CatiError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") \
             from None

@@ -178,3 +178,22 @@ def test_answers_file_that_is_not_json(run_cli, tmp_path):
     result = run_cli("form", "run", SHIPPED, "--answers", answers)
     assert result.returncode == 1
     assert result.stderr.startswith("cati: ") and "not a JSON file" in result.stderr
+
+
+def test_check_names_the_row_of_a_pattern_that_needs_backtracking(run_cli, tmp_path):
+    form_file = write(tmp_path, "regex.md", r"""
+    | survey |
+    | | type | name | label | constraint |
+    | | text | email | E-mail | regex(., '^[\w-\.]+@[\w-]+\.[a-z]{2,}$') |
+    | | text | twice | Twice | regex(., '^(\d)\1$') |
+    | | text | ahead | Ahead | regex(., '^(?=.*\d).{8,}$') |
+    """)
+    result = run_cli("form", "check", form_file)
+    assert result.returncode == 1
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "survey:3: constraint: regex() pattern uses a feature cati cannot run in linear time:"
+        r" backreference at character 10 in 'regex(., '^(\d)\1$')'",
+        "survey:4: constraint: regex() pattern uses a feature cati cannot run in linear time:"
+        r" lookaround at character 10 in 'regex(., '^(?=.*\d).{8,}$')'",
+    ]

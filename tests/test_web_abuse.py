@@ -109,3 +109,39 @@ def test_completions_per_point_per_hour_and_by_mode(database, one_case_project):
         [("东门", 10, 2), ("东门", 11, 1)]
     [web] = interviews_by_mode(database, "ONE")
     assert (web.mode, web.complete, web.screened_out, web.in_progress) == ("web", 3, 1, 1)
+
+
+def test_a_flood_of_distinct_keys_keeps_the_counters_bounded():
+    limiter = RateLimiter(60, clock=lambda: 0.0, max_keys=1000)
+    assert [limiter.allow("a:10.9.9.9", 3) for _ in range(3)] == [True] * 3
+    for n in range(20_000):  # distinct addresses, each once
+        assert limiter.allow(f"a:10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", 3) is True
+        if n % 100 == 0:  # the busy address stays counted and refused throughout
+            assert limiter.allow("a:10.9.9.9", 3) is False
+    assert len(limiter.keys()) <= 1000
+
+
+@sqlite_only
+def test_made_up_links_and_rotated_ipv6_addresses_hold_little_memory(
+        database, one_case_project):
+    from cati.web.app import create_app
+
+    link = point_link(database, "ONE", "东门")
+
+    def app_with(limits: WebLimits):
+        app = create_app(database, one_case_project, clock=lambda: NOW, limits=limits)
+        client = app.test_client()
+
+        def get(path: str, address: str) -> int:
+            return client.get(path, environ_overrides={"REMOTE_ADDR": address}).status_code
+        return app.extensions["cati.limiter"], get
+
+    limiter, get = app_with(WebLimits(address_requests=100, link_requests=2, max_keys=50))
+    for n in range(300):  # made-up tokens, long ones, from as many addresses
+        assert get(f"/p/{n}{'x' * 5000}", f"10.1.{n >> 8}.{n & 255}") == 404
+    assert len(limiter.keys()) <= 50 and max(map(len, limiter.keys())) <= 100
+    assert [get(link.path, "10.2.0.1") for _ in range(3)] == [200, 200, 429]  # still limited
+    # One IPv6 /64 is one address however its last 64 bits rotate.
+    limiter, get = app_with(WebLimits(address_requests=3, max_keys=50))
+    assert [get(link.path, f"2001:db8:1:2::{n:x}") for n in range(1, 5)] == [200] * 3 + [429]
+    assert get(link.path, "2001:db8:1:3::1") == 200  # another /64

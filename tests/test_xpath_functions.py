@@ -5,16 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
 from cati.questionnaire.xpath import (
     DateValue,
     ExpressionEvalError,
+    ExpressionSyntaxError,
     SimpleContext,
     parse,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 CST = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 23, 9, 30, 5, 123000, tzinfo=CST)
 VALUES = {
@@ -278,3 +284,69 @@ def test_random_and_uuid_are_reproducible_from_the_seed():
     ctx = context(seed=5)
     draws = {parse("random()").evaluate(ctx) for _ in range(10)}
     assert len(draws) == 10  # the generator moves on
+
+
+# regex(): RE2, the ODK dialect, linear time ------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), table(
+    (r"regex('a-b.c', '^[\w-\.]+$')", True, "regex: '-' after a class escape is literal"),
+    (r"regex('a b', '^[\w-\.]+$')", False, "regex: the class holds no space"),
+    (r"regex('古槐街道', '^[\u4e00-\u9fa5]{2,10}$')", True, r"regex: \uXXXX escapes"),
+    (r"regex('古槐', '^\p{Han}+$')", True, r"regex: \p{Han}"),
+    (r"regex('１２３', '^\d+$')", False, r"regex: \d is ASCII, as in Collect and Enketo"),
+    (r"regex('123', '^\d+$')", True, r"regex: \d"),
+    (r"regex('ab', 'b\Z')", True, r"regex: \Z is the end of the text"),
+    (r"regex('a/b', 'a\/b')", True, r"regex: JavaScript's \/"),
+    ("regex('a.c', 'a\\.c') and not(regex('abc', 'a\\.c'))", True, "regex: escaped dot"),
+))
+def test_regex_dialect(text, expected):
+    check(text, expected)
+
+
+LINEAR_TIME = "regex() pattern uses a feature cati cannot run in linear time"
+
+
+@pytest.mark.parametrize(("pattern", "feature"), [
+    (r"^(a)\1$", "backreference"),
+    (r"(?<n>a)\k<n>", "backreference"),
+    (r"(?P<n>a)(?P=n)", "backreference"),
+    (r"a(?=b)", "lookaround"),
+    (r"a(?!b)", "lookaround"),
+    (r"(?<=a)b", "lookaround"),
+    (r"(?<!a)b", "lookaround"),
+    (r"(?>a+)b", "atomic group"),
+    (r"a++b", "possessive quantifier"),
+    (r"(a)?(?(1)b|c)", "conditional group"),
+])
+def test_regex_refuses_what_needs_backtracking_with_a_clear_message(pattern, feature):
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        parse(f"regex(${{word}}, '{pattern}')")
+    assert caught.value.message == f"{LINEAR_TIME}: {feature}"
+    assert caught.value.position == 15
+    ctx = SimpleContext(values={"word": "ab", "pattern": pattern})
+    with pytest.raises(ExpressionEvalError, match=re.escape(f"{LINEAR_TIME}: {feature}")):
+        parse("regex(${word}, ${pattern})").evaluate(ctx)
+
+
+def test_regex_runs_in_linear_time():
+    """'^(a+)+$' took 2.2 s on 23 characters with Python's re, twice that for each one more;
+    in a child process, so that the old exponential code fails by its timeout."""
+    code = textwrap.dedent("""
+        import time
+        from cati.questionnaire.xpath import SimpleContext, parse
+        text = 'a' * 5000 + 'b'
+        for expression in ("regex(., '^(a+)+$')", "regex(., ${p})", "regex(., '(x+x+)+y')"):
+            ctx = SimpleContext(values={'p': '^(a|aa)+$'}, current_value=text)
+            start = time.perf_counter()
+            assert parse(expression).evaluate(ctx) is False
+            print(time.perf_counter() - start)
+    """)
+    try:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                timeout=30, cwd=ROOT, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("regex() took over 30 s on 5001 characters")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # RE2 logs nothing
+    seconds = [float(line) for line in result.stdout.split()]
+    assert len(seconds) == 3 and max(seconds) < 0.5, seconds

@@ -5,30 +5,44 @@
     GET  /i/TOKEN       a personal invitation: its interview, or Start
     POST (same paths)   action=start | next | back, item=NAME, value=…
 
+A POST whose Origin (or, without one, Referer) names another host than the server's own (the
+request's Host, or one of ``allowed_hosts``: the public address behind a proxy) is refused with
+403 and changes nothing, as is one from an opaque origin ("null"). A POST with neither header
+(not a browser, or a very old one) is taken: its cookies are SameSite=Lax all the same. The
+Referrer-Policy is same-origin so that browsers send the real Origin on the pages' own posts
+(under no-referrer they send "null") while the link's token never leaves for another site.
+
 Every answer is committed before the next page is sent; a successful POST answers with a 303 to
 the same address (a reload never posts twice). A refused answer is shown again with the engine's
 message; a screen-out shows its closing words. Only the questionnaire and the respondent's own
 answers travel: no page names another respondent, the sample or a phone number. Cookies are
-HttpOnly and SameSite=Lax (a page of another site cannot post answers), ``secure`` behind HTTPS.
+HttpOnly and SameSite=Lax (a page of another site cannot post answers). ``behind_https`` (a proxy
+terminates TLS in front of the server) makes them Secure and adds Strict-Transport-Security
+(a year), so a browser that came once over HTTPS never sends its cookie in the clear again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, make_response, redirect, request
 
 from cati.calling.outcomes import LeaseLost
 from cati.services.clock import utc_now
 from cati.storage.db import Database
-from cati.web import pages, respondents
-from cati.web.limits import RateLimiter, WebLimits
+from cati.web import addresses, pages, respondents
+from cati.web.limits import RateLimiter, WebLimits, address_key, link_key
 from cati.web.links import INVITE, POINT, LinkRefused, LinkView, resolve
 
 REFUSED_STATUS = {"unknown": 404, "expired": 410, "used": 410, "closed": 410, "busy": 409,
-                  "duplicate": 403, "limited": 429}
+                  "duplicate": 403, "limited": 429, "foreign": 403}
 BROWSER_DAYS = 30
+HSTS_SECONDS = 365 * 86400
+# The largest request body taken (cati.web.server says why this size); waitress refuses larger
+# ones before reading them, Flask again for any other WSGI server.
+MAX_BODY_BYTES = 400 * 1024
 HOME = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>问卷 Survey</title>
 </head><body><p>请用您收到的链接或扫描二维码打开问卷。Please open the questionnaire with the link
@@ -37,34 +51,51 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the address holds the link's token
+    "Referrer-Policy": "same-origin",  # the address holds the link's token
     "Cache-Control": "no-store",
 }
 
 
 def create_app(database: Database, project_id: int, *, limits: WebLimits | None = None,
-               secure_cookies: bool = False,
+               behind_https: bool = False, allowed_hosts: tuple[str, ...] = (),
                clock: Callable[[], dt.datetime] = utc_now) -> Flask:
     """The application for ``project_id``; links of other projects are refused as unknown."""
     limits = limits or WebLimits()
-    limiter = RateLimiter(limits.window_seconds)
+    limiter = RateLimiter(limits.window_seconds, max_keys=limits.max_keys)
     app = Flask("cati.web")
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.extensions["cati.limiter"] = limiter
     title, languages = respondents.project_form(database, project_id)
+    addresses.address_key()  # a key that cannot be had stops the server at its start, not a respondent
+    own_hosts = frozenset(_host(h) for h in allowed_hosts)
 
     @app.before_request
     def _rate_limit() -> Response | None:
-        address = request.remote_addr or ""
-        if not limiter.allow(f"a:{address}", limits.address_requests):
+        if not limiter.allow(address_key(request.remote_addr or ""), limits.address_requests):
             return _refused("limited", _language())
         token = (request.view_args or {}).get("token")
-        if token and not limiter.allow(f"l:{token}", limits.link_requests):
+        if token and not limiter.allow(link_key(token), limits.link_requests):
             return _refused("limited", _language())
         return None
+
+    @app.before_request
+    def _same_origin() -> Response | None:
+        if request.method != "POST":
+            return None
+        source = request.headers.get("Origin") or request.headers.get("Referer")
+        if source is None:
+            return None
+        parts = urlsplit(source)
+        if parts.scheme in ("http", "https") and parts.hostname and (
+                _host(parts.netloc) == _host(request.host) or _host(parts.netloc) in own_hosts):
+            return None
+        return _refused("foreign", _language())
 
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.update(HEADERS)
+        if behind_https:
+            response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
         return response
 
     @app.errorhandler(LinkRefused)
@@ -113,7 +144,7 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
             if kind == POINT:
                 response.set_cookie(cookie, entry.browser_token,
                                     max_age=BROWSER_DAYS * 86400, path="/p/", httponly=True,
-                                    samesite="Lax", secure=secure_cookies)
+                                    samesite="Lax", secure=behind_https)
             return response
         if action == "start":
             return redirect(request.path, 303)
@@ -143,6 +174,22 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
             text = words["done"]
         return pages.end_page(title, screen.language, text)
 
+    def _language() -> str:
+        """The language asked for (?lang=, else the cookie) when it is one of the form's;
+        anything else is the form's default (""), never echoed."""
+        for asked in (request.args.get("lang"), request.cookies.get("lang")):
+            if asked in languages:
+                return asked
+        return ""
+
+    def _with_language(html: str) -> Response:
+        response = make_response(html)
+        chosen = request.args.get("lang")
+        if chosen in languages:
+            response.set_cookie("lang", chosen, max_age=BROWSER_DAYS * 86400, httponly=True,
+                                samesite="Lax", secure=behind_https)
+        return response
+
     def _refused(reason: str, language: str) -> Response:
         text = pages.words_for(language)[reason]
         return Response(pages.end_page(title, language, text),
@@ -151,17 +198,13 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
     return app
 
 
-def _language() -> str:
-    return request.args.get("lang") or request.cookies.get("lang") or ""
-
-
-def _with_language(html: str) -> Response:
-    response = make_response(html)
-    chosen = request.args.get("lang")
-    if chosen:
-        response.set_cookie("lang", chosen, max_age=BROWSER_DAYS * 86400, httponly=True,
-                            samesite="Lax")
-    return response
+def _host(netloc: str) -> str:
+    """host[:port] as compared: lower case, no user, no default port."""
+    host = netloc.rpartition("@")[2].lower()
+    for default in (":80", ":443"):
+        if host.endswith(default):
+            return host[:-len(default)]
+    return host
 
 
 __all__ = ["LinkView", "create_app"]

@@ -38,7 +38,8 @@ WORDS = {
            "expired": "这个邀请链接已过期。", "used": "这份问卷已经完成,链接不能再次使用。谢谢!",
            "busy": "访问员正在与您通话,请稍后再打开链接。", "closed": "本次调查已经结束,谢谢!",
            "duplicate": "本网络已提交多份问卷,请勿重复填写。谢谢!",
-           "limited": "请求过于频繁,请稍后再试。", "ok": "确认", "language": "语言"},
+           "limited": "请求过于频繁,请稍后再试。", "foreign": "请在问卷网页上作答。",
+           "ok": "确认", "language": "语言"},
     "en": {"next": "Next", "back": "Back", "start": "Start", "submit": "Submit",
            "intro": "The questionnaire is anonymous; only your own answers are sent to the "
                     "server.",
@@ -52,7 +53,8 @@ WORDS = {
            "closed": "This survey has ended. Thank you!",
            "duplicate": "Several questionnaires have come from this network already; please "
                         "answer only once. Thank you!",
-           "limited": "Too many requests; please try again in a minute.", "ok": "OK",
+           "limited": "Too many requests; please try again in a minute.",
+           "foreign": "Please answer on the questionnaire's own page.", "ok": "OK",
            "language": "Language"},
 }
 

@@ -13,15 +13,15 @@ it ends the case is closed with the interview's code in the same transaction. An
 interview has no case and is closed like a field interview.
 
 Browsers are known by a random cookie; the store keeps only its SHA-256. Addresses are kept only
-as a keyed hash, for the duplicate guard on open links: at most ``starts_per_address`` new
-interviews from one address on one link per day (a household or a shop's Wi-Fi shares one).
+as a keyed hash (its key outside the store: cati.web.addresses), for the duplicate guard on
+open links: at most ``starts_per_address`` new interviews from one address on one link per day
+(a household or a shop's Wi-Fi shares one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 import threading
 from dataclasses import dataclass
@@ -39,13 +39,13 @@ from cati.services.interviews import (
     InterviewInfo,
     finish_interview,
     load_interview,
-    open_interview,
     save_answers,
 )
 from cati.services.questionnaires import form_of
 from cati.storage.db import Database
-from cati.storage.models import Case, Interview, Project, WebInterview
-from cati.web.links import INVITE, POINT, LinkRefused, LinkView, mark_used, signing_key
+from cati.storage.models import Case, Interview, Project, WebInterview, WebLink
+from cati.web import addresses
+from cati.web.links import INVITE, POINT, LinkRefused, LinkView, mark_used
 
 QUOTA_FULL = "4.80"
 OPEN = "in_progress"
@@ -127,23 +127,53 @@ _found_lock = threading.Lock()
 
 def begin(database: Database, link: LinkView, address: str, *, language: str = "",
           starts_per_address: int = 3, now: dt.datetime | None = None) -> Entry:
-    """Start a web interview through ``link`` (after :func:`find` found none)."""
+    """Start a web interview through ``link`` (after :func:`find` found none).
+
+    One unit of work, one start at a time: an invitation's starts wait for the lock on its
+    case's row, an open link's for the lock on the link's row (PostgreSQL ``SELECT … FOR
+    UPDATE``; on SQLite the unit holds the database's write lock). So a respondent who taps
+    Start on two phones at once gets one interview (the later start finds the earlier one), and
+    an address cannot pass the open link's count by starting several at once. Only the case's
+    row is locked for an invitation, as the phone side locks it before the links."""
     now = now or utc_now()
     token = secrets.token_urlsafe(24)
     with database.unit() as session:
-        address_hash = _address_hash(session, database.url, address)
-        if link.kind == POINT and starts_per_address > 0:
-            recent = session.scalar(select(func.count()).select_from(WebInterview).where(
-                WebInterview.link_id == link.id, WebInterview.address_hash == address_hash,
-                WebInterview.started_at > now - dt.timedelta(days=1)))
-            if recent >= starts_per_address:
-                raise LinkRefused("duplicate")
+        address_hash = addresses.address_hash(address)
+        interview: Interview | None = None
         if link.kind == INVITE:
-            _take_case(session, link, now)
-    interview = open_interview(database, link.project_id, case_id=link.case_id,
-                               workstation=workstation_of(link.id) if link.case_id else None,
-                               mode="web", language=language, now=now)
-    with database.unit() as session:
+            case = session.get(Case, link.case_id, with_for_update=True)
+            row = session.get(WebLink, link.id)
+            if row is None or row.used_at is not None:
+                raise LinkRefused("used")
+            _take_case(case, link, now)
+            started = session.scalar(select(WebInterview.interview_id).where(
+                WebInterview.link_id == link.id).limit(1))
+            if started is not None:  # another browser's start of this invitation came first
+                return Entry(started, token)
+            # A phone interview of the case, or one begun through an invitation this replaced.
+            interview = session.scalar(select(Interview).where(
+                Interview.case_id == link.case_id, Interview.state == OPEN)
+                .order_by(Interview.id).limit(1))
+        else:
+            case = None
+            session.execute(select(WebLink.id).where(WebLink.id == link.id).with_for_update())
+            if starts_per_address > 0:
+                recent = session.scalar(select(func.count()).select_from(WebInterview).where(
+                    WebInterview.link_id == link.id, WebInterview.address_hash == address_hash,
+                    WebInterview.started_at > now - dt.timedelta(days=1)))
+                if recent >= starts_per_address:
+                    raise LinkRefused("duplicate")
+        if interview is None:
+            project = session.get(Project, link.project_id)
+            if project is None:
+                raise NotFound(f"no project {link.project_id}")
+            interview = Interview(case_id=link.case_id, project_id=link.project_id,
+                                  stratum=case.stratum if case is not None else "",
+                                  questionnaire_id=project.questionnaire_id, mode="web",
+                                  language=language, state=OPEN,
+                                  seed=secrets.randbelow(2**31), started_at=now)
+            session.add(interview)
+            session.flush()
         web = session.get(WebInterview, interview.id)
         if web is None:
             session.add(WebInterview(interview_id=interview.id, link_id=link.id,
@@ -151,7 +181,7 @@ def begin(database: Database, link: LinkView, address: str, *, language: str = "
                                      started_at=now))
         else:  # the case's interview begun through an invitation this one replaced
             web.link_id, web.browser_hash = link.id, _hash(token)
-    return Entry(interview.id, token)
+        return Entry(interview.id, token)
 
 
 def screen(database: Database, interview_id: int, *, language: str | None = None,
@@ -280,9 +310,8 @@ def _finish(database: Database, interview_id: int, code: str, now: dt.datetime) 
         project_cache.forget(database.url)  # a quota cell may have filled
 
 
-def _take_case(session, link: LinkView, now: dt.datetime) -> None:
+def _take_case(case: Case | None, link: LinkView, now: dt.datetime) -> None:
     """Hold the invited case for the web interview until the invitation expires."""
-    case = session.get(Case, link.case_id)
     if case is None or case.state == "closed":
         raise LinkRefused("used")
     mine = workstation_of(link.id)
@@ -296,11 +325,6 @@ def _take_case(session, link: LinkView, now: dt.datetime) -> None:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _address_hash(session, url: str, address: str) -> str:
-    key = signing_key(session, url).encode()
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
 def project_form(database: Database, project_id: int) -> tuple[str, tuple[str, ...]]:

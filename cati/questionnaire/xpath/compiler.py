@@ -19,6 +19,7 @@ from cati.questionnaire.xpath.parser import (
     Node,
     Reference,
 )
+from cati.questionnaire.xpath.patterns import matches
 from cati.questionnaire.xpath.registry import CONTEXT, FUNCTIONS, LAZY
 from cati.questionnaire.xpath.values import (
     ARITHMETIC,
@@ -129,7 +130,7 @@ def _call(node: Call) -> Evaluator:
     impl = function.impl
     if node.pattern is not None:
         pattern, text = node.pattern, args[0]
-        return lambda ctx: pattern.search(to_string(text(ctx))) is not None
+        return lambda ctx: matches(pattern, to_string(text(ctx)))
     if function.mode == LAZY:
         evaluate = lambda ctx: impl(ctx, *args)  # noqa: E731
     elif function.mode == CONTEXT:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from cati.questionnaire.xpath import patterns
 from cati.questionnaire.xpath.errors import ExpressionEvalError
 from cati.questionnaire.xpath.lexer import REFERENCE_NAME
 from cati.questionnaire.xpath.registry import CONTEXT, LAZY, function
@@ -215,12 +216,10 @@ def _translate(text, source, target) -> str:
 
 @function("regex", 2)
 def _regex(text, pattern) -> bool:
-    """True when ``pattern`` is found somewhere in ``text`` (Python re.search)."""
-    return compile_pattern(to_string(pattern)).search(to_string(text)) is not None
-
-
-def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """True when ``pattern`` is found somewhere in ``text``, by RE2 in linear time (see
+    :mod:`cati.questionnaire.xpath.patterns`)."""
     try:
-        return re.compile(pattern)
-    except (re.error, OverflowError, RecursionError) as exc:
-        raise ExpressionEvalError(f"invalid regular expression {pattern!r}: {exc}") from None
+        compiled = patterns.compile_pattern(to_string(pattern))
+    except patterns.PatternError as exc:
+        raise ExpressionEvalError(str(exc)) from None
+    return patterns.matches(compiled, to_string(text))

@@ -13,9 +13,9 @@ an ExpressionSyntaxError, so neither parsing nor evaluating can exhaust Python's
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 
+from cati.questionnaire.xpath import patterns
 from cati.questionnaire.xpath.errors import ExpressionSyntaxError
 from cati.questionnaire.xpath.functions import choice_question_name
 from cati.questionnaire.xpath.lexer import (
@@ -91,7 +91,7 @@ class Chain:
 class Call:
     name: str
     args: tuple[Node, ...]
-    pattern: re.Pattern[str] | None = None  # regex() with a literal pattern, compiled once
+    pattern: object = None  # regex() with a literal pattern, compiled once (by RE2)
 
 
 Node = Literal | Reference | Current | Child | Negate | Logical | Chain | Call
@@ -259,12 +259,11 @@ def _combine(first: Node, rest: list[tuple[str, Node]]) -> Node:
     return Chain(first, tuple(rest))
 
 
-def _literal_pattern(pattern: str, position: int) -> re.Pattern[str]:
+def _literal_pattern(pattern: str, position: int):
     try:
-        return re.compile(pattern)
-    except (re.error, OverflowError, RecursionError) as exc:
-        raise ExpressionSyntaxError(f"invalid regular expression {pattern!r} ({exc})",
-                                    position) from None
+        return patterns.compile_pattern(pattern)
+    except patterns.PatternError as exc:
+        raise ExpressionSyntaxError(str(exc), position) from None
 
 
 def _unexpected(token: Token, expected: str | None = None) -> ExpressionSyntaxError:
