@@ -89,6 +89,7 @@ def base_url(given: str | None) -> str:
 
 def _serve(args: argparse.Namespace, database) -> int:
     from cati.services.projects import get_project
+    from cati.web.addresses import address_key
     from cati.web.limits import WebLimits
     from cati.web.server import ServerOptions, serve
 
@@ -105,6 +106,7 @@ def _serve(args: argparse.Namespace, database) -> int:
     allowed_hosts = (urllib.parse.urlsplit(base_url(public)).netloc,) if public else ()
     with database.unit(immediate=False) as session:
         project = get_project(session, args.project)
+    address_key()  # before "serving": a key that cannot be had is the one line printed
     print(f"serving {project.code} ({project.name}) on http://{args.host}:{args.port} "
           "— Ctrl+C stops", flush=True)
     try:

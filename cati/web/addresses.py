@@ -47,8 +47,8 @@ def address_key() -> bytes:
     if configured is not None:
         configured = configured.strip()
         if len(configured) < MIN_CHARS:
-            raise CatiError(f"{ENV} must hold at least {MIN_CHARS} characters (a random key, "
-                            "e.g. from: python -c \"import secrets; print(secrets.token_hex(32))\")")
+            raise CatiError(f"{ENV} must hold at least {MIN_CHARS} characters (a random key: "
+                            "python -c 'import secrets; print(secrets.token_hex(32))')")
         return configured.encode()
     path = user_data_dir() / FOLDER / FILE_NAME
     with _lock:

@@ -66,7 +66,7 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["cati.limiter"] = limiter
     title, languages = respondents.project_form(database, project_id)
-    addresses.address_key()  # a key that cannot be had stops the server at its start, not a respondent
+    addresses.address_key()  # a key that cannot be had stops the server, not a respondent
     own_hosts = frozenset(_host(h) for h in allowed_hosts)
 
     @app.before_request

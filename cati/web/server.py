@@ -94,8 +94,14 @@ class BackgroundServer:
         # Finish the requests being served before the sockets close (else a worker writes to a
         # closed trigger).
         self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
-        close_all(self._server._map)  # the listener, open keep-alive channels, the trigger
+        # The listener, open keep-alive channels and the trigger are closed on the loop's own
+        # thread (closed from here, a select() running there fails on a closed descriptor);
+        # with nothing left to watch, the loop ends.
+        self._server.trigger.pull_trigger(lambda: close_all(self._server._map))
         self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            close_all(self._server._map)
+            self._thread.join(timeout=10)
 
     def __enter__(self) -> BackgroundServer:
         return self
