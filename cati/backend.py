@@ -15,6 +15,7 @@ into (scripts, benchmarks, tests of one window) passes the ids it is given to th
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable, Mapping
 
 from sqlalchemy.engine import make_url
@@ -358,8 +359,14 @@ class Backend:
             self._database.dispose()
 
 
+_ACTING_PARAMETERS = ("acting_user_id", "user_id")
+
+
 class _SessionGuard:
-    """A service object whose every method first calls ``check`` (the logged-in session)."""
+    """A service object whose every method first calls ``check`` (the logged-in session, which
+    returns the logged-in account's id) and acts as that account: a method's ``acting_user_id``
+    or ``user_id`` is that id — left out, it is filled in; another account's id is refused
+    (PermissionDenied), so a window cannot act for anyone but who logged in."""
 
     def __init__(self, service, check) -> None:
         self._service, self._check = service, check
@@ -368,9 +375,23 @@ class _SessionGuard:
         value = getattr(self._service, name)
         if not callable(value) or name.startswith("_"):
             return value
+        try:
+            signature = inspect.signature(value)
+        except (TypeError, ValueError):
+            signature = None
+        acting = next((p for p in _ACTING_PARAMETERS
+                       if signature is not None and p in signature.parameters), None)
 
         def checked(*args, **kwargs):
-            self._check()
+            me = self._check()
+            if acting is not None and me is not None:
+                bound = signature.bind_partial(*args, **kwargs)
+                given = bound.arguments.get(acting)
+                if given is not None and given != me:
+                    raise PermissionDenied("the window acts for another account than the one "
+                                           "logged in (与登录账户不符)")
+                bound.arguments[acting] = me
+                return value(*bound.args, **bound.kwargs)
             return value(*args, **kwargs)
 
         return checked

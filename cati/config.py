@@ -8,6 +8,7 @@ directory (``~/.local/share/cati`` on Linux).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -23,8 +24,22 @@ def user_data_dir() -> Path:
     """The per-user directory for the default database, journals and logs (created on demand)."""
     configured = os.environ.get("CATI_DATA_DIR")
     path = Path(configured) if configured else Path(platformdirs.user_data_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # only its owner may look inside
     return path
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` (when missing) readable and writable by its owner only (0600), its
+    folder, when this makes it, 0700: the SQLite store and the workstation's journal hold
+    phone numbers and answers, and on one machine the operating-system account is the guard.
+    SQLite gives its -wal and -shm files the same permissions as the database file."""
+    if path.exists():
+        return
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def default_db_url() -> str:

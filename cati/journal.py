@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cati.config import create_private_file
+
 PENDING, WRITTEN, REFUSED = "pending", "written", "refused"
 ANSWERS, OUTCOME, FIELD_CLOSE = "answers", "outcome", "field_close"
 
@@ -75,7 +77,7 @@ class Journal:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(self.path)  # 0600 in a 0700 folder: it holds answers
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                      timeout=10)

@@ -62,10 +62,17 @@ class Centre:
                      input=PASSWORDS[name] + "\n")
         self.cli("project", "create", "SAFE", "--form",
                  str(QUESTIONNAIRE_DIR / "public_safety.xlsx"))
+        # The web server's own login, in the web group.
+        self.web, self.web_password = f"web_{tag}", f"webpw-{tag}"
+        with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(self.web), sql.Literal(self.web_password)))
+        self.cli("db", "grant", self.web, "--apply")
 
     def url(self, login: str | None = None, password: str | None = None) -> str:
         login = login or self.owner
-        password = password or (self.owner_password if login == self.owner else PASSWORDS[login])
+        password = password or {self.owner: self.owner_password,
+                                self.web: self.web_password}.get(login) or PASSWORDS[login]
         return (make_url(self.server_url).set(username=login, password=password,
                                               database=self.name)
                 .render_as_string(hide_password=False))
@@ -108,8 +115,9 @@ class Centre:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
                                .format(sql.Identifier(self.name)))
             drop_cati_logins(connection, self.name)
-            connection.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(
-                sql.Identifier(self.owner)))
+            for role in (self.web, self.owner):
+                connection.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(
+                    sql.Identifier(role)))
 
 
 @pytest.fixture
@@ -355,4 +363,85 @@ def test_the_login_window_logs_a_person_in_with_their_own_database_login(qtbot, 
     finally:
         if app.main_window is not None:
             app.main_window.close()
+        app.shutdown()
+
+
+def test_the_web_pages_and_the_hand_over_run_under_their_own_logins(centre, tmp_path):
+    """A collection point's link made by the supervisor, an invitation made mid-call by the
+    interviewer's login (F11: it may not read the signing key), both answered through the pages
+    served by the web server's login, which reads no phone, account or audit entry."""
+    from cati.web.links import hand_over_to_web, point_link
+    from tests.test_web_links import COMPLETE, SCREEN_OUT, answer_through, web_client
+
+    _sample(centre, tmp_path, rows=3)
+    lin = Database(centre.url("lin"))
+    point = point_link(lin, "SAFE", "城关镇便民服务中心")
+    lin.dispose()
+    ivan = Database(centre.url("ivan"))
+    try:
+        project, me = _ids(ivan)
+        claimed = claim_next_case(ivan, project, "ws-ivan", interviewer_id=me, now=NOW)
+        handover = hand_over_to_web(ivan, claimed.case_id, "ws-ivan", interviewer_id=me,
+                                    base_url="https://web.example")
+        assert handover.url == "https://web.example" + handover.invitation.path
+        with pytest.raises(StorageDenied), ivan.unit() as session:
+            session.execute(text("SELECT secret FROM web_keys"))
+    finally:
+        ivan.dispose()
+    web = Database(centre.url(centre.web))
+    try:
+        client = web_client(web, project, now=NOW)
+        answer_through(client, point.path, COMPLETE)
+        invited = web_client(web, project, address="10.0.0.2", now=NOW)
+        page = answer_through(invited, handover.invitation.path, SCREEN_OUT)
+        assert "只访问年满18岁的居民" in page
+        for statement in ("SELECT phone_e164 FROM cases", "SELECT password_hash FROM users",
+                          "UPDATE cases SET phone_e164 = '+8613900000000'",
+                          "DELETE FROM audit_log", "SELECT * FROM dnc"):
+            with pytest.raises(StorageDenied), web.unit() as session:
+                session.execute(text(statement))
+        with web.unit() as session:  # row-level security: not one entry of the log
+            assert session.execute(text("SELECT count(*) FROM audit_log")).scalar() == 0
+    finally:
+        web.dispose()
+    with psycopg.connect(_libpq(centre.url()), autocommit=True) as connection:
+        done = connection.execute("SELECT mode, state, case_id IS NOT NULL FROM interviews "
+                                  "WHERE mode = 'web' ORDER BY id").fetchall()
+    assert done == [("web", "complete", False), ("web", "screened_out", True)]
+
+
+def test_the_console_runs_under_the_admins_own_login(qtbot, centre, tmp_path):
+    """Every panel of the console loads through the admin's login: the monitor, the sample
+    with its phones, the audit log, the accounts."""
+    from PySide6.QtCore import Qt
+
+    from ui.app import CatiApp
+
+    _sample(centre, tmp_path, rows=5)
+    app = CatiApp(centre.bare_url("x").replace("x@", ""))
+    qtbot.addWidget(app.login)
+    app.login.show()
+    try:
+        qtbot.keyClicks(app.login.username, "boss")
+        qtbot.keyClicks(app.login.password, PASSWORDS["boss"])
+        qtbot.keyClick(app.login.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: app.console is not None, timeout=15_000)
+        console = app.console
+        qtbot.waitUntil(lambda: {"sample", "audit", "users"} <= set(console.panels)
+                        and console.monitor is not None
+                        and console.monitor.snapshot is not None, timeout=20_000)
+        sample = console.panels["sample"].model
+        qtbot.waitUntil(lambda: sample.rowCount() == 5, timeout=15_000)
+        shown = {sample.data(sample.index(row, column))
+                 for row in range(5) for column in range(sample.columnCount())}
+        assert any(isinstance(value, str) and "139" in value for value in shown)
+        audit = console.panels["audit"]
+        audit.refresh()
+        qtbot.waitUntil(lambda: audit.model.rowCount() > 0, timeout=15_000)
+        users = console.panels["users"]
+        qtbot.waitUntil(lambda: users.model.rowCount() == len(ROLES), timeout=15_000)
+        assert app.backend.database.engine.url.username == "boss"
+    finally:
+        if app.console is not None:
+            app.console.close()
         app.shutdown()

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cati.config import create_private_file
 from cati.errors import (
     CannotConnect,
     CatiError,
@@ -217,6 +218,8 @@ def _create_sqlite_engine(url: str, database: str | None, *, echo: bool) -> Engi
         folder = Path(database).expanduser().resolve().parent
         if not folder.is_dir():
             raise CatiError(f"the folder of the database file does not exist: {folder}")
+        if make_url(url).query.get("uri") != "true":  # a file: URI opens as it says (e.g. ro)
+            create_private_file(Path(database).expanduser())
     engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

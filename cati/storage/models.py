@@ -369,6 +369,8 @@ class WebLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # its interview ended
+    # A personal invitation's random token, as its SHA-256 (the token itself is only in the link).
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class WebInterview(Base):

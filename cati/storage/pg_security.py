@@ -318,7 +318,15 @@ _POLICIES += [
     ("cati_own", "audit_log", "SELECT", "cati_interviewer", "actor = session_user", None),
     ("cati_write", "audit_log", "INSERT", "cati_interviewer, cati_web", None, "true"),
 ]
-_RLS_TABLES = ("cases", "interviews", "answers", "answer_events", "audit_log")
+_POLICIES += [
+    ("cati_supervise", "web_links", "ALL", "cati_supervisor", "true", "true"),
+    ("cati_web", "web_links", "ALL", "cati_web", "true", "true"),
+    # An interviewer hands the respondent of the case its login holds over to the web.
+    ("cati_hand_over", "web_links", "ALL", "cati_interviewer",
+     f"kind = 'invite' AND case_id IN {_HELD_CASES}",
+     f"kind = 'invite' AND case_id IN {_HELD_CASES}"),
+]
+_RLS_TABLES = ("cases", "interviews", "answers", "answer_events", "audit_log", "web_links")
 
 
 def _columns(names) -> str:
@@ -354,6 +362,8 @@ def grant_statements(database: str, case_columns: list[str]) -> list[str]:
         "answer_events TO cati_interviewer",
         "GRANT DELETE ON answers TO cati_interviewer",
         "GRANT INSERT, UPDATE, DELETE ON presence TO cati_interviewer",
+        "GRANT SELECT, INSERT ON web_links TO cati_interviewer",
+        "GRANT UPDATE (expires_at) ON web_links TO cati_interviewer",
         "GRANT SELECT, INSERT ON audit_log TO cati_interviewer, cati_web",
         # supervisors
         "GRANT SELECT ON cases, dnc, web_keys, web_links, web_interviews TO cati_supervisor",

@@ -8,15 +8,18 @@
   for the web interview; an invitation that expires unanswered lets the case be called again, and
   an interview begun on the web is then resumed by the interviewer.
 
-Links carry the link's id signed with the store's key (itsdangerous, HMAC-SHA1 over a salt per
-kind), so a made-up or altered link is refused before the store is asked about it, and ids cannot
-be guessed from one another. Expiry and use are checked against the store, which is the authority
+An open link carries the link's id signed with the store's key (itsdangerous, HMAC-SHA1 over a
+salt per kind), so a made-up or altered link is refused before the store is asked about it. A
+personal invitation carries a random token (192 bits), kept in the store only as its SHA-256, so
+making one needs no key: on PostgreSQL an interviewer's login, which may not read the key, hands
+the case it holds over to the web (invitations made before carry a signed id and still work). Expiry and use are checked against the store, which is the authority
 (an invitation can be withdrawn by issuing a new one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import secrets
 import threading
@@ -165,9 +168,11 @@ def hand_over_to_web(database: Database, case_id: int, workstation: str, *,
         _note_called(case, attempt.started_at)
         if case.state not in ("scheduled", "resume"):
             case.state = "scheduled"
-        case.lease_holder = case.lease_expires_at = None
         case.next_call_at = None
+        # Made while the case is still held: on PostgreSQL an interviewer's login may make an
+        # invitation only for the case it holds (cati.storage.pg_security).
         invitation = _invite(session, database, case, valid_for, True, now)
+        case.lease_holder = case.lease_expires_at = None
         project = session.get(Project, case.project_id)
         url = (base_url or (project.settings or {}).get("web_url")
                or os.environ.get("CATI_WEB_URL") or DEFAULT_BASE_URL).rstrip("/")
@@ -187,8 +192,9 @@ def _invite(session, database: Database, case: Case, valid_for: dt.timedelta, ho
         WebLink.case_id == case.id, WebLink.kind == INVITE, WebLink.used_at.is_(None),
         WebLink.expires_at > now).values(expires_at=now))
     expires = now + valid_for
+    token = secrets.token_urlsafe(24)
     link = WebLink(project_id=case.project_id, kind=INVITE, case_id=case.id,
-                   created_at=now, expires_at=expires)
+                   created_at=now, expires_at=expires, token_hash=_token_hash(token))
     session.add(link)
     if hold:
         if case.next_call_at is None or case.next_call_at < expires:
@@ -200,9 +206,11 @@ def _invite(session, database: Database, case: Case, valid_for: dt.timedelta, ho
         if case.state == "appointment":
             case.state = "scheduled"
     session.flush()
-    key = signing_key(session, database.url)
-    return Invitation(link.id, case.id, project.code, project.name,
-                      _sign(key, INVITE, link.id), expires, hold)
+    return Invitation(link.id, case.id, project.code, project.name, token, expires, hold)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def sms_text(invitation: Invitation, base_url: str) -> str:
@@ -244,9 +252,12 @@ _points_lock = threading.Lock()
 def _resolve(database: Database, kind: str, token: str, project_id: int | None,
              now: dt.datetime) -> LinkView:
     with database.unit(immediate=False) as session:
-        key = signing_key(session, database.url)
-        link_id = _unsign(key, kind, token)
-        link = session.get(WebLink, link_id)
+        if kind == INVITE and "." not in token:  # a random token (signed ones hold a dot)
+            link = session.scalar(select(WebLink).where(
+                WebLink.token_hash == _token_hash(token[:200])))
+        else:
+            key = signing_key(session, database.url)
+            link = session.get(WebLink, _unsign(key, kind, token))
         if link is None or link.kind != kind or (
                 project_id is not None and link.project_id != project_id):
             raise LinkRefused("unknown")

@@ -6,7 +6,8 @@ Revises: 0009
 Both backends: audit_log gains ``actor`` (the database login, or on SQLite the operating-system
 account that owns the file), ``recorded_at`` (the store's clock), ``chain_seq``, ``prev_hash``
 and ``hash``; existing entries are chained in id order (``actor`` empty, ``recorded_at`` their
-``at``). cases gain ``lease_login``. On PostgreSQL: the group roles, grants, row-level security,
+``at``). cases gain ``lease_login``; web_links ``token_hash`` (personal invitations carry a random token,
+stored hashed, so an interviewer's login makes one without the signing key). On PostgreSQL: the group roles, grants, row-level security,
 definer functions and triggers of cati.storage.pg_security; password hashes leave ``users``
 (PostgreSQL holds each login's SCRAM verifier) and every existing account gets a login role
 that cannot log in until an admin sets its password (``cati users reset``).
@@ -35,6 +36,9 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_chain", "audit_log", ["chain_seq"], unique=True)
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("lease_login", sa.String(128), nullable=True))
+    with op.batch_alter_table("web_links") as batch:
+        batch.add_column(sa.Column("token_hash", sa.String(64), nullable=True))
+    op.create_index("ix_web_links_token_hash", "web_links", ["token_hash"], unique=True)
 
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
@@ -97,6 +101,9 @@ def downgrade() -> None:
                           "DROP TRIGGER IF EXISTS cati_audit_no_truncate ON audit_log",
                           "DROP TRIGGER IF EXISTS cati_case_lease ON cases"):
             op.execute(statement)
+    op.drop_index("ix_web_links_token_hash", table_name="web_links")
+    with op.batch_alter_table("web_links") as batch:
+        batch.drop_column("token_hash")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("lease_login")
     op.drop_index("ix_audit_log_chain", table_name="audit_log")
