@@ -7,6 +7,7 @@ Every subcommand calls the same services the app uses. A user's mistake prints o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import importlib
@@ -26,7 +27,7 @@ from cati import (
     cli_web,
 )
 from cati.config import resolve_db_url
-from cati.errors import CatiError
+from cati.errors import CatiError, StorageDenied
 from cati.storage.db import Database, connection_error, database_label, storage_error
 
 Handler = Callable[[argparse.Namespace], int]
@@ -127,11 +128,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _refuse_password_in_argv(sys.argv[1:] if argv is None else list(argv))
         if args.command is None:
             return _start_app(args)
         return args.handler(args)
     except CatiError as exc:
         print(f"cati: {exc}", file=sys.stderr)
+        if isinstance(exc, StorageDenied):
+            _audit_refusal(args, exc)
         return exc.exit_code
     except KeyboardInterrupt:
         print("cati: interrupted", file=sys.stderr)
@@ -153,11 +157,20 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
     """The database the command works on, migrated to the newest schema."""
     from sqlalchemy.exc import OperationalError
 
-    url = resolve_db_url(args.db)
+    url = _with_password(resolve_db_url(args.db))
     database = Database(url)
     if upgrade:
         try:
-            database.upgrade()
+            try:
+                database.upgrade()
+            except OperationalError as exc:
+                asked = _ask_password(url, exc)
+                if asked is None:
+                    raise
+                database.dispose()
+                url = asked
+                database = Database(url)
+                database.upgrade()
         except Exception as exc:
             label = database_label(url)
             failed = connection_error(exc, label)
@@ -167,6 +180,71 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
                 raise failed from None
             raise
     return database
+
+
+def _audit_refusal(args: argparse.Namespace, refused: StorageDenied) -> None:
+    """The database refused a statement of this command: say so in the audit log, in a unit of
+    its own (the refused one was rolled back), stamped by the store with this login. Best
+    effort: the refusal itself is what the user is told, and the server logs the refused
+    statement too (log_min_error_statement)."""
+    from cati.storage.models import AuditEntry
+
+    command = " ".join(str(part) for part in (args.command, getattr(args, "action", None))
+                       if part)
+    with contextlib.suppress(Exception):  # e.g. no connection at all: nothing more to do
+        database = Database(_with_password(resolve_db_url(args.db)))
+        try:
+            with database.unit() as session:
+                session.add(AuditEntry(user_id=None, at=dt.datetime.now(dt.UTC),
+                                       action="refused",
+                                       details={"command": command, "error": str(refused)}))
+        finally:
+            database.dispose()
+
+
+def _refuse_password_in_argv(argv: Sequence[str]) -> None:
+    """A password in ``--db`` shows in the process list (``ps``) to every user of the machine:
+    refused. It comes from the keyring, libpq's ``~/.pgpass``/PGPASSFILE/PGPASSWORD, a prompt,
+    or CATI_DB_URL (the environment is the process's own)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    for index, word in enumerate(argv):
+        value = (argv[index + 1] if word == "--db" and index + 1 < len(argv)
+                 else word.removeprefix("--db=") if word.startswith("--db=") else None)
+        if not value:
+            continue
+        try:
+            password = make_url(value).password
+        except ArgumentError:
+            continue
+        if password:
+            raise CatiError("--db carries a password, which every user of this machine can see "
+                            "(ps): put it in ~/.pgpass (or PGPASSFILE), the system keyring, or "
+                            "the CATI_DB_URL environment variable (密码不要写在命令行上)")
+
+
+def _with_password(url: str) -> str:
+    """A PostgreSQL URL naming a login but no password: the keyring's, when it holds one
+    (otherwise libpq's ~/.pgpass, PGPASSFILE or PGPASSWORD apply, then a prompt)."""
+    from sqlalchemy.engine import make_url
+
+    from cati import credentials
+
+    if not credentials.needs_password(url) or not make_url(url).username:
+        return url
+    return credentials.with_password(url, credentials.stored_password(url))
+
+
+def _ask_password(url: str, exc: Exception) -> str | None:
+    """The URL with a password typed at the terminal, when the server wanted one and none was
+    given; None when there is no terminal to ask (the error stands)."""
+    from cati import credentials
+
+    if "no password supplied" not in str(exc) or not sys.stdin.isatty():
+        return None
+    password = getpass.getpass(f"password for {database_label(url)}: ")
+    return credentials.with_password(url, password) if password else None
 
 
 def _first_line(exc: Exception) -> str:

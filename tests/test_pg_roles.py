@@ -51,6 +51,11 @@ class Roles:
                                               database=self.name)
                 .render_as_string(hide_password=False))
 
+    def bare(self, role: str) -> str:
+        """For the command line: no password in the URL (it comes from PGPASSWORD)."""
+        return (make_url(self.server_url).set(username=role, database=self.name)
+                .render_as_string(hide_password=False))
+
     def drop(self) -> None:
         with psycopg.connect(_libpq(self.server_url), autocommit=True) as connection:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
@@ -60,19 +65,20 @@ class Roles:
 
 
 @pytest.fixture
-def roles(pg_url):
+def roles(pg_url, monkeypatch):
     made = Roles(pg_url)
+    monkeypatch.setenv("PGPASSWORD", made.password)  # owner and app share it
     yield made
     made.drop()
 
 
 def _grant(roles: Roles, capsys) -> None:
-    assert cli.main(["--db", roles.url(roles.owner), "db", "grant", roles.app, "--apply"]) == 0
+    assert cli.main(["--db", roles.bare(roles.owner), "db", "grant", roles.app, "--apply"]) == 0
     assert f"granted {roles.app}" in capsys.readouterr().out
 
 
 def test_a_login_granted_the_web_group_runs_no_ddl(roles, capsys):
-    assert cli.main(["--db", roles.url(roles.owner), "db", "upgrade"]) == 0
+    assert cli.main(["--db", roles.bare(roles.owner), "db", "upgrade"]) == 0
     _grant(roles, capsys)
     app = Database(roles.url(roles.app))
     try:
@@ -104,7 +110,7 @@ def test_a_schema_behind_says_the_owner_must_upgrade(roles, capsys, revision, ru
         assert (revision or "none") in message or "unknown to this login" in message
     finally:
         app.dispose()
-    result = run_cli("--db", roles.url(roles.app), "project", "list")
+    result = run_cli("--db", roles.bare(roles.app), "project", "list")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"cati: {message}"]
 
@@ -119,3 +125,12 @@ def test_grant_prints_the_readme_statement(capsys):
     assert printed in readme
     assert cli.main(["--db", "sqlite:///" + str(Path("x.db")), "db", "grant", "cati_app"]) == 1
     assert re.fullmatch(r"cati: .*PostgreSQL.*\n", capsys.readouterr().err)
+
+
+def test_a_password_on_the_command_line_is_refused(run_cli):
+    """`ps` shows every process's arguments to every user: --db with a password is one line,
+    exit 1, the password not repeated."""
+    result = run_cli("--db", "postgresql://ivan:s3cret-pw@127.0.0.1:1/cati", "project", "list")
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "--db carries a password" in line and "s3cret-pw" not in line

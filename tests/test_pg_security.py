@@ -259,6 +259,10 @@ def test_an_interviewer_login_cannot_read_or_change_what_is_not_its(centre, tmp_
     assert "cannot act as 'lin'" in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "x.csv").exists()
     assert centre.owner_view()["roles"] == before["roles"]
+    with psycopg.connect(_libpq(centre.url()), autocommit=True) as connection:  # the attempt
+        assert connection.execute(
+            "SELECT actor, details->>'command' FROM audit_log WHERE action = 'refused'"
+        ).fetchall() == [("ivan", "users add")]
 
 
 def test_a_supervisor_login_reads_phones_but_manages_no_accounts_or_audit(centre):

@@ -231,8 +231,8 @@ def test_a_connection_without_tls_is_refused_by_the_server(tls: TlsServer, libpq
                                      ["db", "upgrade"]])
 def test_an_unreachable_server_is_one_line_for_every_command(run_cli, command):
     """Nothing listens on port 1: one line naming the database without its password."""
-    result = run_cli("--db", "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/none?sslmode="
-                     "verify-full", *command)
+    url = "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/none?sslmode=verify-full"
+    result = run_cli(*command, env={"CATI_DB_URL": url})  # not in argv: ps would show it
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and "s3cret" not in result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
