@@ -103,7 +103,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory):
     password = secrets.token_urlsafe(18)
     with PgServer(conf=conf, hba=hba,
                   files={"server.crt": certificate, "server.key": key}) as server:
-        server.execute(f"CREATE ROLE {ROLE} LOGIN PASSWORD '{password}'",
+        server.execute(f"CREATE ROLE {ROLE} LOGIN CREATEROLE PASSWORD '{password}'",
                        f"ALTER DATABASE cati OWNER TO {ROLE}")
         pgpass = folder / "pgpass"
         fd = os.open(pgpass, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
