@@ -50,7 +50,7 @@ def audit(database) -> list[tuple[int | None, str, dict]]:
     with database.unit(immediate=False) as session:
         return [(e.user_id, e.action, e.details) for e in session.scalars(
             select(AuditEntry).where(AuditEntry.action.not_in(("login", "login_failed")))
-            .order_by(AuditEntry.id))]
+            .order_by(AuditEntry.id)) if not e.action.startswith("db_")]  # PostgreSQL's own
 
 
 def user_row(database, username: str) -> User:

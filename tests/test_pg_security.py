@@ -276,6 +276,18 @@ def test_a_supervisor_login_reads_phones_but_manages_no_accounts_or_audit(centre
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 connection.execute(statement)
     assert centre.owner_view() == before
+    # What it may change, the database logs as its doing: by hand and by the command line.
+    with centre.raw("lin") as connection:
+        connection.execute("INSERT INTO dnc (phone_e164, reason, added_at) "
+                           "VALUES ('+8613900000099', '本人要求', now())")
+    centre.cli("quota", "set", "--project", "SAFE", "--stratum", "城关镇", "--target", "5",
+               login="lin")
+    with psycopg.connect(_libpq(centre.url()), autocommit=True) as connection:
+        logged = connection.execute(
+            "SELECT actor, action, details->'new'->>'phone_e164', details->'new'->>'target' "
+            "FROM audit_log WHERE action LIKE 'db\\_%' ORDER BY chain_seq").fetchall()
+    assert logged == [("lin", "db_dnc_insert", "+8613900000099", None),
+                      ("lin", "db_quotas_insert", None, "5")]
 
 
 def test_an_admin_manages_accounts_only_through_the_definer_functions(centre):

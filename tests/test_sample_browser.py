@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import undefer
 
 from cati.calling.queue import claim_next_case
 from cati.config import QUESTIONNAIRE_DIR
@@ -75,8 +76,8 @@ def all_rows(database, project_id: int) -> list[CaseRow]:
 
 
 def case(database, case_id: int) -> Case:
-    with database.unit(immediate=False) as session:
-        return session.get(Case, case_id)
+    with database.unit(immediate=False) as session:  # the phone too (a deferred column)
+        return session.get(Case, case_id, options=[undefer(Case.phone_e164)])
 
 
 def ids_where(database, project_id: int, **values) -> list[int]:

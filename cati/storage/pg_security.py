@@ -34,7 +34,9 @@ needs CREATEROLE to create them and the people's logins.
 The audit log: a trigger stamps every new entry with the login (``session_user``), the server's
 ``clock_timestamp()`` (``recorded_at``), its place in the chain (``chain_seq``, taken under an
 advisory lock) and a SHA-256 over the previous entry's hash and its own fields; another trigger
-refuses UPDATE, DELETE and TRUNCATE to everyone but the table's owner. ``cati audit verify``
+refuses UPDATE, DELETE and TRUNCATE to everyone but the table's owner; a third logs every change
+of accounts, quotas, do-not-call entries, dispositions, projects, imports and web links, whoever
+makes it (``db_TABLE_OP``, see AUDITED_TABLES). ``cati audit verify``
 recomputes the chain (cati.storage.audit_chain).
 """
 
@@ -262,6 +264,41 @@ BEGIN
 END $$""",
 ]
 
+# Changes to what decides who is called and who may do what are logged by the database itself,
+# whichever way a person's login makes them (the app, the command line, psql): action
+# db_TABLE_insert|update|delete, details {id, old, new} (an update: only the columns that
+# changed). The owner's own changes are not: it is trusted with the log itself.
+AUDITED_TABLES = ("users", "quotas", "dnc", "dispositions", "projects", "sample_batches",
+                  "web_links")
+_FUNCTIONS.append(f"""
+CREATE OR REPLACE FUNCTION cati_audit_row() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
+  new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
+  row_id jsonb := coalesce(new_row -> 'id', old_row -> 'id');
+  changed jsonb;
+BEGIN
+  IF {_is_owner('audit_log')} THEN
+    RETURN NULL;  -- the owner (migrations, set-up) is trusted with the log itself
+  END IF;
+  old_row := old_row - 'password_hash' - 'workbook';
+  new_row := new_row - 'password_hash' - 'workbook';
+  IF TG_OP = 'UPDATE' THEN
+    SELECT jsonb_object_agg(key, value) INTO changed FROM jsonb_each(new_row)
+      WHERE old_row -> key IS DISTINCT FROM value;
+    IF changed IS NULL THEN
+      RETURN NULL;
+    END IF;
+    SELECT jsonb_object_agg(key, old_row -> key) INTO old_row FROM jsonb_each(changed);
+    new_row := changed;
+  END IF;
+  INSERT INTO audit_log (user_id, at, action, details)
+    VALUES (cati_user_id(), clock_timestamp(), 'db_' || TG_TABLE_NAME || '_' || lower(TG_OP),
+            jsonb_strip_nulls(jsonb_build_object('id', row_id, 'old', old_row, 'new', new_row)));
+  RETURN NULL;
+END $$""")
+
 _TRIGGERS = [
     "DROP TRIGGER IF EXISTS cati_case_lease ON cases",
     "CREATE TRIGGER cati_case_lease BEFORE UPDATE OF lease_holder, lease_expires_at ON cases "
@@ -276,6 +313,10 @@ _TRIGGERS = [
     "CREATE TRIGGER cati_audit_no_truncate BEFORE TRUNCATE ON audit_log "
     "FOR EACH STATEMENT EXECUTE FUNCTION cati_audit_append_only()",
 ]
+for _table in AUDITED_TABLES:
+    _TRIGGERS += [f"DROP TRIGGER IF EXISTS cati_audit_row ON {_table}",
+                  f"CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON {_table} "
+                  "FOR EACH ROW EXECUTE FUNCTION cati_audit_row()"]
 
 _ALL_TABLES = ("users", "questionnaires", "projects", "sample_batches", "cases",
                "call_attempts", "appointments", "interviews", "answers", "answer_events",
