@@ -131,7 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _refuse_password_in_argv(sys.argv[1:] if argv is None else list(argv))
         if args.command is None:
             return _start_app(args)
-        return args.handler(args)
+        status = args.handler(args)
+        if status == 0 and (args.command, getattr(args, "action", None)) in AUDITED_COMMANDS:
+            _audit_command(args)
+        return status
     except CatiError as exc:
         print(f"cati: {exc}", file=sys.stderr)
         if isinstance(exc, StorageDenied):
@@ -180,6 +183,35 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
                 raise failed from None
             raise
     return database
+
+
+# Commands that change what decides who is called, what is asked and who is invited: each run
+# that succeeded is an audit entry ``command`` with its arguments (on PostgreSQL the database
+# logs the rows changed as well, cati.storage.pg_security). Accounts, imports, exports and
+# corrections are audited by their services.
+AUDITED_COMMANDS = {("project", "create"), ("quota", "set"), ("quota", "remove"),
+                    ("disposition", "set"), ("dnc", "add"), ("dnc", "import"), ("web", "link"),
+                    ("web", "invite"), ("suggestions", "set"), ("suggestions", "settings"),
+                    ("suggestions", "follow-up")}
+_NOT_AUDITED_ARGUMENTS = {"db", "handler", "command", "action", "password_stdin", "json"}
+
+
+def _audit_command(args: argparse.Namespace) -> None:
+    from cati.services.users import acting_user_id
+    from cati.storage.models import AuditEntry
+
+    details = {name: value if isinstance(value, int | float | bool | None) else str(value)
+               for name, value in sorted(vars(args).items())
+               if name not in _NOT_AUDITED_ARGUMENTS}
+    database = Database(_with_password(resolve_db_url(args.db)))
+    try:
+        user_id = acting_user_id(database, getattr(args, "user", None))
+        with database.unit() as session:
+            session.add(AuditEntry(user_id=user_id, at=dt.datetime.now(dt.UTC), action="command",
+                                   details={"command": f"{args.command} {args.action}",
+                                            "arguments": details}))
+    finally:
+        database.dispose()
 
 
 def _audit_refusal(args: argparse.Namespace, refused: StorageDenied) -> None:

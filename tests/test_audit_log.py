@@ -200,3 +200,31 @@ def test_the_audit_command(database, centre, db_url, capsys):
                      "--since", "2000-01-01"]) == 0
     assert "exported 1 audit entries" in capsys.readouterr().out
     assert entries(database, "audit_exported")[0][0] == centre["admin"]
+
+
+def test_changes_made_on_the_command_line_are_audited_as_the_file_owner(sqlite_url, capsys):
+    """SQLite: the operating-system account that owns the file is who acted; each command that
+    changes the calling set-up is an entry with its arguments, and the chain verifies."""
+    import getpass
+
+    from cati import cli
+    from cati.config import QUESTIONNAIRE_DIR
+    from cati.storage.db import Database
+
+    form = str(QUESTIONNAIRE_DIR / "public_safety.xlsx")
+    assert cli.main(["--db", sqlite_url, "project", "create", "P1", "--form", form]) == 0
+    assert cli.main(["--db", sqlite_url, "quota", "set", "--project", "P1", "--stratum",
+                     "城关镇", "--target", "30"]) == 0
+    assert cli.main(["--db", sqlite_url, "dnc", "add", "13900000001"]) == 0
+    database = Database(sqlite_url)
+    with database.unit(immediate=False) as session:
+        entries = [(e.actor, e.details["command"], e.details["arguments"].get("target"))
+                   for e in session.scalars(select(AuditEntry).where(AuditEntry.action ==
+                                                                     "command")
+                                            .order_by(AuditEntry.chain_seq))]
+    database.dispose()
+    me = f"os:{getpass.getuser()}"
+    assert entries == [(me, "project create", None), (me, "quota set", 30), (me, "dnc add", None)]
+    capsys.readouterr()
+    assert cli.main(["--db", sqlite_url, "audit", "verify"]) == 0
+    assert capsys.readouterr().out.startswith("audit log intact: 3 entries")
