@@ -19,12 +19,16 @@ from pyxform.xls2json_backends import (
     get_xlsform,
 )
 
+from cati import zip_limits
 from cati.questionnaire.problems import FormError, FormProblem
 
 Row = dict[str, str]
 Source = str | Path | bytes
 
 EXTRA_SHEETS = ("indices",)
+# The shipped questionnaire is 70 KB inflated; a form with thousands of rows a few megabytes.
+FORM_MAX_MEMBER_BYTES = 32 << 20
+FORM_MAX_TOTAL_BYTES = 64 << 20
 
 
 @dataclass(slots=True)
@@ -43,6 +47,8 @@ class RawForm:
 def read_source(source: Source, file_name: str | None = None) -> RawForm:
     """Read the sheets of ``source``; a file that is not a form raises FormError with one line."""
     content, name, kind = _content_of(source, file_name)
+    if kind == "xlsx":
+        _check_inflated_sizes(content, name)
     try:
         definition = get_xlsform(io.BytesIO(content), file_type=f".{kind}" if kind else None)
     except PyXFormError as exc:
@@ -65,6 +71,18 @@ def read_source(source: Source, file_name: str | None = None) -> RawForm:
         extra=_extra_sheets(content, kind),
         definition=definition,
     )
+
+
+def _check_inflated_sizes(content: bytes, name: str) -> None:
+    """Refuse a zip bomb before openpyxl (which holds a whole sheet) parses the workbook: a
+    form's parts are kilobytes, the limits here are far above any real form."""
+    try:
+        zip_limits.check_zip(io.BytesIO(content), max_member=FORM_MAX_MEMBER_BYTES,
+                             max_total=FORM_MAX_TOTAL_BYTES, what="a form")
+    except zip_limits.ZipTooLarge as exc:
+        raise FormError([FormProblem("file", None, str(exc))], name) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        pass  # not a zip, or a damaged one: reading it says so, as before
 
 
 def _content_of(source: Source, file_name: str | None) -> tuple[bytes, str, str | None]:

@@ -336,7 +336,9 @@ def _open_source(path: Path, sheet: str | int | None) -> Any:
     if not prefix:
         raise SampleFileError("the file is empty", file_name=file_name)
     if prefix.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        if xlsx_reader.zip_kind(path, file_name) == "xlsx":
+        kind = xlsx_reader.zip_kind(path, file_name)
+        xlsx_reader.check_inflated_sizes(path, file_name)
+        if kind == "xlsx":
             return xlsx_reader.XlsxSource(path, file_name, sheet)
         return xlsx_reader.CalamineSource(path, file_name, sheet)
     if prefix.startswith(CFB_MAGIC):

@@ -23,6 +23,7 @@ from typing import IO, Any
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from cati import zip_limits
 from cati.sample.readers import SampleFileError, excel_unescape, listing, name_key
 
 _ROW, _CELL, _VALUE, _TEXT, _PHONETIC, _ITEM = range(6)
@@ -30,6 +31,10 @@ _LOCAL_TAGS = {"row": _ROW, "c": _CELL, "v": _VALUE, "t": _TEXT, "rPh": _PHONETI
 DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
 CHUNK = 1 << 16
 CALAMINE_MAX_SHEET_BYTES = 32 << 20  # calamine holds about 2.2 bytes per byte of sheet XML
+# Members read whole into memory, whatever the path: their inflated limit (zip_limits). A column
+# of 1,048,576 distinct phone numbers stored as text is 28 MB of shared strings
+# (<si><t>13812345678</t></si>); 256 MB leaves room for several such columns.
+HELD_WHOLE = {"sharedstrings.xml": 256 << 20, "sharedstrings.bin": 256 << 20}
 Rows = Iterator[tuple[int, list[object]]]
 
 
@@ -51,6 +56,19 @@ def zip_kind(path: Path, file_name: str) -> str:
     what = ("a Word document" if "word/document.xml" in names else "a PowerPoint file"
             if "ppt/presentation.xml" in names else "a zip archive")
     raise SampleFileError(f"not a spreadsheet: it is {what}", file_name=file_name)
+
+
+def check_inflated_sizes(path: Path, file_name: str) -> None:
+    """Refuse a zip bomb before anything parses the workbook: a member that inflates past the
+    limits of :mod:`cati.zip_limits` (or past the size its header declares) is one line naming
+    the file and the member."""
+    try:
+        zip_limits.check_zip(path, held=HELD_WHOLE, what="a phone list")
+    except zip_limits.ZipTooLarge as error:
+        raise SampleFileError(str(error), file_name=file_name) from None
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError) as error:
+        raise SampleFileError(f"a damaged workbook or zip file ({error})",
+                              file_name=file_name) from None
 
 
 class XlsxSource:
