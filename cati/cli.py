@@ -84,6 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="read the password from the first line of standard input")
     add.set_defaults(handler=_users_add)
     users.add_parser("list", help="list accounts").set_defaults(handler=_users_list)
+    reset = users.add_parser("reset", help="set an account's password (an admin; the owner)")
+    reset.add_argument("name")
+    reset.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+    reset.set_defaults(handler=_users_reset)
+    role = users.add_parser("role", help="change an account's role (an admin; the owner)")
+    role.add_argument("name")
+    role.add_argument("--role", required=True, choices=("interviewer", "supervisor", "admin"))
+    role.set_defaults(handler=_users_role)
+    for verb, active in (("deactivate", False), ("reactivate", True)):
+        change = users.add_parser(verb, help=f"{verb} an account (an admin; the owner)")
+        change.add_argument("name")
+        change.set_defaults(handler=lambda args, active=active: _users_active(args, active))
 
     report = report_commands = commands.add_parser("report", help="reports").add_subparsers(
         dest="action", required=True)
@@ -387,6 +400,54 @@ def _users_add(args: argparse.Namespace) -> int:
         audit_user_added(session, user, None)  # the store records who ran it
     print(f"added {user.role} {user.username}")
     return 0
+
+
+def _account_change(args: argparse.Namespace, change) -> int:
+    """Run ``change(database, acting_id, user_id)`` from cati.services.admin as the command's
+    login (an admin's account); the owner (or the SQLite file's owner), who has none, acts as
+    the first active admin: the audit log records the login or account that ran it."""
+    from sqlalchemy import select
+
+    from cati.services.users import acting_user_id, user_id_of
+    from cati.storage.models import User
+
+    database = open_database(args)
+    target = user_id_of(database, args.name)
+    acting = acting_user_id(database, None)
+    if acting is None:
+        with database.unit(immediate=False) as session:
+            acting = session.scalar(select(User.id).where(User.role == "admin",
+                                                          User.active.is_(True))
+                                    .order_by(User.id).limit(1))
+        if acting is None:
+            raise CatiError("there is no active admin account: add one with "
+                            "`cati users add NAME --role admin`")
+    info = change(database, acting, target)
+    state = "" if info.active else " (inactive)"
+    print(f"{info.username}: {info.role}{state}")
+    return 0
+
+
+def _users_reset(args: argparse.Namespace) -> int:
+    from cati.services import admin
+
+    password = _read_password(args.password_stdin)
+    return _account_change(args, lambda db, acting, target: admin.reset_password(
+        db, acting, target, password))
+
+
+def _users_role(args: argparse.Namespace) -> int:
+    from cati.services import admin
+
+    return _account_change(args, lambda db, acting, target: admin.change_role(
+        db, acting, target, args.role))
+
+
+def _users_active(args: argparse.Namespace, active: bool) -> int:
+    from cati.services import admin
+
+    change = admin.reactivate_user if active else admin.deactivate_user
+    return _account_change(args, lambda db, acting, target: change(db, acting, target))
 
 
 def _read_password(from_stdin: bool) -> str:

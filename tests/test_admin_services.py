@@ -77,13 +77,13 @@ def test_an_admin_lists_and_adds_users_and_the_addition_is_audited(database, peo
     assert [(u.username, u.role, u.active) for u in listed] == [
         ("admin", "admin", True), ("interviewer", "interviewer", True),
         ("supervisor", "supervisor", True)]
-    added = admin.add_user(database, people["admin"], "zhou", "zhou-pass-1", "interviewer", "周")
+    added = admin.add_user(database, people["admin"], "zhou", "pass-Q9-uohz-1", "interviewer", "周")
     row = user_row(database, "zhou")
     assert (row.id, row.role, row.display_name, row.active) == (added.id, "interviewer", "周",
                                                                 True)
     assert is_secret(stored_secret(database, "zhou"))
     with database.unit() as session:
-        assert authenticate(session, "zhou", "zhou-pass-1").id == added.id
+        assert authenticate(session, "zhou", "pass-Q9-uohz-1").id == added.id
     assert audit(database) == [(people["admin"], "user_added",
                                 {"user_id": added.id, "username": "zhou",
                                  "role": "interviewer"})]
@@ -93,18 +93,18 @@ def test_adding_a_user_keeps_the_rules_of_users_add_user(database, people):
     acting = people["admin"]
     with pytest.raises(CatiError) as short:
         admin.add_user(database, acting, "zhou", "short", "interviewer")
-    assert one_line(short) == "a password needs at least 8 characters"
+    assert one_line(short) == "a password needs at least 8 characters (密码至少 8 个字符)"
     with pytest.raises(CatiError, match="role must be one of interviewer, supervisor, admin"):
-        admin.add_user(database, acting, "zhou", "zhou-pass-1", "boss")
+        admin.add_user(database, acting, "zhou", "pass-Q9-uohz-1", "boss")
     with pytest.raises(CatiError, match="already exists"):
-        admin.add_user(database, acting, "supervisor", "zhou-pass-1", "interviewer")
+        admin.add_user(database, acting, "supervisor", "pass-Q9-uohz-1", "interviewer")
     assert user_row(database, "zhou") is None and audit(database) == []
 
 
 @pytest.mark.parametrize("who", ["supervisor", "interviewer", "inactive admin", "nobody"])
 def test_only_an_active_admin_manages_users(database, people, who):
     if who == "inactive admin":
-        acting = admin.add_user(database, people["admin"], "old", "old-pass-123", "admin").id
+        acting = admin.add_user(database, people["admin"], "old", "pass-Q9-dlo-123", "admin").id
         admin.deactivate_user(database, people["admin"], acting)
     else:
         acting = people.get(who, 9999)
@@ -112,7 +112,7 @@ def test_only_an_active_admin_manages_users(database, people, who):
     target = people["interviewer"]
     attempts = [
         lambda: admin.list_users(database, acting),
-        lambda: admin.add_user(database, acting, "zhou", "zhou-pass-1", "admin"),
+        lambda: admin.add_user(database, acting, "zhou", "pass-Q9-uohz-1", "admin"),
         lambda: admin.deactivate_user(database, acting, target),
         lambda: admin.reactivate_user(database, acting, target),
         lambda: admin.reset_password(database, acting, target, "new-pass-123"),
@@ -155,7 +155,7 @@ def test_reset_password(database, people):
         authenticate(session, "supervisor", "password-123")
     with pytest.raises(CatiError) as short:
         admin.reset_password(database, acting, target, "1234567")
-    assert one_line(short) == "a password needs at least 8 characters"
+    assert one_line(short) == "a password needs at least 8 characters (密码至少 8 个字符)"
     assert stored_secret(database, "supervisor") == new_hash
     entries = audit(database)
     assert entries == [(acting, "password_reset", {"user_id": target, "username": "supervisor"})]
@@ -188,7 +188,7 @@ def test_the_last_active_admin_can_neither_be_deactivated_nor_demoted(database, 
     assert (row.role, row.active) == ("admin", True) and audit(database) == []
 
     # An inactive admin does not count.
-    other = admin.add_user(database, me, "second", "second-pass-1", "admin").id
+    other = admin.add_user(database, me, "second", "pass-Q9-dnoces-1", "admin").id
     admin.deactivate_user(database, me, other)
     with pytest.raises(CatiError, match="last active admin"):
         admin.change_role(database, me, me, "supervisor")

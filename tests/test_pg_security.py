@@ -36,8 +36,8 @@ from cati.storage.db import Database
 from tests.conftest import drop_cati_logins
 
 NOW = dt.datetime.now(dt.UTC)
-PASSWORDS = {"boss": "boss-Pass-2026!", "lin": "lin-Pass-2026!", "ivan": "ivan-Pass-2026!",
-             "olga": "olga-Pass-2026!"}
+PASSWORDS = {"boss": "K7-ssob-2026!", "lin": "K7-nil-2026!", "ivan": "K7-navi-2026!",
+             "olga": "K7-aglo-2026!"}
 ROLES = {"boss": "admin", "lin": "supervisor", "ivan": "interviewer", "olga": "interviewer"}
 GUARDED = ("users", "audit_log", "quotas", "dnc", "dispositions", "projects", "web_keys")
 
@@ -296,16 +296,16 @@ def test_an_admin_manages_accounts_only_through_the_definer_functions(centre):
         from cati.services import admin
 
         _project, boss_id = _ids(boss)
-        added = admin.add_user(boss, boss_id, "zhou", "zhou-Pass-2026!", "interviewer")
+        added = admin.add_user(boss, boss_id, "zhou", "K7-uohz-2026!", "interviewer")
         with boss.unit() as session:  # its login exists, in its group, with a SCRAM verifier
             assert session.execute(text(
                 "SELECT pg_has_role('zhou', 'cati_interviewer', 'MEMBER')")).scalar()
-        zhou = connect_as(centre.url(), "zhou", "zhou-Pass-2026!")
+        zhou = connect_as(centre.url(), "zhou", "K7-uohz-2026!")
         assert whoami(zhou).id == added.id
         zhou.dispose()
         admin.deactivate_user(boss, boss_id, added.id)
         with pytest.raises(AuthenticationFailed):  # NOLOGIN now: the server refuses it
-            connect_as(centre.url(), "zhou", "zhou-Pass-2026!")
+            connect_as(centre.url(), "zhou", "K7-uohz-2026!")
         with pytest.raises(StorageDenied), boss.unit() as session:  # not by hand, though
             session.execute(text("UPDATE users SET role = 'admin' WHERE username = 'ivan'"))
     finally:
@@ -461,3 +461,17 @@ def test_the_console_runs_under_the_admins_own_login(qtbot, centre, tmp_path):
         if app.console is not None:
             app.console.close()
         app.shutdown()
+
+
+def test_accounts_from_the_command_line_as_the_owner_and_refused_to_an_interviewer(centre):
+    centre.cli("users", "reset", "olga", "--password-stdin", input="olga-New-Pass-2026!\n")
+    with pytest.raises(AuthenticationFailed):
+        connect_as(centre.url(), "olga", PASSWORDS["olga"])
+    connect_as(centre.url(), "olga", "K7-aglo-New-2026!").dispose()
+    result = centre.cli("users", "role", "ivan", "--role", "admin", login="ivan", expect=1)
+    assert result.stderr.count("\n") == 1 and "only an admin" in result.stderr
+    centre.cli("users", "deactivate", "olga")
+    with pytest.raises(AuthenticationFailed):
+        connect_as(centre.url(), "olga", "K7-aglo-New-2026!")
+    assert [row[:4] for row in centre.owner_view()["roles"] if row[0] in ("ivan", "olga")] == [
+        ("ivan", False, False, True), ("olga", False, False, False)]

@@ -127,7 +127,7 @@ ADMIN_OPERATIONS = {
                                                     "interviewer"),
     "change a role": lambda db, who, w: admin.change_role(db, who, w["other"], "supervisor"),
     "reset a password": lambda db, who, w: admin.reset_password(db, who, w["other"],
-                                                                "another-pass-1"),
+                                                                "pass-Q9-xyz-1"),
     "deactivate a user": lambda db, who, w: admin.deactivate_user(db, who, w["other"]),
 }
 

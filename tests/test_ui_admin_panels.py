@@ -291,13 +291,13 @@ def test_adding_a_user_asks_the_password_twice(qtbot, database, service, tasks, 
     dialog.username.setText("zhou")
     dialog.display_name.setText("周")
     dialog.role.setCurrentIndex(dialog.role.findData("supervisor"))
-    dialog.password.setText("zhou-pass-1")
-    dialog.repeat.setText("zhou-pass-2")
+    dialog.password.setText("pass-Q9-uohz-1")
+    dialog.repeat.setText("pass-Q9-uohz-2")
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     assert dialog.error_label.text() == "两次输入的密码不一致 The passwords differ"
     assert dialog.isVisible() and ("zhou", "周", "supervisor", True) not in users_query(database)
-    dialog.repeat.setText("zhou-pass-1")
+    dialog.repeat.setText("pass-Q9-uohz-1")
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     settle(qtbot, panel)
     qtbot.waitUntil(lambda: panel.dialog is None, timeout=WAIT)
@@ -312,8 +312,8 @@ def test_a_refused_new_user_keeps_the_dialog_open_with_the_reason(qtbot, databas
     panel.open_add_dialog()
     dialog = panel.dialog
     dialog.username.setText("supervisor")  # taken
-    dialog.password.setText("zhou-pass-1")
-    dialog.repeat.setText("zhou-pass-1")
+    dialog.password.setText("pass-Q9-uohz-1")
+    dialog.repeat.setText("pass-Q9-uohz-1")
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
                      Qt.MouseButton.LeftButton)
     settle(qtbot, panel)

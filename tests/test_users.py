@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from cati.errors import AlreadyExists, AuthenticationFailed, CatiError
 from cati.services.users import add_user, authenticate, list_users
+from cati.storage.db import Database
+from cati.storage.models import AuditEntry
 from tests.accounts import is_secret, stored_secret
 
 
@@ -31,11 +34,11 @@ def test_wrong_password_and_unknown_user_fail_alike(database):
 
 def test_duplicate_username_and_bad_role(database):
     with database.unit() as session:
-        add_user(session, "wang", "password123", "admin")
+        add_user(session, "wang", "K7-gnaw-2026!", "admin")
     with database.unit() as session, pytest.raises(AlreadyExists):
-        add_user(session, "wang", "password123", "admin")
+        add_user(session, "wang", "K7-gnaw-2026!", "admin")
     with database.unit() as session, pytest.raises(CatiError, match="role"):
-        add_user(session, "zhao", "password123", "boss")
+        add_user(session, "zhao", "K7-gnaw-2026!", "boss")
     with database.unit() as session, pytest.raises(CatiError, match="at least"):
         add_user(session, "zhao", "short", "admin")
     with database.unit() as session:
@@ -70,3 +73,42 @@ def test_repeated_wrong_passwords_slow_the_next_try_down(database):
     # Fifteen minutes later the slate is clean.
     assert log_in(database, "zhang", "correct horse",
                   now=now + dt.timedelta(minutes=20)).username == "zhang"
+
+
+def test_reset_role_and_deactivate_on_the_command_line(sqlite_url, run_cli):
+    """The file's owner manages accounts without the console; each change is audited."""
+    assert run_cli("--db", sqlite_url, "users", "add", "boss", "--role", "admin",
+                   "--password-stdin", input="K7-ssob-2026!\n").returncode == 0
+    assert run_cli("--db", sqlite_url, "users", "add", "li", "--role", "interviewer",
+                   "--password-stdin", input="K7-il-2026!\n").returncode == 0
+    reset = run_cli("--db", sqlite_url, "users", "reset", "li", "--password-stdin",
+                    input="K7-il-New-2026!\n")
+    assert reset.returncode == 0 and reset.stdout == "li: interviewer\n"
+    assert run_cli("--db", sqlite_url, "users", "role", "li", "--role",
+                   "supervisor").stdout == "li: supervisor\n"
+    assert run_cli("--db", sqlite_url, "users", "deactivate", "li").stdout == \
+        "li: supervisor (inactive)\n"
+    missing = run_cli("--db", sqlite_url, "users", "reset", "nobody", "--password-stdin",
+                      input="whatever-Pass-1\n")
+    assert missing.returncode == 1 and missing.stderr == "cati: no user 'nobody'\n"
+    from cati.services.users import authenticate
+
+    database = Database(sqlite_url)
+    with database.unit() as session, pytest.raises(AuthenticationFailed):
+        authenticate(session, "li", "K7-il-New-2026!")  # inactive now
+    with database.unit(immediate=False) as session:
+        actions = [e.action for e in session.scalars(select(AuditEntry)
+                                                      .order_by(AuditEntry.chain_seq))]
+    database.dispose()
+    assert actions == ["user_added", "user_added", "password_reset", "role_changed",
+                       "user_deactivated"]
+
+
+def test_the_commonest_passwords_are_refused_for_every_account(database):
+    """Not only short ones: the console, the command line and a user's own change all go
+    through cati.password_policy."""
+    for password, why in (("password123", "most common"), ("woaini1314", "most common"),
+                          ("12345678", "at least 8|most common|sequence"),
+                          ("zhou-the-great", "username")):
+        with database.unit() as session, pytest.raises(CatiError, match=why):
+            add_user(session, "zhou", password, "interviewer")
