@@ -239,7 +239,7 @@ def prepare(db_url: str, form_path: Path) -> dict:
     database = Database(db_url)
     database.upgrade()
     with database.unit() as session:
-        user = add_user(session, "bench", "bench-ui-2026", "interviewer", "Bench")
+        user = add_user(session, "bench", "K7-ui-2026-hcneb", "interviewer", "Bench")
         project = create_project(session, "BENCHUI", form_path)
         session.execute(insert(Case), [{
             "project_id": project.id, "phone_e164": "+8613800138000", "state": "fresh",

@@ -68,9 +68,9 @@ class Seeded:
 def _seed(database) -> Seeded:
     with database.unit() as session:
         project = create_project(session, "PX", SHIPPED, name="平舆县11月")
-        add_user(session, "sup", "password-sup", "supervisor")
-        add_user(session, "adm", "password-adm", "admin")
-        interviewer = add_user(session, "iv1", "password-iv1", "interviewer")
+        add_user(session, "sup", "pass-Q9-s-001", "supervisor")
+        add_user(session, "adm", "pass-Q9-a-002", "admin")
+        interviewer = add_user(session, "iv1", "pass-Q9-i-003", "interviewer")
         lease = T0 + dt.timedelta(days=1)
         session.execute(insert(Case), [
             {"project_id": project.id, "phone_e164": f"+861380000000{n}", "state": "fresh",

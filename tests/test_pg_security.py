@@ -409,6 +409,24 @@ def test_the_web_pages_and_the_hand_over_run_under_their_own_logins(centre, tmp_
         client = web_client(web, project, now=NOW)
         answer_through(client, point.path, COMPLETE)
         invited = web_client(web, project, address="10.0.0.2", now=NOW)
+        answer_through(invited, handover.invitation.path, {"phone_kind": "2"})  # begun
+        # The web interview holds the case under the web server's login: a workstation that
+        # calls itself after it (CATI_WORKSTATION=web:LINK) takes nothing.
+        with web.unit() as session:
+            holder = session.execute(text("SELECT lease_holder, lease_login FROM cases "
+                                          "WHERE id = :id"), {"id": claimed.case_id}).one()
+        assert holder == (f"web:{handover.invitation.id}", centre.web)
+        ivan = Database(centre.url("ivan"))
+        try:
+            from cati.calling.queue import release_case
+            from cati.errors import LeaseLost
+
+            assert not release_case(ivan, claimed.case_id, holder[0])
+            with pytest.raises(LeaseLost):
+                record_outcome(ivan, claimed.case_id, holder[0], "2.12", interviewer_id=me,
+                               now=NOW)
+        finally:
+            ivan.dispose()
         page = answer_through(invited, handover.invitation.path, SCREEN_OUT)
         assert "只访问年满18岁的居民" in page
         for statement in ("SELECT phone_e164 FROM cases", "SELECT password_hash FROM users",

@@ -153,6 +153,10 @@ def check_window(window_start: dt.datetime, window_end: dt.datetime, now: dt.dat
 def _held_case(session, database: Database, case_id: int, workstation: str) -> Case:
     """The case, locked for this write, if this workstation still holds it."""
     case = session.get(Case, case_id, with_for_update=not database.is_sqlite)
+    if case is None and not database.is_sqlite and session.get(Case, case_id) is not None:
+        # PostgreSQL's row-level security leaves a case another login holds out of FOR UPDATE.
+        raise LeaseLost(f"case {case_id} is no longer held by this workstation "
+                        "(本机已不再持有该号码)")
     if case is None:
         raise NotFound(f"no case {case_id}")
     if case.lease_holder != workstation:

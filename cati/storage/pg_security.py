@@ -160,6 +160,16 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$""",
+    # A password reaches the server only as a SCRAM-SHA-256 verifier made on the client.
+    """
+CREATE OR REPLACE FUNCTION cati_require_verifier(p_verifier text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF p_verifier IS NULL OR p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+    RAISE EXCEPTION 'the password must be given as a SCRAM-SHA-256 verifier'
+      USING ERRCODE = '22023';
+  END IF;
+END $$""",
     # An account: a login role in its group, and its users row. Admins and the owner only; the
     # password arrives as a SCRAM-SHA-256 verifier made on the client, never as plain text.
     """
@@ -176,10 +186,7 @@ BEGIN
     RAISE EXCEPTION 'role must be one of interviewer, supervisor, admin, not ''%''', p_role
       USING ERRCODE = '22023';
   END IF;
-  IF p_verifier IS NULL OR p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
-    RAISE EXCEPTION 'the password must be given as a SCRAM-SHA-256 verifier'
-      USING ERRCODE = '22023';
-  END IF;
+  PERFORM cati_require_verifier(p_verifier);
   IF EXISTS (SELECT 1 FROM users WHERE username = p_username) THEN
     RAISE EXCEPTION 'user ''%'' already exists', p_username USING ERRCODE = '23505';
   END IF;
@@ -228,10 +235,7 @@ BEGIN
     UPDATE users SET role = p_role WHERE id = p_user;
   END IF;
   IF p_verifier IS NOT NULL THEN
-    IF p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
-      RAISE EXCEPTION 'the password must be given as a SCRAM-SHA-256 verifier'
-        USING ERRCODE = '22023';
-    END IF;
+    PERFORM cati_require_verifier(p_verifier);
     EXECUTE format('ALTER ROLE %I PASSWORD %L', target.username, p_verifier);
     UPDATE users SET credentials_changed_at = stamp WHERE id = p_user;
   END IF;
@@ -251,10 +255,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   stamp timestamptz := clock_timestamp();
 BEGIN
-  IF p_verifier IS NULL OR p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
-    RAISE EXCEPTION 'the password must be given as a SCRAM-SHA-256 verifier'
-      USING ERRCODE = '22023';
-  END IF;
+  PERFORM cati_require_verifier(p_verifier);
   UPDATE users SET credentials_changed_at = stamp WHERE username = session_user AND active;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'this login is no active cati account' USING ERRCODE = '42501';
