@@ -418,8 +418,8 @@ def test_the_web_pages_and_the_hand_over_run_under_their_own_logins(centre, tmp_
         assert holder == (f"web:{handover.invitation.id}", centre.web)
         ivan = Database(centre.url("ivan"))
         try:
+            from cati.calling.outcomes import LeaseLost
             from cati.calling.queue import release_case
-            from cati.errors import LeaseLost
 
             assert not release_case(ivan, claimed.case_id, holder[0])
             with pytest.raises(LeaseLost):
