@@ -390,3 +390,34 @@ def test_choice_filters_relevance_and_constraints_as_in_the_engine(database, tmp
     second = web_interviews(database)[1]
     assert second.state == "complete"  # rooms was not relevant: never asked
     assert stored_answers(database, second.id) == {"region": "north", "city": "c1"}
+
+
+def test_the_last_answer_and_the_end_are_one_commit(database, one_case_project, monkeypatch):
+    """A crash between storing the last answer and closing the interview (a dropped
+    connection, a lock, a killed server) left the interview in progress for ever and the
+    respondent on a dead page. Now the step is one unit: the crash stores nothing of it, the
+    page that ended it is shown again, and answering it completes the interview."""
+    from cati.web import respondents
+
+    link = point_link(database, "ONE", "东门")
+    client = web_client(database, one_case_project)
+    real, crashes = respondents._finish_in, []
+
+    def crash_once(*args, **kwargs):
+        if not crashes:
+            crashes.append(1)
+            raise ConnectionError("the database went away between the two steps")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(respondents, "_finish_in", crash_once)
+    client.application.testing = False  # the crash is a 500 page, as a respondent sees it
+    answer_through(client, link.path, COMPLETE)
+    assert crashes == [1]
+    [interview] = web_interviews(database)
+    assert interview.state == "in_progress"
+    # The page that ended it (the closing note) is shown again, not a dead page.
+    assert current_item(client.get(link.path).get_data(as_text=True)) == "end_thanks"
+    page = answer_through(client, link.path, COMPLETE)
+    [interview] = web_interviews(database)
+    assert interview.state == "complete" and current_item(page) is None
+    assert stored_answers(database, interview.id).items() >= COMPLETE.items()

@@ -95,37 +95,47 @@ def save_answers(database: Database, interview_id: int, changes: Mapping[str, st
     When the changes answer the questionnaire's stratum question, the interview's stratum
     becomes that answer's label, and ``quota_full`` says whether its quota cell is already
     full (the window then ends the interview with 4.80)."""
+    with database.unit() as session:
+        return save_answers_in(session, interview_id, changes, current_item=current_item,
+                               user_id=user_id, workstation=workstation, now=now)
+
+
+def save_answers_in(session, interview_id: int, changes: Mapping[str, str], *,
+                    current_item: str | None, user_id: int | None = None,
+                    workstation: str | None = None,
+                    now: dt.datetime | None = None) -> SaveResult:
+    """save_answers inside the caller's unit of work (the web page saves the last answer and
+    closes the interview in one)."""
     now = now or utc_now()
     for question, value in changes.items():
         if not storable(value):  # the engine refuses these first; direct callers get this
             raise CatiError(f"the answer to {question} holds a character no database stores "
                             "(U+0000 or a lone surrogate) (答案含有无法保存的字符)")
-    with database.unit() as session:
-        interview = session.get(Interview, interview_id)
-        if interview is None:
-            raise NotFound(f"no interview {interview_id}")
-        # The lease first: a case taken over by another workstation is LeaseLost even when
-        # that workstation has closed the interview since (the journal keeps such writes).
-        _check_writer(session, interview, user_id, workstation)
-        if interview.state != OPEN:
-            raise CatiError(f"interview {interview_id} is closed ({interview.state}): only a "
-                            "supervisor can correct its answers (访问已结束，只能由督导更正)")
-        stored = {a.question: a for a in session.scalars(
-            select(Answer).where(Answer.interview_id == interview_id,
-                                 Answer.question.in_(list(changes))))}
-        sequence = _next_sequence(session, interview_id)
-        for question, value in changes.items():
-            _apply(session, interview, stored.get(question), question, value, user_id, now,
-                   sequence)
-            sequence += 1
-        interview.current_item = current_item
-        quota_full = False
-        form = form_of(session, interview.questionnaire_id)
-        question = form.stratum_question
-        if question and question in changes and changes[question] != "":
-            interview.stratum = stratum_label(form, question, changes[question])
-            quota_full = cell_is_full(session, interview.project_id, interview.stratum)
-        return SaveResult(interview.stratum, quota_full)
+    interview = session.get(Interview, interview_id)
+    if interview is None:
+        raise NotFound(f"no interview {interview_id}")
+    # The lease first: a case taken over by another workstation is LeaseLost even when
+    # that workstation has closed the interview since (the journal keeps such writes).
+    _check_writer(session, interview, user_id, workstation)
+    if interview.state != OPEN:
+        raise CatiError(f"interview {interview_id} is closed ({interview.state}): only a "
+                        "supervisor can correct its answers (访问已结束，只能由督导更正)")
+    stored = {a.question: a for a in session.scalars(
+        select(Answer).where(Answer.interview_id == interview_id,
+                             Answer.question.in_(list(changes))))}
+    sequence = _next_sequence(session, interview_id)
+    for question, value in changes.items():
+        _apply(session, interview, stored.get(question), question, value, user_id, now,
+               sequence)
+        sequence += 1
+    interview.current_item = current_item
+    quota_full = False
+    form = form_of(session, interview.questionnaire_id)
+    question = form.stratum_question
+    if question and question in changes and changes[question] != "":
+        interview.stratum = stratum_label(form, question, changes[question])
+        quota_full = cell_is_full(session, interview.project_id, interview.stratum)
+    return SaveResult(interview.stratum, quota_full)
 
 
 def stratum_label(form, question: str, value: str) -> str:

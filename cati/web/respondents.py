@@ -1,8 +1,8 @@
 """One web respondent's interview, a page at a time, through the interviewer window's services.
 
 Each request rebuilds the engine from the stored answers (``InterviewEngine.resume`` at the
-stored current item), acts, and saves what changed with ``save_answers`` before the next page is
-shown — so web answers are stored exactly like phone ones (answers with sequence numbers, answer
+stored current item), acts, and saves what changed with ``save_answers_in`` before the next page
+is shown (the last answer and the interview's end in one unit of work) — so web answers are stored exactly like phone ones (answers with sequence numbers, answer
 events, interviews.mode = "web") and a respondent who closes the page continues where they
 stopped. The page names the item it was showing; an answer posted for another item (a stale tab,
 the browser's Back button) changes nothing and the current page is shown again.
@@ -39,7 +39,7 @@ from cati.services.interviews import (
     InterviewInfo,
     finish_interview,
     load_interview,
-    save_answers,
+    save_answers_in,
 )
 from cati.services.questionnaires import form_of
 from cati.storage.db import Database
@@ -223,15 +223,21 @@ def submit(database: Database, interview_id: int, item: str, action: str, value:
             return Submitted(error=error)
     changes = engine.take_changes()
     following = engine.current_item
-    saved = save_answers(database, interview_id, changes,
-                         current_item=following.name if following else None,
-                         workstation=workstation if info.case_id else None, now=now)
-    if saved.quota_full:
-        _finish(database, interview_id, QUOTA_FULL, now)
-    elif engine.finished:
-        _finish(database, interview_id, engine.outcome.disposition or "1.1", now)
-    else:
-        return Submitted()
+    # One unit: the last answer and the interview's end are committed together, or neither (a
+    # crash between two commits left an interview in progress for ever, its page dead).
+    with database.unit() as session:
+        saved = save_answers_in(session, interview_id, changes,
+                                current_item=following.name if following else None,
+                                workstation=workstation if info.case_id else None, now=now)
+        if saved.quota_full:
+            code = QUOTA_FULL
+        elif engine.finished:
+            code = engine.outcome.disposition or "1.1"
+        else:
+            return Submitted()
+        _finish_in(session, interview_id, code, now)
+    if code == "1.1":
+        project_cache.forget(database.url)  # a quota cell may have filled
     return Submitted(ended=True)
 
 
@@ -291,23 +297,20 @@ def _screen(info: InterviewInfo, form: Form, engine: InterviewEngine) -> Screen:
                   can_go_back=shown.position > 0, **base)
 
 
-def _finish(database: Database, interview_id: int, code: str, now: dt.datetime) -> None:
+def _finish_in(session, interview_id: int, code: str, now: dt.datetime) -> None:
     """Close the interview with ``code``; for an invitation also the case and the link."""
-    with database.unit() as session:
-        state = CLOSED_STATES.get(code, "closed")
-        finish_interview(session, interview_id, state, code, now)
-        web = session.get(WebInterview, interview_id)
-        if web is not None:
-            web.completed_at = now
-            mark_used(session, web.link_id, now)
-        interview = session.get(Interview, interview_id)
-        if interview is not None and interview.case_id is not None:
-            case = session.get(Case, interview.case_id)
-            if case is not None and code not in RESUME_CODES:
-                case.state, case.disposition, case.next_call_at = "closed", code, None
-                case.lease_holder = case.lease_expires_at = None
-    if code == "1.1":
-        project_cache.forget(database.url)  # a quota cell may have filled
+    state = CLOSED_STATES.get(code, "closed")
+    finish_interview(session, interview_id, state, code, now)
+    web = session.get(WebInterview, interview_id)
+    if web is not None:
+        web.completed_at = now
+        mark_used(session, web.link_id, now)
+    interview = session.get(Interview, interview_id)
+    if interview is not None and interview.case_id is not None:
+        case = session.get(Case, interview.case_id)
+        if case is not None and code not in RESUME_CODES:
+            case.state, case.disposition, case.next_call_at = "closed", code, None
+            case.lease_holder = case.lease_expires_at = None
 
 
 def _take_case(case: Case | None, link: LinkView, now: dt.datetime) -> None:
