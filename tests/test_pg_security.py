@@ -30,9 +30,11 @@ from cati.errors import AuthenticationFailed, PermissionDenied, StorageDenied
 from cati.reporting.export import export_data
 from cati.services.interviews import load_interview, open_interview, save_answers
 from cati.services.monitor import snapshot
+from cati.services.projects import create_project
 from cati.services.sample_import import import_sample
-from cati.services.users import connect_as, whoami
+from cati.services.users import add_user, audit_user_added, connect_as, whoami
 from cati.storage.db import Database
+from cati.storage.migrate import grant_statements
 from tests.conftest import drop_cati_logins
 
 NOW = dt.datetime.now(dt.UTC)
@@ -56,18 +58,25 @@ class Centre:
                 sql.Identifier(self.owner), sql.Literal(self.owner_password)))
             connection.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
                 sql.Identifier(self.name), sql.Identifier(self.owner)))
-        self.cli("db", "upgrade")
-        for name, role in ROLES.items():
-            self.cli("users", "add", name, "--role", role, "--password-stdin",
-                     input=PASSWORDS[name] + "\n")
-        self.cli("project", "create", "SAFE", "--form",
-                 str(QUESTIONNAIRE_DIR / "public_safety.xlsx"))
-        # The web server's own login, in the web group.
+        # What the owner does with `cati db upgrade`, `cati users add`, `cati project create`
+        # and `cati db grant` (those commands are run as such in the tests that need them; here
+        # in-process, which is the same code without a Python start-up each).
         self.web, self.web_password = f"web_{tag}", f"webpw-{tag}"
         with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
             connection.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
                 sql.Identifier(self.web), sql.Literal(self.web_password)))
-        self.cli("db", "grant", self.web, "--apply")
+        owner = Database(self.url())
+        try:
+            owner.upgrade()
+            with owner.unit() as session:
+                for name, role in ROLES.items():
+                    audit_user_added(session, add_user(session, name, PASSWORDS[name], role),
+                                     None)
+                create_project(session, "SAFE", QUESTIONNAIRE_DIR / "public_safety.xlsx")
+                for statement in grant_statements(self.web, group="web"):
+                    session.execute(text(statement))
+        finally:
+            owner.dispose()
 
     def url(self, login: str | None = None, password: str | None = None) -> str:
         login = login or self.owner
@@ -251,7 +260,7 @@ def test_an_interviewer_login_cannot_read_or_change_what_is_not_its(centre, tmp_
     assert after == before
     # The command line acts as the login it connects with, whatever --user says.
     result = centre.cli("users", "add", "mallory", "--role", "admin", "--password-stdin",
-                        login="ivan", input="mallory-Pass-2026!\n", expect=1)
+                        login="ivan", input="K7-yrollam-2026!\n", expect=1)
     assert result.stderr.count("\n") == 1 and "cati_add_user" in result.stderr
     result = centre.cli("export", "--project", "SAFE", "--format", "csv", "--out",
                         str(tmp_path / "x.csv"), "--with-phone", "--user", "lin",
@@ -482,7 +491,7 @@ def test_the_console_runs_under_the_admins_own_login(qtbot, centre, tmp_path):
 
 
 def test_accounts_from_the_command_line_as_the_owner_and_refused_to_an_interviewer(centre):
-    centre.cli("users", "reset", "olga", "--password-stdin", input="olga-New-Pass-2026!\n")
+    centre.cli("users", "reset", "olga", "--password-stdin", input="K7-aglo-New-2026!\n")
     with pytest.raises(AuthenticationFailed):
         connect_as(centre.url(), "olga", PASSWORDS["olga"])
     connect_as(centre.url(), "olga", "K7-aglo-New-2026!").dispose()
@@ -493,3 +502,41 @@ def test_accounts_from_the_command_line_as_the_owner_and_refused_to_an_interview
         connect_as(centre.url(), "olga", "K7-aglo-New-2026!")
     assert [row[:4] for row in centre.owner_view()["roles"] if row[0] in ("ivan", "olga")] == [
         ("ivan", False, False, True), ("olga", False, False, False)]
+
+
+def test_a_login_name_is_one_per_server_until_its_database_is_gone(pg_url):
+    """PostgreSQL roles are server-wide: a name used by a live cati database is refused to
+    another; once that database is dropped its logins are taken over by the next one."""
+    from cati.errors import AlreadyExists
+
+    names = [f"a_{uuid.uuid4().hex[:8]}", f"b_{uuid.uuid4().hex[:8]}"]
+    with psycopg.connect(_libpq(pg_url), autocommit=True) as connection:
+        for name in names:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    first, second = (Database(make_url(pg_url).set(database=name)
+                              .render_as_string(hide_password=False)) for name in names)
+    try:
+        for database in (first, second):
+            database.upgrade()
+        with first.unit() as session:
+            add_user(session, "wu_shared", "K7-uw-2026!", "interviewer")
+        with pytest.raises(AlreadyExists, match="exists on this server"), \
+                second.unit() as session:
+            add_user(session, "wu_shared", "K7-uw-2026!", "admin")
+        first.dispose()
+        with psycopg.connect(_libpq(pg_url), autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
+                sql.Identifier(names[0])))
+        with second.unit() as session:
+            add_user(session, "wu_shared", "K7-uw-new-2026!", "admin")
+        person = connect_as(second.url, "wu_shared", "K7-uw-new-2026!")
+        assert whoami(person).role == "admin"
+        person.dispose()
+    finally:
+        first.dispose()
+        second.dispose()
+        with psycopg.connect(_libpq(pg_url), autocommit=True) as connection:
+            for name in names:
+                connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)))
+                drop_cati_logins(connection, name)

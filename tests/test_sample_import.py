@@ -16,6 +16,7 @@ import textwrap
 import openpyxl
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from cati.config import QUESTIONNAIRE_DIR
 from cati.services.dnc import add_numbers
@@ -88,7 +89,7 @@ def test_precedence_counts_and_rejects(database, tmp_path):
     assert case_count(database) == 1 + expected["imported"]
     with database.unit() as session:
         stored = session.scalars(select(Case).where(Case.batch_id == result.batch_id)
-                                 .order_by(Case.id)).all()
+                                 .order_by(Case.id).options(undefer(Case.phone_e164))).all()
         batch = session.get(SampleBatch, result.batch_id)
     assert [c.phone_e164 for c in stored] == ["+8613800138000", "+8613900139000", "+863966543210"]
     assert stored[0].stratum == "古槐街道" and stored[0].attributes == {"备注": "第0行"}

@@ -38,7 +38,7 @@ def _soak_module():
     return module
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # one per test: each makes its own accounts, and a login is server-wide
 def own_server():
     server = PgServer()
     try:

@@ -47,7 +47,7 @@ def password_server(pg_url):
     line = f"host all {role} 127.0.0.1/32 scram-sha-256\n"
     with psycopg.connect(_libpq(pg_url), autocommit=True) as connection:
         connection.execute("SET password_encryption = 'scram-sha-256'")
-        connection.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+        connection.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(
             sql.Identifier(role), sql.Literal(password)))
         connection.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
             sql.Identifier(name), sql.Identifier(role)))

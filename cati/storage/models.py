@@ -370,7 +370,7 @@ class WebLink(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # its interview ended
     # A personal invitation's random token, as its SHA-256 (the token itself is only in the link).
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class WebInterview(Base):

@@ -178,6 +178,8 @@ CREATE OR REPLACE FUNCTION cati_add_user(p_username text, p_role text, p_display
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   made integer;
+  owner_tag text;
+  group_name text;
 BEGIN
   IF NOT cati_is_admin() THEN
     RAISE EXCEPTION 'only an admin can add accounts (仅管理员可以添加账户)' USING ERRCODE = '42501';
@@ -190,12 +192,28 @@ BEGIN
   IF EXISTS (SELECT 1 FROM users WHERE username = p_username) THEN
     RAISE EXCEPTION 'user ''%'' already exists', p_username USING ERRCODE = '23505';
   END IF;
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_username) THEN
-    RAISE EXCEPTION 'a database login named ''%'' exists on this server already '
-      '(服务器上已有同名数据库登录)', p_username USING ERRCODE = '23505';
+  SELECT shobj_description(oid, 'pg_authid') INTO owner_tag FROM pg_roles
+    WHERE rolname = p_username;
+  IF FOUND THEN
+    -- A login of a cati database that no longer exists (dropped, made again) is taken over;
+    -- any other login of that name is someone else's.
+    IF owner_tag IS NULL OR owner_tag NOT LIKE 'cati:%' OR EXISTS (
+        SELECT 1 FROM pg_database WHERE 'cati:' || datname = owner_tag) THEN
+      RAISE EXCEPTION 'a database login named ''%'' exists on this server already '
+        '(服务器上已有同名数据库登录)', p_username USING ERRCODE = '23505';
+    END IF;
+    FOREACH group_name IN ARRAY ARRAY['cati_interviewer', 'cati_supervisor', 'cati_admin']
+    LOOP
+      IF pg_has_role(p_username, group_name, 'MEMBER') THEN
+        EXECUTE format('REVOKE %I FROM %I', group_name, p_username);
+      END IF;
+    END LOOP;
+    EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', p_username, p_verifier);
+    EXECUTE format('GRANT %I TO %I', 'cati_' || p_role, p_username);
+  ELSE
+    EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', p_username, p_verifier,
+                   'cati_' || p_role);
   END IF;
-  EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', p_username, p_verifier,
-                 'cati_' || p_role);
   EXECUTE format('COMMENT ON ROLE %I IS %L', p_username, 'cati:' || current_database());
   INSERT INTO users (username, display_name, role, password_hash, active, created_at)
     VALUES (p_username, coalesce(nullif(p_display, ''), p_username), p_role, '', true,
