@@ -173,18 +173,18 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
     """The database the command works on, migrated to the newest schema."""
     from sqlalchemy.exc import OperationalError
 
-    url = _with_password(resolve_db_url(args.db))
+    url = resolve_db_url(args.db)
     database = Database(url)
     if upgrade:
         try:
             try:
                 database.upgrade()
             except OperationalError as exc:
-                asked = _ask_password(url, exc)
-                if asked is None:
+                found = _password_for(url, exc)
+                if found is None:
                     raise
                 database.dispose()
-                url = asked
+                url = found
                 database = Database(url)
                 database.upgrade()
         except Exception as exc:
@@ -195,6 +195,7 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
             if failed is not None:
                 raise failed from None
             raise
+    args.opened_url = url  # the audit entries of this command connect the same way
     return database
 
 
@@ -216,7 +217,7 @@ def _audit_command(args: argparse.Namespace) -> None:
     details = {name: value if isinstance(value, int | float | bool | None) else str(value)
                for name, value in sorted(vars(args).items())
                if name not in _NOT_AUDITED_ARGUMENTS}
-    database = Database(_with_password(resolve_db_url(args.db)))
+    database = Database(_opened_url(args))
     try:
         user_id = acting_user_id(database, getattr(args, "user", None))
         with database.unit() as session:
@@ -237,7 +238,7 @@ def _audit_refusal(args: argparse.Namespace, refused: StorageDenied) -> None:
     command = " ".join(str(part) for part in (args.command, getattr(args, "action", None))
                        if part)
     with contextlib.suppress(Exception):  # e.g. no connection at all: nothing more to do
-        database = Database(_with_password(resolve_db_url(args.db)))
+        database = Database(_opened_url(args))
         try:
             with database.unit() as session:
                 session.add(AuditEntry(user_id=None, at=dt.datetime.now(dt.UTC),
@@ -269,27 +270,26 @@ def _refuse_password_in_argv(argv: Sequence[str]) -> None:
                             "the CATI_DB_URL environment variable (密码不要写在命令行上)")
 
 
-def _with_password(url: str) -> str:
-    """A PostgreSQL URL naming a login but no password: the keyring's, when it holds one
-    (otherwise libpq's ~/.pgpass, PGPASSFILE or PGPASSWORD apply, then a prompt)."""
-    from sqlalchemy.engine import make_url
-
+def _password_for(url: str, exc: Exception) -> str | None:
+    """The server wanted a password and libpq had none (no PGPASSWORD, nothing in ~/.pgpass or
+    PGPASSFILE): the URL with the one the system keyring keeps for it, else one typed at the
+    terminal; None when neither is there (the error stands). Asked only then: looking the
+    keyring up costs about half a second."""
     from cati import credentials
 
-    if not credentials.needs_password(url) or not make_url(url).username:
-        return url
-    return credentials.with_password(url, credentials.stored_password(url))
-
-
-def _ask_password(url: str, exc: Exception) -> str | None:
-    """The URL with a password typed at the terminal, when the server wanted one and none was
-    given; None when there is no terminal to ask (the error stands)."""
-    from cati import credentials
-
-    if "no password supplied" not in str(exc) or not sys.stdin.isatty():
+    if "no password supplied" not in str(exc):
+        return None
+    stored = credentials.stored_password(url)
+    if stored:
+        return credentials.with_password(url, stored)
+    if not sys.stdin.isatty():
         return None
     password = getpass.getpass(f"password for {database_label(url)}: ")
     return credentials.with_password(url, password) if password else None
+
+
+def _opened_url(args: argparse.Namespace) -> str:
+    return getattr(args, "opened_url", None) or resolve_db_url(args.db)
 
 
 def _first_line(exc: Exception) -> str:
