@@ -330,7 +330,8 @@ def _db_grant(args: argparse.Namespace) -> int:
     url = make_url(resolve_db_url(args.db))
     if url.get_backend_name() != "postgresql":
         raise CatiError("database roles are a PostgreSQL matter: give --db postgresql://OWNER@…")
-    statements = grant_statements(args.role, group=args.group)
+    statements = grant_statements(args.role, group=args.group,
+                                  database=url.database or "DATABASE")
     if not args.apply:
         print("\n".join(statements))
         return 0

@@ -122,10 +122,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def drop_cati_logins(conn: psycopg.Connection, database: str) -> None:
     """Drop the people's logins made for ``database`` (PostgreSQL roles are server-wide; cati
-    comments each with ``cati:DATABASE``), so the next test can add the same names."""
+    comments each with ``cati:DATABASE:OID``), so the next test can add the same names."""
     names = [row[0] for row in conn.execute(
-        "SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') = %s",
-        (f"cati:{database}",))]
+        "SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') LIKE %s",
+        (f"cati:{database}:%",))]
     for role in names:
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 

@@ -73,7 +73,7 @@ class Centre:
                     audit_user_added(session, add_user(session, name, PASSWORDS[name], role),
                                      None)
                 create_project(session, "SAFE", QUESTIONNAIRE_DIR / "public_safety.xlsx")
-                for statement in grant_statements(self.web, group="web"):
+                for statement in grant_statements(self.web, group="web", database=self.name):
                     session.execute(text(statement))
         finally:
             owner.dispose()
@@ -115,8 +115,8 @@ class Centre:
                 "SELECT rolname, rolsuper, rolcreaterole, rolcanlogin, rolpassword, "
                 "array(SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b "
                 "ON b.oid = m.roleid WHERE m.member = a.oid ORDER BY 1) "
-                "FROM pg_authid a WHERE shobj_description(oid, 'pg_authid') = %s ORDER BY 1",
-                (f"cati:{self.name}",)).fetchall()
+                "FROM pg_authid a WHERE shobj_description(oid, 'pg_authid') LIKE %s ORDER BY 1",
+                (f"cati:{self.name}:%",)).fetchall()
             return view
 
     def drop(self) -> None:
@@ -523,6 +523,10 @@ def test_a_login_name_is_one_per_server_until_its_database_is_gone(pg_url):
         with pytest.raises(AlreadyExists, match="exists on this server"), \
                 second.unit() as session:
             add_user(session, "wu_shared", "K7-uw-2026!", "admin")
+        # The groups are server-wide, but a login opens its own database only.
+        with pytest.raises(AuthenticationFailed, match="not one of this database's"):
+            connect_as(second.url, "wu_shared", "K7-uw-2026!")
+        connect_as(first.url, "wu_shared", "K7-uw-2026!").dispose()
         first.dispose()
         with psycopg.connect(_libpq(pg_url), autocommit=True) as connection:
             connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(

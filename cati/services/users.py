@@ -157,6 +157,9 @@ def connect_as(url: str, username: str, password: str) -> Database:
             pass
     except OperationalError as exc:
         person.dispose()
+        if "permission denied for database" in str(exc.orig):
+            raise AuthenticationFailed("this account is not one of this database's "
+                                       "(该账户不属于此数据库)") from None
         if _refused_login(exc):
             raise AuthenticationFailed("wrong username or password (用户名或密码错误)") from None
         raise

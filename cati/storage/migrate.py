@@ -69,10 +69,11 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def grant_statements(role: str, *, group: str = "web") -> list[str]:
+def grant_statements(role: str, *, group: str = "web", database: str = "cati") -> list[str]:
     """The SQL that makes a login a member of one of cati's groups (cati.storage.pg_security:
-    what each group may do is granted there, by the migrations). People's accounts are made
-    with ``cati users add`` (a login in its group); this is for the web server's login and
-    other tools."""
+    what each group may do is granted there, by the migrations) and lets it into this database
+    (CONNECT is granted per login: the groups are server-wide). People's accounts are made with
+    ``cati users add``; this is for the web server's login and other tools."""
     quote = postgresql.dialect().identifier_preparer.quote
-    return [f"GRANT cati_{group} TO {quote(role)};"]
+    return [f"GRANT cati_{group} TO {quote(role)};",
+            f"GRANT CONNECT, TEMPORARY ON DATABASE {quote(database)} TO {quote(role)};"]

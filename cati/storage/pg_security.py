@@ -160,6 +160,17 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$""",
+    # A person's login belongs to this database: it is tagged with the database's name and oid
+    # (a database made again under the same name is another one) and may connect to it alone
+    # (the groups are server-wide; CONNECT is granted per login, never to a group).
+    """
+CREATE OR REPLACE FUNCTION cati_own_login(p_login text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('COMMENT ON ROLE %I IS %L', p_login, 'cati:' || current_database() || ':'
+                 || (SELECT oid FROM pg_database WHERE datname = current_database()));
+  EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', current_database(), p_login);
+END $$""",
     # A password reaches the server only as a SCRAM-SHA-256 verifier made on the client.
     """
 CREATE OR REPLACE FUNCTION cati_require_verifier(p_verifier text) RETURNS void
@@ -198,7 +209,7 @@ BEGIN
     -- A login of a cati database that no longer exists (dropped, made again) is taken over;
     -- any other login of that name is someone else's.
     IF owner_tag IS NULL OR owner_tag NOT LIKE 'cati:%' OR EXISTS (
-        SELECT 1 FROM pg_database WHERE 'cati:' || datname = owner_tag) THEN
+        SELECT 1 FROM pg_database WHERE 'cati:' || datname || ':' || oid = owner_tag) THEN
       RAISE EXCEPTION 'a database login named ''%'' exists on this server already '
         '(服务器上已有同名数据库登录)', p_username USING ERRCODE = '23505';
     END IF;
@@ -214,7 +225,7 @@ BEGIN
     EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', p_username, p_verifier,
                    'cati_' || p_role);
   END IF;
-  EXECUTE format('COMMENT ON ROLE %I IS %L', p_username, 'cati:' || current_database());
+  PERFORM cati_own_login(p_username);
   INSERT INTO users (username, display_name, role, password_hash, active, created_at)
     VALUES (p_username, coalesce(nullif(p_display, ''), p_username), p_role, '', true,
             clock_timestamp())
@@ -241,7 +252,7 @@ BEGIN
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = target.username) THEN
     EXECUTE format('CREATE ROLE %I NOLOGIN IN ROLE %I', target.username, 'cati_' || target.role);
-    EXECUTE format('COMMENT ON ROLE %I IS %L', target.username, 'cati:' || current_database());
+    PERFORM cati_own_login(target.username);
   END IF;
   IF p_role IS NOT NULL AND p_role IS DISTINCT FROM target.role THEN
     IF p_role NOT IN ('interviewer', 'supervisor', 'admin') THEN
@@ -408,7 +419,6 @@ def grant_statements(database: str, case_columns: list[str]) -> list[str]:
                          "web_interviews", "interviews", "answers", "answer_events")
     return [
         f"REVOKE ALL ON DATABASE {quoted_db} FROM PUBLIC",
-        f"GRANT CONNECT, TEMPORARY ON DATABASE {quoted_db} TO cati_interviewer, cati_web",
         "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
         "GRANT USAGE ON SCHEMA public TO cati_interviewer, cati_web",
         f"REVOKE ALL ON {', '.join(_ALL_TABLES)} FROM PUBLIC, {_GROUP_LIST}",

@@ -86,8 +86,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = account.username) THEN
       EXECUTE format('CREATE ROLE %I NOLOGIN IN ROLE %I', account.username,
                      'cati_' || account.role);
-      EXECUTE format('COMMENT ON ROLE %I IS %L', account.username,
-                     'cati:' || current_database());
+      PERFORM cati_own_login(account.username);
     END IF;
   END LOOP;
 END $$""")
