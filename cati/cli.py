@@ -203,11 +203,12 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
 # that succeeded is an audit entry ``command`` with its arguments (on PostgreSQL the database
 # logs the rows changed as well, cati.storage.pg_security). Accounts, imports, exports and
 # corrections are audited by their services.
-AUDITED_COMMANDS = {("project", "create"), ("quota", "set"), ("quota", "remove"),
+AUDITED_COMMANDS = {("demo", None), ("project", "create"), ("quota", "set"), ("quota", "remove"),
                     ("disposition", "set"), ("dnc", "add"), ("dnc", "import"), ("web", "link"),
                     ("web", "invite"), ("suggestions", "set"), ("suggestions", "settings"),
                     ("suggestions", "follow-up")}
-_NOT_AUDITED_ARGUMENTS = {"db", "handler", "command", "action", "password_stdin", "json"}
+_NOT_AUDITED_ARGUMENTS = {"db", "opened_url", "handler", "command", "action", "password_stdin",
+                          "json"}
 
 
 def _audit_command(args: argparse.Namespace) -> None:
@@ -222,7 +223,9 @@ def _audit_command(args: argparse.Namespace) -> None:
         user_id = acting_user_id(database, getattr(args, "user", None))
         with database.unit() as session:
             session.add(AuditEntry(user_id=user_id, at=dt.datetime.now(dt.UTC), action="command",
-                                   details={"command": f"{args.command} {args.action}",
+                                   details={"command": " ".join(
+                                       part for part in (args.command,
+                                                         getattr(args, "action", None)) if part),
                                             "arguments": details}))
     finally:
         database.dispose()

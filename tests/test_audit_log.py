@@ -225,6 +225,11 @@ def test_changes_made_on_the_command_line_are_audited_as_the_file_owner(sqlite_u
     database.dispose()
     me = f"os:{getpass.getuser()}"
     assert entries == [(me, "project create", None), (me, "quota set", 30), (me, "dnc add", None)]
+    with database.unit(immediate=False) as session:  # the arguments, never the database's URL
+        arguments = [e.details["arguments"] for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "command"))]
+    database.dispose()
+    assert not any(key in args for args in arguments for key in ("db", "opened_url"))
     capsys.readouterr()
     assert cli.main(["--db", sqlite_url, "audit", "verify"]) == 0
     assert capsys.readouterr().out.startswith("audit log intact: 3 entries")
