@@ -211,44 +211,42 @@ _NOT_AUDITED_ARGUMENTS = {"db", "opened_url", "handler", "command", "action", "p
                           "json"}
 
 
-def _audit_command(args: argparse.Namespace) -> None:
-    from cati.services.users import acting_user_id
+def _command_name(args: argparse.Namespace) -> str:
+    return " ".join(part for part in (args.command, getattr(args, "action", None)) if part)
+
+
+def _audit_entry(args: argparse.Namespace, action: str, details: dict, *,
+                 user_id: int | None = None) -> None:
+    """One audit entry of this command, in a unit of its own, on the database it opened (the
+    store stamps the login or operating-system account and the time)."""
     from cati.storage.models import AuditEntry
 
-    details = {name: value if isinstance(value, int | float | bool | None) else str(value)
-               for name, value in sorted(vars(args).items())
-               if name not in _NOT_AUDITED_ARGUMENTS}
     database = Database(_opened_url(args))
     try:
-        user_id = acting_user_id(database, getattr(args, "user", None))
+        if user_id is None and action == "command":
+            from cati.services.users import acting_user_id
+
+            user_id = acting_user_id(database, getattr(args, "user", None))
         with database.unit() as session:
-            session.add(AuditEntry(user_id=user_id, at=dt.datetime.now(dt.UTC), action="command",
-                                   details={"command": " ".join(
-                                       part for part in (args.command,
-                                                         getattr(args, "action", None)) if part),
-                                            "arguments": details}))
+            session.add(AuditEntry(user_id=user_id, at=dt.datetime.now(dt.UTC), action=action,
+                                   details={"command": _command_name(args), **details}))
     finally:
         database.dispose()
 
 
+def _audit_command(args: argparse.Namespace) -> None:
+    arguments = {name: value if isinstance(value, int | float | bool | None) else str(value)
+                 for name, value in sorted(vars(args).items())
+                 if name not in _NOT_AUDITED_ARGUMENTS}
+    _audit_entry(args, "command", {"arguments": arguments})
+
+
 def _audit_refusal(args: argparse.Namespace, refused: StorageDenied) -> None:
     """The database refused a statement of this command: say so in the audit log, in a unit of
-    its own (the refused one was rolled back), stamped by the store with this login. Best
-    effort: the refusal itself is what the user is told, and the server logs the refused
-    statement too (log_min_error_statement)."""
-    from cati.storage.models import AuditEntry
-
-    command = " ".join(str(part) for part in (args.command, getattr(args, "action", None))
-                       if part)
+    its own (the refused one was rolled back). Best effort: the refusal itself is what the
+    user is told, and the server logs the refused statement too (log_min_error_statement)."""
     with contextlib.suppress(Exception):  # e.g. no connection at all: nothing more to do
-        database = Database(_opened_url(args))
-        try:
-            with database.unit() as session:
-                session.add(AuditEntry(user_id=None, at=dt.datetime.now(dt.UTC),
-                                       action="refused",
-                                       details={"command": command, "error": str(refused)}))
-        finally:
-            database.dispose()
+        _audit_entry(args, "refused", {"error": str(refused)})
 
 
 def _refuse_password_in_argv(argv: Sequence[str]) -> None:
