@@ -168,11 +168,78 @@ def run_cli() -> RunCli:
     return run
 
 
-@pytest.fixture
-def database(db_url: str):
-    """A cati Database on ``db_url`` (SQLite and PostgreSQL), migrated to the newest schema."""
+@pytest.fixture(scope="session")
+def _migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Migrated stores to copy from, made once per run (migrating each test's store costs
+    0.2-0.4 s, a copy a few milliseconds): ``sqlite`` a file, ``postgres`` a template database
+    (made on first use, dropped at the end of the run)."""
+    return {}
+
+
+def _sqlite_template(templates: dict[str, str], tmp_path_factory) -> Path:
     from cati.storage.db import Database
 
+    if "sqlite" not in templates:
+        path = tmp_path_factory.mktemp("template") / "cati.db"
+        template = Database(_sqlite_url(path.parent))
+        template.upgrade()
+        with template.engine.connect() as connection:  # everything in the main file
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        template.dispose()
+        templates["sqlite"] = str(path)
+    return Path(templates["sqlite"])
+
+
+def _postgres_template(templates: dict[str, str], server_url: str) -> str:
+    from cati.storage.db import Database
+
+    if "postgres" not in templates:
+        name = f"tpl_{uuid.uuid4().hex}"
+        with psycopg.connect(_libpq_url(server_url), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        template = Database(_database_url(server_url, name))
+        template.upgrade()
+        template.dispose()
+        templates["postgres"] = name
+    return templates["postgres"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_template(_migrated_templates: dict[str, str]) -> Iterator[None]:
+    yield
+    name = _migrated_templates.get("postgres")
+    url = os.environ.get("CATI_TEST_PG_URL")
+    if name and url:
+        with psycopg.connect(_libpq_url(url), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
+
+
+@pytest.fixture
+def database(db_url: str, _migrated_templates: dict[str, str], request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory):
+    """A cati Database on ``db_url`` (SQLite and PostgreSQL), at the newest schema: a copy of
+    a store migrated once per run (the same as migrating this one; ``upgrade`` then does
+    nothing)."""
+    from cati.storage.db import Database
+
+    backend = make_url(db_url).get_backend_name()
+    if backend == "sqlite":
+        template = _sqlite_template(_migrated_templates, tmp_path_factory)
+        target = Path(make_url(db_url).database)
+        shutil.copyfile(template, target)
+        target.chmod(0o600)
+    else:
+        server_url = request.getfixturevalue("pg_url")
+        template = _postgres_template(_migrated_templates, server_url)
+        name = make_url(db_url).database
+        with psycopg.connect(_libpq_url(server_url), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)))
+            # database-level privileges are not copied from a template (cati.storage.pg_security)
+            conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(
+                sql.Identifier(name)))
     database = Database(db_url)
     database.upgrade()
     yield database
