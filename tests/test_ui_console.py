@@ -9,6 +9,7 @@ import threading
 import pytest
 from PySide6.QtCharts import QValueAxis
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 from sqlalchemy import func, select
 
 from cati.calling.simulate import simulate
@@ -131,7 +132,7 @@ def test_an_interviewer_cannot_open_the_console(qtbot, sqlite_url, tmp_path):
         app.shutdown()
 
 
-def test_console_writes_the_monthly_report_off_the_gui_thread(qtbot, sqlite_url, tmp_path):
+def test_the_monthly_report_button_asks_where_and_writes_off_the_gui_thread(qtbot, sqlite_url, tmp_path):
     import openpyxl
 
     from cati.backend import Backend
@@ -147,8 +148,18 @@ def test_console_writes_the_monthly_report_off_the_gui_thread(qtbot, sqlite_url,
     console = ConsoleWindow(backend, tasks, boss)
     qtbot.addWidget(console)
     qtbot.waitUntil(lambda: console.project is not None, timeout=10_000)
-    out = tmp_path / "月度报告.xlsx"
-    console.save_monthly_report(str(out))
+    out = tmp_path / "monthly-report.xlsx"  # typed: QTest types no Chinese (a person uses an IME)
+    console.report_action.trigger()  # the toolbar button, as a supervisor presses it
+    dialog = console.report_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.setDirectory(str(tmp_path))  # as if the supervisor went to that folder
+    name = dialog.findChild(QLineEdit, "fileNameEdit")
+    name.selectAll()
+    qtbot.keyClicks(name, out.name)
+    # the dialog's Save button
+    save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+    assert save.isEnabled()
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "已保存" in console.statusBar().currentMessage(), timeout=30_000)
     sheets = openpyxl.load_workbook(out).sheetnames
     assert {"样本处置", "意见建议"} <= set(sheets) and len(sheets) > 3

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QMainWindow, QTabWidget, QToolBar
+from PySide6.QtWidgets import QComboBox, QFileDialog, QMainWindow, QTabWidget, QToolBar
 
 from cati.backend import Backend
 from cati.errors import PermissionDenied
@@ -56,6 +56,7 @@ class ConsoleWindow(QMainWindow):
         self.report_action = self.add_action(self.tr("月度报告…"), self.save_monthly_report)
         self.password_action = self.add_action(self.tr("修改密码…"), self.change_password)
         self.import_dialog = None
+        self.report_dialog: QFileDialog | None = None
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
         self.monitor: MonitorPanel | None = None
@@ -71,7 +72,8 @@ class ConsoleWindow(QMainWindow):
 
     def add_action(self, text: str, slot) -> QAction:
         action = QAction(text, self)
-        action.triggered.connect(slot)
+        # ``triggered`` passes ``checked``: never let it reach a slot's own parameters
+        action.triggered.connect(lambda _checked=False: slot())
         self.actions_bar.addAction(action)
         return action
 
@@ -141,18 +143,24 @@ class ConsoleWindow(QMainWindow):
             self.panels["users"] = users
             self.tabs.addTab(users, self.tr("用户"))
 
-    def save_monthly_report(self, path: str | None = None) -> None:
-        """Write the monthly report workbook (on the worker; the window stays live)."""
+    def save_monthly_report(self) -> QFileDialog | None:
+        """Ask where to save the monthly report workbook (a window-modal dialog, not a nested
+        event loop), then write it on the worker; the window stays live."""
         if self.project is None:
-            return
-        if path is None:
-            from PySide6.QtWidgets import QFileDialog
+            return None
+        dialog = QFileDialog(self, self.tr("保存月度报告"), f"{self.project.code}-月度报告.xlsx",
+                             "Excel (*.xlsx)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("xlsx")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)  # the same everywhere
+        dialog.fileSelected.connect(self._write_monthly_report)
+        self.report_dialog = dialog
+        dialog.open()
+        return dialog
 
-            path, _ = QFileDialog.getSaveFileName(
-                self, self.tr("保存月度报告"), f"{self.project.code}-月度报告.xlsx",
-                "Excel (*.xlsx)")
-            if not path:
-                return
+    def _write_monthly_report(self, path: str) -> None:
+        if self.project is None or not path:
+            return
         code = self.project.code
         self.statusBar().showMessage(self.tr("正在生成月度报告…"))
         self.tasks.run(lambda: self.backend.write_monthly_report(code, path),
