@@ -145,8 +145,8 @@ def test_csv_export(run_cli, db_url, database, seeded, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "exported 2 interviews" in result.stdout
     header, rows = _read_csv(out)
-    assert header[:9] == [name for name, _, _ in META_COLUMNS if name != "phone"]
-    assert "phone" not in header
+    assert header[:9] == [name for name, kind, _ in META_COLUMNS if kind != "phone"]
+    assert "phone" not in header and "phone_local" not in header
     questions = ["phone_kind", "age", "other_adult", "age_adult", "resp_age", "residence",
                  "occupation", "township", "urban_rural", "safety", "safety_worry",
                  *(f"safety_worry_{n}" for n in range(1, 8)), "worry_other", "trend",
@@ -349,7 +349,7 @@ def test_spss_names():
 def test_column_plan_gives_questions_their_own_names_first():
     columns = plan_columns([load_form(ODD_FORM, "odd.md")], with_phone=True)
     names = [c.name for c in columns]
-    assert names[:10] == [name for name, _, _ in META_COLUMNS]
+    assert names[:11] == [name for name, _, _ in META_COLUMNS]
     assert len({n.casefold() for n in names}) == len(names)
     by_name = {c.name: c for c in columns}
     assert by_name["fruit_c"].source == "fruit_c" and not by_name["fruit_c"].renamed
@@ -410,8 +410,10 @@ def test_phone_numbers_need_a_supervisor(run_cli, db_url, database, seeded, tmp_
     allowed = run_cli(*base, "--with-phone", "--user", "sup")
     assert allowed.returncode == 0, allowed.stderr
     header, rows = _read_csv(out)
-    assert header[:3] == ["interview_id", "case_id", "phone"]
-    assert [r["phone"] for r in rows] == ["'+8613800000001", "'+8613800000002"]
+    assert header[:4] == ["interview_id", "case_id", "phone", "phone_local"]
+    # E.164 as stored (no formula quote: "+86…" is a number to a spreadsheet), and as dialled
+    assert [r["phone"] for r in rows] == ["+8613800000001", "+8613800000002"]
+    assert [r["phone_local"] for r in rows] == ["13800000001", "13800000002"]
     without = run_cli("--db", db_url, "export", "--project", "PX", "--out",
                       tmp_path / "plain.xlsx", "--user", "adm")
     assert without.returncode == 0, without.stderr
@@ -532,3 +534,13 @@ def test_an_export_reads_one_snapshot(database):
         if not database.is_sqlite:
             level = session.execute(sql_text("SHOW transaction_isolation")).scalar()
             assert level == "repeatable read"
+
+
+def test_numbers_as_dialled_from_china():
+    from cati.reporting.export_columns import dialable_in_china
+
+    assert dialable_in_china("+8613707549135") == "13707549135"
+    assert dialable_in_china("+861012345678") == "01012345678"  # Beijing, trunk prefix 0
+    assert dialable_in_china("+8675512345678") == "075512345678"  # Shenzhen
+    assert dialable_in_china("+16502530000") == "0016502530000"  # abroad: 00 and the country
+    assert dialable_in_china(None) is None

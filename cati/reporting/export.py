@@ -69,6 +69,8 @@ from cati.reporting.export_columns import (
     InterviewRow,
     cells,
     column_sources,
+    csv_cell,
+    dialable_in_china,
     neutralise_csv,
     plan_columns,
     starts_like_formula,
@@ -297,7 +299,7 @@ def _rows(session: Session, columns: Sequence[Column], selection: ColumnElement[
         if disposition is None and state != "complete":
             disposition = PARTIAL_CODE
         row = InterviewRow(interview_id, case_id, phone_e164, stratum or "", mode, interviewer,
-                           disposition, started, ended)
+                           disposition, started, ended, dialable_in_china(phone_e164))
         yield cells(columns, row, values, labels=labels)
 
 
@@ -311,7 +313,8 @@ def write_csv(path: Path, columns: Sequence[Column], rows: Iterable[list[Cell]],
         writer = csv.writer(handle)
         writer.writerow([column.name for column in columns])
         for row in rows:
-            writer.writerow([csv_text(value) for value in row])
+            writer.writerow([csv_cell(column, value) for column, value in zip(columns, row,
+                                                                                strict=True)])
             count += 1
     return count
 

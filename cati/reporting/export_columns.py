@@ -54,6 +54,7 @@ META_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("interview_id", "id", "访问编号 interview id"),
     ("case_id", "id", "样本编号 case id"),
     ("phone", "phone", "电话号码 phone (E.164)"),
+    ("phone_local", "phone", "拨号号码 phone as dialled in China"),
     ("stratum", "text", "分层(乡镇) stratum"),
     ("mode", "text", "方式 mode"),
     ("interviewer", "text", "访问员 interviewer"),
@@ -210,6 +211,7 @@ class InterviewRow:
     disposition: str | None
     started: dt.datetime | None
     ended: dt.datetime | None
+    phone_local: str | None = None  # the number as dialled from a phone in China
 
 
 def iso_utc(moment: dt.datetime | None) -> str | None:
@@ -292,6 +294,35 @@ def starts_like_formula(text: str) -> bool:
         return False
     first = text[0]
     return first in _FORMULA_STARTS or unicodedata.normalize("NFKC", first) in _FORMULA_STARTS
+
+
+_E164 = re.compile(r"\+[0-9]{1,15}")
+
+
+def dialable_in_china(e164: str | None) -> str | None:
+    """The digits a desk phone in China dials for a stored E.164 number: the national form of
+    a Chinese number (13707549135, 01012345678), 00 and the country code for any other."""
+    if not e164:
+        return None
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return None
+    return re.sub(r"[^0-9]", "", phonenumbers.format_out_of_country_calling_number(number, "CN"))
+
+
+def csv_cell(column: Column, value: Cell) -> str:
+    """A value as its CSV cell: the phone columns hold the store's E.164 numbers and their
+    digits, which no spreadsheet runs ("+8613707549135" is a number to Excel), so they are
+    written as they are; other text is neutralised."""
+    if column.kind == "phone" and isinstance(value, str) and (
+            _E164.fullmatch(value) or value.isdigit()):
+        return value
+    if value is None:
+        return ""
+    return neutralise_csv(value) if isinstance(value, str) else str(value)
 
 
 def neutralise_csv(text: str) -> str:
