@@ -1,7 +1,7 @@
 """Commands: ``cati export`` (the data, one row per interview) and ``cati export paradata``.
 
     cati export --project CODE --format csv|xlsx|sav --out FILE [--labels codes|text]
-                [--include partial] [--with-phone] [--user NAME]
+                [--include partial|void] [--with-phone] [--user NAME]
     cati export paradata --project CODE --out FILE.csv [--user NAME]
 
 ``cati export data …`` is the same as ``cati export …``. What the files hold is documented in
@@ -36,8 +36,9 @@ def add_commands(commands: argparse._SubParsersAction, report: argparse._SubPars
                         help="file format (default: from the file's extension)")
     export.add_argument("--labels", choices=("codes", "text"),
                         help="select answers as choice codes (default) or as label text")
-    export.add_argument("--include", choices=("partial",),
-                        help="also export partial interviews")
+    export.add_argument("--include", choices=("partial", "void"), action="append",
+                        help="also export partial interviews, or the completes voided when "
+                             "their case was reopened (may be given twice)")
     export.add_argument("--with-phone", action="store_true",
                         help="add the phone number column (supervisor or admin, see --user)")
     export.add_argument("--user", metavar="NAME",
@@ -53,7 +54,8 @@ def _export(args: argparse.Namespace, open_database) -> int:
     database = open_database(args)
     result = export_data(database, args.project, args.out, fmt=args.format,
                          labels=args.labels or "codes",
-                         include_partial=args.include == "partial",
+                         include_partial="partial" in (args.include or ()),
+                         include_void="void" in (args.include or ()),
                          with_phone=args.with_phone, **_acting(database, args))
     phone = ", with phone numbers" if result.with_phone else ""
     print(f"exported {result.rows} interviews to {result.path} "

@@ -544,3 +544,51 @@ def test_numbers_as_dialled_from_china():
     assert dialable_in_china("+8675512345678") == "075512345678"  # Shenzhen
     assert dialable_in_china("+16502530000") == "0016502530000"  # abroad: 00 and the country
     assert dialable_in_china(None) is None
+
+
+def test_a_reopened_complete_is_voided_and_a_second_complete_is_not_a_double(
+        run_cli, db_url, database, seeded, tmp_path):
+    """Reopening a completed case (with a reason) voids its interview: after the case is
+    completed again, the export holds one complete for it; the voided one only when asked."""
+    from cati.services.sample_browser import SampleBrowser
+
+    boss = _user_id(database, "sup")
+    case_id, first = seeded.cases[0], seeded.interviews[0]
+    result = SampleBrowser(database).reopen([case_id], boss, reason="受访者说不是本人作答")
+    assert result.changed == (case_id,)
+    with database.unit() as session:  # a workstation claims it again (as the queue would)
+        session.execute(Case.__table__.update().where(Case.id == case_id).values(
+            lease_holder=WS, lease_expires_at=T0 + dt.timedelta(days=2)))
+    second = open_interview(database, seeded.project_id, case_id=case_id,
+                            interviewer_id=seeded.interviewer_id, workstation=WS,
+                            now=T0 + dt.timedelta(days=1))
+    at = T0 + dt.timedelta(days=1, minutes=1)
+    for changes in (SCREENING, CORE_1, CLOSING_1):
+        at += dt.timedelta(seconds=40)
+        save_answers(database, second.id, changes, current_item=None,
+                     user_id=seeded.interviewer_id, workstation=WS, now=at)
+    record_outcome(database, case_id, WS, "1.1", interviewer_id=seeded.interviewer_id,
+                   started_at=T0 + dt.timedelta(days=1), now=at, interview_id=second.id)
+    with database.unit(immediate=False) as session:
+        states = dict(session.execute(select(Interview.id, Interview.state)
+                                      .where(Interview.case_id == case_id)).all())
+    assert states == {first: "void", second.id: "complete"}
+    out = tmp_path / "data.csv"
+    assert run_cli("--db", db_url, "export", "--project", "PX", "--out", out).returncode == 0
+    _, rows = _read_csv(out)
+    assert [r["case_id"] for r in rows].count(str(case_id)) == 1
+    assert {r["interview_id"] for r in rows} == {str(second.id), str(seeded.interviews[1])}
+    asked = tmp_path / "with-void.csv"
+    done = run_cli("--db", db_url, "export", "--project", "PX", "--out", asked,
+                   "--include", "void")
+    assert done.returncode == 0, done.stderr
+    _, rows = _read_csv(asked)
+    assert {r["interview_id"]: r["disposition"] for r in rows}[str(first)] == "void"
+    [entry] = [e for e in _all_audit(database) if e.action == "sample.reopen"]
+    assert entry.details["reason"] == "受访者说不是本人作答"
+    assert entry.details["voided_interviews"] == [first]
+
+
+def _all_audit(database) -> list[AuditEntry]:
+    with database.unit() as session:
+        return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))

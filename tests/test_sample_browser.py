@@ -262,7 +262,7 @@ def test_reopen_puts_closed_cases_back_due_now_keeping_the_disposition(
     project_id, boss, _ = sample
     closed = ids_where(database, project_id, state="closed")[:2]
     before = {case_id: case(database, case_id).disposition for case_id in closed}
-    result = browser.reopen(closed, boss, now=MORNING)
+    result = browser.reopen(closed, boss, reason="回访核实", now=MORNING)
     assert result.changed == tuple(closed)
     for case_id in closed:
         reopened = case(database, case_id)
@@ -279,7 +279,7 @@ def test_a_reopened_case_is_called_again(database, browser, sample):
         session.execute(Case.__table__.update().where(Case.project_id == project_id)
                         .values(state="closed", lease_holder=None))
     assert claim_next_case(database, project_id, "ws9", now=MORNING) is None
-    browser.reopen([closed], boss, now=MORNING)
+    browser.reopen([closed], boss, reason="再拨", now=MORNING)
     claimed = claim_next_case(database, project_id, "ws9", now=MORNING)
     assert claimed is not None and claimed.case_id == closed
 
@@ -289,7 +289,7 @@ def test_reopen_refuses_open_cases_and_changes_nothing(database, browser, sample
     closed = ids_where(database, project_id, state="closed")[0]
     fresh = ids_where(database, project_id, state="fresh")[0]
     with pytest.raises(CatiError, match=rf"only closed cases can be reopened.*{fresh} \(fresh\)"):
-        browser.reopen([closed, fresh], boss)
+        browser.reopen([closed, fresh], boss, reason="再拨")
     assert case(database, closed).state == "closed"
     assert audit(database, "sample.reopen") == []
 
@@ -332,7 +332,7 @@ def test_add_to_dnc_lists_the_numbers_and_closes_open_cases(database, browser, s
     again = browser.add_to_dnc([leased], "again", boss)
     assert again.added == 0 and again.already == 1 and again.changed == ()
     with pytest.raises(CatiError, match="do-not-call list cannot be reopened"):
-        browser.reopen([closed], boss)
+        browser.reopen([closed], boss, reason="再拨")
     assert len(audit(database, "sample.add_to_dnc")) == 2
 
 

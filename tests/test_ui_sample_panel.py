@@ -216,8 +216,17 @@ def test_release_reopen_and_priority_change_the_database_and_the_rows(qtbot, dat
 
     closed = case_ids(database, state="closed")[:2]
     select_cases(panel, closed)
+    qtbot.mouseClick(panel.reopen_button, Qt.MouseButton.LeftButton)
+    dialog = panel.reopen_dialog
+    assert dialog is not None and dialog.isVisible() and "作废" in dialog.labelText()
+    dialog.setTextValue("")  # no reason: refused, nothing changes
+    dialog.accept()
+    qtbot.waitUntil(lambda: "reason" in panel.status_label.text(), timeout=WAIT)
+    assert case_ids(database, state="closed", id=closed[0]) == [closed[0]]
+    qtbot.mouseClick(panel.reopen_button, Qt.MouseButton.LeftButton)
+    panel.reopen_dialog.setTextValue("受访者要求重访")
     with qtbot.waitSignal(panel.sample_changed, timeout=WAIT):
-        qtbot.mouseClick(panel.reopen_button, Qt.MouseButton.LeftButton)
+        panel.reopen_dialog.accept()
     assert query(database, select(Case.state, Case.disposition).where(Case.id.in_(closed))) \
         == [("scheduled", "1.1"), ("scheduled", "1.1")]
     assert {shown(model, row_of(model, c), STATE) for c in closed} == {"待重拨 scheduled"}
@@ -225,6 +234,8 @@ def test_release_reopen_and_priority_change_the_database_and_the_rows(qtbot, dat
     fresh = case_ids(database, state="fresh")[0]
     select_cases(panel, [fresh])
     qtbot.mouseClick(panel.reopen_button, Qt.MouseButton.LeftButton)
+    panel.reopen_dialog.setTextValue("再拨")
+    panel.reopen_dialog.accept()
     qtbot.waitUntil(lambda: "only closed" in panel.status_label.text(), timeout=WAIT)
     assert case_ids(database, id=fresh, state="fresh") == [fresh]
 

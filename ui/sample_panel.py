@@ -96,6 +96,7 @@ class SamplePanel(QWidget):
         self._acting = False
         self._shown_case: int | None = None  # the case whose history is shown
         self.dnc_dialog: QInputDialog | None = None
+        self.reopen_dialog: QInputDialog | None = None
         self.model = SampleTableModel(service, tasks, project_id, parent=self)
         self._build(strata)
         self._connect()
@@ -367,9 +368,28 @@ class SamplePanel(QWidget):
 
     @Slot()
     def reopen(self) -> None:
-        self._act(partial(self._service.reopen, user_id=self._user_id),
+        """Asks why (a dialog that does not block; reopening a closed case is audited with its
+        reason, and voids a completed interview), then reopens the cases."""
+        ids = self.selected_case_ids()
+        if ids is None:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(self.tr("重新开放 Reopen"))
+        dialog.setLabelText(self.tr(
+            "重新开放 {n} 个已结束的号码。已完成的访问将作废(保留,不计入指数、配额和导出)。原因 "
+            "Reopen {n} closed cases. A completed interview is voided (kept, counted nowhere). "
+            "Reason:").format(n=len(ids)))
+        dialog.setInputMode(QInputDialog.InputMode.TextInput)
+        dialog.textValueSelected.connect(partial(self._reopen_reason_given, ids))
+        dialog.finished.connect(dialog.deleteLater)
+        self.reopen_dialog = dialog
+        dialog.open()
+
+    def _reopen_reason_given(self, ids: list[int], reason: str) -> None:
+        self.reopen_dialog = None
+        self._act(lambda _: self._service.reopen(ids, self._user_id, reason=reason),
                   lambda r: self.tr("已重新开放 {n} 个号码 reopened {n}").format(
-                      n=len(r.changed)))
+                      n=len(r.changed)), ids=ids)
 
     @Slot()
     def set_priority(self) -> None:

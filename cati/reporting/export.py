@@ -2,7 +2,9 @@
 
 Rows: the completed interviews of a project (state ``complete``, AAPOR 1.1), in interview id
 order; with ``include_partial`` also the partials — interviews closed as partial, and phone
-interviews left open whose case's last outcome was 1.2 (their disposition column says 1.2). The
+interviews left open whose case's last outcome was 1.2 (their disposition column says 1.2); with
+``include_void`` also the completes voided when a supervisor reopened their case (disposition
+``void``). The
 columns and their names are described in ``cati.reporting.export_columns``.
 
 Times: ``started`` and ``ended`` are ISO 8601 in UTC to the second (``2026-11-24T01:30:00Z``) —
@@ -78,7 +80,7 @@ from cati.reporting.export_columns import (
 from cati.services.clock import utc_now
 from cati.services.questionnaires import form_of
 from cati.storage.db import Database
-from cati.storage.models import Answer, AuditEntry, Case, Interview, Project, User
+from cati.storage.models import VOID_STATE, Answer, AuditEntry, Case, Interview, Project, User
 
 FORMATS = ("csv", "xlsx", "sav")
 LABEL_MODES = ("codes", "text")
@@ -99,7 +101,7 @@ class ExportResult:
 
 def export_data(database: Database, project_code: str, out: str | os.PathLike[str], *,
                 fmt: str | None = None, labels: str = "codes", include_partial: bool = False,
-                with_phone: bool = False, username: str | None = None,
+                include_void: bool = False, with_phone: bool = False, username: str | None = None,
                 user_id: int | None = None) -> ExportResult:
     """Write the project's interviews to ``out`` and record the export in the audit log.
 
@@ -116,7 +118,7 @@ def export_data(database: Database, project_code: str, out: str | os.PathLike[st
             project = find_project(session, project_code)
             actor = acting_user(session, username=username, user_id=user_id,
                                 with_phone=with_phone)
-            selection = _selection(project.id, include_partial)
+            selection = _selection(project.id, include_partial, include_void)
             columns = plan_columns(_forms(session, project, selection), with_phone=with_phone)
             temp = output.create()
             rows = _rows(session, columns, selection, with_phone=with_phone,
@@ -127,7 +129,8 @@ def export_data(database: Database, project_code: str, out: str | os.PathLike[st
                 raise CatiError(f"cannot write {out}: {exc.strerror or exc}") from None
         record_export(database, actor, {
             "project": project.code, "format": fmt, "rows": count, "with_phone": with_phone,
-            "labels": labels, "include_partial": include_partial, "file": str(out)})
+            "labels": labels, "include_partial": include_partial,
+            "include_void": include_void, "file": str(out)})
         output.commit()
     finally:
         output.discard()
@@ -248,13 +251,16 @@ def open_csv(path: Path):
 # -- which interviews -----------------------------------------------------------------------
 
 
-def _selection(project_id: int, include_partial: bool) -> ColumnElement[bool]:
-    complete = Interview.state == "complete"
-    if not include_partial:
-        return and_(Interview.project_id == project_id, complete)
-    partial = or_(Interview.state == "partial",
-                  and_(Interview.state == "in_progress", Case.disposition == PARTIAL_CODE))
-    return and_(Interview.project_id == project_id, or_(complete, partial))
+def _selection(project_id: int, include_partial: bool,
+               include_void: bool = False) -> ColumnElement[bool]:
+    chosen = [Interview.state == "complete"]
+    if include_partial:
+        chosen.append(or_(Interview.state == "partial",
+                          and_(Interview.state == "in_progress",
+                               Case.disposition == PARTIAL_CODE)))
+    if include_void:
+        chosen.append(Interview.state == VOID_STATE)
+    return and_(Interview.project_id == project_id, or_(*chosen))
 
 
 def _forms(session: Session, project: Project, selection: ColumnElement[bool]) -> list[Form]:
@@ -296,7 +302,9 @@ def _rows(session: Session, columns: Sequence[Column], selection: ColumnElement[
         while pending is not None and pending[0] == interview_id:
             values[pending[1]] = pending[2] or ""
             pending = next(answers, None)
-        if disposition is None and state != "complete":
+        if state == VOID_STATE:
+            disposition = VOID_STATE  # a complete voided when its case was reopened
+        elif disposition is None and state != "complete":
             disposition = PARTIAL_CODE
         row = InterviewRow(interview_id, case_id, phone_e164, stratum or "", mode, interviewer,
                            disposition, started, ended, dialable_in_china(phone_e164))

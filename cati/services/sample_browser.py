@@ -28,15 +28,18 @@ from cati.calling.views import CASE_STATES, Explanation
 from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.services.clock import utc_now
 from cati.services.dnc import add_numbers
+from cati.services.quotas import COMPLETE_STATE
 from cati.storage.db import Database
 from cati.storage.models import (
     OPEN_APPOINTMENT_SQL,
+    VOID_STATE,
     Appointment,
     AuditEntry,
     CallAttempt,
     Case,
     Disposition,
     DoNotCall,
+    Interview,
     User,
 )
 
@@ -242,12 +245,21 @@ class SampleBrowser:
                 .values(lease_holder=None, lease_expires_at=None))
             return _finish(session, "release_lease", user_id, ids, changed, now)
 
-    def reopen(self, case_ids: Iterable[int], user_id: int, *,
+    def reopen(self, case_ids: Iterable[int], user_id: int, *, reason: str,
                now: dt.datetime | None = None) -> ActionResult:
-        """Put closed cases back in the queue: state ``scheduled``, due now. The disposition
-        stays (history; the next call's outcome replaces it); attempts are not reset, so a case
-        closed at its maximum attempts gets one more call. All or nothing: a case that is not
-        closed, or whose number is on the do-not-call list, refuses the whole request."""
+        """Put closed cases back in the queue: state ``scheduled``, due now, for the reason
+        given (required: a closed case is a decision, undoing it is audited with why).
+
+        A completed interview of a reopened case is voided: kept with its answers, state
+        ``void``, and out of the indices, quotas, reports and exports (``cati export --include
+        void`` lists it), so the next call cannot make a second complete of one case. The
+        disposition stays (history; the next call's outcome replaces it); attempts are not
+        reset, so a case closed at its maximum attempts gets one more call. All or nothing: a
+        case that is not closed, or whose number is on the do-not-call list, refuses the whole
+        request."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise CatiError("a reason is needed to reopen closed cases (重新开放须填写原因)")
         ids = _ids(case_ids)
         now = now or utc_now()
         with self.database.unit() as session:
@@ -267,11 +279,16 @@ class SampleBrowser:
                 raise CatiError(
                     "numbers on the do-not-call list cannot be reopened (免打扰号码不能重新开放): "
                     f"{_listed(f'{case_id} ({phone})' for case_id, phone in blocked)}")
+            voided = sorted(session.scalars(
+                update(Interview).where(Interview.case_id.in_(ids),
+                                        Interview.state == COMPLETE_STATE)
+                .values(state=VOID_STATE).returning(Interview.id)))
             changed = _changed(session, update(Case).where(
                 Case.id.in_(ids), Case.state == "closed")
                 .values(state="scheduled", next_call_at=now, lease_holder=None,
                         lease_expires_at=None))
-            return _finish(session, "reopen", user_id, ids, changed, now)
+            return _finish(session, "reopen", user_id, ids, changed, now, reason=reason,
+                           voided_interviews=voided)
 
     def set_priority(self, case_ids: Iterable[int], priority: int, user_id: int, *,
                      now: dt.datetime | None = None) -> ActionResult:

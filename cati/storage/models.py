@@ -224,6 +224,11 @@ class Appointment(Base):
     missed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
+VOID_STATE = "void"
+"""An interview's state once its case, closed as complete, was reopened: kept with its answers,
+counted nowhere (indices, quotas, reports), exported only when asked."""
+
+
 class Interview(Base):
     __tablename__ = "interviews"
     __table_args__ = (
@@ -241,6 +246,8 @@ class Interview(Base):
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     mode: Mapped[str] = mapped_column(String(8), default="phone")  # phone | field | web
     language: Mapped[str] = mapped_column(String(64), default="")
+    # in_progress | complete | partial | void (a complete whose case a supervisor reopened:
+    # kept, counted nowhere unless asked)
     state: Mapped[str] = mapped_column(String(16), default="in_progress")
     disposition: Mapped[str | None] = mapped_column(String(8))
     seed: Mapped[int] = mapped_column(BigInteger, default=0)
