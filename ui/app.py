@@ -11,12 +11,14 @@ the login window shows why; every call is refused until someone logs in again.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
 from cati.backend import Backend
+from cati.errors import CatiError
 from ui.console_window import CONSOLE_ROLES, ConsoleWindow
 from ui.interviewer_window import InterviewerWindow
 from ui.login import LoginWindow
@@ -128,7 +130,22 @@ def _probe_speech() -> tuple[bool, str, list]:
     return available, problem, list_voices() if available else []
 
 
+def missing_screen(environ=os.environ, platform: str = sys.platform) -> str | None:
+    """Why the desktop app cannot start here (a Linux session with no screen: Qt would abort
+    with a message about its xcb plugin), or None."""
+    if not platform.startswith("linux") or QApplication.instance() is not None:
+        return None
+    if any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return None
+    return ("no screen: DISPLAY and WAYLAND_DISPLAY are not set, and the desktop app needs one; "
+            "start it in a desktop session, over `ssh -X`, or on a virtual screen with "
+            "`scripts/run --xvfb` (没有显示器,无法启动桌面程序)")
+
+
 def main(db_url: str) -> int:
+    problem = missing_screen()
+    if problem is not None:
+        raise CatiError(problem)
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setApplicationName("cati")
     qt_app.setOrganizationName("cati")
