@@ -240,3 +240,36 @@ def test_a_field_interview_without_a_call(qtbot, app, store):
     window.resize(900, 640)
     window.close()
     assert app.settings.value("geometry/interviewer") is not None
+
+
+def test_reading_aloud_without_a_sound_device_says_so(qtbot, store, tmp_path, monkeypatch):
+    """espeak-ng exits 0 when it cannot open the sound output; the window must say that the
+    question was not read, not stay silent."""
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'no-sound-server'}")
+    (tmp_path / "no-alsa.conf").write_text("")
+    monkeypatch.setenv("ALSA_CONFIG_PATH", str(tmp_path / "no-alsa.conf"))  # no device at all
+    settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
+    app = CatiApp(store.url, settings=settings, workstation="ws-mute", speech=True)
+    qtbot.addWidget(app.login)
+    app.login.show()
+    try:
+        qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
+        qtbot.keyClicks(app.login.username, "zhou")
+        qtbot.keyClicks(app.login.password, "interview-2026")
+        key(qtbot, app.login.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+        window = app.main_window
+        qtbot.addWidget(window)
+        wait_state(qtbot, window, "ready")
+        qtbot.waitUntil(lambda: window.speaker is not None, timeout=WAIT)
+        key(qtbot, window.ready_page.ready_button, Qt.Key.Key_F12)
+        wait_state(qtbot, window, "call")
+        key(qtbot, window.call_view, Qt.Key.Key_F9)
+        wait_state(qtbot, window, "interview")
+        key(qtbot, window.interview_view, Qt.Key.Key_F5)
+        qtbot.waitUntil(lambda: "Cannot play sound" in window.statusBar().currentMessage(),
+                        timeout=WAIT)
+    finally:
+        if app.main_window is not None:
+            app.main_window.close()
+        app.shutdown()

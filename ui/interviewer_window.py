@@ -245,6 +245,14 @@ class InterviewerWindow(QMainWindow):
         self.voices = list(voices or [])
         self.interview_page.read_button.setEnabled(True)
         self.interview_page.read_button.setToolTip(self.tr("朗读当前问题和选项 (F5)"))
+        failed = getattr(speaker, "failed", None)
+        if failed is not None:  # no sound device, a voice gone …: said, never silent
+            failed.connect(self._speech_failed)
+
+    @Slot(str)
+    def _speech_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15_000)
+        self.interview_page.read_button.setToolTip(plain_tip(message))
 
     def set_speech_problem(self, problem: str) -> None:
         """No speech engine: the read-aloud button is disabled and says what to install."""
