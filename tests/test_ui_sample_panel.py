@@ -286,3 +286,15 @@ def test_the_current_case_shows_its_history_and_why_it_is_not_callable(qtbot, da
              for r in range(panel.explain_table.rowCount())}
     assert rules["closed"] == "是 yes" and rules["quota"] == "否 no"
     assert "never callable" in panel.explain_summary.text()
+
+
+def test_no_column_title_or_phone_number_is_clipped_when_the_tab_opens(qtbot, database, tasks):
+    panel, _ = open_panel(qtbot, database, tasks, 60)
+    header = panel.table.horizontalHeader()
+    titles, cells = header.fontMetrics(), panel.table.fontMetrics()
+    for column in range(panel.model.columnCount()):
+        title = panel.model.headerData(column, Qt.Orientation.Horizontal)
+        assert header.sectionSize(column) > titles.horizontalAdvance(title), title
+    phone = panel.model.index(0, SORT_COLUMNS.index("phone_e164"))
+    assert header.sectionSize(phone.column()) > cells.horizontalAdvance(
+        panel.model.data(phone)) + 8

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStyle,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -40,6 +41,7 @@ from cati.errors import CatiError
 from cati.services.sample_browser import (
     NO_DISPOSITION,
     PRIORITY_RANGE,
+    SORT_COLUMNS,
     ActionResult,
     AttemptRecord,
     DispositionChoice,
@@ -55,6 +57,16 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 PHONE_DELAY_MS = 400  # typing a number: search once the typing pauses
 CURRENT_DELAY_MS = 150  # moving through the table: load the history where it stops
 MAX_ATTEMPTS_SPIN = 99
+
+
+# The widest value each column usually holds: the columns are sized from these and their
+# titles (measuring the rows themselves would read every page of a million-row table).
+TYPICAL_VALUES = {
+    "id": "10000000", "phone_e164": "+8613707549135", "stratum": "经济技术开发区",
+    "state": "待重拨 scheduled", "disposition": "2.111", "attempts": "10",
+    "next_call_at": "2026-12-07 16:30", "priority": "-1000",
+    "lease_holder": "workstation-01:interviewer", "lease_expires_at": "2026-12-07 16:30",
+    "region": "河南省驻马店市", "carrier": "中国移动"}
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -184,7 +196,20 @@ class SamplePanel(QWidget):
         header.setStretchLastSection(True)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # the model's own order
         table.setSortingEnabled(True)
+        self._size_columns(table)
         return table
+
+    def _size_columns(self, table: QTableView) -> None:
+        """Every title and a typical value fit, so nothing is clipped when the tab opens (the
+        interviewer can still drag a column narrower or wider)."""
+        header = table.horizontalHeader()
+        cells, titles = table.fontMetrics(), header.fontMetrics()
+        for column, name in enumerate(SORT_COLUMNS):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            sort_arrow = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize)
+            width = max(titles.horizontalAdvance(title) + sort_arrow + 24,
+                        cells.horizontalAdvance(TYPICAL_VALUES.get(name, "")) + 16)
+            header.resizeSection(column, width)
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
