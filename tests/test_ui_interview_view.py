@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from cati.config import QUESTIONNAIRE_DIR
 from cati.questionnaire.engine import InterviewEngine
 from cati.questionnaire.loader import load_form
-from ui.interview_view import InterviewView, option_key
+from ui.interview_view import CODE_TYPING_MS, InterviewView, option_key
 
 PUBLIC_SAFETY = load_form(QUESTIONNAIRE_DIR / "public_safety.md")
 
@@ -349,20 +349,20 @@ def test_read_aloud_text_leaves_out_the_options_not_read(view):
     assert view.current_question_text().split("\n") == [
         "请问您觉得自己居住的地方安全、基本安全、不太安全,还是不安全?",
         "安全", "基本安全", "不太安全", "不安全"]
-    assert view.option_buttons[4].text().startswith("5. 说不清")
+    assert view.option_buttons[4].text().startswith("8. 说不清")  # its code, as the hint says
 
 
 def test_option_keys_run_from_digits_to_letters():
     assert [option_key(i) for i in (0, 8, 9, 10, 35, 36)] == ["1", "9", "0", "a", "z", ""]
 
 
-def test_the_shipped_townships_are_picked_by_letter(qtbot, view, owner):
+def test_the_shipped_townships_are_picked_by_their_codes(qtbot, view, owner):
     engine = InterviewEngine.resume(
         PUBLIC_SAFETY, {"phone_kind": "1", "age": "40", "residence": "1", "occupation": "2"},
         seed=0, clock=lambda: CLOCK_TIME)
     view.begin(engine)
     assert len(view.option_buttons) == 19
-    assert answer_and_save(qtbot, view, owner, "i")["township"] == "19"
+    assert answer_and_save(qtbot, view, owner, "1", "9")["township"] == "19"
     assert view.history.item(view.history.count() - 2).text().endswith("→ 东和店镇")
 
 
@@ -404,3 +404,51 @@ def test_enter_in_the_side_list_jumps_without_answering_anything(qtbot, view, ow
     assert view.question_label.text().startswith("您好!")
     assert len(owner.saves) == 2
     assert view.focusWidget() is not view.history  # back on the question, ready for Enter
+
+
+def resumed_at(view, name: str, answers: dict[str, str]) -> InterviewEngine:
+    """The shipped questionnaire resumed with ``answers``, showing the question ``name``."""
+    engine = InterviewEngine.resume(PUBLIC_SAFETY, answers, seed=0, clock=lambda: CLOCK_TIME)
+    assert engine.current_item.name == name
+    view.begin(engine)
+    return engine
+
+
+SCREENED = {"phone_kind": "1", "age": "40", "residence": "1", "occupation": "2"}
+
+
+def at_township(view) -> InterviewEngine:
+    """The shipped questionnaire at its township question (codes 1 … 19)."""
+    return resumed_at(view, "township", SCREENED)
+
+
+def test_keys_are_the_questionnaires_codes_typed_in_full(qtbot, view, owner):
+    at_township(view)
+    texts = [b.text() for b in view.option_buttons]
+    assert texts[0] == "1. 古槐街道" and texts[9] == "10. 万金店镇" and texts[18] == "19. 东和店镇"
+    press(qtbot, view, "1", "5")  # 15, not 1 then 5
+    assert checked(view) == ["15. 十字路乡"]
+    assert answer_and_save(qtbot, view, owner)["township"] == "15"
+    press(qtbot, view, Qt.Key.Key_Escape)  # back to the township: 1 alone, then Enter
+    press(qtbot, view, "1")
+    assert checked(view) == ["1. 古槐街道"]  # picked at once, while 10 … 19 stay possible
+    assert answer_and_save(qtbot, view, owner)["township"] == "1"
+
+
+def test_a_pause_or_a_space_ends_a_code(qtbot, view, owner):
+    at_township(view)
+    press(qtbot, view, "1")
+    qtbot.wait(CODE_TYPING_MS + 200)
+    press(qtbot, view, "2")  # a new code after the pause: 2, not 12
+    assert checked(view) == ["2. 清河街道"]
+    press(qtbot, view, "1", " ", "9")  # the space ends 1: 9, not 19
+    assert checked(view) == ["9. 杨埠镇"]
+
+
+def test_the_options_not_read_out_keep_their_codes(qtbot, view, owner):
+    resumed_at(view, "trend", {**SCREENED, "township": "3", "urban_rural": "1", "safety": "2",
+                               "safety_worry": "1"})
+    assert "不读出选项8" in view.hint_label.text()
+    press(qtbot, view, "8")
+    assert checked(view)[0].startswith("8. 说不清")
+    assert answer_and_save(qtbot, view, owner)["trend"] == "8"

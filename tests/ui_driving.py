@@ -9,8 +9,6 @@ from collections.abc import Callable, Mapping
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from ui.interview_view import option_key
-
 Wait = Callable[[Callable[[], bool], str], None]
 
 
@@ -24,8 +22,13 @@ def press_answer(window, value: object = None) -> Callable[[], bool]:
     target = view.focusWidget() or view
     if item.kind in ("select_one", "select_multiple"):
         names = [choice.name for choice in presented.choices]
+        keys = view.option_keys
         for one in str(value).split():
-            QTest.keyClick(target, option_key(names.index(one)))
+            key = keys[names.index(one)]
+            for character in key:
+                QTest.keyClick(view.focusWidget() or view, character)
+            if any(other != key and other.startswith(key) for other in keys):
+                QTest.keyClick(view.focusWidget() or view, " ")  # 1, not the start of 10
     elif value is not None:
         line = view.answer_line
         line.clear()

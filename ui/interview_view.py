@@ -9,6 +9,7 @@ question shows. The view does no I/O itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
@@ -68,6 +69,20 @@ def option_key(index: int) -> str:
     return OPTION_KEYS[index] if index < len(OPTION_KEYS) else ""
 
 
+CODE_TYPING_MS = 800  # a pause this long ends a code being typed (1, then 10 … 19)
+
+
+def answer_keys(names: Sequence[str]) -> list[str]:
+    """What the interviewer types for each option: the questionnaire's own codes when every
+    choice name is a whole number of at most three digits (1 … 19, 8 and 9 for the options not
+    read out, 98, 99) — so the hint "不读出选项8、9" means the keys 8 and 9 — else the position
+    (1 … 9, 0, then a … z)."""
+    if names and len(set(names)) == len(names) and all(
+            name.isascii() and name.isdigit() and len(name) <= 3 for name in names):
+        return list(names)
+    return [option_key(index) for index in range(len(names))]
+
+
 def _scaled(widget: QWidget, point_size: float, *, italic: bool = False) -> None:
     font = QFont(widget.font())
     font.setPointSizeF(max(point_size, 9.0))
@@ -85,6 +100,14 @@ class _AnswerInput(QWidget):
         self.choices = presented.choices
         self.buttons: list[QAbstractButton] = []
         self.line: QLineEdit | None = None
+        self.keys = (answer_keys([choice.name for choice in self.choices])
+                     if item.kind in SELECT_KINDS else ["1"] if item.kind == "acknowledge" else [])
+        self._typed = ""  # a code being typed: "1" may become "10" … "19"
+        self._provisional: int | None = None  # the option the typed prefix picked meanwhile
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(CODE_TYPING_MS)
+        self._typing.timeout.connect(self.end_typing)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         if item.kind in SELECT_KINDS:
@@ -113,7 +136,7 @@ class _AnswerInput(QWidget):
         group = QButtonGroup(self)
         group.setExclusive(self.kind == "select_one")
         for index, (choice, label) in enumerate(zip(self.choices, labels, strict=True)):
-            key = option_key(index)
+            key = self.keys[index]
             label = label.replace("&", "&&")  # a lone & would underline the next letter
             text = f"{key}. {label}" if key else label
             button: QAbstractButton = (
@@ -167,14 +190,52 @@ class _AnswerInput(QWidget):
                 button.setChecked(choice.name in names)
 
     def press(self, text: str) -> bool:
-        """Pick (select_one) or toggle (select_multiple) the option whose key is ``text``."""
-        index = OPTION_KEYS.find(text) if len(text) == 1 else -1
-        if index < 0 or index >= len(self.buttons):
+        """Pick (select_one) or toggle (select_multiple) the option whose key is typed.
+
+        A code that begins a longer one (1 of 10 … 19) picks its option at once and waits
+        ``CODE_TYPING_MS`` for the next digit, which then moves the pick to the longer code;
+        a space ends the code at once."""
+        if len(text) != 1 or not self.keys:
             return False
+        typed = self._typed + text
+        if self._typed and any(key.startswith(typed) for key in self.keys):
+            self._undo_provisional()
+        else:
+            self.end_typing()
+            typed = text
+            if not any(key.startswith(typed) for key in self.keys):
+                return False
+        self._typed = typed
+        index = self.keys.index(typed) if typed in self.keys else None
+        if index is not None:
+            self._toggle(index)
+        self._provisional = index
+        if any(key != typed and key.startswith(typed) for key in self.keys):
+            self._typing.start()
+        else:
+            self.end_typing()
+        return True
+
+    @property
+    def typing(self) -> bool:
+        return bool(self._typed)
+
+    @Slot()
+    def end_typing(self) -> None:
+        self._typing.stop()
+        self._typed, self._provisional = "", None
+
+    def _toggle(self, index: int) -> None:
         button = self.buttons[index]
         button.setChecked(True if self.kind == "select_one" else not button.isChecked())
         button.setFocus()
-        return True
+
+    def _undo_provisional(self) -> None:
+        """A longer code follows: a multiple choice un-toggles the shorter one (a single choice
+        simply moves its pick)."""
+        if self._provisional is not None and self.kind == "select_multiple":
+            button = self.buttons[self._provisional]
+            button.setChecked(not button.isChecked())
 
     def focus_first(self) -> bool:
         if self.line is not None:
@@ -346,6 +407,11 @@ class InterviewView(QWidget):
     def option_buttons(self) -> list[QAbstractButton]:
         """The current item's option buttons, in the order of their keys (empty if none)."""
         return list(self._input.buttons) if self._input is not None else []
+
+    @property
+    def option_keys(self) -> list[str]:
+        """What is typed for each of the current item's options (see ``answer_keys``)."""
+        return list(self._input.keys) if self._input is not None else []
 
     @property
     def answer_line(self) -> QLineEdit | None:
@@ -658,6 +724,9 @@ class InterviewView(QWidget):
         commands = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
         if (self._idle() and self._input is not None and self._input.takes_option_keys
                 and not modifiers & commands and event.text()):
+            if event.text() == " " and self._input.typing:
+                self._input.end_typing()  # a space ends a code (1, not the start of 10)
+                return True
             return self._input.press(event.text().lower())
         return False
 
