@@ -452,3 +452,34 @@ def test_the_options_not_read_out_keep_their_codes(qtbot, view, owner):
     press(qtbot, view, "8")
     assert checked(view)[0].startswith("8. 说不清")
     assert answer_and_save(qtbot, view, owner)["trend"] == "8"
+
+
+def visible(view) -> list[str]:
+    return [b.text() for b in view.option_buttons if b.isVisibleTo(view)]
+
+
+def test_the_township_list_filters_by_name_and_pinyin_initials(qtbot, view, owner):
+    from PySide6.QtWidgets import QLineEdit
+
+    at_township(view)  # appearance minimal, 19 options
+    box = view.findChild(QLineEdit, "choiceFilter")
+    assert box is not None and box.hasFocus()
+    press(qtbot, view, "d", "h")  # 东皇街道 (dhjd) and 东和店镇 (dhdz)
+    assert visible(view) == ["3. 东皇街道", "19. 东和店镇"] and checked(view) == []
+    press(qtbot, view, "d")
+    assert visible(view) == ["19. 东和店镇"] and checked(view) == ["19. 东和店镇"]
+    assert answer_and_save(qtbot, view, owner)["township"] == "19"
+    press(qtbot, view, Qt.Key.Key_Escape)  # back: the list is whole again
+    box = view.findChild(QLineEdit, "choiceFilter")
+    box.insert("射桥")  # Chinese arrives as the input method commits it
+    assert visible(view) == ["5. 射桥镇"]
+    press(qtbot, view, "1", "2")  # codes still work while filtering
+    assert checked(view) == ["12. 辛店镇"]
+
+
+def test_pinyin_matching():
+    from ui.interview_view import choice_matches
+
+    assert choice_matches("sqz", "射桥镇") and choice_matches("sheqiao", "射桥镇")
+    assert choice_matches("桥", "射桥镇") and choice_matches("Guhuai", "Guhuai Subdistrict")
+    assert not choice_matches("dhx", "东和店镇")

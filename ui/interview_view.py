@@ -9,6 +9,7 @@ question shows. The view does no I/O itself.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,6 +73,26 @@ def option_key(index: int) -> str:
 CODE_TYPING_MS = 800  # a pause this long ends a code being typed (1, then 10 … 19)
 
 
+FILTER_FROM = 13  # options from which a list gets a type-to-filter box (also appearance minimal)
+
+
+@functools.lru_cache(maxsize=4096)
+def _spellings(label: str) -> tuple[str, str, str]:
+    """The label lowercased, its pinyin initials and its full pinyin (射桥镇: sqz, sheqiaozhen)."""
+    from pypinyin import Style, lazy_pinyin
+
+    lowered = label.casefold()
+    initials = "".join(part[:1] for part in lazy_pinyin(label, style=Style.FIRST_LETTER))
+    return lowered, initials.casefold(), "".join(lazy_pinyin(label)).casefold()
+
+
+def choice_matches(query: str, label: str) -> bool:
+    """Whether an option's label matches what was typed into the filter: any part of the label,
+    or of its pinyin initials or full pinyin (spaces ignored)."""
+    query = "".join(query.split()).casefold()
+    return not query or any(query in spelling for spelling in _spellings(label))
+
+
 def answer_keys(names: Sequence[str]) -> list[str]:
     """What the interviewer types for each option: the questionnaire's own codes when every
     choice name is a whole number of at most three digits (1 … 19, 8 and 9 for the options not
@@ -110,8 +131,10 @@ class _AnswerInput(QWidget):
         self._typing.timeout.connect(self.end_typing)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.filter: QLineEdit | None = None
+        self.labels: list[str] = []
         if item.kind in SELECT_KINDS:
-            self._add_options(option_labels, layout)
+            self._add_options(option_labels, layout, item.appearance)
         elif item.kind == "acknowledge":
             box = QCheckBox(f"1. {self.tr('确认')}")
             self.buttons.append(box)
@@ -127,9 +150,20 @@ class _AnswerInput(QWidget):
             layout.addWidget(self.line)
         for button in self.buttons:
             button.setEnabled(not item.read_only)
+        if self.filter is not None:
+            self.filter.setEnabled(not item.read_only)
         layout.addStretch(1)
 
-    def _add_options(self, labels: list[str], layout: QVBoxLayout) -> None:
+    def _add_options(self, labels: list[str], layout: QVBoxLayout, appearance: str) -> None:
+        self.labels = list(labels)
+        if len(labels) >= FILTER_FROM or "minimal" in appearance.split():
+            self.filter = QLineEdit()
+            self.filter.setObjectName("choiceFilter")
+            self.filter.setPlaceholderText(self.tr(
+                "输入名称或拼音首字母筛选,或键入代码 · Type a name or its pinyin initials to "
+                "filter, or type the code"))
+            self.filter.textChanged.connect(self._filter_options)
+            layout.addWidget(self.filter)
         grid = QGridLayout()
         columns = 1 if len(labels) <= 8 else 2 if len(labels) <= 20 else 3
         rows = -(-len(labels) // columns)
@@ -149,6 +183,30 @@ class _AnswerInput(QWidget):
             grid.addWidget(button, index % rows, index // rows)
         layout.addLayout(grid)
 
+    def _filter_options(self, query: str) -> None:
+        """Show the options whose label matches; a single one left is picked (one choice)."""
+        shown = []
+        for index, (button, label) in enumerate(zip(self.buttons, self.labels, strict=True)):
+            visible = choice_matches(query, label)
+            button.setVisible(visible)
+            if visible:
+                shown.append(index)
+        if len(shown) == 1 and self.kind == "select_one" and query.strip():
+            self.buttons[shown[0]].setChecked(True)
+
+    def type_into_filter(self, text: str) -> bool:
+        """A letter typed while an option has the focus goes on in the filter box."""
+        if not self.filtering or self.filter.hasFocus() or not text.isprintable():
+            return False
+        self.filter.setFocus()
+        self.filter.insert(text)
+        return True
+
+    @property
+    def filtering(self) -> bool:
+        """Letters go to the filter box (the codes are numbers, so no letter is a key)."""
+        return self.filter is not None and all(key.isdigit() for key in self.keys)
+
     def _placeholder(self, kind: str) -> str:
         return {
             "integer": self.tr("整数"),
@@ -163,7 +221,8 @@ class _AnswerInput(QWidget):
         return bool(self.buttons) and self.buttons[0].isEnabled()
 
     def widgets(self) -> list[QWidget]:
-        return [*self.buttons, *([self.line] if self.line is not None else [])]
+        return [*([self.filter] if self.filter is not None else []), *self.buttons,
+                *([self.line] if self.line is not None else [])]
 
     def value(self) -> str | None:
         """The answer as typed or picked, as engine text; None for a note."""
@@ -228,7 +287,8 @@ class _AnswerInput(QWidget):
     def _toggle(self, index: int) -> None:
         button = self.buttons[index]
         button.setChecked(True if self.kind == "select_one" else not button.isChecked())
-        button.setFocus()
+        if not self.filtering:  # typing goes on in the filter box
+            button.setFocus()
 
     def _undo_provisional(self) -> None:
         """A longer code follows: a multiple choice un-toggles the shorter one (a single choice
@@ -238,6 +298,9 @@ class _AnswerInput(QWidget):
             button.setChecked(not button.isChecked())
 
     def focus_first(self) -> bool:
+        if self.filtering and self.filter.isEnabled():
+            self.filter.setFocus()
+            return True
         if self.line is not None:
             self.line.setFocus()
             self.line.end(False)
@@ -727,7 +790,9 @@ class InterviewView(QWidget):
             if event.text() == " " and self._input.typing:
                 self._input.end_typing()  # a space ends a code (1, not the start of 10)
                 return True
-            return self._input.press(event.text().lower())
+            if self._input.press(event.text().lower()):
+                return True
+            return self._input.type_into_filter(event.text())
         return False
 
 
