@@ -10,6 +10,7 @@ question shows. The view does no I/O itself.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -84,6 +85,18 @@ def _spellings(label: str) -> tuple[str, str, str]:
     lowered = label.casefold()
     initials = "".join(part[:1] for part in lazy_pinyin(label, style=Style.FIRST_LETTER))
     return lowered, initials.casefold(), "".join(lazy_pinyin(label)).casefold()
+
+
+_pinyin_loading: list[threading.Thread] = []
+
+
+def load_pinyin_in_background() -> None:
+    """pypinyin's dictionaries take most of a second to load: loaded once, on a thread of its
+    own, when the first interview view is made, so a filter typed later never waits for them."""
+    if not _pinyin_loading:
+        thread = threading.Thread(target=lambda: _spellings("加载"), name="pinyin", daemon=True)
+        _pinyin_loading.append(thread)
+        thread.start()
 
 
 def choice_matches(query: str, label: str) -> bool:
@@ -182,15 +195,20 @@ class _AnswerInput(QWidget):
             self.buttons.append(button)
             grid.addWidget(button, index % rows, index // rows)
         layout.addLayout(grid)
+        self._grid = grid
 
     def _filter_options(self, query: str) -> None:
         """Show the options whose label matches; a single one left is picked (one choice)."""
-        shown = []
-        for index, (button, label) in enumerate(zip(self.buttons, self.labels, strict=True)):
-            visible = choice_matches(query, label)
-            button.setVisible(visible)
-            if visible:
-                shown.append(index)
+        shown = [index for index, label in enumerate(self.labels)
+                 if choice_matches(query, label)]
+        columns = 1 if len(shown) <= 8 else 2 if len(shown) <= 20 else 3
+        rows = max(1, -(-len(shown) // columns))
+        for button in self.buttons:  # the matches flow from the top, in their order
+            self._grid.removeWidget(button)
+            button.hide()
+        for position, index in enumerate(shown):
+            self._grid.addWidget(self.buttons[index], position % rows, position // rows)
+            self.buttons[index].show()
         if len(shown) == 1 and self.kind == "select_one" and query.strip():
             self.buttons[shown[0]].setChecked(True)
 
@@ -333,6 +351,7 @@ class InterviewView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        load_pinyin_in_background()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._engine: InterviewEngine | None = None
         self._input: _AnswerInput | None = None
