@@ -483,3 +483,45 @@ def test_pinyin_matching():
     assert choice_matches("sqz", "射桥镇") and choice_matches("sheqiao", "射桥镇")
     assert choice_matches("桥", "射桥镇") and choice_matches("Guhuai", "Guhuai Subdistrict")
     assert not choice_matches("dhx", "东和店镇")
+
+
+def back_to(qtbot, view, owner, name: str) -> None:
+    """Escape until the question ``name`` shows (each step's save committed by the owner)."""
+    for _ in range(12):
+        if view._engine.current_item.name == name:
+            return
+        before = len(owner.saves)
+        press(qtbot, view, Qt.Key.Key_Escape)
+        if len(owner.saves) > before:
+            view.saved()
+    assert view._engine.current_item.name == name, view._engine.path
+
+
+def test_after_a_jump_back_and_a_change_one_key_returns_to_where_the_interview_was(
+        qtbot, view, owner):
+    engine = resumed_at(view, "trend", {**SCREENED, "township": "3", "urban_rural": "1",
+                                        "safety": "2", "safety_worry": "1"})
+    assert not view.return_button.isVisible()
+    back_to(qtbot, view, owner, "township")
+    assert view.return_button.isVisible()
+    before = len(owner.saves)
+    press(qtbot, view, "5")
+    press(qtbot, view, Qt.Key.Key_Return, modifier=Qt.KeyboardModifier.ControlModifier)
+    assert len(owner.saves) == before + 1 and owner.saves[-1][0]["township"] == "5"
+    view.saved()
+    assert engine.current_item.name == "trend"  # not urban_rural, safety, safety_worry
+    assert view.question_label.text().startswith("和去年相比")
+    assert not view.return_button.isVisible()
+
+
+def test_returning_stops_at_a_question_the_change_made_relevant(qtbot, view, owner):
+    """A 15-year-old instead of 40: the questions about another adult at home, never asked
+    before, must be asked — the return stops there."""
+    engine = resumed_at(view, "trend", {**SCREENED, "township": "3", "urban_rural": "1",
+                                        "safety": "2", "safety_worry": "1"})
+    back_to(qtbot, view, owner, "age")
+    view.answer_line.clear()
+    press(qtbot, view, "1", "5")
+    press(qtbot, view, Qt.Key.Key_Return, modifier=Qt.KeyboardModifier.ControlModifier)
+    view.saved()
+    assert engine.current_item.name == "other_adult"

@@ -409,6 +409,11 @@ class InterviewView(QWidget):
         self.status_label = plain_label()
         self.back_button = self._button(self.tr("返回 (Esc)"), self._go_back)
         self.next_button = self._button(self.tr("继续 (Enter)"), self._confirm)
+        self.return_button = self._button(self.tr("回到原处 (Ctrl+Enter)"),
+                                          self._confirm_and_return)
+        self.return_button.setToolTip(plain_tip(self.tr(
+            "保存此答案,然后越过其后仍然有效的已答问题,回到改答前访问到的地方")))
+        self.return_button.hide()
         self.retry_button = self._button(self.tr("重试保存"), self._retry)
         self.retry_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.retry_button.installEventFilter(self)
@@ -418,6 +423,7 @@ class InterviewView(QWidget):
         buttons.addWidget(self.status_label)
         buttons.addStretch(1)
         buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.return_button)
         buttons.addWidget(self.next_button)
         panel = QVBoxLayout()
         for widget, stretch in ((self.question_label, 0), (self.hint_label, 0),
@@ -435,7 +441,7 @@ class InterviewView(QWidget):
     def _button(self, text: str, slot) -> QPushButton:
         button = QPushButton(text)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys do this; focus stays on answers
-        button.clicked.connect(slot)
+        button.clicked.connect(lambda _checked=False: slot())  # never ``checked`` as an argument
         return button
 
     # -- public -----------------------------------------------------------------------------
@@ -534,6 +540,8 @@ class InterviewView(QWidget):
         ending = engine.finished
         self.next_button.setEnabled(True)
         self.next_button.setText(self.tr("结束访问") if ending else self.tr("继续 (Enter)"))
+        # after a jump back: the way to where the interview had got to
+        self.return_button.setVisible(not ending and engine.cursor < len(engine.trail) - 1)
         self._set_status(self.tr("甄别结束:读完结束语后结束访问") if ending else "")
         self._fill_history()
         self._show_progress()
@@ -670,14 +678,19 @@ class InterviewView(QWidget):
         # The side list stays enabled (a click while saving is ignored: see _history_chosen):
         # disabling it re-lays out every row, which made each save slower the longer the
         # interview.
-        for widget in (self.answer_area, self.back_button, self.next_button, self.language_box):
+        for widget in (self.answer_area, self.back_button, self.next_button, self.return_button,
+                       self.language_box):
             widget.setEnabled(not locked)
         if locked:
             self.setFocus()
 
     # -- acting -----------------------------------------------------------------------------
     @Slot()
-    def _confirm(self) -> None:
+    def _confirm_and_return(self) -> None:
+        self._confirm(return_to_furthest=True)
+
+    @Slot()
+    def _confirm(self, return_to_furthest: bool = False) -> None:
         engine = self._engine
         if engine is None or self._pending is not None or self._ended:
             return
@@ -687,7 +700,12 @@ class InterviewView(QWidget):
         closing = engine.finished  # the end note of a screen-out: its words have been read
         value = self._input.value()
         try:
-            error = None if closing else engine.answer(value)
+            if closing:
+                error = None
+            elif return_to_furthest:
+                error = engine.answer_and_return(value)
+            else:
+                error = engine.answer(value)
         except CatiError as exc:
             error = str(exc)
         if error:
@@ -797,7 +815,8 @@ class InterviewView(QWidget):
             if self._pending is not None and self._pending.failed:
                 self._retry()
             else:
-                self._confirm()
+                self._confirm(return_to_furthest=bool(
+                    modifiers & Qt.KeyboardModifier.ControlModifier))
             return True
         alt_left = key == Qt.Key.Key_Left and modifiers & Qt.KeyboardModifier.AltModifier
         if key in (Qt.Key.Key_Escape, Qt.Key.Key_PageUp) or alt_left:

@@ -273,6 +273,31 @@ class InterviewEngine:
         self._advance_from(self.trail[self.cursor])
         return None
 
+    def answer_and_return(self, value: object = None) -> str | None:
+        """Answer the current item, then go on to where the interview had got to: through the
+        items presented after this one before, as long as each keeps a valid stored answer (a
+        note, its place). It stops at the furthest item reached, at an item not presented
+        before (a question the change made relevant, a new end), at a stored answer the change
+        made invalid, and at an end. Returns an error message for the current answer, or None.
+        """
+        later = self.trail[self.cursor + 1:]
+        furthest = later[-1] if later else None
+        error = self.answer(value)
+        if error is not None or furthest is None:
+            return error
+        seen = set(later)
+        while self.outcome == IN_PROGRESS and self.cursor < len(self.trail):
+            index = self.trail[self.cursor]
+            current = self.form.items[index]
+            if index == furthest or index not in seen:
+                break
+            stored = self.answers.get(current.name)
+            if current.is_question and not current.read_only and stored is None:
+                break
+            if self.answer(stored if current.is_question else None) is not None:
+                break
+        return None
+
     def back(self) -> bool:
         """Go to the previous presented item; later answers stay and are re-checked going on."""
         if self.cursor == 0:
