@@ -305,9 +305,14 @@ def test_dates_times_and_numbers_are_checked_in_the_questionnaires_words(qtbot, 
     assert view.error_label.text() == "答案不符合要求。 (This answer is not allowed.)"
     view.answer_line.setText("3.50")
     answer_and_save(qtbot, view, owner)
-    view.answer_line.insert("没有")  # Chinese comes in through the input method
-    qtbot.keyClicks(view.answer_line, " 123")
-    assert answer_and_save(qtbot, view, owner) == {"remark": "没有 123"}
+    box = view.answer_line  # an open answer: a box of several lines, not one line
+    assert box.height() >= 3 * box.fontMetrics().lineSpacing()
+    box.insert("没有")  # Chinese comes in through the input method
+    qtbot.keyClicks(box, " 123")
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)  # a new line
+    qtbot.keyClicks(box, "ok")
+    assert view.question_label.text() == "还有什么要说的?"  # Shift+Enter did not move on
+    assert answer_and_save(qtbot, view, owner) == {"remark": "没有 123\nok"}
     [outcome] = owner.outcomes
     assert (outcome.state, outcome.disposition) == ("complete", "1.1")
     assert view.progress.value() == view.progress.maximum()

@@ -24,9 +24,10 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QFont, QKeyEvent, QRegularExpressionValidator
+from PySide6.QtGui import QFont, QKeyEvent, QRegularExpressionValidator, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -124,6 +126,44 @@ def _scaled(widget: QWidget, point_size: float, *, italic: bool = False) -> None
     widget.setFont(font)
 
 
+class TextAnswerBox(QPlainTextEdit):
+    """An open answer: several lines tall, so what the respondent says can be read back whole.
+    Enter still moves on (the view handles it); Shift+Enter starts a new line. It answers to
+    QLineEdit's few calls the view and its callers make (text, setText, insert, end)."""
+
+    LINES = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.textChanged.connect(self._fit)
+        self._fit()
+
+    def _fit(self) -> None:
+        lines = max(self.LINES, min(12, self.document().lineCount() + 1))
+        margins = self.contentsMargins()
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines
+                            + int(self.document().documentMargin() * 2)
+                            + margins.top() + margins.bottom() + 4)
+
+    def setFont(self, font: QFont) -> None:
+        super().setFont(font)
+        self._fit()
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
+
+    def insert(self, text: str) -> None:
+        self.insertPlainText(text)
+
+    def end(self, _mark: bool = False) -> None:
+        self.moveCursor(QTextCursor.MoveOperation.End)
+
+
 class _AnswerInput(QWidget):
     """The input widgets for one presented item: option buttons, one line, or none (a note)."""
 
@@ -133,7 +173,7 @@ class _AnswerInput(QWidget):
         self.kind = item.kind
         self.choices = presented.choices
         self.buttons: list[QAbstractButton] = []
-        self.line: QLineEdit | None = None
+        self.line: QLineEdit | TextAnswerBox | None = None
         self.keys = (answer_keys([choice.name for choice in self.choices])
                      if item.kind in SELECT_KINDS else ["1"] if item.kind == "acknowledge" else [])
         self._typed = ""  # a code being typed: "1" may become "10" … "19"
@@ -153,12 +193,15 @@ class _AnswerInput(QWidget):
             self.buttons.append(box)
             layout.addWidget(box)
         elif item.is_question:
-            self.line = QLineEdit()
-            self.line.setReadOnly(item.read_only)
             pattern = _PATTERNS.get(item.kind)
-            if pattern:
-                self.line.setValidator(
-                    QRegularExpressionValidator(QRegularExpression(pattern), self.line))
+            if item.kind == "text":
+                self.line = TextAnswerBox()
+            else:
+                self.line = QLineEdit()
+                if pattern:
+                    self.line.setValidator(
+                        QRegularExpressionValidator(QRegularExpression(pattern), self.line))
+            self.line.setReadOnly(item.read_only)
             self.line.setPlaceholderText(self._placeholder(item.kind))
             layout.addWidget(self.line)
         for button in self.buttons:
@@ -809,6 +852,10 @@ class InterviewView(QWidget):
 
     def _handle_key(self, event: QKeyEvent) -> bool:
         key, modifiers = event.key(), event.modifiers()
+        if (key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and modifiers & Qt.KeyboardModifier.ShiftModifier
+                and isinstance(QApplication.focusWidget(), TextAnswerBox)):
+            return False  # a new line in an open answer
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_PageDown):
             if event.isAutoRepeat():
                 return True  # a held-down Enter must not race through stored answers
