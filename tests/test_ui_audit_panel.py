@@ -78,6 +78,7 @@ def test_the_panel_shows_filters_pages_exports_and_refuses_interviewers(
     panel = started(qtbot, AuditPanel(AuditService(database, people["supervisor"]), tasks))
     assert column(panel.model, 2) == ["export", "login", "login_failed", "login_failed"]
     assert column(panel.model, 1)[:2] == ["supervisor", "interviewer"]
+    assert column(panel.model, 3)[:2] == ["含电话 with_phone: 是", "用户名 username: interviewer"]
     assert panel.model.index(0, 0).data() == f"{DAY + dt.timedelta(days=2):%Y-%m-%d %H:%M:%S}"
     assert panel.more_button.isEnabled() and "7" in panel.status.text()
     panel.more_button.click()
@@ -140,3 +141,15 @@ def test_the_console_has_the_audit_tab_for_supervisors(qtbot, db_url, database, 
     window.close()
     qtbot.waitUntil(lambda: tasks.pending == 0, timeout=WAIT)
     backend.close()
+
+
+def test_details_read_as_words_not_json():
+    from ui.audit_panel import readable_details
+
+    details = '{"case_ids":[1,2,3,4,5,6,7,8,9,10],"reason":"受访者要求","with_phone":true}'
+    shown = readable_details(details)
+    assert shown == ("号码 case_ids: 1, 2, 3, 4, 5, 6, 7, 8 … (+2) · 原因 reason: 受访者要求 · "
+                     "含电话 with_phone: 是")
+    assert "{" not in shown and '"' not in shown
+    assert readable_details(details, multiline=True).splitlines()[0] == (
+        "号码 case_ids: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10")

@@ -10,6 +10,7 @@ filters are whole local days (the "to" day included).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
@@ -33,6 +34,49 @@ from ui.tasks import TaskRunner, error_text
 
 PAGE_SIZE = 200
 ANY_INDEX = QModelIndex()
+LISTED = 8  # a list of ids shows its first few and how many more
+
+# The words of the details, as a supervisor reads them (other keys show as they are).
+DETAIL_WORDS = {
+    "username": "用户名", "file": "文件", "rows": "行", "format": "格式", "project": "项目",
+    "with_phone": "含电话", "labels": "标签", "reason": "原因", "case_ids": "号码",
+    "changed": "已更改", "voided_interviews": "作废的访问", "priority": "优先级",
+    "added": "新增", "imported": "导入", "rejected": "拒绝", "batch": "批次", "sha256": "sha256",
+    "role": "角色", "old": "原值", "new": "新值", "question": "问题", "interview_id": "访问",
+    "include_partial": "含未完成", "include_void": "含作废", "command": "命令",
+    "arguments": "参数", "error": "错误", "actor": "操作者",
+}
+
+
+def readable_details(details: str, *, multiline: bool = False) -> str:
+    """An entry's details (compact JSON) as words: ``原因 reason: 再拨 · 号码 case_ids: 3, 4``,
+    true/false as 是/否, long lists shortened; the tooltip shows every value, one per line."""
+    try:
+        parsed = json.loads(details) if details else {}
+    except ValueError:
+        return details
+    if not isinstance(parsed, dict):
+        return _value_text(parsed, multiline)
+    parts = []
+    for key, value in parsed.items():
+        word = DETAIL_WORDS.get(key)
+        name = f"{word} {key}" if word and word != key else key
+        parts.append(f"{name}: {_value_text(value, multiline)}")
+    return ("\n" if multiline else " · ").join(parts)
+
+
+def _value_text(value: object, whole: bool) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        shown = value if whole or len(value) <= LISTED else value[:LISTED]
+        text = ", ".join(_value_text(item, whole) for item in shown)
+        return text + (f" … (+{len(value) - len(shown)})" if len(shown) < len(value) else "")
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_value_text(v, whole)}" for k, v in value.items())
+    return str(value)
 
 
 class AuditTableModel(QAbstractTableModel):
@@ -58,9 +102,9 @@ class AuditTableModel(QAbstractTableModel):
         entry = self.entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S}", entry.username or "—",
-                    entry.action, entry.details)[index.column()]
+                    entry.action, readable_details(entry.details))[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
-            return plain_tip(entry.details)
+            return plain_tip(readable_details(entry.details, multiline=True))
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
