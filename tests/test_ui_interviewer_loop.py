@@ -273,3 +273,44 @@ def test_reading_aloud_without_a_sound_device_says_so(qtbot, store, tmp_path, mo
         if app.main_window is not None:
             app.main_window.close()
         app.shutdown()
+
+
+def test_a_full_quota_shows_closing_words_and_ends_when_they_were_read(qtbot, app, store):
+    """The respondent is still on the line when the township's quota turns out full: the
+    window shows the words to close with and waits; only Enter ends the interview (4.80),
+    and only then does the next call's countdown start."""
+    from cati.services.quotas import set_quota
+
+    with store.unit(immediate=False) as session:
+        project_id = session.scalar(select(Case.project_id).limit(1))
+    set_quota(store, project_id, "东皇街道", 0)  # full from the start
+    login = app.login
+    qtbot.keyClicks(login.username, "zhou")
+    qtbot.keyClicks(login.password, "interview-2026")
+    key(qtbot, login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+    window = app.main_window
+    qtbot.addWidget(window)
+    wait_state(qtbot, window, "ready")
+    key(qtbot, window.ready_page.ready_button, Qt.Key.Key_F12)
+    wait_state(qtbot, window, "call")
+    case_id = window.case.case_id
+    key(qtbot, window.call_view, Qt.Key.Key_F9)
+    wait_state(qtbot, window, "interview")
+    for name, value in [("intro", None), ("phone_kind", "3"), ("age", "46"),
+                        ("residence", "1"), ("occupation", "2"), ("township", "3")]:
+        assert window.engine.current_item.name == name
+        answer(qtbot_wait(qtbot), window, value)
+    view = window.interview_view
+    assert window.state == "interview"  # still with the respondent
+    assert "名额已经满了" in view.question_label.text() and "4.80" in view.hint_label.text()
+    assert view.next_button.text().startswith("结束访问")
+    qtbot.wait(1500)  # longer than the countdown to the next call: nothing moves on its own
+    assert window.state == "interview" and window.case.case_id == case_id
+    assert rows(store, select(CallAttempt.disposition).where(
+        CallAttempt.case_id == case_id)) == []
+    key(qtbot, view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: rows(store, select(Case.disposition).where(
+        Case.id == case_id)) == [("4.80",)], timeout=WAIT)
+    qtbot.waitUntil(lambda: window.state in ("ready", "call"), timeout=WAIT)
+    assert "配额" not in window.statusBar().currentMessage()

@@ -391,6 +391,7 @@ class InterviewView(QWidget):
     save_requested = Signal(dict, object)  # changes {name: value}, the current item's name or None
     finished = Signal(object)  # the engine's Outcome (state, disposition)
     item_shown = Signal(str)  # the name of the item now on screen
+    closing_read = Signal()  # the closing words of show_closing() were read: end the interview
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -400,6 +401,7 @@ class InterviewView(QWidget):
         self._input: _AnswerInput | None = None
         self._pending: _PendingSave | None = None
         self._ended = False
+        self._closing = False
         self._point_size = float(DEFAULT_POINT_SIZE)
         self._clock = QElapsedTimer()
         self._ticker = QTimer(self)
@@ -497,6 +499,7 @@ class InterviewView(QWidget):
         self._engine = engine
         self._pending = None
         self._ended = False
+        self._closing = False
         self._history_cache: dict[tuple, tuple[str, str]] = {}
         self.history.clear()
         self._fill_languages(languages)
@@ -505,6 +508,28 @@ class InterviewView(QWidget):
         self._tick()
         self._lock(False)
         self._show_current()
+
+    def show_closing(self, reason: str, words: str) -> None:
+        """End the interview on the owner's word (a full quota): the closing ``words`` to read
+        to the respondent, still on the line, and ``reason`` for the interviewer; Enter (结束访问)
+        says they were read (``closing_read``). Nothing more is asked or saved."""
+        self._pending = None
+        self._closing = True
+        self.retry_button.hide()
+        old = self.answer_area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self._input = None
+        self.question_label.setText(words)
+        self.hint_label.setText(reason)
+        self.hint_label.show()
+        self.error_label.clear()
+        self.return_button.hide()
+        self._lock(False)
+        self.back_button.setEnabled(False)
+        self.next_button.setText(self.tr("结束访问 (Enter)"))
+        self._set_status(self.tr("读完结束语后结束访问"))
+        self.setFocus()
 
     def saved(self) -> None:
         """The owner committed the last ``save_requested``: show what comes next."""
@@ -737,6 +762,14 @@ class InterviewView(QWidget):
         engine = self._engine
         if engine is None or self._pending is not None or self._ended:
             return
+        if self._closing:
+            self._closing = False
+            self._ended = True
+            self._ticker.stop()
+            self._lock(True)
+            self._set_status(self.tr("访问已结束"))
+            self.closing_read.emit()
+            return
         item = engine.current_item
         if item is None or self._input is None:
             return
@@ -781,7 +814,8 @@ class InterviewView(QWidget):
         self._show_current(typed=typed)
 
     def _idle(self) -> bool:
-        return self._engine is not None and self._pending is None and not self._ended
+        return (self._engine is not None and self._pending is None and not self._ended
+                and not self._closing)
 
     def _request_save(self, *, closing: bool, always: bool) -> None:
         """Hand the engine's changes to the owner; show nothing new until it says saved()."""

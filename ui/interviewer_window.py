@@ -223,6 +223,7 @@ class InterviewerWindow(QMainWindow):
         view = self.interview_view
         view.save_requested.connect(self._save)
         view.finished.connect(self._interview_finished)
+        view.closing_read.connect(lambda: self._end_interview(QUOTA_FULL))
         page = self.interview_page
         page.read_button.clicked.connect(self.read_aloud)
         page.appointment_button.clicked.connect(self._appointment_in_interview)
@@ -604,12 +605,13 @@ class InterviewerWindow(QMainWindow):
             self._case_lost(flushed.refused)
             return
         result = flushed.result
-        # A full quota is said on the Ready page and the status bar; no modal box.
+        # A full quota: the respondent is still on the line. The closing words are shown to be
+        # read; the interview ends (4.80) and the next call's countdown starts only after.
         if flushed.written and result is not None and result.quota_full:
-            self.quota_message = self.tr("该乡镇（街道）的样本配额已满，访问到此结束（4.80）。"
-                                         "请向受访者致谢。")
-            self.statusBar().showMessage(self.quota_message)
-            self._end_interview(QUOTA_FULL)
+            self.quota_message = self.tr("该乡镇（街道）的样本配额已满，访问到此结束（4.80）。")
+            self.interview_view.show_closing(self.quota_message, self.tr(
+                "谢谢您的配合！您所在乡镇（街道）的访问名额已经满了，这次就不再打扰您了。"
+                "祝您生活愉快，再见！"))
             return
         self.interview_view.saved()
 
