@@ -20,15 +20,18 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pytest
 from lease_time import pass_lease_time
 from sqlalchemy import event, insert, select
 
+from cati.backend import Backend
 from cati.calling.hours import CallingHours, is_within_calling_hours
 from cati.calling.outcomes import LeaseLost
 from cati.calling.queue import _all_zones, claim_next_case, renew_lease
 from cati.config import QUESTIONNAIRE_DIR
 from cati.services.interviews import load_interview, open_interview, save_answers
 from cati.services.projects import create_project
+from cati.services.users import add_user
 from cati.storage.db import Database
 from cati.storage.models import Answer, Case
 
@@ -254,3 +257,102 @@ def test_a_takeover_under_way_refuses_the_save(database, db_url):
     assert isinstance(saved.get("error"), LeaseLost), saved
     assert holder(database, case_id)[0] == "ws2"
     assert _stored_answers(database, interview_id) == {}
+
+
+# -- D2: one name per running window -----------------------------------------------------------
+
+USERNAME, PASSWORD = "zhou", "interview-2026"
+
+
+@pytest.fixture
+def one_account(database, tmp_path, monkeypatch):
+    """A project with three numbers and one interviewer account; windows keep their names in
+    this test's own data folder, with no CATI_WORKSTATION."""
+    monkeypatch.setenv("CATI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CATI_WORKSTATION", raising=False)
+    project_id = make_project(database, 3)
+    with database.unit() as session:
+        user_id = add_user(session, USERNAME, PASSWORD, "interviewer", "周").id
+    return project_id, user_id
+
+
+def _window(db_url: str) -> Backend:
+    """A window's backend, logged in (which makes the window's name)."""
+    backend = Backend(db_url)
+    backend.open()
+    backend.login(USERNAME, PASSWORD)
+    return backend
+
+
+def test_two_windows_of_one_account_get_their_own_cases_and_cannot_write_each_others(
+        database, db_url, one_account):
+    project_id, user_id = one_account
+    first, second = _window(db_url), _window(db_url)
+    try:
+        assert first.workstation != second.workstation
+        assert first.window_note == "" and "另一窗口" in second.window_note
+        mine = first.next_call(project_id, user_id, take_back=True)  # a window's first claim
+        interview = first.open_interview(project_id, case_id=mine.case_id,
+                                         interviewer_id=user_id)
+        first.save_answers(interview.id, {"age": "40"}, current_item="residence",
+                           user_id=user_id)
+        theirs = second.next_call(project_id, user_id, take_back=True)
+        assert theirs is not None and theirs.case_id != mine.case_id
+        with pytest.raises(LeaseLost):
+            second.save_answers(interview.id, {"age": "99"}, current_item="residence",
+                                user_id=user_id)
+        with pytest.raises(LeaseLost):
+            second.open_interview(project_id, case_id=mine.case_id, interviewer_id=user_id)
+        assert load_interview(database, interview.id).answers == {"age": "40"}
+        assert holder(database, mine.case_id)[0] == first.workstation
+    finally:
+        first.close()
+        second.close()
+
+
+CRASHING_WINDOW = textwrap.dedent("""
+    import sys
+    from cati.backend import Backend
+    db_url, project_id, username, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    backend = Backend(db_url)
+    user = backend.login(username, password)
+    call = backend.next_call(project_id, user.id, take_back=True)
+    interview = backend.open_interview(project_id, case_id=call.case_id, interviewer_id=user.id)
+    backend.save_answers(interview.id, {"age": "40"}, current_item="residence", user_id=user.id)
+    print(backend.workstation, call.case_id, interview.id, flush=True)
+    sys.stdin.read()  # until killed
+""")
+
+
+def test_a_crashed_windows_successor_takes_back_its_case(database, db_url, one_account):
+    project_id, user_id = one_account
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    child = subprocess.Popen([sys.executable, "-c", CRASHING_WINDOW, db_url, str(project_id),
+                              USERNAME, PASSWORD], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        line = child.stdout.readline().split()
+        assert len(line) == 3, f"the window said {line!r}"
+        crashed, case_id, interview_id = line[0], int(line[1]), int(line[2])
+        alongside = _window(db_url)  # opened while the first window runs: a name of its own
+        assert alongside.workstation != crashed and alongside.window_note
+    finally:
+        child.kill()  # SIGKILL: nothing of the window runs after it
+        child.wait(timeout=30)
+    successor = _window(db_url)
+    try:
+        assert successor.workstation == crashed
+        back = successor.next_call(project_id, user_id, take_back=True)
+        assert (back.case_id, back.interview_id, back.resume_at) == (
+            case_id, interview_id, "residence")
+        successor.save_answers(interview_id, {"residence": "1"}, current_item="occupation",
+                               user_id=user_id)
+        with pytest.raises(LeaseLost):  # the window opened alongside never had it
+            alongside.save_answers(interview_id, {"age": "99"}, current_item="residence",
+                                   user_id=user_id)
+        assert load_interview(database, interview_id).answers == {"age": "40",
+                                                                  "residence": "1"}
+    finally:
+        successor.close()
+        alongside.close()
