@@ -30,6 +30,7 @@ from cati.calling.outcomes import LeaseLost
 from cati.calling.queue import _all_zones, claim_next_case, renew_lease
 from cati.config import QUESTIONNAIRE_DIR
 from cati.services.interviews import load_interview, open_interview, save_answers
+from cati.services.presence import presence
 from cati.services.projects import create_project
 from cati.services.users import add_user
 from cati.storage.db import Database
@@ -146,6 +147,30 @@ def test_workstations_under_real_clock_skew_neither_take_nor_lose_a_case(databas
         # Every lease ends about 10 minutes from now on the one clock (not 21, not -1).
         left = expires - dt.datetime.now(dt.UTC)
         assert dt.timedelta(minutes=9) < left < dt.timedelta(minutes=10, seconds=5)
+
+
+SKEWED_PRESENCE = textwrap.dedent("""
+    import sys
+    from cati.services.presence import report_presence
+    from cati.storage.db import Database
+    report_presence(Database(sys.argv[1]), "ws-slow", int(sys.argv[2]), int(sys.argv[3]), "ready")
+""")
+
+
+def test_a_workstation_11_minutes_slow_shows_as_online(database, db_url):
+    """Presence is stamped with the store's clock too: the monitor sees the slow one ready."""
+    project_id = make_project(database, 1)
+    with database.unit() as session:
+        user_id = add_user(session, "slow", "interview-2026", "interviewer", "慢").id
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    done = subprocess.run([shutil.which("faketime") or "faketime", "-f", "-11m",
+                           sys.executable, "-c", SKEWED_PRESENCE, db_url, str(user_id),
+                           str(project_id)], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [seen] = presence(database, project_id)
+    assert (seen.workstation, seen.state) == ("ws-slow", "ready")
 
 
 # -- D5: a save in flight and a takeover -------------------------------------------------------

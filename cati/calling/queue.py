@@ -3,9 +3,11 @@
 A claim picks the next callable case and writes the lease holder and its expiry in the same
 statement (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent claimers never wait on each
 other or take the same row) or the same short write transaction (SQLite: ``BEGIN IMMEDIATE``).
-A lease that expires puts the case back. Callable means open, due and not leased, and the
-number's time zone inside calling hours now (the open zones are worked out once a minute from
-the zone database, so each try is one indexed statement). Caps and retries are already in
+A lease that expires puts the case back. Lease times are stamped and compared on the store's
+clock (cati.calling.lease_clock), never a workstation's: ``now`` is the business clock (calling
+hours, due times, appointments), which the simulator runs faster. Callable means open, due and
+not leased, and the number's time zone inside calling hours now (the open zones are worked out
+once a minute from the zone database, so each try is one indexed statement). Caps and retries are already in
 ``next_call_at`` (set by cati.calling.outcomes). A booked appointment moves its case to the
 state ``appointment``, which only the appointment step serves: the respondent chose the time,
 so calling hours do not apply to it; a window that ends unkept is flagged missed and the case

@@ -44,6 +44,7 @@ from cati.storage.db import Database
 from cati.storage.models import Answer, AnswerEvent, AuditEntry, Case, Interview, Project
 
 OPEN = "in_progress"
+WEB_HOLDER = "web:"  # the lease holder's name of a web invitation (cati.web.respondents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +287,9 @@ def _check_lease(session: Session, case_id: int, workstation: str | None, *,
     """The workstation must hold the case. With ``hold`` (a write), the check is one UPDATE of
     the case row: it locks the row until the unit commits and renews the lease to at least
     DEFAULT_LEASE from the store's clock (a save is a sign of life; a lease that ran out while
-    nobody took the case is this workstation's again). Without (a read), a plain read."""
+    nobody took the case is this workstation's again). A web invitation's lease (holder
+    ``web:…``) is locked, not renewed: it lasts until the invitation expires, which the web
+    app checks. Without ``hold`` (a read), a plain read."""
     if workstation is None:
         if session.get(Case, case_id) is None:
             raise NotFound(f"no case {case_id}")
@@ -296,6 +299,7 @@ def _check_lease(session: Session, case_id: int, workstation: str | None, *,
         held = session.execute(
             update(Case).where(Case.id == case_id, Case.lease_holder == workstation)
             .values(lease_expires_at=sql_case(
+                (Case.lease_holder.startswith(WEB_HOLDER), Case.lease_expires_at),
                 (Case.lease_expires_at.is_(None), renewed),
                 (Case.lease_expires_at < renewed, renewed), else_=Case.lease_expires_at))
             .returning(Case.id).execution_options(synchronize_session=False)).first()
