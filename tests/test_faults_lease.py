@@ -63,8 +63,8 @@ def make_project(database: Database, cases: int) -> int:
 
 def holder(database: Database, case_id: int) -> tuple[str | None, dt.datetime | None]:
     with database.unit(immediate=False) as session:
-        return session.execute(select(Case.lease_holder, Case.lease_expires_at)
-                               .where(Case.id == case_id)).one()._tuple()
+        return tuple(session.execute(select(Case.lease_holder, Case.lease_expires_at)
+                                     .where(Case.id == case_id)).one())
 
 
 # -- D3: one clock for leases ------------------------------------------------------------------
@@ -381,3 +381,35 @@ def test_a_crashed_windows_successor_takes_back_its_case(database, db_url, one_a
     finally:
         successor.close()
         alongside.close()
+
+
+@pytest.fixture
+def tasks(qtbot):
+    from ui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    yield runner
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=15_000)
+    runner.shutdown()
+
+
+def test_the_second_window_of_an_account_says_what_it_may_do(qtbot, tasks, db_url,
+                                                             one_account):
+    from ui.interviewer_window import InterviewerWindow
+
+    first, second = _window(db_url), _window(db_url)
+    try:
+        windows = [InterviewerWindow(backend, tasks, backend.user, speaker=None)
+                   for backend in (first, second)]
+        for window in windows:
+            qtbot.addWidget(window)
+        assert windows[0].window_note.isHidden()
+        note = windows[1].window_note
+        assert not note.isHidden()
+        assert "另一窗口" in note.text() and "this window gets its own numbers" in note.text()
+        for window in windows:
+            window.close()
+        qtbot.waitUntil(lambda: tasks.pending == 0, timeout=15_000)
+    finally:
+        first.close()
+        second.close()
