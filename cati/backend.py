@@ -35,21 +35,39 @@ from cati.services.monitor import Snapshot, snapshot
 from cati.services.projects import ProjectInfo
 from cati.services.questionnaires import form_of
 from cati.services.users import SUPERVISOR_ROLES, SessionStamp, UserInfo
-from cati.services.workstation import CallInfo, DispositionButton, next_call, workstation_name
+from cati.services.workstation import CallInfo, DispositionButton, WindowIdentity, next_call
 from cati.storage.db import Database
 from cati.storage.models import Project
 
 
 class Backend:
     def __init__(self, db_url: str, workstation: str | None = None) -> None:
+        """``workstation``: the lease holder's name to use; None (the app) gives this window its
+        own (cati.services.workstation.WindowIdentity), made when first needed (on the worker)."""
         self.db_url = db_url
-        self.workstation = workstation or workstation_name()
+        self._workstation = workstation
+        self._identity: WindowIdentity | None = None
         self._database: Database | None = None
         self.user: UserInfo | None = None  # the logged-in account
         self._stamp: SessionStamp | None = None
         # Called (on the worker thread) with the message when the session has expired; the
         # app shows the login window again.
         self.on_session_expired: Callable[[str], None] | None = None
+
+    @property
+    def workstation(self) -> str:
+        """This window's lease holder's name: unique while the window runs; a window started
+        after one of the same account crashed adopts that one's name (and takes back its case)."""
+        if self._workstation is None:
+            self._identity = WindowIdentity()
+            self._workstation = self._identity.name
+        return self._workstation
+
+    @property
+    def window_note(self) -> str:
+        """What to tell the user about other windows of this account on this machine ("" when
+        there are none): read after login(), which makes this window's name."""
+        return "" if self._identity is None else self._identity.note
 
     @property
     def database(self) -> Database:
@@ -91,6 +109,7 @@ class Backend:
         with self.database.unit(immediate=False) as session:
             stamp = users.session_stamp(session, user.id)
         self.user, self._stamp = user, stamp
+        self.workstation  # noqa: B018  (this window's name, made here on the worker thread)
         return user
 
     def change_password(self, old_password: str, new_password: str) -> None:
@@ -357,6 +376,8 @@ class Backend:
     def close(self) -> None:
         if self._database is not None:
             self._database.dispose()
+        if self._identity is not None:
+            self._identity.release()
 
 
 _ACTING_PARAMETERS = ("acting_user_id", "user_id")

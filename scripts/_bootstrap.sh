@@ -27,7 +27,7 @@ CATI_APT_BASE=(
 # Only for scripts/test: a PostgreSQL server. scripts/run leaves it out on purpose: Debian's
 # package starts a server as a system service, which a one-machine (SQLite) desktop does not need.
 # pulseaudio: a null sink for the speech tests; chromium: the web pages tested in a real browser.
-CATI_APT_TEST=(postgresql pulseaudio chromium chromium-driver)
+CATI_APT_TEST=(postgresql pulseaudio chromium chromium-driver faketime)
 
 cati_say() {
     printf '==> %s\n' "$*" >&2

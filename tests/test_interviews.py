@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+from lease_time import pass_lease_time
 from sqlalchemy import select
 
 from cati.calling.outcomes import LeaseLost, record_outcome
@@ -46,6 +47,7 @@ def test_answers_history_and_lease(database, project_id):
                                  .order_by(AnswerEvent.id)).all()
     assert events == [("age", "set", None, "40"), ("age", "change", "40", "41"),
                       ("residence", "set", None, "1"), ("residence", "clear", "1", "")]
+    pass_lease_time(database, dt.timedelta(minutes=30))
     claim_next_case(database, project_id, "ws2", now=NOW + dt.timedelta(minutes=30))
     with pytest.raises(LeaseLost):
         save_answers(database, interview.id, {"age": "99"}, current_item="age",
@@ -108,6 +110,7 @@ def test_killed_workstation_resumes_at_the_same_question(database, project_id, d
     assert question == "urban_rural"
     assert claim_next_case(database, project_id, "ws-new", now=NOW) is None  # still leased
     later = NOW + dt.timedelta(minutes=11)
+    pass_lease_time(database, dt.timedelta(minutes=11))
     claimed = claim_next_case(database, project_id, "ws-new", now=later)
     assert claimed is not None
     resumed = open_interview(database, project_id, case_id=claimed.case_id,

@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from lease_time import pass_lease_time
 from sqlalchemy import func, select
 
 from cati.calling.outcomes import LeaseLost, record_outcome
@@ -72,6 +73,7 @@ def test_second_refusal_closes(database, project_id):
 def test_a_lost_lease_is_refused_and_changes_nothing(database, project_id):
     claimed = claim_next_case(database, project_id, "ws1", now=MONDAY_10)
     later = MONDAY_10 + dt.timedelta(minutes=30)
+    pass_lease_time(database, dt.timedelta(minutes=30))
     assert claim_next_case(database, project_id, "ws2", now=later) is not None
     with pytest.raises(LeaseLost):
         record_outcome(database, claimed.case_id, "ws1", "1.1", now=later)

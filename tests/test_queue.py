@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+from lease_time import pass_lease_time
 from sqlalchemy import insert
 
 from cati.calling.queue import claim_next_case, release_case, renew_lease
@@ -62,10 +63,14 @@ def test_lease_expiry_returns_the_case(database):
     project_id = make_project(database, 1)
     first = claim_next_case(database, project_id, "ws1", now=NOW)
     assert first is not None and first.phone_e164 == "+8613800000000"
+    pass_lease_time(database, dt.timedelta(minutes=5))
     assert claim_next_case(database, project_id, "ws2", now=NOW + dt.timedelta(minutes=5)) is None
+    pass_lease_time(database, dt.timedelta(minutes=4))
     assert renew_lease(database, first.case_id, "ws1", now=NOW + dt.timedelta(minutes=9))
+    pass_lease_time(database, dt.timedelta(minutes=6))
     assert claim_next_case(database, project_id, "ws2", now=NOW + dt.timedelta(minutes=15)) is None
     later = NOW + dt.timedelta(minutes=20)  # ws1 went silent: its renewed lease ran out at 19
+    pass_lease_time(database, dt.timedelta(minutes=5))
     second = claim_next_case(database, project_id, "ws2", now=later)
     assert second is not None and second.case_id == first.case_id
     assert not renew_lease(database, first.case_id, "ws1", now=later)  # ws1 is told it lost it

@@ -8,7 +8,7 @@ import datetime as dt
 from cati.calling.outcomes import book_appointment, record_outcome
 from cati.services.interviews import open_interview, save_answers
 from cati.services.users import add_user
-from cati.services.workstation import next_call, workstation_name
+from cati.services.workstation import WindowIdentity, next_call, workstation_name
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
 
@@ -45,7 +45,18 @@ def test_the_call_screen_shows_history_appointment_and_resume_point(database,
     assert third.state == "appointment"
 
 
-def test_the_workstation_name_is_stable_and_overridable(monkeypatch):
-    assert workstation_name() == workstation_name()
-    monkeypatch.setenv("CATI_WORKSTATION", "座席-07")
-    assert workstation_name() == "座席-07"
+def test_each_window_has_its_own_name_and_a_successor_adopts_a_dead_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("CATI_WORKSTATION", "座席-07")  # the base of the names
+    assert workstation_name() != workstation_name()
+    first, second = WindowIdentity(tmp_path), WindowIdentity(tmp_path)
+    assert first.name != second.name
+    assert first.name.startswith("座席-07:") and second.name.startswith("座席-07:")
+    assert (first.others, first.note) == (0, "")
+    assert second.others == 1 and "another window" in second.note
+    first.release()  # the window ended (a crash lets the name go the same way)
+    third = WindowIdentity(tmp_path)
+    assert (third.name, third.adopted, third.others) == (first.name, True, 1)
+    monkeypatch.setenv("CATI_WORKSTATION", "座席-08")  # another base adopts nothing of 07's
+    second.release()
+    fourth = WindowIdentity(tmp_path)
+    assert fourth.name.startswith("座席-08:") and not fourth.adopted

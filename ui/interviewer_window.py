@@ -174,9 +174,16 @@ class InterviewerWindow(QMainWindow):
         self.connection_banner.setStyleSheet(
             "background: #fff3cd; color: #664d03; padding: 6px; font-weight: bold;")
         self.connection_banner.hide()
+        # Another window of this account runs on this machine: say what that means (made at
+        # log-in on the worker; reading it here is no I/O).
+        self.window_note = plain_label(backend.window_note)
+        self.window_note.setWordWrap(True)
+        self.window_note.setStyleSheet("background: #cff4fc; color: #055160; padding: 6px;")
+        self.window_note.setVisible(bool(backend.window_note))
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.window_note)
         column.addWidget(self.connection_banner)
         column.addWidget(self.pages, 1)
         self.setCentralWidget(central)

@@ -3,9 +3,11 @@
 A claim picks the next callable case and writes the lease holder and its expiry in the same
 statement (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent claimers never wait on each
 other or take the same row) or the same short write transaction (SQLite: ``BEGIN IMMEDIATE``).
-A lease that expires puts the case back. Callable means open, due and not leased, and the
-number's time zone inside calling hours now (the open zones are worked out once a minute from
-the zone database, so each try is one indexed statement). Caps and retries are already in
+A lease that expires puts the case back. Lease times are stamped and compared on the store's
+clock (cati.calling.lease_clock), never a workstation's: ``now`` is the business clock (calling
+hours, due times, appointments), which the simulator runs faster. Callable means open, due and
+not leased, and the number's time zone inside calling hours now (the open zones are worked out
+once a minute from the zone database, so each try is one indexed statement). Caps and retries are already in
 ``next_call_at`` (set by cati.calling.outcomes). A booked appointment moves its case to the
 state ``appointment``, which only the appointment step serves: the respondent chose the time,
 so calling hours do not apply to it; a window that ends unkept is flagged missed and the case
@@ -24,6 +26,7 @@ from sqlalchemy import and_, case, literal, literal_column, or_, select, text, t
 
 from cati.calling import project_cache
 from cati.calling.hours import CallingHours, is_within_calling_hours
+from cati.calling.lease_clock import DEFAULT_LEASE, store_now
 from cati.calling.views import RESUME_CODES
 from cati.services.admin import project_calling_hours
 from cati.services.clock import utc_now
@@ -43,7 +46,6 @@ from cati.storage.models import (
 APPOINTMENT_STATE = "appointment"
 NOT_FRESH_SQL = "state IN ('resume', 'scheduled')"
 
-DEFAULT_LEASE = dt.timedelta(minutes=10)
 # How long an interview whose workstation vanished waits for its own interviewer.
 RESUME_GRACE = dt.timedelta(minutes=30)
 
@@ -99,24 +101,26 @@ def _all_zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
-def _callable(project_id: int, now: dt.datetime, open_zones: tuple[str, ...], *,
-              joined: bool = False, interviewer_id: int | None = None):
+def _callable(project_id: int, now: dt.datetime, lease_now: dt.datetime,
+              open_zones: tuple[str, ...], *, joined: bool = False,
+              interviewer_id: int | None = None):
+    """Open, due by the business clock ``now`` and not leased by the store's ``lease_now``."""
     return and_(
         Case.project_id == project_id,
         # Literal, so the planner sees it implies the partial index (qualified in a join).
         text(OPEN_STATES_SQL.replace("state", "cases.state") if joined else OPEN_STATES_SQL),
         or_(Case.next_call_at.is_(None), Case.next_call_at <= now),
-        _not_leased(now) if joined else _free_for(interviewer_id, now),
+        _not_leased(lease_now) if joined else _free_for(interviewer_id, lease_now),
         Case.time_zone.in_(open_zones),
     )
 
 
-def _not_leased(now: dt.datetime):
-    return or_(Case.lease_holder.is_(None), Case.lease_expires_at < now)
+def _not_leased(lease_now: dt.datetime):
+    return or_(Case.lease_holder.is_(None), Case.lease_expires_at < lease_now)
 
 
-def _free_for(interviewer_id: int | None, now: dt.datetime):
-    """Not leased; and a case whose holder vanished mid-interview (its lease ran out without an
+def _free_for(interviewer_id: int | None, lease_now: dt.datetime):
+    """Not leased (by the store's clock, cati.calling.lease_clock); and a case whose holder vanished mid-interview (its lease ran out without an
     outcome) waits RESUME_GRACE for that interviewer to come back before anyone else gets it."""
     others_open = (select(Interview.id)
                    .where(Interview.case_id == Case.id, Interview.state == "in_progress",
@@ -125,8 +129,9 @@ def _free_for(interviewer_id: int | None, now: dt.datetime):
     if interviewer_id is not None:
         others_open = others_open.where(Interview.interviewer_id != interviewer_id)
     return or_(Case.lease_holder.is_(None),
-               and_(Case.lease_expires_at < now,
-                    or_(Case.lease_expires_at < now - RESUME_GRACE, ~others_open.exists())))
+               and_(Case.lease_expires_at < lease_now,
+                    or_(Case.lease_expires_at < lease_now - RESUME_GRACE,
+                        ~others_open.exists())))
 
 
 def _order():
@@ -147,18 +152,23 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
     an interview this interviewer left unfinished, then the queue (interviews to resume, due
     retries, fresh numbers). With quotas, full strata are not served and fresh numbers come
     from the stratum furthest behind its target, in random order within it.
+
+    ``now`` is the business clock (calling hours, due times, appointments); the lease is
+    stamped and compared with the store's clock (cati.calling.lease_clock), so a workstation
+    whose clock is wrong neither takes a case another holds nor loses its own.
     """
     now = now or utc_now()
-    expires = now + lease
     with database.unit(immediate=True) as session:
+        lease_now = store_now(session)
+        expires = lease_now + lease
         known = _project_facts(session, database, project_id)
         if known is None:
             return None  # paused, closed or gone: nothing is handed out
         project_hours, cells = known
         hours = hours or project_hours
         _sweep_missed_appointments(session, database, project_id, now)
-        for source, pick in _candidates(project_id, workstation, interviewer_id, now, hours,
-                                        take_back, cells):
+        for source, pick in _candidates(project_id, workstation, interviewer_id, now,
+                                        lease_now, hours, take_back, cells):
             row = _lease(session, database, pick, workstation, expires)
             if row is not None:
                 case_id, *rest = row
@@ -185,12 +195,13 @@ def _project_facts(session, database: Database,
 
 
 def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
-                now: dt.datetime, hours: CallingHours, take_back: bool, cells: dict):
+                now: dt.datetime, lease_now: dt.datetime, hours: CallingHours, take_back: bool,
+                cells: dict):
     """(source, SELECT of one case id) in the order they are tried; each is one index walk."""
     if take_back:
         yield "held", (select(Case.id).where(Case.lease_holder == workstation,
                                              Case.project_id == project_id,
-                                             Case.lease_expires_at >= now)
+                                             Case.lease_expires_at >= lease_now)
                        .order_by(Case.id).limit(1))
     full = sorted(stratum for stratum, (target, done) in cells.items() if done >= target)
     not_full = Case.stratum.not_in(full) if full else true()
@@ -200,7 +211,7 @@ def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
         select(Case.id).join(Appointment, Appointment.case_id == Case.id)
         .where(Case.project_id == project_id, Case.state == APPOINTMENT_STATE,
                text(OPEN_APPOINTMENT_SQL), Appointment.window_start <= now,
-               Appointment.window_end > now, reserved_ok, _not_leased(now), not_full)
+               Appointment.window_end > now, reserved_ok, _not_leased(lease_now), not_full)
         .order_by(Appointment.window_start, Case.id).limit(1))
     open_zones = _open_zones(now, hours)
     if not open_zones:
@@ -209,9 +220,10 @@ def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
         yield "resume", (
             select(Case.id).join(Interview, Interview.case_id == Case.id)
             .where(Interview.interviewer_id == interviewer_id, Interview.state == "in_progress",
-                   _callable(project_id, now, open_zones, joined=True), not_full)
+                   _callable(project_id, now, lease_now, open_zones, joined=True), not_full)
             .order_by(Case.next_call_at, Case.id).limit(1))
-    callable_now = _callable(project_id, now, open_zones, interviewer_id=interviewer_id)
+    callable_now = _callable(project_id, now, lease_now, open_zones,
+                             interviewer_id=interviewer_id)
     if not cells:
         yield "queue", select(Case.id).where(callable_now).order_by(*_order()).limit(1)
         return
@@ -271,13 +283,16 @@ def _sweep_missed_appointments(session, database: Database, project_id: int,
 
 def renew_lease(database: Database, case_id: int, workstation: str, *,
                 now: dt.datetime | None = None, lease: dt.timedelta = DEFAULT_LEASE) -> bool:
-    """Extend the lease while the case is open; False when this workstation no longer holds it."""
-    now = now or utc_now()
+    """Extend the lease while the case is open; False when this workstation no longer holds it.
+    The lease runs on the store's clock: ``now`` (the caller's business clock) is accepted for
+    the callers' symmetry and not used."""
+    del now
     with database.unit() as session:
+        lease_now = store_now(session)
         result = session.execute(
             update(Case).where(Case.id == case_id, Case.lease_holder == workstation,
-                               Case.lease_expires_at >= now)
-            .values(lease_expires_at=now + lease))
+                               Case.lease_expires_at >= lease_now)
+            .values(lease_expires_at=lease_now + lease))
         return result.rowcount == 1
 
 

@@ -4,7 +4,12 @@ question shows, so that a killed workstation loses nothing and resumes where it 
 An interview points at the exact questionnaire version it ran and carries the seed of its
 randomised choice orders, so a resumed interview shows the same order. Writes for a phone
 interview carry the workstation: when the case's lease has gone to another workstation, the
-write is refused (LeaseLost) instead of mixing two interviewers' answers.
+write is refused (LeaseLost) instead of mixing two interviewers' answers. The check is an
+UPDATE of the case row that also renews the lease (on the store's clock, never the
+workstation's: cati.calling.lease_clock), so the write holds the case's row lock from its check
+to its commit: a claim at the same moment skips the row (PostgreSQL's ``SKIP LOCKED``) or waits
+for the write lock (SQLite) and then sees the renewed lease, and a claim that took the case first
+makes the check find another holder. A save in flight and a takeover never both land.
 
 Who may do what (``user_id``: the acting account, read from the database; None is the command
 line or the simulator, which act for the operator holding the database credentials):
@@ -23,9 +28,11 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import case as sql_case
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cati.calling.lease_clock import DEFAULT_LEASE, store_now
 from cati.calling.outcomes import LeaseLost
 from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.questionnaire.values import storable
@@ -37,6 +44,7 @@ from cati.storage.db import Database
 from cati.storage.models import Answer, AnswerEvent, AuditEntry, Case, Interview, Project
 
 OPEN = "in_progress"
+WEB_HOLDER = "web:"  # the lease holder's name of a web invitation (cati.web.respondents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +70,7 @@ def open_interview(database: Database, project_id: int, *, case_id: int | None =
         if interviewer_id is not None:
             require_active(session, interviewer_id)
         if case_id is not None:
-            _check_lease(session, case_id, workstation)
+            _check_lease(session, case_id, workstation, hold=True)
             existing = session.scalar(select(Interview).where(
                 Interview.case_id == case_id, Interview.state == OPEN).order_by(Interview.id))
             if existing is not None:
@@ -116,7 +124,7 @@ def save_answers_in(session, interview_id: int, changes: Mapping[str, str], *,
         raise NotFound(f"no interview {interview_id}")
     # The lease first: a case taken over by another workstation is LeaseLost even when
     # that workstation has closed the interview since (the journal keeps such writes).
-    _check_writer(session, interview, user_id, workstation)
+    _check_writer(session, interview, user_id, workstation, hold=True)
     if interview.state != OPEN:
         raise CatiError(f"interview {interview_id} is closed ({interview.state}): only a "
                         "supervisor can correct its answers (访问已结束，只能由督导更正)")
@@ -257,11 +265,12 @@ def _next_sequence(session: Session, interview_id: int) -> int:
 
 
 def _check_writer(session: Session, interview: Interview, user_id: int | None,
-                  workstation: str | None) -> None:
-    """A phone interview: the workstation must hold its case. A field interview: the acting
-    user must be its interviewer (or a supervisor or an admin)."""
+                  workstation: str | None, *, hold: bool = False) -> None:
+    """A phone interview: the workstation must hold its case (``hold``: and keeps it, see
+    _check_lease). A field interview: the acting user must be its interviewer (or a supervisor
+    or an admin)."""
     if interview.case_id is not None:
-        _check_lease(session, interview.case_id, workstation)
+        _check_lease(session, interview.case_id, workstation, hold=hold)
         if user_id is not None:
             require_active(session, user_id)
         return
@@ -273,13 +282,34 @@ def _check_writer(session: Session, interview: Interview, user_id: int | None,
                                "(这不是您的访问)")
 
 
-def _check_lease(session: Session, case_id: int, workstation: str | None) -> None:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}")
+def _check_lease(session: Session, case_id: int, workstation: str | None, *,
+                 hold: bool = False) -> None:
+    """The workstation must hold the case. With ``hold`` (a write), the check is one UPDATE of
+    the case row: it locks the row until the unit commits and renews the lease to at least
+    DEFAULT_LEASE from the store's clock (a save is a sign of life; a lease that ran out while
+    nobody took the case is this workstation's again). A web invitation's lease (holder
+    ``web:…``) is locked, not renewed: it lasts until the invitation expires, which the web
+    app checks. Without ``hold`` (a read), a plain read."""
     if workstation is None:
+        if session.get(Case, case_id) is None:
+            raise NotFound(f"no case {case_id}")
         raise CatiError("a phone interview's answers need the workstation holding the case")
-    if case.lease_holder != workstation:
+    if hold:
+        renewed = store_now(session) + DEFAULT_LEASE
+        held = session.execute(
+            update(Case).where(Case.id == case_id, Case.lease_holder == workstation)
+            .values(lease_expires_at=sql_case(
+                (Case.lease_holder.startswith(WEB_HOLDER), Case.lease_expires_at),
+                (Case.lease_expires_at.is_(None), renewed),
+                (Case.lease_expires_at < renewed, renewed), else_=Case.lease_expires_at))
+            .returning(Case.id).execution_options(synchronize_session=False)).first()
+        if held is not None:
+            return
+    holder = session.execute(select(Case.id, Case.lease_holder)
+                             .where(Case.id == case_id)).first()
+    if holder is None:
+        raise NotFound(f"no case {case_id}")
+    if hold or holder.lease_holder != workstation:
         raise LeaseLost(f"case {case_id} is no longer held by this workstation "
                         "(本机已不再持有该号码)")
 

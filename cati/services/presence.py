@@ -1,6 +1,10 @@
 """Who is doing what: each interviewer window reports its state (ready, paused, on a call,
 interviewing) on every change and once a minute; a workstation not heard from for
-OFFLINE_AFTER counts as offline. The supervisor's monitor reads it."""
+OFFLINE_AFTER counts as offline. The supervisor's monitor reads it.
+
+Reports are stamped with the store's clock (cati.calling.lease_clock), like leases: a
+workstation whose clock is minutes off would otherwise show as offline, or linger as online.
+An explicit ``now`` (tests, a replay) is used as given."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cati.services.clock import utc_now
+from cati.calling.lease_clock import store_now
 from cati.storage.db import Database
 from cati.storage.models import Presence, User
 
@@ -35,8 +39,8 @@ def report_presence(database: Database, workstation: str, user_id: int,
                     now: dt.datetime | None = None) -> None:
     if state not in STATES:
         raise ValueError(f"unknown presence state {state!r}")
-    now = now or utc_now()
     with database.unit() as session:
+        now = now or store_now(session)
         row = session.get(Presence, workstation)
         if row is None:
             session.add(Presence(workstation=workstation, user_id=user_id,
@@ -52,7 +56,7 @@ def report_presence(database: Database, workstation: str, user_id: int,
 def presence(database: Database, project_id: int | None = None, *,
              now: dt.datetime | None = None) -> list[PresenceInfo]:
     with database.unit(immediate=False) as session:
-        return presence_in(session, project_id, now or utc_now())
+        return presence_in(session, project_id, now or store_now(session))
 
 
 def presence_in(session: Session, project_id: int | None,

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 import os
+import secrets
 import socket
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cati.calling.queue import DEFAULT_LEASE, case_phone, claim_next_case
+from cati.config import user_data_dir
 from cati.errors import NotFound
 from cati.sample.phones import format_for_reading
 from cati.services.clock import utc_now
@@ -88,17 +98,135 @@ class CallInfo:
     resume_at: str | None  # the question it stopped at
 
 
-def workstation_name() -> str:
-    """This workstation's stable name (``CATI_WORKSTATION`` overrides): the lease holder, so a
-    restarted window on the same machine and account takes back the case it held."""
+def workstation_base() -> str:
+    """What a window's identity starts with: ``CATI_WORKSTATION`` when set, else host:account."""
     configured = os.environ.get("CATI_WORKSTATION", "").strip()
     if configured:
         return configured
+    return f"{socket.gethostname()}:{_account()}"
+
+
+def _account() -> str:
     try:
-        account = getpass.getuser()
+        return getpass.getuser()
     except (KeyError, OSError):
-        account = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    return f"{socket.gethostname()}:{account}"[:128]
+        return str(os.getuid()) if hasattr(os, "getuid") else "user"
+
+
+def workstation_name() -> str:
+    """A new identity for one running window (see WindowIdentity), never held by another."""
+    return f"{workstation_base()[:119]}:{secrets.token_hex(4)}"
+
+
+SECOND_WINDOW_NOTE = (
+    "此账号已在本机另一窗口登录：本窗口领取自己的号码，另一窗口继续持有它的号码；两个窗口不能处理"
+    "同一个号码。 This account is already signed in in another window on this computer: this "
+    "window gets its own numbers, the other window keeps the one it holds; neither can work on "
+    "the other's.")
+
+
+class WindowIdentity:
+    """The lease holder's name of one running window, unique while the window runs.
+
+    A name made from the host and the account alone was shared by two windows of one account on
+    one machine, and by cloned PCs with the same host name: the second took back the first's
+    case and both wrote into one interview. So each window has its own name,
+    ``<host>:<account>:<8 hex>`` (``CATI_WORKSTATION`` replaces host:account). The names live
+    in files in the user data folder (``windows/``), each locked by the running window that
+    holds it (``fcntl.flock``; ``msvcrt.locking`` on Windows); the operating system drops the
+    lock when the process ends, however it ends. A new window adopts the name of a file nobody
+    holds whose window ran on this machine (same base name and hardware address): the window
+    that crashed or was killed, whose case the new window then takes back (the queue's take-back
+    of a held case); else it makes a new name. A file copied with a cloned disk names another
+    hardware address and is not adopted. ``others`` counts the windows of the same base name
+    running now: the window tells its user, plainly, what that means (SECOND_WINDOW_NOTE).
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or user_data_dir() / "windows"
+        self.base = workstation_base()
+        self._node = f"{uuid.getnode():012x}"
+        self._file = None
+        self.name, self.adopted, self.others = self._take()
+
+    @property
+    def note(self) -> str:
+        """What the window shows its user about other windows of the account ("" if none)."""
+        return SECOND_WINDOW_NOTE if self.others else ""
+
+    def _take(self) -> tuple[str, bool, int]:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            mine = self._known()
+        except OSError:
+            return workstation_name(), False, 0  # no folder to keep names in: a new one
+        others, adopted = 0, None
+        for path, name in mine:
+            handle = _lock(path)
+            if handle is None:
+                others += 1
+            elif adopted is None:
+                adopted, self._file = name, handle
+                os.utime(path)
+            else:
+                handle.close()
+        if adopted is not None:
+            return adopted, True, others
+        for _ in range(8):
+            name = workstation_name()
+            path = self.folder / f"{name.rsplit(':', 1)[1]}.window"
+            try:
+                with open(path, "x", encoding="utf-8") as new:
+                    json.dump({"name": name, "base": self.base, "node": self._node}, new)
+            except FileExistsError:
+                continue
+            except OSError:
+                return name, False, others
+            handle = _lock(path)
+            if handle is not None:
+                self._file = handle
+                return name, False, others
+        return workstation_name(), False, others
+
+    def _known(self) -> list[tuple[Path, str]]:
+        """This machine's names of this base, the most recently used first."""
+        found = []
+        for path in self.folder.glob("*.window"):
+            try:
+                facts = json.loads(path.read_text(encoding="utf-8"))
+                stamp = path.stat().st_mtime
+            except (OSError, ValueError):
+                continue
+            if (isinstance(facts, dict) and facts.get("base") == self.base
+                    and facts.get("node") == self._node and isinstance(facts.get("name"), str)):
+                found.append((stamp, path, facts["name"]))
+        return [(path, name) for _, path, name in sorted(found, reverse=True)]
+
+    def release(self) -> None:
+        """Let the name go (the window closes; a crash lets it go the same way)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _lock(path: Path):
+    """The file opened and locked for this window, or None when another running window holds
+    it (or it cannot be opened)."""
+    try:
+        handle = open(path, "rb+")  # noqa: SIM115  (held open while the window runs)
+    except OSError:
+        return None
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:  # pragma: no cover - Windows
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    except OSError:
+        handle.close()
+        return None
+    return handle
 
 
 def next_call(database: Database, project_id: int, interviewer_id: int, workstation: str, *,
