@@ -8,6 +8,7 @@ connections, released together by a barrier) on the real SQLite file and Postgre
 from __future__ import annotations
 
 import multiprocessing
+import os
 import traceback
 
 from sqlalchemy import func, select
@@ -136,3 +137,32 @@ def _link_id(database, point: str) -> int:
         return session.scalar(select(WebLink.id).where(WebLink.point == point))
 
 
+
+
+def _address_child(folder: str, barrier, results) -> None:
+    os.environ["CATI_DATA_DIR"] = folder
+    from cati.web.addresses import address_key
+
+    try:
+        barrier.wait(timeout=30)
+        results.put(("ok", address_key().decode()))
+    except BaseException:  # reported to the test, which fails on it
+        results.put(("error", traceback.format_exc()))
+
+
+def test_first_use_of_the_address_key_by_many_servers_makes_one_key(tmp_path):
+    """Web servers starting together on one account each need the address key (kept in a
+    file, outside the store): the first file written wins, whole, and every server reads it."""
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(PROCESSES), context.Queue()
+    children = [context.Process(target=_address_child, args=(str(tmp_path), barrier, results))
+                for _ in range(PROCESSES)]
+    for child in children:
+        child.start()
+    got = [results.get(timeout=60) for _ in children]
+    for child in children:
+        child.join(timeout=30)
+    assert all(status == "ok" for status, _ in got), got
+    keys = {key for _, key in got}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == ["web_address.key"]
