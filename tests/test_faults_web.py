@@ -16,7 +16,7 @@ from test_web_links import COMPLETE, answer_through, current_item, web_client, w
 
 from cati.storage.models import WebInterview, WebKey, WebLink
 from cati.web import respondents
-from cati.web.links import point_link
+from cati.web.links import POINT, point_link, resolve
 
 PROCESSES = 16
 
@@ -166,3 +166,20 @@ def test_first_use_of_the_address_key_by_many_servers_makes_one_key(tmp_path):
     keys = {key for _, key in got}
     assert len(keys) == 1 and len(keys.pop()) == 64
     assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == ["web_address.key"]
+
+
+def test_two_tabs_pressing_start_with_one_token_make_one_interview(database, one_case_project):
+    """Two tabs of one browser (one token) both on the start page press Start, the second
+    before it knows of the first's interview: one interview, which both continue — also when
+    the address is at its daily limit of starts."""
+    from cati.web.limits import WebLimits
+
+    link = point_link(database, "ONE", "东门")
+    client = web_client(database, one_case_project, limits=WebLimits(starts_per_address=1))
+    client.get(link.path)  # the start page gives the token
+    token = client.get_cookie(f"r{_link_id(database, '东门')}", path="/p/").value
+    assert client.post(link.path, data={"action": "start"}).status_code == 303
+    second = respondents.begin(database, resolve(database, POINT, link.token), "10.0.0.1",
+                               starts_per_address=1, browser_token=token)
+    [interview] = web_interviews(database)
+    assert second.interview_id == interview.id

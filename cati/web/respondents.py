@@ -156,7 +156,8 @@ def begin(database: Database, link: LinkView, address: str, *, language: str = "
     it began; a token already naming this link's interview returns that interview (two tabs
     pressing Start), one naming another's, or not of the form made here, is replaced."""
     now = now or utc_now()
-    token = browser_token if usable_token(browser_token) else new_browser_token()
+    token = browser_token if link.kind == POINT and usable_token(browser_token) \
+        else new_browser_token()
     with database.unit() as session:
         address_hash = addresses.address_hash(address)
         interview: Interview | None = None
@@ -177,18 +178,18 @@ def begin(database: Database, link: LinkView, address: str, *, language: str = "
         else:
             case = None
             session.execute(select(WebLink.id).where(WebLink.id == link.id).with_for_update())
-            if starts_per_address > 0:
-                recent = session.scalar(select(func.count()).select_from(WebInterview).where(
-                    WebInterview.link_id == link.id, WebInterview.address_hash == address_hash,
-                    WebInterview.started_at > now - dt.timedelta(days=1)))
-                if recent >= starts_per_address:
-                    raise LinkRefused("duplicate")
             holder = session.scalar(select(WebInterview).where(
                 WebInterview.browser_hash == _hash(token)))
             if holder is not None and holder.link_id == link.id:  # this browser's other tab
                 return Entry(holder.interview_id, token)
             if holder is not None:
                 token = new_browser_token()
+            if starts_per_address > 0:
+                recent = session.scalar(select(func.count()).select_from(WebInterview).where(
+                    WebInterview.link_id == link.id, WebInterview.address_hash == address_hash,
+                    WebInterview.started_at > now - dt.timedelta(days=1)))
+                if recent >= starts_per_address:
+                    raise LinkRefused("duplicate")
         if interview is None:
             project = session.get(Project, link.project_id)
             if project is None:
