@@ -2,7 +2,10 @@
 
 Windows are half-open ``[start, end)`` local times; an ``end`` of 00:00 means midnight at the
 end of that day. Local times are turned into UTC instants with :mod:`zoneinfo`, so zones with
-daylight saving (America/New_York) and without (Asia/Shanghai, Asia/Urumqi) both work.
+daylight saving (America/New_York) and without (Asia/Shanghai, Asia/Urumqi) both work. On the
+days the clocks change, a window never has a call placed while the respondent's clock reads a
+time outside it: the skipped hour is skipped (not moved an hour on), and of the repeated hour
+see :func:`iter_segments`.
 """
 
 from __future__ import annotations
@@ -98,10 +101,45 @@ def local_slot(now_utc: dt.datetime, tz: str) -> str:
     return slot_of_time(local_time(now_utc, tz).time())
 
 
-def _to_utc(day: dt.date, value: dt.time, tz: str, *, is_end: bool = False) -> dt.datetime:
+def _local(day: dt.date, value: dt.time, tz: str, is_end: bool) -> dt.datetime:
     if is_end and value == _MIDNIGHT:
         day = day + dt.timedelta(days=1)
-    return dt.datetime.combine(day, value, tzinfo=zone(tz)).astimezone(UTC)
+    return dt.datetime.combine(day, value, tzinfo=zone(tz))
+
+
+def _to_utc(day: dt.date, value: dt.time, tz: str, *, is_end: bool = False,
+            fold: int = 0) -> dt.datetime:
+    """The instant of a window's bound. A local time the clocks skip (spring forward) is the
+    instant they skip it, the first valid time after it; of a local time that happens twice
+    (fall back), ``fold`` picks the occurrence (0 the first, 1 the second)."""
+    local = _local(day, value, tz, is_end).replace(fold=fold)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(local.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return _clocks_skip(local)
+    return instant
+
+
+def _clocks_skip(local: dt.datetime) -> dt.datetime:
+    """The instant the clocks jump over ``local`` (a skipped local time): it lies between the
+    local time read with the offset before and with the offset after; found to the second."""
+    lo, hi = sorted((local.replace(fold=0).astimezone(UTC), local.replace(fold=1).astimezone(UTC)))
+    after = hi.astimezone(local.tzinfo).utcoffset()
+    while hi - lo > dt.timedelta(seconds=1):
+        mid = lo + dt.timedelta(seconds=(hi - lo).total_seconds() // 2)
+        if mid.astimezone(local.tzinfo).utcoffset() == after:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _repeated(day: dt.date, value: dt.time, tz: str, is_end: bool) -> bool:
+    """A local time that happens twice (the hour the clocks go back)."""
+    local = _local(day, value, tz, is_end)
+    first, second = local.replace(fold=0), local.replace(fold=1)
+    return first.utcoffset() != second.utcoffset() and (
+        first.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None)
+        == local.replace(tzinfo=None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +163,18 @@ def iter_segments(
             cuts += [c for c in (_NOON, _FIVE_PM) if start < c and (end == _MIDNIGHT or c < end)]
             bounds = [(c, False) for c in cuts] + [(end, True)]
             for (a, _), (b, b_end) in itertools.pairwise(bounds):
-                s = _to_utc(day, a, tz)
+                # A bound in the hour the clocks skip is where they skip it, so a window
+                # wholly inside the gap is empty (skipped) and one across it starts at the
+                # first valid time (it was moved an hour on). Of a local time that happens
+                # twice, the end is its first occurrence and the start its second, unless the
+                # end is also in the repeated hour (a window wholly inside it is called once,
+                # in the first): a call is never placed while the respondent's clock reads a
+                # time outside the window, the price being that a window starting in the
+                # repeated hour skips that hour's first occurrence.
+                start_fold = 0 if _repeated(day, b, tz, b_end) else 1
+                s = _to_utc(day, a, tz, fold=start_fold)
                 e = _to_utc(day, b, tz, is_end=b_end)
-                if s < e:  # a window swallowed by a DST gap is skipped
+                if s < e:
                     yield Segment(s, e, day, slot_of_time(a))
 
 

@@ -19,6 +19,14 @@ outlasts a one-minute outage in the same way).
 The simulator keeps what it did — every attempt it recorded, every interview's answers as it
 left them — and afterwards checks the database against it: no case held by two workstations at
 once, every attempt stored exactly once, every interview's answers as played.
+
+Each run checks its own work only, so runs may share a store, one after another or at once (a
+second run counted the first's attempts as doubled and compared attempts made on two different
+simulated clocks). A run's workstations are named for the run (``sim1-RUN`` …, RUN random), so
+two runs at once are two sets of workstations, never one workstation in two places; the
+accounts sim1 … simN are shared by all runs (made once), and a run's presence rows are removed
+when its shift ends (the monitor shows an interviewer without one as offline), so runs leave
+nothing behind but the calls and interviews they made.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 
 from cati.calling.hours import CallingHours, next_calling_time
 from cati.calling.outcomes import LeaseLost, record_outcome
@@ -49,7 +57,15 @@ from cati.services.presence import report_presence
 from cati.services.questionnaires import form_of
 from cati.services.users import add_user
 from cati.storage.db import Database
-from cati.storage.models import Answer, CallAttempt, Case, Project, User
+from cati.storage.models import (
+    Answer,
+    CallAttempt,
+    Case,
+    Interview,
+    Presence,
+    Project,
+    User,
+)
 from cati.storage.retry import GIVE_UP_AFTER, retry_on_disconnect
 
 # (code, share of dialled calls, call-centre seconds it takes); "answer" starts the interview.
@@ -60,6 +76,7 @@ BREAK_OFF_SHARE = 0.06
 SECONDS_PER_ANSWER = 20
 IDLE_SECONDS = 60
 LEASE_REAL_SECONDS = 30  # a lease outlasts a server restart and the back-off behind it
+ACCOUNTS_LOCK = 7_403_413  # pg_advisory_xact_lock key: the simulated accounts are made once
 START_TIMEOUT = 600.0  # seconds for every interviewer process to start (64 on 2 cores: ~1 min)
 
 T = TypeVar("T")
@@ -137,7 +154,9 @@ def simulate(db_url: str, project_code: str, interviewers: int, minutes: float, 
         users = _simulated_accounts(session, interviewers)
         first_attempt = (session.scalar(select(func.max(CallAttempt.id))) or 0) + 1
     start = start or next_calling_time(utc_now(), "Asia/Shanghai", CallingHours())
-    args = [(db_url, project_id, f"sim{n + 1}", seed * 1000 + n, start, minutes, speed,
+    run = secrets.token_hex(3)
+    workstations = [f"sim{n + 1}-{run}" for n in range(interviewers)]
+    args = [(db_url, project_id, workstations[n], seed * 1000 + n, start, minutes, speed,
              users[n]) for n in range(interviewers)]
     context = multiprocessing.get_context("spawn")
     ready, failed, go = context.Value("i", 0), context.Value("i", 0), context.Event()
@@ -152,10 +171,20 @@ def simulate(db_url: str, project_code: str, interviewers: int, minutes: float, 
         go.set()
         if on_start is not None and not failed.value:
             on_start()
-        reports = pending.get()  # a process that failed to start raises its error here
-    result = _summarise(database, project_id, reports, first_attempt)
+        try:
+            reports = pending.get()  # a process that failed to start raises its error here
+        finally:
+            retry_on_disconnect(functools.partial(_leave, database, workstations),
+                                give_up_after=GIVE_UP_AFTER)
+    result = _summarise(database, project_id, reports, first_attempt, set(workstations))
     database.dispose()
     return result
+
+
+def _leave(database: Database, workstations: list[str]) -> None:
+    """The run's workstations are not seen again: their presence rows go."""
+    with database.unit() as session:
+        session.execute(delete(Presence).where(Presence.workstation.in_(workstations)))
 
 
 # In a pool process: (count of ready processes, count of failed ones, the start signal).
@@ -190,7 +219,12 @@ def _no_day() -> None:
 
 def _simulated_accounts(session, count: int) -> list[int]:
     """The accounts sim1 … simN (interviewers; a random password nobody knows), created once:
-    the monitor and the reports show simulated work per interviewer as they do real work."""
+    the monitor and the reports show simulated work per interviewer as they do real work.
+    Two runs starting at once on PostgreSQL both found an account missing and the second's
+    CREATE ROLE failed: the accounts are made under a lock held to the end of the unit (the
+    second run then finds them); SQLite's writing unit holds the write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ACCOUNTS_LOCK})
     ids = []
     for n in range(1, count + 1):
         name = f"sim{n}"
@@ -393,7 +427,9 @@ def _form(database: Database, questionnaire_id: int):
 
 
 def _summarise(database: Database, project_id: int, reports: list[InterviewerReport],
-               first_attempt: int = 0) -> SimulationResult:
+               first_attempt: int = 0, workstations: set[str] | None = None) -> SimulationResult:
+    """The run's figures and checks, over this run's attempts only (``workstations``: the
+    run's; by default those that recorded an attempt)."""
     latencies = sorted(ms for report in reports for ms in report.claim_ms)
     dispositions: Counter = Counter()
     played: dict[int, dict[str, str]] = {}
@@ -404,21 +440,24 @@ def _summarise(database: Database, project_id: int, reports: list[InterviewerRep
             if interview_id not in latest or ended > latest[interview_id]:
                 latest[interview_id], played[interview_id] = ended, answers
     recorded = Counter(attempt for report in reports for attempt in report.attempts)
-    stored = _stored_attempts(database, project_id, first_attempt,
-                              {attempt[1] for attempt in recorded})
+    if workstations is None:
+        workstations = {attempt[1] for attempt in recorded}
+    elsewhere = _continued_elsewhere(database, set(played), first_attempt, workstations)
+    mine = {i: answers for i, answers in played.items() if i not in elsewhere}
+    stored = _stored_attempts(database, project_id, first_attempt, workstations)
     return SimulationResult(
         claims=sum(report.claims for report in reports),
         completes=dispositions.get("1.1", 0),
         dispositions=dict(sorted(dispositions.items())),
         claim_p50_ms=_percentile(latencies, 0.50),
         claim_p99_ms=_percentile(latencies, 0.99),
-        duplicate_claims=_overlapping_holders(database, project_id),
-        lost_answers=_lost_answers(database, played),
+        duplicate_claims=_overlapping_holders(database, project_id, first_attempt, workstations),
+        lost_answers=_lost_answers(database, mine),
         leases_lost=sum(report.leases_lost for report in reports),
         attempts=len(recorded),
         missing_attempts=sum((recorded - stored).values()),
         doubled_attempts=sum((stored - recorded).values()),
-        answers_differ=_answers_differ(database, played),
+        answers_differ=_answers_differ(database, mine),
         reconnects=sum(report.reconnects for report in reports),
         longest_unit_s=round(max((report.longest_unit_s for report in reports), default=0.0), 2),
         claim_times=tuple(sorted(t for report in reports for t in report.claim_times)),
@@ -431,15 +470,52 @@ def _percentile(ordered: list[float], share: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))], 2)
 
 
-def _overlapping_holders(database: Database, project_id: int) -> int:
-    """Attempts of one case whose time spans overlap: two holders at once."""
-    with database.unit() as session:
+def _overlapping_holders(database: Database, project_id: int, first_attempt: int,
+                         workstations: set[str]) -> int:
+    """Attempts of one case by this run's workstations whose time spans overlap: two holders
+    at once. (Another run's attempts are on another simulated clock: their times say nothing
+    against these.)"""
+    if not workstations:
+        return 0
+    with database.unit(immediate=False) as session:
         rows = session.execute(
             select(CallAttempt.case_id, CallAttempt.started_at, CallAttempt.ended_at)
-            .join(Case, Case.id == CallAttempt.case_id).where(Case.project_id == project_id)
+            .join(Case, Case.id == CallAttempt.case_id)
+            .where(Case.project_id == project_id, CallAttempt.id >= first_attempt,
+                   CallAttempt.workstation.in_(sorted(workstations)))
             .order_by(CallAttempt.case_id, CallAttempt.started_at, CallAttempt.id)).all()
     return sum(1 for (case_a, _, end_a), (case_b, start_b, _) in pairwise(rows)
                if case_a == case_b and end_a is not None and start_b < end_a)
+
+
+def _continued_elsewhere(database: Database, interviews: set[int], first_attempt: int,
+                         workstations: set[str]) -> set[int]:
+    """This run's interviews that another run went on with after this one left them (a
+    broken-off interview resumed, a case taken over on another simulated clock): their stored
+    answers are the other run's to check, as it played them last."""
+    if not interviews:
+        return set()
+    own = sorted(workstations)
+    with database.unit(immediate=False) as session:
+        cases = dict(session.execute(select(Interview.id, Interview.case_id)
+                                     .where(Interview.id.in_(sorted(interviews)))).all())
+        case_ids = sorted({c for c in cases.values() if c is not None})
+        if not case_ids:
+            return set()
+        last_own = dict(session.execute(
+            select(CallAttempt.case_id, func.max(CallAttempt.id))
+            .where(CallAttempt.case_id.in_(case_ids), CallAttempt.workstation.in_(own))
+            .group_by(CallAttempt.case_id)).all())
+        last_other = dict(session.execute(
+            select(CallAttempt.case_id, func.max(CallAttempt.id))
+            .where(CallAttempt.case_id.in_(case_ids), CallAttempt.id >= first_attempt,
+                   CallAttempt.workstation.not_in(own))
+            .group_by(CallAttempt.case_id)).all())
+        held = dict(session.execute(select(Case.id, Case.lease_holder)
+                                    .where(Case.id.in_(case_ids))).all())
+    return {interview for interview, case in cases.items() if case is not None and (
+        last_other.get(case, 0) > last_own.get(case, 0)
+        or (held.get(case) is not None and held[case] not in workstations))}
 
 
 def _lost_answers(database: Database, played: dict[int, dict[str, str]]) -> int:

@@ -131,20 +131,19 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
         entry = respondents.find(database, link, request.cookies.get(cookie))
         if request.method == "GET":
             if entry is None:
-                return _with_language(pages.start_page(title, language, languages))
+                return _start_page(kind, cookie, language)
             return _with_language(_show(entry.interview_id, language, now))
         action = request.form.get("action", "next")
         if entry is None:
             if action != "start":
-                return _with_language(pages.start_page(title, language, languages))
+                return _start_page(kind, cookie, language)
             entry = respondents.begin(database, link, request.remote_addr or "",
                                       language=language,
-                                      starts_per_address=limits.starts_per_address, now=now)
+                                      starts_per_address=limits.starts_per_address,
+                                      browser_token=request.cookies.get(cookie), now=now)
             response = redirect(request.path, 303)
-            if kind == POINT:
-                response.set_cookie(cookie, entry.browser_token,
-                                    max_age=BROWSER_DAYS * 86400, path="/p/", httponly=True,
-                                    samesite="Lax", secure=behind_https)
+            if kind == POINT and request.cookies.get(cookie) != entry.browser_token:
+                _set_browser_cookie(response, cookie, entry.browser_token)
             return response
         if action == "start":
             return redirect(request.path, 303)
@@ -159,6 +158,21 @@ def create_app(database: Database, project_id: int, *, limits: WebLimits | None 
             return redirect(request.path, 303)
         screen = respondents.screen(database, entry.interview_id, language=language, now=now)
         return _with_language(pages.question_page(screen, error=done.error, typed=value))
+
+    def _start_page(kind: str, cookie: str, language: str) -> Response:
+        """Start, for a browser without an interview on the link. An open link's start page
+        gives the browser its token first: Start stores the interview under it, so if the
+        answer to Start is lost (the server killed or the connection dropped after the
+        commit) the browser already holds the token of the interview it began and continues
+        it, instead of beginning another and leaving the first empty for ever."""
+        response = _with_language(pages.start_page(title, language, languages))
+        if kind == POINT and not respondents.usable_token(request.cookies.get(cookie)):
+            _set_browser_cookie(response, cookie, respondents.new_browser_token())
+        return response
+
+    def _set_browser_cookie(response: Response, cookie: str, token: str) -> None:
+        response.set_cookie(cookie, token, max_age=BROWSER_DAYS * 86400, path="/p/",
+                            httponly=True, samesite="Lax", secure=behind_https)
 
     def _show(interview_id: int, language: str, now: dt.datetime) -> str:
         screen = respondents.screen(database, interview_id, language=language, now=now)

@@ -106,9 +106,13 @@ def point_link(database: Database, project_code: str, point: str, *,
         raise CatiError("--point: a collection point name has at most 128 characters")
     with database.unit() as session:
         project = _project(session, project_code)
-        link = session.scalar(select(WebLink).where(
-            WebLink.project_id == project.id, WebLink.kind == POINT, WebLink.point == name)
-            .order_by(WebLink.id).limit(1))
+        link = _point_row(session, project.id, name)
+        if link is None:
+            # Two admins (or two scripts) asking at once would each make one: the second would
+            # print a link of its own for the same poster. On PostgreSQL the first to take the
+            # point's lock makes it and the others find it; SQLite's unit holds the write lock.
+            _serialise(session, f"cati-web-point:{project.id}:{name}")
+            link = _point_row(session, project.id, name)
         if link is None:
             link = WebLink(project_id=project.id, kind=POINT, point=name,
                            created_at=now or utc_now())
@@ -116,6 +120,24 @@ def point_link(database: Database, project_code: str, point: str, *,
             session.flush()
         key = signing_key(session, database.url)
         return PointLink(link.id, project.code, name, _sign(key, POINT, link.id))
+
+
+def _point_row(session, project_id: int, name: str) -> WebLink | None:
+    """The point's link (the oldest, should a store made before the lock hold two: every
+    printed link keeps working, and the oldest is the one printed again)."""
+    return session.scalar(select(WebLink).where(
+        WebLink.project_id == project_id, WebLink.kind == POINT, WebLink.point == name)
+        .order_by(WebLink.id).limit(1))
+
+
+def _serialise(session, name: str) -> None:
+    """Hold a lock named ``name`` until the unit ends (PostgreSQL ``pg_advisory_xact_lock``),
+    so a read-then-insert in it is done by one process at a time; the caller reads again after
+    it. On SQLite the writing unit already holds the database's write lock (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    number = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
 
 
 def invite_case(database: Database, case_id: int, *, valid_for: dt.timedelta = DEFAULT_VALIDITY,
@@ -256,7 +278,10 @@ def _resolve(database: Database, kind: str, token: str, project_id: int | None,
             link = session.scalar(select(WebLink).where(
                 WebLink.token_hash == _token_hash(token[:200])))
         else:
-            key = signing_key(session, database.url)
+            # A store without a key signed nothing: the link is unknown (and a read makes none).
+            key = stored_signing_key(session, database.url)
+            if key is None:
+                raise LinkRefused("unknown")
             link = session.get(WebLink, _unsign(key, kind, token))
         if link is None or link.kind != kind or (
                 project_id is not None and link.project_id != project_id):
@@ -284,19 +309,44 @@ _keys_lock = threading.Lock()
 
 
 def signing_key(session, url: str) -> str:
-    """The store's signing key (made once; the oldest row wins if two servers raced)."""
+    """The store's signing key, made on first use.
+
+    Processes using a new store for the first time each made their own key: on PostgreSQL
+    every uncommitted key was visible only to its maker, each signed its links with its own,
+    and the links signed with all but the oldest were later refused as unknown. Now the maker
+    takes a lock (PostgreSQL advisory lock; SQLite's writing unit holds the write lock) and
+    reads again under it, so there is one key. The process remembers a key only once it is
+    known to be stored: one made in this unit is not remembered (its unit may still roll
+    back), one read from the store is."""
+    secret = stored_signing_key(session, url)
+    if secret is None:
+        _serialise(session, "cati-web-keys")
+        secret = _stored_key(session)
+        if secret is None:
+            secret = secrets.token_hex(32)
+            session.add(WebKey(secret=secret, created_at=utc_now()))
+            session.flush()
+            session.info["cati.web_key_made"] = secret
+            return secret
+    return secret
+
+
+def stored_signing_key(session, url: str) -> str | None:
+    """The signing key, None while the store has none (a read never makes one)."""
     with _keys_lock:
         cached = _keys.get(url)
     if cached is not None:
         return cached
-    secret = session.scalar(select(WebKey.secret).order_by(WebKey.id).limit(1))
-    if secret is None:
-        session.add(WebKey(secret=secrets.token_hex(32), created_at=utc_now()))
-        session.flush()
-        secret = session.scalar(select(WebKey.secret).order_by(WebKey.id).limit(1))
-    with _keys_lock:
-        _keys[url] = secret
+    secret = _stored_key(session)
+    if secret is not None and session.info.get("cati.web_key_made") != secret:
+        with _keys_lock:
+            _keys[url] = secret
     return secret
+
+
+def _stored_key(session) -> str | None:
+    """The oldest key (a store from before the lock may hold two: the oldest always won)."""
+    return session.scalar(select(WebKey.secret).order_by(WebKey.id).limit(1))
 
 
 def _sign(key: str, kind: str, link_id: int) -> str:

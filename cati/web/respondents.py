@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 import threading
 from dataclasses import dataclass
@@ -125,8 +126,22 @@ _found: dict[tuple[str, int, str], int] = {}
 _found_lock = threading.Lock()
 
 
+def new_browser_token() -> str:
+    """A browser's random token (its cookie; the store keeps only its SHA-256)."""
+    return secrets.token_urlsafe(24)
+
+
+def usable_token(token: str | None) -> bool:
+    """A token of the form :func:`new_browser_token` makes (anything else is replaced)."""
+    return token is not None and _TOKEN.fullmatch(token) is not None
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
 def begin(database: Database, link: LinkView, address: str, *, language: str = "",
-          starts_per_address: int = 3, now: dt.datetime | None = None) -> Entry:
+          starts_per_address: int = 3, browser_token: str | None = None,
+          now: dt.datetime | None = None) -> Entry:
     """Start a web interview through ``link`` (after :func:`find` found none).
 
     One unit of work, one start at a time: an invitation's starts wait for the lock on its
@@ -134,9 +149,15 @@ def begin(database: Database, link: LinkView, address: str, *, language: str = "
     UPDATE``; on SQLite the unit holds the database's write lock). So a respondent who taps
     Start on two phones at once gets one interview (the later start finds the earlier one), and
     an address cannot pass the open link's count by starting several at once. Only the case's
-    row is locked for an invitation, as the phone side locks it before the links."""
+    row is locked for an invitation, as the phone side locks it before the links.
+
+    ``browser_token``: the token the start page gave the browser (an open link), under which
+    the interview is stored, so a browser whose answer to Start was lost finds the interview
+    it began; a token already naming this link's interview returns that interview (two tabs
+    pressing Start), one naming another's, or not of the form made here, is replaced."""
     now = now or utc_now()
-    token = secrets.token_urlsafe(24)
+    token = browser_token if link.kind == POINT and usable_token(browser_token) \
+        else new_browser_token()
     with database.unit() as session:
         address_hash = addresses.address_hash(address)
         interview: Interview | None = None
@@ -157,6 +178,12 @@ def begin(database: Database, link: LinkView, address: str, *, language: str = "
         else:
             case = None
             session.execute(select(WebLink.id).where(WebLink.id == link.id).with_for_update())
+            holder = session.scalar(select(WebInterview).where(
+                WebInterview.browser_hash == _hash(token)))
+            if holder is not None and holder.link_id == link.id:  # this browser's other tab
+                return Entry(holder.interview_id, token)
+            if holder is not None:
+                token = new_browser_token()
             if starts_per_address > 0:
                 recent = session.scalar(select(func.count()).select_from(WebInterview).where(
                     WebInterview.link_id == link.id, WebInterview.address_hash == address_hash,
