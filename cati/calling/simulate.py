@@ -12,9 +12,9 @@ unit of work is retried while the connection is lost (cati.storage.retry), witho
 anything although a commit whose reply was lost may or may not have landed. Answers are stored
 by value (a retried save finds them stored and writes nothing); a retried claim first takes back
 a case this workstation already holds; a retried outcome first looks for this workstation's
-attempt on the case with the same start. Leases last at least LEASE_REAL_SECONDS of real time,
-so that a restart does not hand a held case to another interviewer (a real 10-minute lease
-outlasts a one-minute outage in the same way).
+attempt on the case with the same start. Leases (on the store's clock: real time) last at least
+LEASE_REAL_SECONDS, so that a restart does not hand a held case to another interviewer (a real
+10-minute lease outlasts a one-minute outage in the same way).
 
 The simulator keeps what it did — every attempt it recorded, every interview's answers as it
 left them — and afterwards checks the database against it: no case held by two workstations at
@@ -127,8 +127,11 @@ class SimulationResult:
 class _Clock:
     def __init__(self, start: dt.datetime, speed: float) -> None:
         self.start, self.speed, self.real_start = start, speed, time.monotonic()
-        self.lease = max(dt.timedelta(minutes=10), dt.timedelta(seconds=LEASE_REAL_SECONDS
-                                                                * speed))
+        # Leases run on the store's clock (real time, cati.calling.lease_clock), not on this
+        # faster one: a 10-minute lease of the simulated day, but never under
+        # LEASE_REAL_SECONDS of real time.
+        self.lease = max(dt.timedelta(minutes=10) / speed,
+                         dt.timedelta(seconds=LEASE_REAL_SECONDS))
 
     def now(self) -> dt.datetime:
         return self.start + dt.timedelta(seconds=(time.monotonic() - self.real_start) * self.speed)
