@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, cast, extract, func, select, text, tuple_
 
+from cati.calling.lease_clock import store_now
 from cati.errors import NotFound
 from cati.reporting.aapor import outcome_rates
 from cati.services.clock import utc_now
@@ -394,7 +395,8 @@ def _interviewers(session, project_id: int, day: _Day,
     median = statistics.median(everyone) if everyone else None
     uniformity, counted = _uniformity(session, project_id, questionnaire_id, day_start)
     overall_uniformity = (sum(uniformity.values()) / len(uniformity)) if uniformity else None
-    seen = {p.user_id: p for p in presence_in(session, project_id, now)}
+    # presence is stamped on the store's clock: who is online is judged on it too
+    seen = {p.user_id: p for p in presence_in(session, project_id, store_now(session))}
     people = sorted(set(stats) | set(seen) | set(lengths))
     names = {user_id: display or username for user_id, username, display in session.execute(
         select(User.id, User.username, User.display_name).where(User.id.in_(people)))}

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from cati.calling import project_cache
+from cati.calling.lease_clock import store_now
 from cati.calling.views import RESUME_CODES
 from cati.errors import NotFound
 from cati.questionnaire.engine import InterviewEngine
@@ -166,7 +167,7 @@ def begin(database: Database, link: LinkView, address: str, *, language: str = "
             row = session.get(WebLink, link.id)
             if row is None or row.used_at is not None:
                 raise LinkRefused("used")
-            _take_case(case, link, now)
+            _take_case(case, link, now, store_now(session))
             started = session.scalar(select(WebInterview.interview_id).where(
                 WebInterview.link_id == link.id).limit(1))
             if started is not None:  # another browser's start of this invitation came first
@@ -340,13 +341,16 @@ def _finish_in(session, interview_id: int, code: str, now: dt.datetime) -> None:
             case.lease_holder = case.lease_expires_at = None
 
 
-def _take_case(case: Case | None, link: LinkView, now: dt.datetime) -> None:
-    """Hold the invited case for the web interview until the invitation expires."""
+def _take_case(case: Case | None, link: LinkView, now: dt.datetime,
+               lease_now: dt.datetime) -> None:
+    """Hold the invited case for the web interview until the invitation expires. Whether an
+    interviewer's lease still holds is judged on the store's clock (``lease_now``), like every
+    lease (cati.calling.lease_clock)."""
     if case is None or case.state == "closed":
         raise LinkRefused("used")
     mine = workstation_of(link.id)
     held_by_phone = case.lease_holder is not None and not case.lease_holder.startswith("web:")
-    if held_by_phone and case.lease_expires_at is not None and case.lease_expires_at > now:
+    if held_by_phone and case.lease_expires_at is not None and case.lease_expires_at > lease_now:
         raise LinkRefused("busy")  # an interviewer is on the phone with this case right now
     # (a lease of an earlier invitation of the case passes to this one, which replaced it)
     case.lease_holder = mine
