@@ -22,8 +22,13 @@ is ``connection_error``'s one line for the command line.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
+import sqlite3
+import tempfile
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,14 +37,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from cati.config import create_private_file
 from cati.errors import (
     CannotConnect,
     CatiError,
+    StorageDamaged,
     StorageDenied,
-    StorageError,
     StorageFull,
     StorageReadOnly,
+    TempFolderFull,
     printable,
 )
 from cati.storage import audit_chain  # noqa: F401  (stamps audit entries on SQLite)
@@ -152,21 +157,40 @@ def _sqlite_path(url: str) -> str | None:
     return database
 
 
-_SQLITE_FULL, _SQLITE_READONLY = 13, 8  # primary result codes (the low byte of extended ones)
-_SQLITE_KINDS = {_SQLITE_FULL: StorageFull, _SQLITE_READONLY: StorageReadOnly}
-_POSTGRES_KINDS = {"53100": StorageFull, "25006": StorageReadOnly, "42501": StorageDenied}
+# Primary result codes (the low byte of extended ones).
+_SQLITE_FULL, _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_NOTADB = 13, 8, 11, 26
+_SQLITE_KINDS = {_SQLITE_FULL: StorageFull, _SQLITE_READONLY: StorageReadOnly,
+                 _SQLITE_CORRUPT: StorageDamaged, _SQLITE_NOTADB: StorageDamaged}
+_POSTGRES_KINDS = {"53100": StorageFull, "25006": StorageReadOnly, "42501": StorageDenied,
+                   "XX001": StorageDamaged, "XX002": StorageDamaged}
 
 
-def storage_error(original: BaseException | None, label: str) -> StorageError | None:
-    """The project's error for a driver error that means "this database takes no writes", or
-    None for anything else (which keeps SQLAlchemy's own exception)."""
+def damaged(label: str, why: str = "the database file is ",
+            hint: str = "restore it from a backup") -> StorageDamaged:
+    return StorageDamaged(f"{why}not a cati database or is damaged: {label}; {hint} "
+                          "(不是 cati 数据库或已损坏)")
+
+
+def storage_error(original: BaseException | None, label: str) -> CatiError | None:
+    """The project's error for a driver error that means "this database takes no writes" or
+    "this is no database of ours", or None for anything else (which keeps SQLAlchemy's own
+    exception)."""
     sqlite_code = getattr(original, "sqlite_errorcode", None)
     if sqlite_code is not None:
         kind = _SQLITE_KINDS.get(sqlite_code & 0xFF)
+        if kind is StorageFull:
+            folder = _full_temp_folder(label)
+            if folder is not None:
+                return TempFolderFull(f"the temporary folder {folder} is full: nothing of this "
+                                      "change was saved; free space there, or point "
+                                      "SQLITE_TMPDIR at a folder with room (临时文件夹已满)")
     else:
         kind = _POSTGRES_KINDS.get(getattr(original, "sqlstate", None) or "")
     if kind is None:
         return None
+    if kind is StorageDamaged:
+        return damaged(label, "the database file is " if sqlite_code is not None
+                       else "the database is ")
     if kind is StorageFull:
         return StorageFull(f"the database {label} is full: nothing of this change was saved; "
                            "free disk space and try again (数据库已满,本次更改未保存)")
@@ -175,6 +199,41 @@ def storage_error(original: BaseException | None, label: str) -> StorageError | 
                                "saved (数据库只读,本次更改未保存)")
     detail = str(original).strip().splitlines()[0] if str(original).strip() else "no privilege"
     return StorageDenied(f"the database {label} refused: {detail} (数据库权限不足)")
+
+
+def sqlite_temp_folder() -> str | None:
+    """The folder SQLite writes its temporary files to (sorts, large statements, temporary
+    tables): on Unix the first writable folder of $SQLITE_TMPDIR, $TMPDIR, /var/tmp,
+    /usr/tmp, /tmp, the current folder (os_unix.c); elsewhere the system's temp folder."""
+    if os.name != "posix":
+        return tempfile.gettempdir()
+    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp",
+                   "/usr/tmp", "/tmp", "."):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return None
+
+
+_ROOM = 1 << 20  # a folder with less free space than this is taken to be full
+
+
+def _full_temp_folder(label: str) -> str | None:
+    """The temporary folder, when SQLite's SQLITE_FULL came from it and not from the database:
+    the two are on different disks and the database's has room. (SQLite deletes its temporary
+    files when the statement fails, so the temp folder's own free space says little.) On one
+    disk the database's message stands: freeing that disk helps either way."""
+    folder = sqlite_temp_folder()
+    if folder is None or label == ":memory:":
+        return None
+    try:
+        database_folder = Path(label).expanduser().resolve().parent
+        if os.stat(folder).st_dev == os.stat(database_folder).st_dev:
+            return None
+        if shutil.disk_usage(database_folder).free < _ROOM:
+            return None
+    except OSError:
+        return None
+    return str(Path(folder).resolve())
 
 
 _PSYCOPG_PREFIX = re.compile(r"^connection failed: ")
@@ -213,13 +272,64 @@ def _is_operational(error: BaseException | None) -> bool:
     return isinstance(error, (psycopg.OperationalError, sqlite3.OperationalError))
 
 
+def _refuse_empty(path: Path) -> None:
+    """An existing 0-byte database file is refused: it is no store of ours (a new one is made
+    whole, below), most likely one truncated by accident, and migrating it would make it pass
+    for a fresh, empty store. (A store whose first pages are still only in its -wal file is
+    not empty.)"""
+    try:
+        if path.stat().st_size > 0:
+            return
+    except OSError:  # missing (a new store) or unreadable (SQLite says so when it opens)
+        return
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        return
+    raise damaged(str(path), "the database file is empty (0 bytes), so it is ",
+                  "delete the empty file to start a new store, or restore it from a backup")
+
+
+def _create_store(path: Path) -> None:
+    """Make a new SQLite store at ``path`` when there is none, whole: it is written (header,
+    WAL mode) under a temporary name beside it and linked into place only then, so no other
+    process ever sees a 0-byte file there (which _refuse_empty refuses). Owner-only (0600):
+    the store holds phone numbers and answers, and on one machine the operating-system
+    account is the guard; SQLite gives its -wal and -shm files the same permissions."""
+    if path.exists():
+        return
+    scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.new")
+    try:
+        os.close(os.open(scratch, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        connection = sqlite3.connect(scratch, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")  # writes the header: never 0 bytes
+        finally:
+            connection.close()
+        try:
+            os.link(scratch, path)
+        except FileExistsError:  # made meanwhile by another process: that one is the store
+            pass
+        except OSError:  # a file system without hard links: the rename may replace a store
+            if not path.exists():   # made this instant, which holds no data yet
+                os.replace(scratch, path)
+    except OSError as exc:
+        raise CatiError(f"cannot create the database file {path}: {exc.strerror or exc}") from None
+    finally:
+        for leftover in (scratch, scratch.with_name(scratch.name + "-wal"),
+                         scratch.with_name(scratch.name + "-shm")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
 def _create_sqlite_engine(url: str, database: str | None, *, echo: bool) -> Engine:
     if database and database != ":memory:":
-        folder = Path(database).expanduser().resolve().parent
+        path = Path(database).expanduser()
+        folder = path.resolve().parent
         if not folder.is_dir():
             raise CatiError(f"the folder of the database file does not exist: {folder}")
+        _refuse_empty(path)
         if make_url(url).query.get("uri") != "true":  # a file: URI opens as it says (e.g. ro)
-            create_private_file(Path(database).expanduser())
+            _create_store(path)
     engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

