@@ -83,5 +83,11 @@ class TempFolderFull(CatiError):
     SQLITE_FULL as a full database, but freeing the database's disk would not help)."""
 
 
+class Conflict(CatiError):
+    """Another workstation changed the same rows at the same moment and the database undid
+    this change (PostgreSQL serialization failure 40001, deadlock 40P01, a unique key taken
+    meanwhile 23505), also after a few retries: nothing of it was stored; trying again works."""
+
+
 class SchemaOutOfDate(CatiError):
     """The schema is behind this program and the connected role may not migrate it."""

@@ -92,3 +92,70 @@ def test_an_empty_store_file_is_refused_not_made_anew(tmp_path, run_cli):
     result = run_cli("--db", f"sqlite:///{path}", "db", "upgrade")
     assert result.returncode == 0, result.stderr
     assert path.stat().st_size > 0
+
+
+# -- concurrent first use of one row ------------------------------------------------------------
+
+WORKERS = 16
+
+
+def _at_once(url: str, work) -> list[BaseException]:  # type: ignore[no-untyped-def]
+    """``work(database, i)`` in WORKERS threads, each with its own Database (its own
+    connections, as separate workstations), released together; the errors they raised."""
+    import threading
+
+    ready = threading.Barrier(WORKERS)
+    errors: list[BaseException] = []
+    results: list[object] = [None] * WORKERS
+
+    def run(i: int) -> None:
+        database = Database(url)
+        try:
+            with database.unit(immediate=False) as session:  # connected before the start
+                session.execute(select(1))
+            ready.wait()
+            results[i] = work(database, i)
+        except BaseException as error:  # noqa: BLE001 (collected for the assertion)
+            errors.append(error)
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    _at_once.results = results  # type: ignore[attr-defined]
+    return errors
+
+
+def test_concurrent_first_quota_and_dnc_changes_all_succeed(database, one_case_project):
+    from cati.services import admin, quotas
+    from cati.services.dnc import add_numbers
+    from cati.services.users import add_user
+    from cati.storage.models import DoNotCall, Quota
+
+    with database.unit() as session:
+        boss = add_user(session, "boss", "a long enough password", "admin").id
+
+    errors = _at_once(database.url, lambda db, i: quotas.set_quota(
+        db, one_case_project, "城关镇", 10 + i))
+    assert errors == []
+    errors = _at_once(database.url, lambda db, i: admin.set_quota(
+        db, boss, one_case_project, "古槐街道", 30 + i))
+    assert errors == []
+
+    def add(db: Database, i: int):  # type: ignore[no-untyped-def]
+        with db.unit() as session:
+            return add_numbers(session, ["13800138000", f"139{i:08d}"])
+
+    errors = _at_once(database.url, add)
+    assert errors == []
+    results = _at_once.results  # type: ignore[attr-defined]
+    assert sum(r.added for r in results) == WORKERS + 1
+    assert sum(r.already for r in results) == WORKERS - 1
+    with database.unit(immediate=False) as session:
+        rows = dict(session.execute(select(Quota.stratum, Quota.target)).all())
+        assert set(rows) == {"城关镇", "古槐街道"}
+        assert 10 <= rows["城关镇"] < 10 + WORKERS and 30 <= rows["古槐街道"] < 30 + WORKERS
+        assert session.scalar(select(func.count()).select_from(DoNotCall)) == WORKERS + 1

@@ -92,6 +92,18 @@ class Database:
         self.engine.dispose()
 
 
+def upsert_insert(session: Session):  # type: ignore[no-untyped-def]
+    """The dialect's ``insert`` with ``on_conflict_do_nothing``/``on_conflict_do_update``
+    (SQLite and PostgreSQL spell INSERT … ON CONFLICT alike): a row created on first use by
+    concurrent workstations is made by one statement, never look-then-insert, which breaks
+    the unique key (or, under REPEATABLE READ, the snapshot) of the later one."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 @contextlib.contextmanager
 def _joined(session: Session) -> Iterator[None]:
     try:
