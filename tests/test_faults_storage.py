@@ -159,3 +159,35 @@ def test_concurrent_first_quota_and_dnc_changes_all_succeed(database, one_case_p
         assert set(rows) == {"城关镇", "古槐街道"}
         assert 10 <= rows["城关镇"] < 10 + WORKERS and 30 <= rows["古槐街道"] < 30 + WORKERS
         assert session.scalar(select(func.count()).select_from(DoNotCall)) == WORKERS + 1
+
+
+# -- concurrent first-time migration ------------------------------------------------------------
+
+MIGRATORS = 8
+
+
+def test_concurrent_first_time_migration_all_succeed(db_url):
+    """Eight workstations run `cati db upgrade` on one new database at the same moment: all
+    succeed and the schema is at the newest revision once."""
+    from cati.storage.migrate import current_revision, head_revision
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    children = [subprocess.Popen([sys.executable, "-m", "cati", "--db", db_url, "db", "upgrade"],
+                                 cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(MIGRATORS)]
+    failures = []
+    for child in children:
+        out, err = child.communicate(timeout=180)
+        if child.returncode != 0 or err.strip():
+            failures.append((child.returncode, err.strip().splitlines()[-1:]))
+    assert failures == []
+    database = Database(db_url)
+    try:
+        assert current_revision(database.engine) == head_revision()
+        with database.unit(immediate=False) as session:
+            from cati.storage.models import Project
+
+            assert session.scalar(select(func.count()).select_from(Project)) == 0
+    finally:
+        database.dispose()
