@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,7 +114,7 @@ def _at_once(url: str, work) -> list[BaseException]:  # type: ignore[no-untyped-
                 session.execute(select(1))
             ready.wait()
             results[i] = work(database, i)
-        except BaseException as error:  # noqa: BLE001 (collected for the assertion)
+        except BaseException as error:
             errors.append(error)
         finally:
             database.dispose()
@@ -178,7 +177,7 @@ def test_concurrent_first_time_migration_all_succeed(db_url):
                 for _ in range(MIGRATORS)]
     failures = []
     for child in children:
-        out, err = child.communicate(timeout=180)
+        _out, err = child.communicate(timeout=180)
         if child.returncode != 0 or err.strip():
             failures.append((child.returncode, err.strip().splitlines()[-1:]))
     assert failures == []
@@ -189,5 +188,69 @@ def test_concurrent_first_time_migration_all_succeed(db_url):
             from cati.storage.models import Project
 
             assert session.scalar(select(func.count()).select_from(Project)) == 0
+    finally:
+        database.dispose()
+
+
+# -- a read-only store --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_store(tmp_path):  # type: ignore[no-untyped-def]
+    """A real store with one project and one quota, then made read-only for real: as root (to
+    whom file modes mean nothing) a read-only bind mount of its folder; otherwise a 0444 file
+    in a 0555 folder. Yields the URL of the read-only path."""
+    from cati.config import QUESTIONNAIRE_DIR
+    from cati.services.projects import create_project
+    from cati.services.quotas import set_quota
+
+    store = tmp_path / "store"
+    store.mkdir()
+    database = Database(f"sqlite:///{store / 'cati.db'}")
+    try:
+        database.upgrade()
+        with database.unit() as session:
+            project = create_project(session, "RO", QUESTIONNAIRE_DIR / "public_safety.xlsx")
+        set_quota(database, project.id, "城关镇", 7)
+    finally:
+        database.dispose()  # the last connection folds the -wal file back in
+    if os.geteuid() != 0:
+        (store / "cati.db").chmod(0o444)
+        store.chmod(0o555)
+        yield f"sqlite:///{store / 'cati.db'}"
+        store.chmod(0o755)
+        return
+    mounted = tmp_path / "ro"
+    mounted.mkdir()
+    subprocess.run(["mount", "--bind", str(store), str(mounted)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(mounted)], check=True)
+        assert not os.access(mounted / "cati.db", os.W_OK)
+        yield f"sqlite:///{mounted / 'cati.db'}"
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
+
+
+def test_a_read_only_store_reads_and_a_write_says_read_only(read_only_store, run_cli):
+    listed = run_cli("--db", read_only_store, "project", "list")
+    assert listed.returncode == 0 and "RO" in listed.stdout, listed.stderr
+    quotas = run_cli("--db", read_only_store, "quota", "list", "--project", "RO")
+    assert quotas.returncode == 0 and "城关镇" in quotas.stdout, quotas.stderr
+    dnc = run_cli("--db", read_only_store, "dnc", "list")  # a unit that took the write lock
+    assert dnc.returncode == 0 and not dnc.stderr.strip(), dnc.stderr
+
+    line = _one_line(run_cli("--db", read_only_store, "quota", "set", "--project", "RO",
+                             "--stratum", "城关镇", "--target", "9"))
+    assert "read-only" in line and "nothing of this change was saved" in line, line
+
+    from cati.services.projects import list_projects
+    from cati.services.quotas import list_quotas
+
+    database = Database(read_only_store)
+    try:
+        with database.unit(immediate=False) as session:
+            project = next(p for p in list_projects(session) if p.code == "RO")
+        assert [(c.stratum, c.target) for c in list_quotas(database, project.id)] == [
+            ("城关镇", 7)]
     finally:
         database.dispose()

@@ -142,7 +142,8 @@ def _create_engine(url: str, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "handle_error")
     def _refused_to_store(context) -> None:  # type: ignore[no-untyped-def]
-        mapped = storage_error(context.original_exception, label)
+        mapped = storage_error(context.original_exception, label,
+                               reading=_is_read(context.statement))
         if mapped is not None:
             raise mapped
 
@@ -183,10 +184,20 @@ def damaged(label: str, why: str = "the database file is ",
                           "(不是 cati 数据库或已损坏)")
 
 
-def storage_error(original: BaseException | None, label: str) -> CatiError | None:
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "COMMIT")
+
+
+def _is_read(statement: str | None) -> bool:
+    """Whether a statement only reads (a query, a pragma, BEGIN): a read-only store's error
+    for it must not speak of a change that was not saved."""
+    return bool(statement) and not statement.lstrip().upper().startswith(_WRITES)
+
+
+def storage_error(original: BaseException | None, label: str, *,
+                  reading: bool = False) -> CatiError | None:
     """The project's error for a driver error that means "this database takes no writes" or
     "this is no database of ours", or None for anything else (which keeps SQLAlchemy's own
-    exception)."""
+    exception). ``reading``: the statement only read."""
     sqlite_code = getattr(original, "sqlite_errorcode", None)
     if sqlite_code is not None:
         kind = _SQLITE_KINDS.get(sqlite_code & 0xFF)
@@ -206,6 +217,9 @@ def storage_error(original: BaseException | None, label: str) -> CatiError | Non
     if kind is StorageFull:
         return StorageFull(f"the database {label} is full: nothing of this change was saved; "
                            "free disk space and try again (数据库已满,本次更改未保存)")
+    if kind is StorageReadOnly and reading:
+        return StorageReadOnly(f"the database {label} is read-only here and could not be read: "
+                               f"{printable(str(original).strip())} (数据库只读)")
     if kind is StorageReadOnly:
         return StorageReadOnly(f"the database {label} is read-only: nothing of this change was "
                                "saved (数据库只读,本次更改未保存)")
@@ -284,6 +298,24 @@ def _is_operational(error: BaseException | None) -> bool:
     return isinstance(error, (psycopg.OperationalError, sqlite3.OperationalError))
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process may write the store: the file, and its folder (SQLite makes its
+    -wal and -shm files there). A read-only mount says no even to root."""
+    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK | os.X_OK)
+
+
+def _read_only_url(path: Path) -> str:
+    """The store opened for reading only, as SQLite can on read-only media: ``mode=ro``, and
+    ``immutable=1`` unless its -wal file holds pages (SQLite cannot make the -wal and -shm
+    files a WAL store is read through in a folder it may not write; immutable needs none, and
+    without a writer's -wal nothing can change under it). A -wal with pages means a writer
+    may be at work: plain ``mode=ro`` reads through it."""
+    wal = path.with_name(path.name + "-wal")
+    live = wal.is_file() and wal.stat().st_size > 0
+    uri = urllib.parse.quote(str(path.resolve()))
+    return f"sqlite:///file:{uri}?mode=ro{'' if live else '&immutable=1'}&uri=true"
+
+
 def _refuse_empty(path: Path) -> None:
     """An existing 0-byte database file is refused: it is no store of ours (a new one is made
     whole, below), most likely one truncated by accident, and migrating it would make it pass
@@ -334,6 +366,7 @@ def _create_store(path: Path) -> None:
 
 
 def _create_sqlite_engine(url: str, database: str | None, *, echo: bool) -> Engine:
+    read_only = make_url(url).query.get("mode") == "ro"
     if database and database != ":memory:":
         path = Path(database).expanduser()
         folder = path.resolve().parent
@@ -341,21 +374,29 @@ def _create_sqlite_engine(url: str, database: str | None, *, echo: bool) -> Engi
             raise CatiError(f"the folder of the database file does not exist: {folder}")
         _refuse_empty(path)
         if make_url(url).query.get("uri") != "true":  # a file: URI opens as it says (e.g. ro)
-            _create_store(path)
+            if path.exists() and not _writable(path):
+                url, read_only = _read_only_url(path), True
+            else:
+                _create_store(path)
     engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if not read_only:  # a read-only store keeps its journal mode (and needs no syncing)
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        if not read_only:
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+        # A read-only store takes no write lock: BEGIN IMMEDIATE would fail even a unit that
+        # only reads; a unit that writes fails at its first write instead (one line).
+        begin = conn.get_execution_options().get("sqlite_begin", "BEGIN")
+        conn.exec_driver_sql("BEGIN" if read_only else begin)
 
     return engine

@@ -30,7 +30,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
 
-from cati.errors import SchemaOutOfDate, StorageDenied
+from cati.errors import SchemaOutOfDate, StorageDenied, StorageReadOnly
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -55,6 +55,11 @@ def upgrade_to_head(engine: Engine) -> None:
     try:
         with _migration_lock(engine) as migrating:
             _run_upgrade(migrating)
+    except StorageReadOnly:  # a read-only store (mount, file mode) behind this program
+        raise SchemaOutOfDate(
+            f"the database schema is at revision {current or 'none (empty database)'}, this "
+            f"program needs {head}, and the database is read-only here: open it once where it "
+            "can be written to bring it up to date (数据库只读且结构过旧)") from None
     except StorageDenied:
         raise SchemaOutOfDate(
             f"the database schema is at revision {current or 'none (empty database)'}, this "
