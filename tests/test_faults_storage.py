@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -252,5 +253,62 @@ def test_a_read_only_store_reads_and_a_write_says_read_only(read_only_store, run
             project = next(p for p in list_projects(session) if p.code == "RO")
         assert [(c.stratum, c.target) for c in list_quotas(database, project.id)] == [
             ("城关镇", 7)]
+    finally:
+        database.dispose()
+
+
+# -- a full temporary folder --------------------------------------------------------------------
+
+
+@pytest.fixture
+def full_temp_folder(tmp_path):  # type: ignore[no-untyped-def]
+    """A real 64 KiB tmpfs, filled up: SQLite's temporary folder for the command."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], check=True)
+    try:
+        filler = os.open(folder / "filler", os.O_CREAT | os.O_WRONLY, 0o600)
+        try:
+            while os.write(filler, b"\0" * 4096):
+                pass
+        except OSError:  # ENOSPC: full
+            pass
+        finally:
+            os.close(filler)
+        assert shutil.disk_usage(folder).free == 0
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_temporary_folder_is_named_not_the_database(full_temp_folder, sqlite_url,
+                                                           tmp_path, run_cli):
+    from cati.config import QUESTIONNAIRE_DIR
+    from cati.services.projects import create_project
+    from cati.storage.models import Case
+
+    database = Database(sqlite_url)
+    try:
+        database.upgrade()
+        with database.unit() as session:
+            create_project(session, "TMP", QUESTIONNAIRE_DIR / "public_safety.xlsx")
+    finally:
+        database.dispose()
+    draw = random.Random(5)
+    phones = sorted({f"139{draw.randrange(10**8):08d}" for _ in range(1500)})
+    listing = tmp_path / "list.csv"
+    listing.write_text("电话,乡镇\n" + "".join(f"{p},城关镇\n" for p in phones), encoding="utf-8")
+
+    result = run_cli("--db", sqlite_url, "sample", "import", listing, "--project", "TMP",
+                     env={"SQLITE_TMPDIR": str(full_temp_folder)})
+    line = _one_line(result)
+    assert f"temporary folder {full_temp_folder} is full" in line, line
+    assert "database" not in line.split(":")[1], line
+    database = Database(sqlite_url)
+    try:
+        with database.unit(immediate=False) as session:  # all or nothing
+            assert session.scalar(select(func.count()).select_from(Case)) in (0, len(phones))
     finally:
         database.dispose()

@@ -143,7 +143,8 @@ def _create_engine(url: str, *, echo: bool) -> Engine:
     @event.listens_for(engine, "handle_error")
     def _refused_to_store(context) -> None:  # type: ignore[no-untyped-def]
         mapped = storage_error(context.original_exception, label,
-                               reading=_is_read(context.statement))
+                               reading=_is_read(context.statement),
+                               at_page_limit=_at_page_limit(context))
         if mapped is not None:
             raise mapped
 
@@ -193,20 +194,35 @@ def _is_read(statement: str | None) -> bool:
     return bool(statement) and not statement.lstrip().upper().startswith(_WRITES)
 
 
-def storage_error(original: BaseException | None, label: str, *,
-                  reading: bool = False) -> CatiError | None:
+def _at_page_limit(context) -> bool:  # type: ignore[no-untyped-def]
+    """Whether an SQLite database is at its ``max_page_count`` (full without a full disk)."""
+    if getattr(context.original_exception, "sqlite_errorcode", None) is None:
+        return False
+    try:
+        raw = context.connection.connection.dbapi_connection
+        pages = raw.execute("PRAGMA page_count").fetchone()[0]
+        return pages >= raw.execute("PRAGMA max_page_count").fetchone()[0]
+    except Exception:  # no connection, or it broke: judge by the disks alone
+        return False
+
+
+def storage_error(original: BaseException | None, label: str, *, reading: bool = False,
+                  at_page_limit: bool = False) -> CatiError | None:
     """The project's error for a driver error that means "this database takes no writes" or
     "this is no database of ours", or None for anything else (which keeps SQLAlchemy's own
     exception). ``reading``: the statement only read."""
     sqlite_code = getattr(original, "sqlite_errorcode", None)
     if sqlite_code is not None:
         kind = _SQLITE_KINDS.get(sqlite_code & 0xFF)
-        if kind is StorageFull:
+        if kind is StorageFull and not at_page_limit:
             folder = _full_temp_folder(label)
             if folder is not None:
-                return TempFolderFull(f"the temporary folder {folder} is full: nothing of this "
-                                      "change was saved; free space there, or point "
-                                      "SQLITE_TMPDIR at a folder with room (临时文件夹已满)")
+                # No word on what was saved: the statement that hit it may be a clean-up
+                # after a commit (an import's temporary staging table).
+                return TempFolderFull(f"the temporary folder {folder} is full (SQLite sorts "
+                                      "and keeps temporary tables there): free space there, "
+                                      "or point SQLITE_TMPDIR at a folder with room "
+                                      "(临时文件夹已满)")
     else:
         kind = _POSTGRES_KINDS.get(getattr(original, "sqlstate", None) or "")
     if kind is None:
