@@ -312,3 +312,45 @@ def test_a_full_temporary_folder_is_named_not_the_database(full_temp_folder, sql
             assert session.scalar(select(func.count()).select_from(Case)) in (0, len(phones))
     finally:
         database.dispose()
+
+
+def test_a_conflict_that_reaches_the_command_line_is_one_line(pg_url):
+    """A real unique violation and a real serialization failure on the server: the command
+    line's error for them (cli.main's last resort) is one line, not a traceback."""
+    import psycopg
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from cati.storage.db import database_label
+    from cati.storage.retry import conflict_error
+
+    database = Database(pg_url)
+    errors = []
+    try:
+        with database.engine.connect() as one, database.engine.connect() as two:
+            one.execute(text("CREATE TEMP TABLE t_conflict (k int PRIMARY KEY, v int)"))
+            one.execute(text("INSERT INTO t_conflict VALUES (1, 0)"))
+            with pytest.raises(DBAPIError) as raised:
+                one.execute(text("INSERT INTO t_conflict VALUES (1, 1)"))
+            errors.append(raised.value)
+            one.rollback()
+            two.execute(text("CREATE TABLE IF NOT EXISTS t_serial (k int PRIMARY KEY, v int)"))
+            two.execute(text("INSERT INTO t_serial VALUES (1, 0) ON CONFLICT DO NOTHING"))
+            two.commit()
+            one.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+            one.execute(text("SELECT v FROM t_serial WHERE k = 1"))
+            two.execute(text("UPDATE t_serial SET v = v + 1 WHERE k = 1"))
+            two.commit()
+            with pytest.raises(DBAPIError) as raised:
+                one.execute(text("UPDATE t_serial SET v = v + 1 WHERE k = 1"))
+            errors.append(raised.value)
+            one.rollback()
+            two.execute(text("DROP TABLE t_serial"))
+            two.commit()
+    finally:
+        database.dispose()
+    assert [type(e.orig) for e in errors] == [psycopg.errors.UniqueViolation,
+                                              psycopg.errors.SerializationFailure]
+    for error in errors:
+        line = str(conflict_error(error, database_label(pg_url)))
+        assert len(line.splitlines()) == 1 and "at the same moment" in line, line

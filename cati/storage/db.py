@@ -196,7 +196,8 @@ def _is_read(statement: str | None) -> bool:
 
 def _at_page_limit(context) -> bool:  # type: ignore[no-untyped-def]
     """Whether an SQLite database is at its ``max_page_count`` (full without a full disk)."""
-    if getattr(context.original_exception, "sqlite_errorcode", None) is None:
+    code = getattr(context.original_exception, "sqlite_errorcode", None)
+    if code is None or code & 0xFF != _SQLITE_FULL:
         return False
     try:
         raw = context.connection.connection.dbapi_connection

@@ -15,8 +15,9 @@ SQLite never disconnects: a locked or full file is not retried here.
 
 Two workstations changing the same rows at the same moment make PostgreSQL undo one of the
 two transactions (a serialization failure, a deadlock, a unique key taken meanwhile: nothing of
-it is stored). ``retry_on_conflict`` runs such a unit again a few times; what is still in
-conflict then, and any that escapes elsewhere, is ``Conflict``'s one line, never a traceback.
+it is stored). Rows made on first use are made with INSERT … ON CONFLICT (cati.storage.db
+``upsert_insert``), which does not conflict; a conflict that still reaches the command line
+is ``Conflict``'s one line (``conflict_error``), never a traceback.
 """
 
 from __future__ import annotations
@@ -62,7 +63,6 @@ def is_disconnect(exc: BaseException) -> bool:
 
 # serialization_failure, deadlock_detected, unique_violation
 _CONFLICT_STATES = ("40001", "40P01", "23505")
-CONFLICT_ATTEMPTS = 4
 
 
 def _sqlstate(exc: BaseException | None) -> str | None:
@@ -89,23 +89,6 @@ def conflict_error(exc: BaseException, label: str) -> Conflict | None:
     return Conflict(f"another workstation changed the same data in the database {label} at "
                     "the same moment: nothing of this change was saved; try again "
                     "(数据同时被另一工作站修改,本次更改未保存,请重试)")
-
-
-def retry_on_conflict(fn: Callable[[], T], *, label: str = "",
-                      attempts: int = CONFLICT_ATTEMPTS,
-                      sleep: Callable[[float], None] = time.sleep) -> T:
-    """``fn()`` (a whole unit of work, which the database undid), again after a short random
-    pause while it conflicts with another transaction; Conflict after ``attempts`` tries."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return fn()
-        except Exception as error:
-            if not is_conflict(error):
-                raise
-            if attempt == attempts:
-                raise conflict_error(error, label) from None
-            sleep(random.uniform(0.01, 0.05) * attempt)
-    raise AssertionError("unreachable")
 
 
 def _psycopg_disconnect(exc: psycopg.Error) -> bool:
