@@ -86,7 +86,8 @@ class TempFolderFull(CatiError):
 class Conflict(CatiError):
     """Another workstation changed the same rows at the same moment and the database undid
     this change (PostgreSQL serialization failure 40001, deadlock 40P01, a unique key taken
-    meanwhile 23505), also after a few retries: nothing of it was stored; trying again works."""
+    meanwhile 23505): nothing of it was stored; trying again works. Rows made on first use are
+    made with INSERT … ON CONFLICT, so this is the last resort, not the rule."""
 
 
 class SchemaOutOfDate(CatiError):

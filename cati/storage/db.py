@@ -12,6 +12,14 @@ in the engine's ``handle_error`` hook, so every statement and every commit is co
 the long import that runs on its own connection; SQLAlchemy has already rolled the transaction
 back when the error reaches the caller, so nothing of the unit is stored.
 
+A file that is no store of ours — not SQLite at all, damaged, or empty (0 bytes: a store
+truncated by accident must not pass for a new one and be migrated empty) — is StorageDamaged's
+one line naming the file, for every command and the app's log-in; a new store is made whole
+under a temporary name and linked into place, so no process ever sees an empty file there. A
+store this process may not write (a read-only mount, a 0444 file, a folder it may not write)
+is opened for reading only and reads as usual; a write says it is read-only. SQLITE_FULL from
+the temporary folder (on another disk than the database, which has room) names that folder.
+
 A URL's query parameters are libpq's connection parameters, passed through as they are: a
 server reached over TLS is verified with ``?sslmode=verify-full&sslrootcert=/etc/cati/ca.crt``
 (the password comes from the keyring, a prompt or libpq's PGPASSFILE, not the URL). A connection
