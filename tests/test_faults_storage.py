@@ -3,8 +3,9 @@
 A damaged SQLite file (random bytes, a truncated copy, an overwritten header) and an empty one
 (0 bytes) are refused by every command and by the app's log-in; concurrent commands and
 concurrent first-time migrations on PostgreSQL all succeed; a full temporary folder is named
-as such (a real tmpfs of 64 KiB); a read-only store (a read-only bind mount, the command run
-as an unprivileged user) reads and refuses writes in one line.
+as such (a real tmpfs of 64 KiB); a read-only store (as root a read-only bind mount, since
+file modes do not stop root; otherwise a 0444 file in a 0555 folder) reads and refuses writes
+in one line.
 """
 
 from __future__ import annotations
