@@ -29,6 +29,7 @@ from cati import (
 from cati.config import resolve_db_url
 from cati.errors import CatiError, StorageDenied
 from cati.storage.db import Database, connection_error, database_label, storage_error
+from cati.storage.retry import conflict_error
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -162,7 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # is a database that cannot be reached (down, a certificate that fails verification,
         # a refused password), whichever command first connected.
         label = database_label(resolve_db_url(args.db))
-        refused = storage_error(getattr(exc, "orig", exc), label) or connection_error(exc, label)
+        refused = (storage_error(getattr(exc, "orig", exc), label)
+                   or connection_error(exc, label) or conflict_error(exc, label))
         if refused is None:
             raise
         print(f"cati: {refused}", file=sys.stderr)

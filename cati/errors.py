@@ -70,5 +70,25 @@ class StorageDenied(StorageError):
     role asked to change the schema, or a table was not granted to it."""
 
 
+class StorageDamaged(CatiError):
+    """The database file is not a cati database or is damaged: not an SQLite file at all
+    (SQLITE_NOTADB: random bytes, an overwritten header), a damaged one (SQLITE_CORRUPT: a
+    truncated copy), an empty one (0 bytes: a store truncated by accident must not pass for a
+    new one and be migrated empty), or PostgreSQL's data_corrupted/index_corrupted (XX001,
+    XX002). Nothing is written to it."""
+
+
+class TempFolderFull(CatiError):
+    """The temporary folder is full (SQLite sorts and large statements spill there: the same
+    SQLITE_FULL as a full database, but freeing the database's disk would not help)."""
+
+
+class Conflict(CatiError):
+    """Another workstation changed the same rows at the same moment and the database undid
+    this change (PostgreSQL serialization failure 40001, deadlock 40P01, a unique key taken
+    meanwhile 23505): nothing of it was stored; trying again works. Rows made on first use are
+    made with INSERT … ON CONFLICT, so this is the last resort, not the rule."""
+
+
 class SchemaOutOfDate(CatiError):
     """The schema is behind this program and the connected role may not migrate it."""

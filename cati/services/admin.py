@@ -42,7 +42,7 @@ from cati.services import users
 from cati.services.clock import utc_now
 from cati.services.quotas import QuotaCell, quota_cells
 from cati.services.users import ROLES, UserInfo
-from cati.storage.db import Database
+from cati.storage.db import Database, upsert_insert
 from cati.storage.models import AuditEntry, Case, Project, Quota, User
 
 ADMIN = "admin"
@@ -402,13 +402,17 @@ def set_quota(database: Database, acting_user_id: int, project_id: int, stratum:
     with database.unit() as session:
         actor = _require_project_role(session, acting_user_id, "set quotas")
         _project(session, project_id)
-        quota = session.scalar(select(Quota).where(Quota.project_id == project_id,
-                                                   Quota.stratum == stratum))
-        old = None if quota is None else quota.target
-        if quota is None:
-            session.add(Quota(project_id=project_id, stratum=stratum, target=target))
-        else:
-            quota.target = target
+        # Insert-if-new in one statement, then the existing row locked: two supervisors
+        # setting the same new stratum at once must not break the unique key.
+        inserted = session.connection().execute(upsert_insert(session)(Quota).values(
+            project_id=project_id, stratum=stratum, target=target).on_conflict_do_nothing(
+            index_elements=["project_id", "stratum"]).returning(Quota.id)).first()
+        old = None
+        if inserted is None:
+            quota = session.scalars(select(Quota).where(
+                Quota.project_id == project_id, Quota.stratum == stratum)
+                .with_for_update()).one()
+            old, quota.target = quota.target, target
         if old != target:
             _audit(session, actor, "quota_set", project_id=project_id, stratum=stratum,
                    old_target=old, new_target=target)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from cati.sample.phones import PhoneRule, check_phone, reason_text
 from cati.sample.readers import open_sample
 from cati.services.clock import utc_now
-from cati.storage.db import Database
+from cati.storage.db import Database, upsert_insert
 from cati.storage.models import DoNotCall
 
 DEFAULT_RULE = PhoneRule()
@@ -41,6 +41,7 @@ class DncAddResult:
 def add_numbers(session: Session, phones: Iterable[object], *, reason: str = "",
                 expires_at: dt.datetime | None = None, added_by: int | None = None,
                 rule: PhoneRule = DEFAULT_RULE) -> DncAddResult:
+    insert = upsert_insert(session)
     added = already = 0
     invalid: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -50,14 +51,20 @@ def add_numbers(session: Session, phones: Iterable[object], *, reason: str = "",
         if result.e164 is None:
             invalid.append((str(phone), reason_text(result.reason or "invalid")))
             continue
-        if result.e164 in seen or session.scalar(
-                select(DoNotCall.id).where(DoNotCall.phone_e164 == result.e164)) is not None:
+        if result.e164 in seen:
             already += 1
             continue
         seen.add(result.e164)
-        session.add(DoNotCall(phone_e164=result.e164, reason=reason, added_by=added_by,
-                              added_at=now, expires_at=expires_at))
-        added += 1
+        # INSERT … ON CONFLICT DO NOTHING, not look-then-insert: the same number added by two
+        # workstations at once is listed once and neither fails on the unique key.
+        inserted = session.connection().execute(insert(DoNotCall).values(
+            phone_e164=result.e164, reason=reason, added_by=added_by, added_at=now,
+            expires_at=expires_at).on_conflict_do_nothing(index_elements=["phone_e164"])
+            .returning(DoNotCall.id)).first()
+        if inserted is not None:
+            added += 1
+        else:
+            already += 1
     session.flush()
     return DncAddResult(added, already, invalid)
 

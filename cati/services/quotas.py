@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cati.calling import project_cache
 from cati.errors import CatiError, NotFound
-from cati.storage.db import Database
+from cati.storage.db import Database, upsert_insert
 from cati.storage.models import Interview, Project, Quota
 
 COMPLETE_STATE = "complete"
@@ -69,13 +69,13 @@ def set_quota(database: Database, project_id: int, stratum: str, target: int) ->
     with database.unit() as session:
         if session.get(Project, project_id) is None:
             raise NotFound(f"no project {project_id}")
-        quota = session.scalar(select(Quota).where(Quota.project_id == project_id,
-                                                   Quota.stratum == stratum))
-        if quota is None:
-            session.add(Quota(project_id=project_id, stratum=stratum, target=target))
-        else:
-            quota.target = target
-        session.flush()
+        # One statement, not look-then-insert: two workstations setting the same new stratum
+        # at once would both find none and the second insert would break the unique key.
+        insert = upsert_insert(session)
+        session.execute(insert(Quota).values(project_id=project_id, stratum=stratum,
+                                             target=target)
+                        .on_conflict_do_update(index_elements=["project_id", "stratum"],
+                                               set_={"target": target}))
         target_now, completes = quota_cells(session, project_id)[stratum]
         return QuotaCell(stratum, target_now, completes)
 

@@ -12,6 +12,12 @@ for a unit that is idempotent (storing answers that are already stored writes no
 landed (the attempt with that start is stored; the case is already leased to this workstation).
 
 SQLite never disconnects: a locked or full file is not retried here.
+
+Two workstations changing the same rows at the same moment make PostgreSQL undo one of the
+two transactions (a serialization failure, a deadlock, a unique key taken meanwhile: nothing of
+it is stored). Rows made on first use are made with INSERT … ON CONFLICT (cati.storage.db
+``upsert_insert``), which does not conflict; a conflict that still reaches the command line
+is ``Conflict``'s one line (``conflict_error``), never a traceback.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from typing import TypeVar
 
 import psycopg
 from sqlalchemy import exc as sa_exc
+
+from cati.errors import Conflict
 
 T = TypeVar("T")
 
@@ -51,6 +59,36 @@ def is_disconnect(exc: BaseException) -> bool:
             return _psycopg_disconnect(exc)
         exc, seen = exc.__cause__, seen + 1
     return False
+
+
+# serialization_failure, deadlock_detected, unique_violation
+_CONFLICT_STATES = ("40001", "40P01", "23505")
+
+
+def _sqlstate(exc: BaseException | None) -> str | None:
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, sa_exc.DBAPIError):
+            exc = exc.orig
+        if isinstance(exc, psycopg.Error):
+            return exc.sqlstate
+        exc, seen = exc.__cause__, seen + 1
+    return None
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether the database undid the transaction because another one changed the same rows
+    at the same moment (PostgreSQL 40001, 40P01, 23505)."""
+    return _sqlstate(exc) in _CONFLICT_STATES
+
+
+def conflict_error(exc: BaseException, label: str) -> Conflict | None:
+    """The one line for a conflict that was not (or no longer) retried; None for others."""
+    if not is_conflict(exc):
+        return None
+    return Conflict(f"another workstation changed the same data in the database {label} at "
+                    "the same moment: nothing of this change was saved; try again "
+                    "(数据同时被另一工作站修改,本次更改未保存,请重试)")
 
 
 def _psycopg_disconnect(exc: psycopg.Error) -> bool:
