@@ -294,9 +294,12 @@ class Interviewer:
     def form(self, questionnaire_id: int):
         from cati.services.questionnaires import form_of
 
-        if questionnaire_id not in self.forms:
+        def read():
             with self.database.unit(immediate=False) as session:
-                self.forms[questionnaire_id] = form_of(session, questionnaire_id)
+                return form_of(session, questionnaire_id)
+
+        if questionnaire_id not in self.forms:
+            self.forms[questionnaire_id] = self.run(read)
         return self.forms[questionnaire_id]
 
 
@@ -603,6 +606,7 @@ class Journals:
     holds: dict[int, list[tuple[float, float, str]]] = field(default_factory=dict)
     claimed: set[int] = field(default_factory=set)
     claims: int = 0
+    taken_back: int = 0  # first claims of a restarted window that took its case back
     leases_lost: int = 0
 
 
@@ -635,6 +639,7 @@ def _read_journal(path: Path, found: Journals) -> None:
         if kind == "claim":
             found.claims += 1
             found.claimed.add(event["case"])
+            found.taken_back += event.get("source") == "held"
         elif kind == "intent":
             found.intents[_attempt_key(event, workstation)] += 1
         elif kind == "attempt":
@@ -724,7 +729,8 @@ def check_store(url: str, project_id: int, journals: Journals, tally: Tally) -> 
     resumable = sum(1 for _, state, holder in open_interviews
                     if holder is None and state in ("fresh", "scheduled", "resume", "appointment"))
     return {
-        "claims": journals.claims, "attempts": sum(journals.attempts.values()),
+        "claims": journals.claims, "taken_back": journals.taken_back,
+        "attempts": sum(journals.attempts.values()),
         "lost": lost_attempts + lost_answers + missing_rows, "lost_attempts": lost_attempts,
         "lost_answers": lost_answers, "lost_imported_rows": missing_rows,
         "doubled": doubled,
