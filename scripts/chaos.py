@@ -743,7 +743,7 @@ def check_store(url: str, project_id: int, journals: Journals, tally: Tally) -> 
 
 
 def _list_pattern(number: int) -> str:
-    return f"%{IMPORT_PREFIX}{number:02d}______"
+    return f"+86{IMPORT_PREFIX}{number:02d}______"
 
 
 def tracebacks(room: Room) -> tuple[int, list[str]]:
