@@ -21,7 +21,9 @@ Meanwhile, at random times:
                         slow ("faketime -f +11m" / "-11m"; the apt package faketime) for the
                         whole run; a lease must not trust a workstation's clock
   imports_during_calls  `cati sample import` of a generated phone list (CSV or XLSX of
-                        --import-rows rows) while the interviewers call
+                        --import-rows rows, a tenth of them rejects) while the interviewers
+                        call; imports_done / imports_failed: those that finished / ended with
+                        an error (one line when a server restart cut them: allowed)
   imports_killed        imports killed (SIGKILL) mid-way; the first ones are killed 0.5-3 s
                         in until one has been killed before it finished
 
@@ -54,12 +56,13 @@ stop; a replacement first takes back its predecessor's case) the store is checke
                     locked" while an import writes): the room must not stop; each is started
                     again
   hung              processes that did not finish within two minutes of being told to stop
+  import_temp_files_left  files the imports left in their temporary folder (informational)
 
 and must all be 0, with every planned kill, restart and killed import done, for "ok": true.
 
 Usage: scripts/chaos.py [--backend sqlite|postgres|both] [--interviewers 6] [--cases 3000]
                         [--seconds 120] [--speed 20] [--kills 4] [--restarts 2] [--skews 2]
-                        [--imports 3] [--import-rows 20000] [--seed 1] [--keep]
+                        [--imports 3] [--import-rows 30000] [--seed 1] [--keep]
 """
 
 from __future__ import annotations
@@ -359,21 +362,29 @@ def prepare(url: str, is_postgres: bool, cases: int, interviewers: int) -> tuple
 
 
 def write_phone_list(path: Path, number: int, rows: int) -> None:
-    """A phone list of ``rows`` numbers of its own (166 + the list's number + a serial), as
-    CSV or XLSX by the path's suffix."""
+    """A phone list of ``rows`` rows, as CSV or XLSX by the path's suffix: numbers of its own
+    (166 + the list's number + a serial), with a rejects report to write as real lists have
+    (every 10th row not a number, every 50th a repeat of the row before)."""
+    def lines():
+        for n in range(rows):
+            if n % 10 == 9:
+                yield f"no number {n}", f"chaos {number}-{n}"
+            else:
+                serial = n - 1 if n % 50 == 49 else n
+                yield f"{IMPORT_PREFIX}{number:02d}{serial:06d}", f"chaos {number}-{n}"
+
     header = ("phone", "name")
-    lines = ((f"{IMPORT_PREFIX}{number:02d}{n:06d}", f"chaos {number}-{n}") for n in range(rows))
     if path.suffix == ".csv":
         with path.open("w", encoding="utf-8", newline="") as out:
             out.write(",".join(header) + "\n")
-            out.writelines(f"{phone},{name}\n" for phone, name in lines)
+            out.writelines(f"{phone},{name}\n" for phone, name in lines())
         return
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("list")
     sheet.append(header)
-    for line in lines:
+    for line in lines():
         sheet.append(line)
     book.save(path)
 
@@ -412,6 +423,8 @@ class Room:
         self.work, self.url, self.project_id, self.users = work, url, project_id, users
         self.speed, self.seed = speed, seed
         self.stop_file = work / "stop"
+        self.import_tmp = work / "tmp"
+        self.import_tmp.mkdir()
         self.children: list[Child] = []
         self.skews: dict[str, str] = {}  # workstation -> faketime offset
         self.runs: Counter = Counter()  # processes started per workstation
@@ -447,7 +460,9 @@ class Room:
         command = [PYTHON, "-m", "cati", "--db", self.url, "sample", "import", "--project",
                    "DEMO", "--phone-column", "phone", "--rejects",
                    str(self.work / f"rejects-{number}.xlsx"), "--json", str(path)]
-        return self._start("import", f"import-{number}", command)
+        # A temporary folder of the run's own: what a killed import leaves there is counted.
+        return self._start("import", f"import-{number}", command,
+                           {"TMPDIR": str(self.import_tmp)})
 
     def interviewers(self) -> list[Child]:
         return [c for c in self.children if c.kind == "interviewer" and not c.stopped]
@@ -806,6 +821,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
         figures["errors"], samples = tracebacks(room)
         for sample in samples:
             log(f"traceback in {sample}")
+        figures["import_temp_files_left"] = sum(1 for _ in room.import_tmp.rglob("*"))
         figures["interviewer_errors"] = tally.interviewer_errors
         figures["hung"] = tally.hung
         figures["wall_s"] = round(time.monotonic() - began, 1)
@@ -853,7 +869,7 @@ def main() -> int:
     parser.add_argument("--skews", type=int, default=2,
                         help="interviewers whose clock is 11 minutes fast or slow")
     parser.add_argument("--imports", type=int, default=3)
-    parser.add_argument("--import-rows", type=int, default=20_000)
+    parser.add_argument("--import-rows", type=int, default=30_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder (journals, stderr of every process)")
