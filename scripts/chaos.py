@@ -24,7 +24,7 @@ Meanwhile, at random times:
                         --import-rows rows, a tenth of them rejects) while the interviewers
                         call; imports_done / imports_failed: those that finished / ended with
                         an error (one line when a server restart cut them: allowed)
-  imports_killed        imports killed (SIGKILL) mid-way; the first ones are killed 0.5-3 s
+  imports_killed        imports killed (SIGKILL) mid-way; the first ones are killed 0.5-6 s
                         in until one has been killed before it finished
 
 Each interviewer process keeps a journal (one JSON line per event, written after the event's
@@ -400,6 +400,8 @@ class Child:
     stdout: Path
     stderr: Path
     number: int = 0  # the interviewer's workstation number
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None  # when the run saw it end
     killed: bool = False
     stopped: bool = False  # reaped and accounted for
 
@@ -409,9 +411,10 @@ class Child:
 
     def kill(self) -> None:
         """SIGKILL to its process group (a faketime wrapper and its Python, an import and its
-        pool of checkers)."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        pool of checkers) while it runs: once reaped, its id may belong to another process."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
 
@@ -469,8 +472,7 @@ class Room:
 
     def close(self) -> None:
         for child in self.children:
-            if child.alive or not child.stopped:
-                child.kill()  # also reaps orphans left in its group
+            child.kill()
             child.stopped = True
 
 
@@ -504,7 +506,7 @@ def run_faults(room: Room, server, rng: random.Random, events: list[tuple[float,
                lists: list[Path], seconds: float, tally: Tally) -> None:
     """Carry out the planned faults while watching the processes, until the run's time is up
     and every import has ended. An interviewer that stopped on its own (an error) is started
-    again. Imports are cut 0.5-3 s in until one has been killed before it finished (one more
+    again. Imports are cut 0.5-6 s in until one has been killed before it finished (one more
     import is started when all planned ones finished first)."""
     began = time.monotonic()
     pending = list(events)
@@ -528,11 +530,15 @@ def run_faults(room: Room, server, rng: random.Random, events: list[tuple[float,
                 log("PostgreSQL: started again")
             elif fault == "import" and len(imports) < len(lists):
                 number = len(imports)
-                cut = time.monotonic() + rng.uniform(0.5, 3.0) if armed() else None
+                cut = time.monotonic() + rng.uniform(0.5, 6.0) if armed() else None
                 log(f"import of {lists[number].name}" + (" (to be killed)" if cut else ""))
                 imports.append((room.start_import(number, lists[number]), number, cut))
                 tally.imports_during_calls += 1
         for child, number, cut in imports:
+            if child.ended is None and not child.alive:
+                child.ended = time.monotonic()
+                log(f"{child.name} ended (exit {child.process.returncode}) after "
+                    f"{child.ended - child.started:.1f} s")
             if cut is not None and child.alive and time.monotonic() >= cut:
                 log(f"kill -9 {child.name}")
                 child.killed = True
