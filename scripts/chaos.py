@@ -93,6 +93,8 @@ SKEWS = ("+11m", "-11m")
 IMPORT_PREFIX = "166"  # a mobile prefix the demo numbers never use: the imports' own numbers
 STOP_TIMEOUT = 120.0
 TRACEBACK = "Traceback (most recent call last)"
+CHECKS = ("lost", "doubled", "duplicate", "leases_lost", "stuck", "partial_imports", "errors",
+          "interviewer_errors", "hung")  # each must be 0
 
 
 def log(message: str) -> None:
@@ -832,6 +834,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
         figures["hung"] = tally.hung
         figures["wall_s"] = round(time.monotonic() - began, 1)
         figures["ok"] = passed(figures, args, server is not None)
+        failing = [f"{name}={figures[name]}" for name in CHECKS if figures[name]]
+        log(f"{backend}: " + ("ok" if figures["ok"] else "NOT ok: " + " ".join(failing)))
         if args.keep:
             log(f"{backend}: kept {work}")
         return figures
@@ -851,9 +855,7 @@ def passed(figures: dict, args: argparse.Namespace, postgres: bool) -> bool:
             and figures["clock_skews"] == args.skews
             and (args.imports == 0 or figures["imports_killed"] >= 1)
             and figures["claims"] > 0
-            and all(figures[name] == 0 for name in (
-                "lost", "doubled", "duplicate", "leases_lost", "stuck", "partial_imports",
-                "errors", "interviewer_errors", "hung")))
+            and all(figures[name] == 0 for name in CHECKS))
 
 
 def _stop_on_term(_signal, _frame) -> None:
