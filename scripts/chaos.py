@@ -24,7 +24,8 @@ Meanwhile, at random times:
                         --import-rows rows, a tenth of them rejects) while the interviewers
                         call; imports_done / imports_failed: those that finished / ended with
                         an error (one line when a server restart cut them: allowed)
-  imports_killed        imports killed (SIGKILL) mid-way; the first ones are killed 0.5-6 s
+  imports_killed        imports killed (SIGKILL) mid-way; the first ones are killed 0.5 s to about
+                        an import's length
                         in until one has been killed before it finished
 
 Each interviewer process keeps a journal (one JSON line per event, written after the event's
@@ -91,6 +92,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # pg_server: a PostgreSQL server of the
 PYTHON = sys.executable
 SKEWS = ("+11m", "-11m")
 IMPORT_PREFIX = "166"  # a mobile prefix the demo numbers never use: the imports' own numbers
+IMPORT_ROWS_PER_SECOND = 2500  # about how fast an import goes here while the room calls
 STOP_TIMEOUT = 120.0
 TRACEBACK = "Traceback (most recent call last)"
 CHECKS = ("lost", "doubled", "duplicate", "leases_lost", "stuck", "partial_imports", "errors",
@@ -505,10 +507,11 @@ def plan(rng: random.Random, seconds: float, kills: int, restarts: int,
 
 
 def run_faults(room: Room, server, rng: random.Random, events: list[tuple[float, str]],
-               lists: list[Path], seconds: float, tally: Tally) -> None:
+               lists: list[Path], seconds: float, cut_within: float, tally: Tally) -> None:
     """Carry out the planned faults while watching the processes, until the run's time is up
     and every import has ended. An interviewer that stopped on its own (an error) is started
-    again. Imports are cut 0.5-6 s in until one has been killed before it finished (one more
+    again. Imports are cut 0.5 to ``cut_within`` s in (anywhere from reading the file to
+    the final write) until one has been killed before it finished (one more
     import is started when all planned ones finished first)."""
     began = time.monotonic()
     pending = list(events)
@@ -532,7 +535,7 @@ def run_faults(room: Room, server, rng: random.Random, events: list[tuple[float,
                 log("PostgreSQL: started again")
             elif fault == "import" and len(imports) < len(lists):
                 number = len(imports)
-                cut = time.monotonic() + rng.uniform(0.5, 6.0) if armed() else None
+                cut = time.monotonic() + rng.uniform(0.5, cut_within) if armed() else None
                 log(f"import of {lists[number].name}" + (" (to be killed)" if cut else ""))
                 imports.append((room.start_import(number, lists[number]), number, cut))
                 tally.imports_during_calls += 1
@@ -814,7 +817,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
             room.start_interviewer(number)
         events = plan(rng, args.seconds, args.kills,
                       args.restarts if server is not None else 0, args.imports)
-        run_faults(room, server, rng, events, lists, args.seconds, tally)
+        run_faults(room, server, rng, events, lists, args.seconds,
+                   max(1.0, args.import_rows / IMPORT_ROWS_PER_SECOND), tally)
         log(f"{backend}: stopping the interviewers")
         stop_interviewers(room, tally)
         room.close()
