@@ -24,9 +24,8 @@ Meanwhile, at random times:
                         --import-rows rows, a tenth of them rejects) while the interviewers
                         call; imports_done / imports_failed: those that finished / ended with
                         an error (one line when a server restart cut them: allowed)
-  imports_killed        imports killed (SIGKILL) mid-way; the first ones are killed 0.5 s to about
-                        an import's length
-                        in until one has been killed before it finished
+  imports_killed        imports killed (SIGKILL) mid-way: the first ones are killed 0.5 s to about
+                        an import's length in, until one has been killed before it finished
 
 Each interviewer process keeps a journal (one JSON line per event, written after the event's
 commit returned, and before a call's outcome is recorded: its intent), which a SIGKILL does not
