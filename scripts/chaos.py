@@ -46,8 +46,8 @@ stop; a replacement first takes back its predecessor's case) the store is checke
                     still working on it (a skewed clock): a failure
   stuck             after everything stopped: cases still leased, and phone interviews in
                     progress whose case will not be offered again (not leased, not in an open
-                    state); `left_open` counts the in-progress ones the queue would still offer
-                    again (informational)
+                    state); `left_open` counts the in-progress ones the queue offers again
+                    (informational: mostly break-offs, which stay open to be resumed)
   partial_imports   cases of a killed import that the sample shows (the sample browser's count)
                     or that an interviewer was handed
   errors            tracebacks in any process's stderr (a traceback is always a bug; a one-line
