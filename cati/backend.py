@@ -35,7 +35,14 @@ from cati.services.monitor import Snapshot, snapshot
 from cati.services.projects import ProjectInfo
 from cati.services.questionnaires import form_of
 from cati.services.users import SUPERVISOR_ROLES, SessionStamp, UserInfo
-from cati.services.workstation import CallInfo, DispositionButton, WindowIdentity, next_call
+from cati.services.workstation import (
+    CallInfo,
+    DispositionButton,
+    NoCallReason,
+    WindowIdentity,
+    next_call,
+    why_no_call,
+)
 from cati.storage.db import Database
 from cati.storage.models import Project
 
@@ -176,6 +183,9 @@ class Backend:
     def call_buttons(self, project_id: int) -> list[DispositionButton]:
         self._acting()
         return call_buttons(list_dispositions(self.database, project_id))
+
+    def why_no_call(self, project_id: int) -> NoCallReason:
+        return why_no_call(self.database, project_id)
 
     def next_call(self, project_id: int, interviewer_id: int, *,
                   take_back: bool = False) -> CallInfo | None:

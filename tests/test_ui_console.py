@@ -216,3 +216,19 @@ def test_every_panel_follows_a_simulated_call_centre(qtbot, database, db_url):
     tasks.shutdown()
     reads.shutdown()
     backend.close()
+
+
+def test_the_monitor_says_when_the_project_is_outside_its_calling_hours(qtbot, database):
+    with database.unit() as session:
+        create_demo(session, cases=20)
+        project_id = get_project(session, "DEMO").id
+    night = dt.datetime(2026, 12, 7, 19, 0, tzinfo=dt.UTC)  # 03:00 in Beijing
+    tasks = TaskRunner()
+    panel = MonitorPanel(lambda: snapshot(database, project_id, now=night), tasks, interval_s=60)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.refresh()
+    qtbot.waitUntil(lambda: "不在拨打时段" in panel.status.text(), timeout=WAIT)
+    assert "09:00" in panel.status.text()
+    panel.timer.stop()
+    tasks.shutdown()

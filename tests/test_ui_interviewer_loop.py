@@ -314,3 +314,31 @@ def test_a_full_quota_shows_closing_words_and_ends_when_they_were_read(qtbot, ap
         Case.id == case_id)) == [("4.80",)], timeout=WAIT)
     qtbot.waitUntil(lambda: window.state in ("ready", "call"), timeout=WAIT)
     assert "配额" not in window.statusBar().currentMessage()
+
+
+def test_outside_calling_hours_the_ready_page_says_so_and_when_calls_start(qtbot, app, store):
+    from zoneinfo import ZoneInfo
+
+    from cati.services.admin import calling_hours_json
+    from cati.storage.models import Project
+
+    with store.unit() as session:
+        zone = session.scalar(select(Case.time_zone).limit(1))
+        hour = dt.datetime.now(ZoneInfo(zone)).hour
+        start = hour + 2 if hour <= 20 else hour - 3  # one window, closed now
+        window = [[f"{start:02d}:00", f"{start + 1:02d}:00"]]
+        project = session.scalar(select(Project))
+        project.settings = {**(project.settings or {}),
+                            "calling_hours": calling_hours_json([window] * 7)}
+    login = app.login
+    qtbot.keyClicks(login.username, "zhou")
+    qtbot.keyClicks(login.password, "interview-2026")
+    key(qtbot, login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+    window_ = app.main_window
+    qtbot.addWidget(window_)
+    wait_state(qtbot, window_, "ready")
+    key(qtbot, window_.ready_page.ready_button, Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: "不在拨打时段" in window_.ready_page.status.text(), timeout=WAIT)
+    assert f"{start:02d}:00" in window_.ready_page.status.text()
+    assert window_.case is None

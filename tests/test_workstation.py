@@ -60,3 +60,30 @@ def test_each_window_has_its_own_name_and_a_successor_adopts_a_dead_one(monkeypa
     second.release()
     fourth = WindowIdentity(tmp_path)
     assert fourth.name.startswith("座席-08:") and not fourth.adopted
+
+
+def test_why_the_queue_hands_out_nothing(database, one_case_project):
+    """Asia/Shanghai, default hours 09-12 and 14-21: at 03:00 Beijing time the hours are shut
+    until 09:00; in hours, a case due later is "none_due"; paused and empty projects say so."""
+    from sqlalchemy import update
+
+    from cati.services.workstation import why_no_call
+    from cati.storage.models import Case, Project
+
+    night = dt.datetime(2026, 12, 7, 19, 0, tzinfo=dt.UTC)  # 03:00 in Beijing
+    why = why_no_call(database, one_case_project, now=night)
+    assert (why.reason, why.next_at, why.time_zone) == (
+        "outside_hours", dt.datetime(2026, 12, 8, 1, 0, tzinfo=dt.UTC), "Asia/Shanghai")
+    morning = dt.datetime(2026, 12, 8, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
+    later = morning + dt.timedelta(hours=3)
+    with database.unit() as session:
+        session.execute(update(Case).values(state="scheduled", next_call_at=later))
+    assert why_no_call(database, one_case_project, now=morning).next_at == later
+    assert why_no_call(database, one_case_project, now=morning).reason == "none_due"
+    with database.unit() as session:
+        session.execute(update(Project).values(status="paused"))
+    assert why_no_call(database, one_case_project, now=morning).reason == "paused"
+    with database.unit() as session:
+        session.execute(update(Project).values(status="active"))
+        session.execute(update(Case).values(state="closed"))
+    assert why_no_call(database, one_case_project, now=morning).reason == "none_left"

@@ -43,7 +43,7 @@ from cati.questionnaire.engine import InterviewEngine
 from cati.services.clock import utc_now
 from cati.services.projects import ProjectInfo
 from cati.services.users import UserInfo
-from cati.services.workstation import CallInfo, DispositionButton
+from cati.services.workstation import CallInfo, DispositionButton, NoCallReason
 from ui.appointment_dialog import AppointmentDialog
 from ui.call_view import CallView
 from ui.interview_view import InterviewView
@@ -61,6 +61,39 @@ HEARTBEAT_MS = 60_000  # lease renewal while a case is open (the lease is 10 min
 EMPTY_QUEUE_RETRY_MS = 30_000
 RECONNECT_MS = 2_000  # while the journal waits for the database
 PARTIAL, BREAK_OFF, QUOTA_FULL, COMPLETE = "1.2", "2.12", "4.80", "1.1"
+
+
+def local_label(moment, time_zone: str | None) -> str:
+    """A time as the respondents' clock reads it: 北京时间 14:00 for China, else with the zone;
+    the date too when it is not today there."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(time_zone or "Asia/Shanghai")
+    local = moment.astimezone(zone)
+    today = utc_now().astimezone(zone).date()
+    when = f"{local:%H:%M}" if local.date() == today else f"{local:%m-%d %H:%M}"
+    if time_zone in (None, "Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"):
+        return f"北京时间 {when}"
+    return f"{when} ({time_zone})"
+
+
+def no_call_text(why: NoCallReason, tr) -> str:
+    """The Ready page's line when the queue handed out nothing: why, and until when."""
+    retry = tr("30 秒后再试")
+    if why.reason == "outside_hours" and why.next_at is not None:
+        return tr("现在不在拨打时段；{at} 开始拨打 · Outside calling hours: calls start at {at}"
+                  ).format(at=local_label(why.next_at, why.time_zone))
+    if why.reason == "none_due" and why.next_at is not None:
+        return tr("暂时没有到时的号码；下一个 {at} 到时 · Nothing due now: the next number is "
+                  "due at {at}").format(at=local_label(why.next_at, why.time_zone))
+    if why.reason == "paused":
+        return tr("项目已暂停，督导恢复后才能取号 · The project is paused by the supervisor")
+    if why.reason == "closed":
+        return tr("项目已结束 · The project is closed")
+    if why.reason == "none_left":
+        return tr("本项目已没有可拨的号码 · No numbers left to call in this project")
+    return tr("可拨的号码都在其他坐席或配额已满，{retry} · Every callable number is held by "
+              "another workstation or its quota is full").format(retry=retry)
 
 
 class ReadyPage(QWidget):
@@ -421,6 +454,10 @@ class InterviewerWindow(QMainWindow):
             self._set_state("ready")
             self.ready_page.status.setText(self.tr("暂时没有可拨的号码，30 秒后再试"))
             self._retry.start()
+            if self.project is not None:  # why, and until when (read on the worker)
+                project_id = self.project.id
+                self.tasks.run(lambda: self.backend.why_no_call(project_id),
+                               self._show_no_call, lambda _error: None)
             return
         self.case = info
         self.call_started_at = utc_now()
@@ -429,6 +466,11 @@ class InterviewerWindow(QMainWindow):
         self._set_state("call")
         if take_back and info.interview_id is not None:
             self.start_interview()  # the window was killed mid-interview: straight back in
+
+    def _show_no_call(self, why) -> None:
+        if self.state != "ready":
+            return
+        self.ready_page.status.setText(no_call_text(why, self.tr))
 
     def _renew(self) -> None:
         if self.case is None:

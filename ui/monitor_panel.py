@@ -98,6 +98,10 @@ def _table(headers: list[str]) -> QTableWidget:
     return table
 
 
+def local_date(shot: Snapshot):
+    return shot.at.astimezone(ZoneInfo(shot.zone)).date()
+
+
 class MonitorPanel(QWidget):
     """``load`` reads one snapshot (it runs on the worker); ``interval_s`` between refreshes."""
 
@@ -223,8 +227,21 @@ class MonitorPanel(QWidget):
         self._show_queue(shot)
         self.modes.setText(self._modes_text(shot))
         local = shot.at.astimezone(ZoneInfo(shot.zone))
-        self.status.setText(self.tr("更新于 ") + local.strftime("%H:%M:%S"))
+        self.status.setText(self.tr("更新于 ") + local.strftime("%H:%M:%S") + self._calling_text(shot))
         self.refreshed.emit(shot)
+
+    def _calling_text(self, shot: Snapshot) -> str:
+        """Why no calls go out, when that is so: paused, or outside calling hours until when."""
+        if shot.status == "paused":
+            return "  ·  " + self.tr("项目已暂停，不发放号码")
+        if shot.status == "closed":
+            return "  ·  " + self.tr("项目已结束")
+        if shot.calling_opens_at is not None:
+            opens = shot.calling_opens_at.astimezone(ZoneInfo(shot.zone))
+            when = opens.strftime("%H:%M") if opens.date() == local_date(shot) else \
+                opens.strftime("%m-%d %H:%M")
+            return "  ·  " + self.tr("现在不在拨打时段，{at} 开始拨打").format(at=when)
+        return ""
 
     def _mode_names(self) -> dict[str, str]:
         return {"phone": self.tr("电话"), "field": self.tr("实地"), "web": self.tr("网上自填")}

@@ -26,9 +26,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, cast, extract, func, select, text, tuple_
 
+from cati.calling.hours import is_within_calling_hours, next_calling_time
 from cati.calling.lease_clock import store_now
 from cati.errors import NotFound
 from cati.reporting.aapor import outcome_rates
+from cati.services.admin import project_calling_hours
 from cati.services.clock import utc_now
 from cati.services.presence import presence_in
 from cati.services.questionnaires import form_of
@@ -122,6 +124,9 @@ class Snapshot:
     zone: str = "Asia/Shanghai"  # the project's time zone: "today" and the hours are in it
     # Interviews begun today by mode (phone, field, web) and state: web ones beside phone ones.
     modes: list[ModeCounts] = field(default_factory=list)
+    status: str = "active"  # the project's: active | paused | closed
+    # When the project's zone is outside its calling hours: when they open again (UTC).
+    calling_opens_at: dt.datetime | None = None
 
 
 def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = None,
@@ -194,8 +199,11 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
                           Appointment.window_start <= now + dt.timedelta(hours=1),
                           Appointment.window_end > now)
                    .order_by(Appointment.window_start))]
+        hours = project_calling_hours(project.settings or {})
+        opens_at = (None if is_within_calling_hours(now, zone.key, hours)
+                    else next_calling_time(now, zone.key, hours))
     return Snapshot(now, day_start, today, overall, hourly, strata, interviewers, by_state,
-                    by_disposition, due, zone.key, modes)
+                    by_disposition, due, zone.key, modes, project.status, opens_at)
 
 
 def _totals(attempts: dict, cases: dict, classes: dict[str, str],

@@ -25,10 +25,12 @@ except ImportError:  # pragma: no cover - Windows
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from cati.calling.hours import is_within_calling_hours, next_calling_time
 from cati.calling.queue import DEFAULT_LEASE, case_phone, claim_next_case
 from cati.config import user_data_dir
 from cati.errors import NotFound
 from cati.sample.phones import format_for_reading
+from cati.services.admin import project_calling_hours
 from cati.services.clock import utc_now
 from cati.services.users import require_active
 from cati.storage.db import Database
@@ -39,6 +41,7 @@ from cati.storage.models import (
     Case,
     Disposition,
     Interview,
+    Project,
     User,
 )
 
@@ -295,3 +298,50 @@ def _readable(e164: str) -> str:
         return format_for_reading(e164)
     except Exception:  # a number the metadata cannot parse is shown as stored
         return e164
+
+
+@dataclass(frozen=True, slots=True)
+class NoCallReason:
+    """Why a claim found nothing, for the Ready page (and when calls start again)."""
+
+    reason: str  # paused | closed | outside_hours | none_due | none_left | all_busy
+    next_at: dt.datetime | None  # UTC: calling hours open again, or the next case falls due
+    time_zone: str | None  # the respondents' zone next_at is shown in
+
+
+def why_no_call(database: Database, project_id: int, *,
+                now: dt.datetime | None = None) -> NoCallReason:
+    """Why the queue hands out nothing now: the project paused or closed; every open number's
+    zone outside calling hours (and when the first window opens); nothing due yet (and when the
+    next falls due); nothing left; or everything callable held by other workstations or
+    stopped by full quotas."""
+    now = now or utc_now()
+    with database.unit(immediate=False) as session:
+        project = session.get(Project, project_id)
+        if project is None:
+            raise NotFound(f"no project {project_id}")
+        if project.status != "active":
+            return NoCallReason("closed" if project.status == "closed" else "paused", None, None)
+        hours = project_calling_hours(project.settings or {})
+        zones = sorted(z for z in session.scalars(
+            select(Case.time_zone).where(Case.project_id == project_id, Case.state != "closed")
+            .distinct()) if z)
+        if not zones:
+            return NoCallReason("none_left", None, None)
+        open_zones = [z for z in zones if is_within_calling_hours(now, z, hours)]
+        if not open_zones:
+            at, tz = min((next_calling_time(now, z, hours), z) for z in zones)
+            return NoCallReason("outside_hours", at, tz)
+        due = session.execute(
+            select(Case.next_call_at, Case.time_zone)
+            .where(Case.project_id == project_id, Case.state != "closed",
+                   Case.time_zone.in_(open_zones), Case.next_call_at > now)
+            .order_by(Case.next_call_at).limit(1)).first()
+        due_now = session.scalar(
+            select(Case.id).where(Case.project_id == project_id, Case.state != "closed",
+                                  Case.time_zone.in_(open_zones),
+                                  (Case.next_call_at.is_(None)) | (Case.next_call_at <= now))
+            .limit(1))
+        if due_now is None and due is not None:
+            return NoCallReason("none_due", due[0], due[1])
+        return NoCallReason("all_busy", None, None)
