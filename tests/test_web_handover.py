@@ -18,7 +18,7 @@ from cati.config import QUESTIONNAIRE_DIR
 from cati.services.projects import create_project
 from cati.services.users import add_user
 from cati.storage.db import Database
-from cati.storage.models import Appointment, CallAttempt, Case, WebLink
+from cati.storage.models import Appointment, CallAttempt, Case, Project, WebLink
 from cati.web.links import INVITE, hand_over_to_web, resolve
 from ui.app import CatiApp
 
@@ -32,12 +32,69 @@ def store(db_url):
     with database.unit() as session:
         add_user(session, "zhou", "interview-2026", "interviewer", "周")
         project = create_project(session, "HANDOVER", QUESTIONNAIRE_DIR / "public_safety.xlsx")
+        stored = session.get(Project, project.id)
+        stored.settings = {**(stored.settings or {}), "web_url": "https://survey.example.cn"}
         session.execute(insert(Case), [
             {"project_id": project.id, "phone_e164": "+8613800138001", "state": "fresh",
              "attempts": 0, "priority": 0, "stratum": "古槐街道", "attributes": {},
              "time_zone": open_zone(), "draw": 1}])
     yield database
     database.dispose()
+
+
+def _in_a_call(qtbot, store, tmp_path):
+    settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
+    settings.setValue("interview/auto_next_seconds", 0)
+    app = CatiApp(store.url, settings=settings, workstation="ws-web", speech=False)
+    qtbot.addWidget(app.login)
+    app.login.show()
+    qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
+    qtbot.keyClicks(app.login.username, "zhou")
+    qtbot.keyClicks(app.login.password, "interview-2026")
+    qtbot.keyClick(app.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+    window = app.main_window
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0, timeout=WAIT)
+    qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: window.state == "call" and window.tasks.pending == 0, timeout=WAIT)
+    return app, window
+
+
+def _press_f11_and_answer(qtbot, window, button_text: str) -> None:
+    qtbot.keyClick(window.call_view, Qt.Key.Key_F11)
+    box = window.web_confirm
+    assert box is not None and box.isVisible()  # asked first: nothing is handed over yet
+    [button] = [b for b in box.buttons() if b.text() == button_text]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_f11_asks_first_and_cancel_changes_nothing(qtbot, store, tmp_path):
+    app, window = _in_a_call(qtbot, store, tmp_path)
+    _press_f11_and_answer(qtbot, window, "取消")
+    assert window.state == "call" and window.web_dialog is None
+    with store.unit(immediate=False) as session:
+        assert session.scalar(select(WebLink.id)) is None
+    window.close()
+    app.shutdown()
+
+
+def test_without_a_web_address_no_link_is_handed_out(qtbot, store, tmp_path, monkeypatch):
+    """A link to 127.0.0.1 would reach no respondent: one line, nothing stored, the call goes
+    on."""
+    monkeypatch.delenv("CATI_WEB_URL", raising=False)
+    with store.unit() as session:
+        project = session.scalar(select(Project))
+        project.settings = {k: v for k, v in (project.settings or {}).items() if k != "web_url"}
+    app, window = _in_a_call(qtbot, store, tmp_path)
+    _press_f11_and_answer(qtbot, window, "生成链接")
+    qtbot.waitUntil(lambda: "web address" in window.statusBar().currentMessage(), timeout=WAIT)
+    assert window.state == "call" and window.web_dialog is None
+    with store.unit(immediate=False) as session:
+        assert session.scalar(select(WebLink.id)) is None
+        assert session.scalar(select(CallAttempt.id)) is None
+    window.close()
+    app.shutdown()
 
 
 def test_f11_hands_the_respondent_a_web_link(qtbot, store, tmp_path):
@@ -58,10 +115,11 @@ def test_f11_hands_the_respondent_a_web_link(qtbot, store, tmp_path):
     qtbot.waitUntil(lambda: window.state == "call" and window.tasks.pending == 0, timeout=WAIT)
     case_id = window.case.case_id
 
-    qtbot.keyClick(window.call_view, Qt.Key.Key_F11)
+    _press_f11_and_answer(qtbot, window, "生成链接")
     qtbot.waitUntil(lambda: window.web_dialog is not None, timeout=WAIT)
     dialog = window.web_dialog
     assert dialog.url in dialog.text.toPlainText() and "/i/" in dialog.url
+    assert dialog.url.startswith("https://survey.example.cn/i/")
     dialog.copy_sms.click()
     assert QGuiApplication.clipboard().text() == dialog.sms
     link = resolve(store, INVITE, dialog.url.rsplit("/", 1)[1])

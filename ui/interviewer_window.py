@@ -189,6 +189,7 @@ class InterviewerWindow(QMainWindow):
         self.state = "choosing"
         self.countdown_left = 0
         self.quota_message = ""
+        self.web_confirm: QMessageBox | None = None
         self.hangup_box: QMessageBox | None = None
         self.appointment_dialog: AppointmentDialog | None = None
         self.web_dialog: WebHandoverDialog | None = None
@@ -564,6 +565,25 @@ class InterviewerWindow(QMainWindow):
     def hand_over_to_web(self) -> None:
         """The respondent prefers the web (F11): the call is stored, the case waits for the
         web interview, and the dialog shows the link and the text message to send."""
+        if self.case is None or self.state != "call" or self.web_confirm is not None:
+            return
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("转为网上填答"))
+        box.setText(self.tr("受访者愿意在网上填答吗？将生成只限本人使用的链接，本号码在链接有效期内不再拨打。"))
+        send = box.addButton(self.tr("生成链接"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(send)
+
+        def chosen(button) -> None:
+            self.web_confirm = None
+            if button is send:
+                self._make_web_link()
+
+        box.buttonClicked.connect(chosen)
+        self.web_confirm = box
+        box.open()  # window-modal; the event loop is not nested
+
+    def _make_web_link(self) -> None:
         if self.case is None or self.state != "call":
             return
         case_id, started = self.case.case_id, self.call_started_at

@@ -174,7 +174,9 @@ def hand_over_to_web(database: Database, case_id: int, workstation: str, *,
     appointment is booked: the case keeps its disposition, the attempt does not count toward
     the maximum), a personal invitation holding the case is made, and the case is released to
     wait for it (called again only when it expires unanswered). ``base_url``: the web server's
-    address (else the project's ``web_url`` setting, CATI_WEB_URL, http://127.0.0.1:8080)."""
+    address (else the project's ``web_url`` setting, else CATI_WEB_URL). With none of them the
+    handover is refused in one line and nothing is stored: a link to this computer
+    (127.0.0.1) would reach no respondent."""
     from cati.calling.outcomes import _held_case, _note_called
     from cati.storage.models import CallAttempt
 
@@ -182,6 +184,13 @@ def hand_over_to_web(database: Database, case_id: int, workstation: str, *,
     _check_validity(valid_for)
     with database.unit(immediate=True) as session:
         case = _held_case(session, database, case_id, workstation)
+        project = session.get(Project, case.project_id)
+        url = (base_url or (project.settings or {}).get("web_url")
+               or os.environ.get("CATI_WEB_URL") or "").rstrip("/")
+        if not url:
+            raise CatiError("no web address is set for this project: a supervisor sets it in "
+                            "the project settings (web_url) before links can be handed out "
+                            "(项目未设置网上填答地址)")
         attempt = CallAttempt(case_id=case.id, project_id=case.project_id,
                               interviewer_id=interviewer_id, workstation=workstation,
                               started_at=started_at or now, ended_at=now, disposition=None,
@@ -195,9 +204,6 @@ def hand_over_to_web(database: Database, case_id: int, workstation: str, *,
         # invitation only for the case it holds (cati.storage.pg_security).
         invitation = _invite(session, database, case, valid_for, True, now)
         case.lease_holder = case.lease_expires_at = None
-        project = session.get(Project, case.project_id)
-        url = (base_url or (project.settings or {}).get("web_url")
-               or os.environ.get("CATI_WEB_URL") or DEFAULT_BASE_URL).rstrip("/")
         return Handover(invitation, url + invitation.path, sms_text(invitation, url))
 
 
