@@ -298,3 +298,18 @@ def test_no_column_title_or_phone_number_is_clipped_when_the_tab_opens(qtbot, da
     phone = panel.model.index(0, SORT_COLUMNS.index("phone_e164"))
     assert header.sectionSize(phone.column()) > cells.horizontalAdvance(
         panel.model.data(phone)) + 8
+
+
+def test_times_say_which_clock_they_are_in(qtbot, database, tasks):
+    """The sample's times are this workstation's; the title says so (北京时间 at UTC+8)."""
+    from ui.plain import local_zone_label
+
+    panel, _ = open_panel(qtbot, database, tasks, 10)
+    titles = [panel.model.headerData(c, Qt.Orientation.Horizontal)
+              for c in range(panel.model.columnCount())]
+    label = local_zone_label()
+    assert label in titles[SORT_COLUMNS.index("next_call_at")]
+    assert label in panel.history_table.horizontalHeaderItem(0).text()
+    beijing = dt.datetime(2026, 12, 7, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert local_zone_label(beijing) == "北京时间"
+    assert local_zone_label(beijing.astimezone(dt.UTC)) == "本机时间 UTC+00:00"

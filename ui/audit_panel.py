@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati.services.audit import AuditFilters, AuditPage, AuditRow
-from ui.plain import plain_label, plain_tip
+from ui.plain import local_zone_label, plain_label, plain_tip
 from ui.tasks import TaskRunner, error_text
 
 PAGE_SIZE = 200
@@ -111,7 +111,8 @@ class AuditTableModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
                 and 0 <= section < len(self.HEADERS):
-            return (self.tr("时间"), self.tr("用户"), self.tr("操作"), self.tr("详情"))[section]
+            return (self.tr("时间") + f" ({local_zone_label()})", self.tr("用户"), self.tr("操作"),
+                    self.tr("详情"))[section]
         return None
 
     def set_entries(self, entries: list[AuditRow] | tuple[AuditRow, ...]) -> None:

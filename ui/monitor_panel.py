@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati.services.monitor import Snapshot
-from ui.plain import plain_label, plain_tip, rich_label
+from ui.plain import plain_label, plain_tip, rich_label, zone_name_label
 from ui.tasks import TaskRunner, error_text
 
 CASE_STATES = {"fresh": "未拨", "scheduled": "待重拨", "resume": "待续访", "appointment": "已预约",
@@ -227,7 +227,8 @@ class MonitorPanel(QWidget):
         self._show_queue(shot)
         self.modes.setText(self._modes_text(shot))
         local = shot.at.astimezone(ZoneInfo(shot.zone))
-        self.status.setText(self.tr("更新于 ") + local.strftime("%H:%M:%S") + self._calling_text(shot))
+        self.status.setText(self.tr("更新于 ") + local.strftime("%H:%M:%S")
+                            + f" ({zone_name_label(shot.zone)})" + self._calling_text(shot))
         self.refreshed.emit(shot)
 
     def _calling_text(self, shot: Snapshot) -> str:

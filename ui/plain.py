@@ -14,6 +14,7 @@ fake notice, ``<img src="file:///…" width=20000>`` a huge image and ``<a href=
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 from PySide6.QtCore import Qt
@@ -45,3 +46,21 @@ def plain_tip(text: str | None) -> str:
     if not GuiQt.mightBeRichText(text):
         return text
     return PLAIN_TIP.format(html.escape(text, quote=False))
+
+
+def local_zone_label(now: dt.datetime | None = None) -> str:
+    """The zone of this workstation's clock, for the titles of times shown in it: 北京时间 on a
+    workstation at UTC+8, else 本机时间 UTC±hh:mm (times in one window come from different
+    zones: the respondent's, the project's, this computer's — each is named)."""
+    offset = (now or dt.datetime.now().astimezone()).utcoffset() or dt.timedelta(0)
+    if offset == dt.timedelta(hours=8):
+        return "北京时间"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"本机时间 UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def zone_name_label(zone: str) -> str:
+    """A named IANA zone as a title says it: 北京时间 for China's, else the name."""
+    return "北京时间" if zone in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC") \
+        else zone

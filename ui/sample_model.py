@@ -37,6 +37,7 @@ from cati.services.sample_browser import (
     SampleFilters,
     SampleSort,
 )
+from ui.plain import local_zone_label
 from ui.tasks import TaskRunner
 
 PLACEHOLDER = "…"
@@ -308,10 +309,10 @@ class SampleTableModel(QAbstractTableModel):
             "state": lambda: self.tr("状态 State"),
             "disposition": lambda: self.tr("结果代码 Disposition"),
             "attempts": lambda: self.tr("拨打次数 Attempts"),
-            "next_call_at": lambda: self.tr("下次拨打 Next call"),
+            "next_call_at": lambda: self.tr("下次拨打 Next call") + f" ({local_zone_label()})",
             "priority": lambda: self.tr("优先级 Priority"),
             "lease_holder": lambda: self.tr("占用工作站 Held by"),
-            "lease_expires_at": lambda: self.tr("占用至 Held until"),
+            "lease_expires_at": lambda: self.tr("占用至 Held until") + f" ({local_zone_label()})",
             "region": lambda: self.tr("归属地 Region"),
             "carrier": lambda: self.tr("运营商 Carrier"),
         }

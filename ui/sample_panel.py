@@ -49,7 +49,7 @@ from cati.services.sample_browser import (
     SampleBrowser,
     SampleFilters,
 )
-from ui.plain import plain_label
+from ui.plain import local_zone_label, plain_label
 from ui.sample_model import SampleTableModel
 from ui.tasks import TaskRunner
 
@@ -168,13 +168,14 @@ class SamplePanel(QWidget):
         self.explain_button = QPushButton(self.tr("为何现在不能拨打 Why not now?"))
         self.history_title = plain_label(self.tr("拨打记录 Call history"))
         self.history_table = _read_only_table([
-            self.tr("时间 Time"), self.tr("访问员 Interviewer"), self.tr("结果 Outcome"),
+            self.tr("时间 Time") + f" ({local_zone_label()})", self.tr("访问员 Interviewer"),
+            self.tr("结果 Outcome"),
             self.tr("备注 Note")])
         self.explain_summary = plain_label()
         self.explain_summary.setWordWrap(True)
         self.explain_table = _read_only_table([
             self.tr("规则 Rule"), self.tr("阻止 Blocks"), self.tr("说明 Detail"),
-            self.tr("解除时间 Until")])
+            self.tr("解除时间 Until") + f" ({local_zone_label()})"])
         self.status_label = plain_label()
         self.status_label.setWordWrap(True)
         self._lay_out()
