@@ -232,3 +232,46 @@ def test_the_monitor_says_when_the_project_is_outside_its_calling_hours(qtbot, d
     assert "09:00" in panel.status.text()
     panel.timer.stop()
     tasks.shutdown()
+
+
+def test_a_tab_shows_what_changed_elsewhere_when_it_is_opened(qtbot, database, db_url):
+    """An appointment booked at an interviewer's desk shows when the supervisor opens the
+    appointments tab, and a do-not-call from the sample tab is in the audit tab at once: no
+    refresh button pressed."""
+    from cati.backend import Backend
+    from cati.calling.outcomes import book_appointment
+    from cati.calling.queue import claim_next_case
+
+    with database.unit() as session:
+        create_demo(session, cases=30)
+        project_id = get_project(session, "DEMO").id
+        boss = add_user(session, "boss", "supervise-2026", "supervisor", "督导")
+    backend, tasks = Backend(db_url, "ws-boss"), TaskRunner()
+    console = ConsoleWindow(backend, tasks, boss)
+    qtbot.addWidget(console)
+    qtbot.waitUntil(lambda: {"appointments", "audit", "sample"} <= set(console.panels),
+                    timeout=WAIT)
+    appointments = console.panels["appointments"]
+    qtbot.waitUntil(lambda: tasks.pending == 0, timeout=WAIT)
+    assert appointments.table.rowCount() == 0
+    claimed = claim_next_case(database, project_id, "ws-desk", now=START)  # another desk
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    book_appointment(database, claimed.case_id, "ws-desk", window_start=start,
+                     window_end=start + dt.timedelta(hours=1))
+    console.tabs.setCurrentWidget(appointments)  # the supervisor opens the tab
+    qtbot.waitUntil(lambda: appointments.table.rowCount() == 1, timeout=WAIT)
+
+    audit = console.panels["audit"]
+    sample = console.panels["sample"]
+    console.tabs.setCurrentWidget(sample)
+    qtbot.waitUntil(lambda: sample.model.is_idle() and tasks.pending == 0, timeout=WAIT)
+    before = audit.model.rowCount()
+    sample.table.selectRow(0)
+    qtbot.mouseClick(sample.dnc_button, Qt.MouseButton.LeftButton)
+    sample.dnc_dialog.setTextValue("本人要求")
+    sample.dnc_dialog.accept()
+    qtbot.waitUntil(lambda: audit.model.rowCount() > before, timeout=WAIT)
+    assert "sample.add_to_dnc" in [e.action for e in audit.model.entries]
+    console.close()
+    tasks.shutdown()
+    backend.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QFileDialog, QMainWindow, QTabWidget, QToolBar
 
@@ -28,6 +29,7 @@ from ui.tasks import TaskRunner, error_text
 from ui.web_panel import WebPanel
 
 CONSOLE_ROLES = ("supervisor", "admin")
+STALE_TAB_MS = 30_000
 
 
 class ConsoleWindow(QMainWindow):
@@ -58,7 +60,14 @@ class ConsoleWindow(QMainWindow):
         self.import_dialog = None
         self.report_dialog: QFileDialog | None = None
         self.tabs = QTabWidget()
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.setCentralWidget(self.tabs)
+        # The tab in view re-reads what others change (interviewers booking appointments,
+        # actions audited at other desks) while it stays open.
+        self.stale_timer = QTimer(self)
+        self.stale_timer.setInterval(STALE_TAB_MS)
+        self.stale_timer.timeout.connect(lambda: self._tab_shown(self.tabs.currentIndex()))
+        self.stale_timer.start()
         self.monitor: MonitorPanel | None = None
         self.panels: dict[str, Any] = {}
         self.resize(1280, 820)
@@ -138,10 +147,31 @@ class ConsoleWindow(QMainWindow):
         self.panels["audit"] = audit
         self.tabs.addTab(audit, self.tr("审计日志"))
         audit.start()
+        # What one tab changes, the others show at once: every action is audited, and a case
+        # closed or put on the do-not-call list loses its open appointments.
+        for signal in (sample.sample_changed, appointments.changed, suggestions.changed):
+            signal.connect(self._data_changed)
         if self.user.role == "admin":
             users = UsersPanel(admin, self.tasks, user_id)
             self.panels["users"] = users
             self.tabs.addTab(users, self.tr("用户"))
+
+    # Tabs that read again when shown (and every STALE_TAB_MS while shown): cheap reads only,
+    # not the sample's table (its pages load as they scroll) nor the monitor (its own timer).
+    REFRESHED_TABS = ("appointments", "audit", "suggestions", "web", "quotas")
+
+    def _tab_shown(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        for name in self.REFRESHED_TABS:
+            panel = self.panels.get(name)
+            if panel is not None and panel is widget:
+                panel.refresh()
+
+    def _data_changed(self, *_args) -> None:
+        for name in ("appointments", "audit"):
+            panel = self.panels.get(name)
+            if panel is not None:
+                panel.refresh()
 
     def save_monthly_report(self) -> QFileDialog | None:
         """Ask where to save the monthly report workbook (a window-modal dialog, not a nested
@@ -187,6 +217,7 @@ class ConsoleWindow(QMainWindow):
             self.monitor.refresh()
 
     def closeEvent(self, event) -> None:
+        self.stale_timer.stop()
         save_geometry(self, "console")
         if self.monitor is not None:
             self.monitor.timer.stop()
