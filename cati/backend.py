@@ -38,8 +38,10 @@ from cati.services.users import SUPERVISOR_ROLES, SessionStamp, UserInfo
 from cati.services.workstation import (
     CallInfo,
     DispositionButton,
+    MyDay,
     NoCallReason,
     WindowIdentity,
+    my_day,
     next_call,
     why_no_call,
 )
@@ -183,6 +185,12 @@ class Backend:
     def call_buttons(self, project_id: int) -> list[DispositionButton]:
         self._acting()
         return call_buttons(list_dispositions(self.database, project_id))
+
+    def my_day(self, project_id: int) -> MyDay:
+        """The logged-in interviewer's own figures today."""
+        if self.user is None:
+            raise PermissionDenied("log in first (请先登录)")
+        return my_day(self.database, project_id, self.user.id)
 
     def why_no_call(self, project_id: int) -> NoCallReason:
         return why_no_call(self.database, project_id)

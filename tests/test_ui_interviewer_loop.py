@@ -342,3 +342,32 @@ def test_outside_calling_hours_the_ready_page_says_so_and_when_calls_start(qtbot
     qtbot.waitUntil(lambda: "不在拨打时段" in window_.ready_page.status.text(), timeout=WAIT)
     assert f"{start:02d}:00" in window_.ready_page.status.text()
     assert window_.case is None
+
+
+def test_the_ready_page_shows_the_interviewers_own_day(qtbot, store, tmp_path):
+    settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
+    settings.setValue("interview/auto_next_seconds", 30)  # time to read the Ready page
+    app = CatiApp(store.url, settings=settings, workstation="ws-day", speech=False)
+    qtbot.addWidget(app.login)
+    app.login.show()
+    try:
+        qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
+        qtbot.keyClicks(app.login.username, "zhou")
+        qtbot.keyClicks(app.login.password, "interview-2026")
+        key(qtbot, app.login.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+        window = app.main_window
+        qtbot.addWidget(window)
+        wait_state(qtbot, window, "ready")
+        today = window.ready_page.today
+        qtbot.waitUntil(lambda: today.text().startswith("今日：拨打 0 "), timeout=WAIT)
+        key(qtbot, window.ready_page.ready_button, Qt.Key.Key_F12)
+        wait_state(qtbot, window, "call")
+        key(qtbot, window.call_view, Qt.Key.Key_F5)  # no answer: back to Ready
+        wait_state(qtbot, window, "ready")
+        qtbot.waitUntil(lambda: today.text().startswith("今日：拨打 1 · 接通 0 · 完成 0"),
+                        timeout=WAIT)
+    finally:
+        if app.main_window is not None:
+            app.main_window.close()
+        app.shutdown()

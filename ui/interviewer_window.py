@@ -113,6 +113,9 @@ class ReadyPage(QWidget):
         self.pause_button.setCheckable(True)
         self.cancel_button = QPushButton(self.tr("取消自动拨号 (Esc)"))
         self.field_button = QPushButton(self.tr("实地访问 · 不经电话 (Ctrl+N)"))
+        self.today = plain_label()  # the interviewer's own figures today
+        self.today.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.today.setObjectName("myDay")
         row = QHBoxLayout()
         for button in (self.pause_button, self.cancel_button, self.field_button):
             row.addWidget(button)
@@ -121,6 +124,7 @@ class ReadyPage(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.ready_button)
         layout.addLayout(row)
+        layout.addWidget(self.today)
         layout.addStretch(2)
         self.cancel_button.hide()
 
@@ -189,6 +193,7 @@ class InterviewerWindow(QMainWindow):
         self.state = "choosing"
         self.countdown_left = 0
         self.quota_message = ""
+        self.logged_in_at = utc_now()
         self.web_confirm: QMessageBox | None = None
         self.hangup_box: QMessageBox | None = None
         self.appointment_dialog: AppointmentDialog | None = None
@@ -337,7 +342,20 @@ class InterviewerWindow(QMainWindow):
         if focus is not None:
             focus.setFocus()
         self._report_presence()
+        if state == "ready" and self.project is not None:
+            project_id = self.project.id
+            self.tasks.run(lambda: self.backend.my_day(project_id), self._show_my_day,
+                           lambda _error: None)
         self.state_changed.emit(state)
+
+    def _show_my_day(self, day) -> None:
+        online = utc_now() - self.logged_in_at
+        hours, minutes = divmod(int(online.total_seconds() // 60), 60)
+        self.ready_page.today.setText(self.tr(
+            "今日：拨打 {calls} · 接通 {contacts} · 完成 {completes} · 访问 {minutes} 分钟 · "
+            "在线 {hours}:{mins:02d}").format(
+                calls=day.calls, contacts=day.contacts, completes=day.completes,
+                minutes=f"{day.interview_minutes:.0f}", hours=hours, mins=minutes))
 
     def _report_presence(self, state: str | None = None) -> None:
         """Tell the monitor what this workstation is doing (fire and forget, on the worker)."""

@@ -345,3 +345,40 @@ def why_no_call(database: Database, project_id: int, *,
         if due_now is None and due is not None:
             return NoCallReason("none_due", due[0], due[1])
         return NoCallReason("all_busy", None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class MyDay:
+    """The interviewer's own figures since midnight (the project's zone, Beijing by default)."""
+
+    calls: int  # call attempts with an outcome
+    contacts: int  # of them, reached a person (the disposition table's contact codes)
+    completes: int
+    interview_minutes: float  # the completed interviews' length, summed
+
+
+def my_day(database: Database, project_id: int, interviewer_id: int, *,
+           now: dt.datetime | None = None) -> MyDay:
+    """Today's calls, contacts, completes and interview time of one interviewer on a project
+    (an interviewer reads only their own: the figures are their own attempts and interviews)."""
+    from zoneinfo import ZoneInfo
+
+    now = now or utc_now()
+    with database.unit(immediate=False) as session:
+        require_active(session, interviewer_id)
+        project = session.get(Project, project_id)
+        if project is None:
+            raise NotFound(f"no project {project_id}")
+        zone = ZoneInfo((project.settings or {}).get("time_zone", "Asia/Shanghai"))
+        midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        contact = set(session.scalars(select(Disposition.code).where(
+            Disposition.project_id == project_id, Disposition.contact.is_(True))))
+        codes = session.scalars(select(CallAttempt.disposition).where(
+            CallAttempt.project_id == project_id, CallAttempt.interviewer_id == interviewer_id,
+            CallAttempt.started_at >= midnight, CallAttempt.disposition.is_not(None))).all()
+        lengths = session.execute(select(Interview.started_at, Interview.ended_at).where(
+            Interview.project_id == project_id, Interview.interviewer_id == interviewer_id,
+            Interview.state == "complete", Interview.ended_at >= midnight)).all()
+    minutes = sum((end - start).total_seconds() for start, end in lengths if start and end) / 60
+    return MyDay(len(codes), sum(code in contact for code in codes), len(lengths),
+                 round(minutes, 1))
