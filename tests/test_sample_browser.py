@@ -354,3 +354,27 @@ def test_actions_need_a_supervisor_and_existing_cases(database, browser, sample)
     with pytest.raises(CatiError, match="no case selected"):
         browser.set_priority([], 1, boss)
     assert case(database, some[0]).lease_holder == "ws1"
+
+
+def test_call_now_puts_a_case_first_and_an_assignment_keeps_it_for_one_interviewer(
+        database, browser, sample):
+    project_id, boss, ivan = sample
+    scheduled = ids_where(database, project_id, state="scheduled")
+    first, second = scheduled[0], scheduled[1]
+    result = browser.call_now([first], boss, now=MORNING)
+    assert result.changed == (first,)
+    claimed = claim_next_case(database, project_id, "ws-any", now=MORNING)
+    assert claimed is not None and claimed.case_id == first  # before every other case
+    assert audit(database, "sample.call_now")[0].details["changed"] == [first]
+
+    assert browser.interviewers() == [(ivan, "访问员周")]
+    browser.call_now([second], boss, interviewer_id=ivan, now=MORNING)
+    other = claim_next_case(database, project_id, "ws-other", interviewer_id=boss, now=MORNING)
+    assert other is None or other.case_id != second  # kept for 访问员周
+    mine = claim_next_case(database, project_id, "ws-ivan", interviewer_id=ivan, now=MORNING)
+    assert mine is not None and mine.case_id == second
+
+    closed = ids_where(database, project_id, state="closed")[0]
+    with pytest.raises(CatiError, match="reopen them first"):
+        browser.call_now([closed, scheduled[2]], boss, now=MORNING)
+    assert case(database, scheduled[2]).state == "scheduled"  # all or nothing

@@ -313,3 +313,23 @@ def test_times_say_which_clock_they_are_in(qtbot, database, tasks):
     beijing = dt.datetime(2026, 12, 7, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert local_zone_label(beijing) == "北京时间"
     assert local_zone_label(beijing.astimezone(dt.UTC)) == "本机时间 UTC+00:00"
+
+
+def test_call_now_gives_the_chosen_cases_to_a_named_interviewer(qtbot, database, tasks):
+    from cati.storage.models import Appointment
+
+    with database.unit() as session:
+        zhou = session.execute(insert(User).returning(User.id), [{
+            "username": "zhou", "display_name": "访问员周", "role": "interviewer",
+            "password_hash": "x", "active": True, "created_at": MORNING}]).scalar_one()
+    panel, _ = open_panel(qtbot, database, tasks, 30)
+    qtbot.waitUntil(lambda: panel.assign_combo.count() == 2, timeout=WAIT)
+    chosen = case_ids(database, state="scheduled")[:2]
+    select_cases(panel, chosen)
+    panel.assign_combo.setCurrentIndex(panel.assign_combo.findData(zhou))
+    with qtbot.waitSignal(panel.sample_changed, timeout=WAIT):
+        qtbot.mouseClick(panel.call_now_button, Qt.MouseButton.LeftButton)
+    booked = query(database, select(Appointment.case_id, Appointment.hard,
+                                    Appointment.interviewer_id).order_by(Appointment.case_id))
+    assert booked == [(case_id, True, zhou) for case_id in chosen]
+    assert "called next" in panel.status_label.text() and "访问员周" in panel.status_label.text()

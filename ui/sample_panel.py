@@ -114,6 +114,7 @@ class SamplePanel(QWidget):
         self._connect()
         self._update_buttons()
         self._run(partial(service.disposition_choices, project_id), self._show_dispositions)
+        self._run(service.interviewers, self._show_interviewers)
 
     # -- building -----------------------------------------------------------------------------
 
@@ -161,6 +162,13 @@ class SamplePanel(QWidget):
         self.table = self._sample_table()
         self.release_button = QPushButton(self.tr("释放占用 Release lease"))
         self.reopen_button = QPushButton(self.tr("重新开放 Reopen"))
+        self.call_now_button = QPushButton(self.tr("立即拨打 Call now"))
+        self.call_now_button.setToolTip(self.tr(
+            "选中的号码排在最前，两小时内由下一位就绪的访问员（或下面指定的访问员）拨打 · The selected "
+            "cases are called next, within two hours, by the next interviewer ready (or the one "
+            "chosen beside)"))
+        self.assign_combo = QComboBox()
+        self.assign_combo.addItem(self.tr("任何访问员 Anyone"), None)
         self.priority_spin = QSpinBox()
         self.priority_spin.setRange(*PRIORITY_RANGE)
         self.priority_button = QPushButton(self.tr("设置优先级 Set priority"))
@@ -224,8 +232,9 @@ class SamplePanel(QWidget):
             filters.addWidget(widget, 1 if widget is self.phone_edit else 0)
         filters.addWidget(self.refresh_button)
         actions = QHBoxLayout()
-        for widget in (self.release_button, self.reopen_button, self.priority_spin,
-                       self.priority_button, self.dnc_button, self.explain_button):
+        for widget in (self.release_button, self.reopen_button, self.call_now_button,
+                       self.assign_combo, self.priority_spin, self.priority_button,
+                       self.dnc_button, self.explain_button):
             actions.addWidget(widget)
         actions.addStretch(1)
         side = QWidget()
@@ -274,6 +283,7 @@ class SamplePanel(QWidget):
         selection.currentRowChanged.connect(lambda *_: self._current_timer.start())
         self.release_button.clicked.connect(self.release_lease)
         self.reopen_button.clicked.connect(self.reopen)
+        self.call_now_button.clicked.connect(self.call_now)
         self.priority_button.clicked.connect(self.set_priority)
         self.dnc_button.clicked.connect(self.ask_dnc_reason)
         self.explain_button.clicked.connect(self.explain_current)
@@ -297,6 +307,20 @@ class SamplePanel(QWidget):
         filters = self.filters()
         if filters != self.model.filters:
             self.model.set_filters(filters)
+
+    @Slot(object)
+    def _show_interviewers(self, people: list[tuple[int, str]]) -> None:
+        for user_id, name in people:
+            self.assign_combo.addItem(self.tr("指派给 {name}").format(name=name), user_id)
+
+    @Slot()
+    def call_now(self) -> None:
+        interviewer_id = self.assign_combo.currentData()
+        name = self.assign_combo.currentText()
+        self._act(lambda ids: self._service.call_now(ids, self._user_id,
+                                                     interviewer_id=interviewer_id),
+                  lambda r: (self.tr("{n} 个号码将立即拨打 {n} called next").format(
+                      n=len(r.changed)) + ("" if interviewer_id is None else f" · {name}")))
 
     @Slot(object)
     def _show_dispositions(self, choices: list[DispositionChoice]) -> None:
@@ -513,6 +537,6 @@ class SamplePanel(QWidget):
     def _update_buttons(self, *_: Any) -> None:
         selected = self.table.selectionModel().hasSelection()
         for button in (self.release_button, self.reopen_button, self.priority_button,
-                       self.dnc_button):
+                       self.dnc_button, self.call_now_button):
             button.setEnabled(selected and not self._acting)
         self.explain_button.setEnabled(self.table.currentIndex().isValid())

@@ -48,6 +48,7 @@ NO_DISPOSITION = ""
 DEFAULT_PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1_000
 MAX_ACTION_CASES = 10_000
+CALL_NOW_WINDOW = dt.timedelta(hours=2)  # how long a "call now" or an assignment stands
 PRIORITY_RANGE = (-1_000, 1_000)
 SUPERVISOR_ROLES = frozenset({"supervisor", "admin"})
 
@@ -289,6 +290,56 @@ class SampleBrowser:
                         lease_expires_at=None))
             return _finish(session, "reopen", user_id, ids, changed, now, reason=reason,
                            voided_interviews=voided)
+
+    def interviewers(self) -> list[tuple[int, str]]:
+        """The active interviewers (id, name) a case can be given to."""
+        with self.database.unit(immediate=False) as session:
+            self._check_reader(session)
+            return [(user_id, display or username) for user_id, username, display in
+                    session.execute(select(User.id, User.username, User.display_name).where(
+                        User.role == "interviewer", User.active.is_(True))
+                        .order_by(User.username))]
+
+    def call_now(self, case_ids: Iterable[int], user_id: int, *,
+                 interviewer_id: int | None = None, window: dt.timedelta = CALL_NOW_WINDOW,
+                 now: dt.datetime | None = None) -> ActionResult:
+        """Call these cases next: each gets an appointment from now for ``window`` (the queue
+        hands out appointments due before anything else, also outside calling hours: the
+        supervisor asked), replacing its open appointment — a call-back moved forward. With
+        ``interviewer_id`` the appointment is hard: only that interviewer is given the case
+        until the window ends (a case assigned to a named interviewer). Cases on a call now
+        are left as they are; closed or locked cases refuse the whole request."""
+        ids = _ids(case_ids)
+        now = now or utc_now()
+        with self.database.unit() as session:
+            _check_cases(session, user_id, ids)
+            if interviewer_id is not None and session.scalar(select(User.id).where(
+                    User.id == interviewer_id, User.role == "interviewer",
+                    User.active.is_(True))) is None:
+                raise CatiError(f"no active interviewer {interviewer_id} (没有该访问员)")
+            not_open = session.execute(
+                select(Case.id, Case.state).where(Case.id.in_(ids),
+                                                  Case.state.in_(("closed", "locked")))
+                .order_by(Case.id)).all()
+            if not_open:
+                raise CatiError(
+                    "closed cases cannot be called now; reopen them first (已结束的号码须先重新开放): "
+                    f"{_listed(f'{case_id} ({state})' for case_id, state in not_open)}")
+            free = sorted(session.scalars(select(Case.id).where(
+                Case.id.in_(ids), (Case.lease_holder.is_(None)) | (Case.lease_expires_at < now))))
+            for old in session.scalars(select(Appointment).where(
+                    Appointment.case_id.in_(free), text(OPEN_APPOINTMENT_SQL))):
+                old.cancelled = True
+            hard = interviewer_id is not None
+            session.add_all(Appointment(
+                case_id=case_id, window_start=now, window_end=now + window, hard=hard,
+                interviewer_id=interviewer_id, booked_by=user_id,
+                note="督导指派 assigned by a supervisor" if hard else
+                "督导安排立即拨打 called now by a supervisor") for case_id in free)
+            changed = _changed(session, update(Case).where(Case.id.in_(free)).values(
+                state="appointment", next_call_at=now))
+            return _finish(session, "call_now", user_id, ids, changed, now,
+                           interviewer_id=interviewer_id)
 
     def set_priority(self, case_ids: Iterable[int], priority: int, user_id: int, *,
                      now: dt.datetime | None = None) -> ActionResult:
