@@ -415,3 +415,25 @@ def test_the_quota_model_asks_for_a_save_instead_of_changing_itself(qtbot):
     assert edited.args == ["古槐街道", 7]
     assert model.cells[0].target == 3
     assert not model.setData(model.index(0, QuotaModel.STRATUM), "x")
+
+
+def test_quotas_pasted_from_a_spreadsheet_are_set_all_or_none(qtbot, database, service, tasks,
+                                                             store):
+    panel = shown(qtbot, QuotaPanel(service, tasks, store["project"], store["supervisor"]))
+    qtbot.mouseClick(panel.paste_button, Qt.MouseButton.LeftButton)
+    dialog = panel.paste_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.setTextValue("乡镇\t目标\n古槐街道\t3\n东皇街道\t25\n清河街道\tx\n")  # a bad line
+    dialog.accept()
+    settle(qtbot, panel)
+    assert "line 4" in panel.message.text()
+    assert quota_query(database, store["project"]) == [("古槐街道", 3, 3), ("清河街道", 10, 1)]
+    qtbot.mouseClick(panel.paste_button, Qt.MouseButton.LeftButton)
+    panel.paste_dialog.setTextValue("乡镇\t目标\n古槐街道\t5\n东皇街道\t25\n清河街道\t12\n")
+    panel.paste_dialog.accept()
+    settle(qtbot, panel)
+    assert quota_query(database, store["project"]) == [
+        ("东皇街道", 25, 0), ("古槐街道", 5, 3), ("清河街道", 12, 1)]
+    assert [row[:2] for row in table_text(panel.model)] == [
+        ["东皇街道", "25"], ["古槐街道", "5"], ["清河街道", "12"]]
+    assert "3" in panel.message.text()

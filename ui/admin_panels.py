@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -292,6 +293,12 @@ class QuotaPanel(_Panel):
         self.add_button = QPushButton(self.tr("添加配额 Add quota"))
         self.remove_button = QPushButton(self.tr("删除配额 Remove quota"))
         self.refresh_button = QPushButton(self.tr("刷新 Refresh"))
+        self.paste_button = QPushButton(self.tr("粘贴配额… Paste quotas…"))
+        self.paste_button.setToolTip(self.tr("从表格复制两列(样本层、目标)粘贴进来,一次设置多层 "
+                                             "Paste two columns (stratum, target) copied from a "
+                                             "spreadsheet: all are set, or none"))
+        self.paste_button.clicked.connect(self.ask_pasted_quotas)
+        self.paste_dialog: QInputDialog | None = None
         self.add_button.clicked.connect(self.add_stratum)
         self.remove_button.clicked.connect(self.remove_selected)
         self.refresh_button.clicked.connect(self.refresh)
@@ -305,6 +312,7 @@ class QuotaPanel(_Panel):
         adding.addWidget(self.add_button)
         actions = QHBoxLayout()
         actions.addWidget(self.remove_button)
+        actions.addWidget(self.paste_button)
         actions.addStretch(1)
         actions.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
@@ -355,6 +363,31 @@ class QuotaPanel(_Panel):
             return
         self.save_target(stratum, self.target_spin.value())
 
+    @Slot()
+    def ask_pasted_quotas(self) -> None:
+        """A box to paste quotas into (a dialog that does not block), then all are set."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(self.tr("粘贴配额 Paste quotas"))
+        dialog.setLabelText(self.tr("每行一个样本层和目标数,如“古槐街道<Tab>30” "
+                                    "One stratum and its target per line:"))
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput, True)
+        dialog.textValueSelected.connect(self._quotas_pasted)
+        dialog.finished.connect(dialog.deleteLater)
+        self.paste_dialog = dialog
+        dialog.open()
+
+    def _quotas_pasted(self, text: str) -> None:
+        self.paste_dialog = None
+        user, project = self.user_id, self.project_id
+        self._run(lambda: self.service.set_quotas_from_text(user, project, text),
+                  self._pasted)
+
+    def _pasted(self, cells: list[QuotaCell]) -> None:
+        for cell in cells:
+            self.model.update_cell(cell)
+        self._fill_strata()
+        self._show(self.tr("已保存 {n} 个配额 Saved {n} quotas").format(n=len(cells)))
+
     def _saved(self, cell: QuotaCell) -> None:
         self.model.update_cell(cell)
         if self.stratum_edit.currentText().strip() == cell.stratum:
@@ -386,6 +419,7 @@ class QuotaPanel(_Panel):
     def _enable(self) -> None:
         idle = not self.busy
         self.add_button.setEnabled(idle)
+        self.paste_button.setEnabled(idle)
         self.refresh_button.setEnabled(idle)
         self.remove_button.setEnabled(idle and self.selected_stratum() is not None)
 

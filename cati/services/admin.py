@@ -392,33 +392,84 @@ def set_quota(database: Database, acting_user_id: int, project_id: int, stratum:
               target: int) -> QuotaCell:
     """Set (or replace) the target of one stratum. The claim reads the quotas at every claim,
     so a stratum whose completes reach the new target is no longer served from the next one."""
+    return set_quotas(database, acting_user_id, project_id, [(stratum, target)])[0]
+
+
+def set_quotas(database: Database, acting_user_id: int, project_id: int,
+               cells: Sequence[tuple[str, int]]) -> list[QuotaCell]:
+    """Set the targets of several strata at once (pasted, or read from a file): all or none."""
+    checked = [_checked_quota(stratum, target) for stratum, target in cells]
+    if not checked:
+        raise CatiError("no quota given (未提供配额)")
+    project_cache.forget(database.url)
+    with database.unit() as session:
+        actor = _require_project_role(session, acting_user_id, "set quotas")
+        _project(session, project_id)
+        for stratum, target in checked:
+            _set_quota_in(session, actor, project_id, stratum, target)
+        session.flush()
+        now_cells = quota_cells(session, project_id)
+        return [QuotaCell(stratum, *now_cells[stratum]) for stratum, _ in checked]
+
+
+def _checked_quota(stratum: str, target: int) -> tuple[str, int]:
     stratum = stratum.strip()
     if not stratum:
         raise CatiError("a quota needs a stratum (配额需要样本层)")
     if isinstance(target, bool) or not isinstance(target, int) or target < 0:
         raise CatiError(f"a quota target must be a whole number, 0 or more, not {target!r} "
                         "(配额目标须为 0 或以上的整数)")
-    project_cache.forget(database.url)
-    with database.unit() as session:
-        actor = _require_project_role(session, acting_user_id, "set quotas")
-        _project(session, project_id)
-        # Insert-if-new in one statement, then the existing row locked: two supervisors
-        # setting the same new stratum at once must not break the unique key.
-        inserted = session.connection().execute(upsert_insert(session)(Quota).values(
-            project_id=project_id, stratum=stratum, target=target).on_conflict_do_nothing(
-            index_elements=["project_id", "stratum"]).returning(Quota.id)).first()
-        old = None
-        if inserted is None:
-            quota = session.scalars(select(Quota).where(
-                Quota.project_id == project_id, Quota.stratum == stratum)
-                .with_for_update()).one()
-            old, quota.target = quota.target, target
-        if old != target:
-            _audit(session, actor, "quota_set", project_id=project_id, stratum=stratum,
-                   old_target=old, new_target=target)
-        session.flush()
-        target_now, completes = quota_cells(session, project_id)[stratum]
-        return QuotaCell(stratum, target_now, completes)
+    return stratum, target
+
+
+def _set_quota_in(session, actor, project_id: int, stratum: str, target: int) -> None:
+    # Insert-if-new in one statement, then the existing row locked: two supervisors setting
+    # the same new stratum at once must not break the unique key.
+    inserted = session.connection().execute(upsert_insert(session)(Quota).values(
+        project_id=project_id, stratum=stratum, target=target).on_conflict_do_nothing(
+        index_elements=["project_id", "stratum"]).returning(Quota.id)).first()
+    old = None
+    if inserted is None:
+        quota = session.scalars(select(Quota).where(
+            Quota.project_id == project_id, Quota.stratum == stratum)
+            .with_for_update()).one()
+        old, quota.target = quota.target, target
+    if old != target:
+        _audit(session, actor, "quota_set", project_id=project_id, stratum=stratum,
+               old_target=old, new_target=target)
+
+
+QUOTA_LINE = re.compile(r"^\s*(?P<stratum>.+?)\s*[\t,，:：=\s]\s*(?P<target>[+-]?\d+)\s*$")
+
+
+def parse_quota_lines(text: str) -> list[tuple[str, int]]:
+    """Quotas as pasted from a spreadsheet: one stratum and its target per line, separated by a
+    tab, a comma, a colon or spaces (古槐街道<TAB>30). Blank lines are skipped; a header line
+    whose target is not a number is skipped when it is the first. Any other line that does not
+    read is an error naming its line number, and nothing is set."""
+    cells, problems = [], []
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        found = QUOTA_LINE.match(line)
+        if found is None:
+            if not cells and not problems:
+                continue  # a header such as 乡镇  目标
+            problems.append(f"line {number}: {line.strip()!r}")
+            continue
+        target = int(found["target"])
+        if target < 0:
+            problems.append(f"line {number}: {line.strip()!r} (a target is 0 or more)")
+            continue
+        cells.append((found["stratum"].strip(), target))
+    if problems:
+        raise CatiError("each line must be a stratum and a whole number (每行应为样本层和目标数): "
+                        + "; ".join(problems[:5])
+                        + (f"; … {len(problems) - 5} more" if len(problems) > 5 else ""))
+    if not cells:
+        raise CatiError("no quota found in the text (未找到配额)")
+    return cells
 
 
 def remove_quota(database: Database, acting_user_id: int, project_id: int,
@@ -500,6 +551,10 @@ class AdminService:
     def set_quota(self, acting_user_id: int, project_id: int, stratum: str,
                   target: int) -> QuotaCell:
         return set_quota(self.database, acting_user_id, project_id, stratum, target)
+
+    def set_quotas_from_text(self, acting_user_id: int, project_id: int,
+                             text: str) -> list[QuotaCell]:
+        return set_quotas(self.database, acting_user_id, project_id, parse_quota_lines(text))
 
     def remove_quota(self, acting_user_id: int, project_id: int, stratum: str) -> bool:
         return remove_quota(self.database, acting_user_id, project_id, stratum)
