@@ -333,3 +333,45 @@ def test_call_now_gives_the_chosen_cases_to_a_named_interviewer(qtbot, database,
                                     Appointment.interviewer_id).order_by(Appointment.case_id))
     assert booked == [(case_id, True, zhou) for case_id in chosen]
     assert "called next" in panel.status_label.text() and "访问员周" in panel.status_label.text()
+
+
+def test_a_supervisor_corrects_a_closed_interviews_answer_with_a_reason(qtbot, database, tasks):
+    from PySide6.QtWidgets import QDialogButtonBox
+    from sqlalchemy import update
+
+    from cati.calling.outcomes import record_outcome
+    from cati.services.interviews import open_interview, save_answers
+    from cati.storage.models import Answer, AuditEntry
+
+    panel, _ = open_panel(qtbot, database, tasks, 10)
+    case_id = case_ids(database, state="fresh")[0]
+    with database.unit() as session:
+        project_id = session.scalar(select(Case.project_id).where(Case.id == case_id))
+        session.execute(update(Case).where(Case.id == case_id).values(
+            lease_holder="ws-t", lease_expires_at=MORNING + dt.timedelta(days=3650)))
+    interview = open_interview(database, project_id, case_id=case_id, interviewer_id=None,
+                               workstation="ws-t")
+    save_answers(database, interview.id, {"phone_kind": "1", "age": "40"}, current_item=None,
+                 workstation="ws-t")
+    record_outcome(database, case_id, "ws-t", "1.1", interview_id=interview.id)
+
+    panel.table.setCurrentIndex(panel.model.index(row_of(panel.model, case_id), 0))
+    qtbot.mouseClick(panel.correct_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.correction_dialog is not None, timeout=WAIT)
+    dialog = panel.correction_dialog
+    dialog.question.setCurrentIndex(
+        [dialog.question.itemData(i).question for i in range(dialog.question.count())]
+        .index("age"))
+    assert dialog.text.text() == "40"
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.text.setText("41")
+    assert not save.isEnabled()  # no reason yet
+    qtbot.keyClicks(dialog.reason, "recheck: respondent corrected")
+    assert save.isEnabled()
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "corrected" in panel.status_label.text(), timeout=WAIT)
+    assert query(database, select(Answer.value).where(
+        Answer.interview_id == interview.id, Answer.question == "age")) == [("41",)]
+    [(details,)] = query(database, select(AuditEntry.details).where(
+        AuditEntry.action == "answer_corrected"))
+    assert details["reason"] == "recheck: respondent corrected"

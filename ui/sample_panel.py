@@ -44,11 +44,13 @@ from cati.services.sample_browser import (
     SORT_COLUMNS,
     ActionResult,
     AttemptRecord,
+    ClosedInterview,
     DispositionChoice,
     DncActionResult,
     SampleBrowser,
     SampleFilters,
 )
+from ui.correction_dialog import CorrectionDialog
 from ui.plain import local_zone_label, plain_label
 from ui.sample_model import SampleTableModel
 from ui.tasks import TaskRunner
@@ -174,6 +176,8 @@ class SamplePanel(QWidget):
         self.priority_button = QPushButton(self.tr("设置优先级 Set priority"))
         self.dnc_button = QPushButton(self.tr("加入免打扰 Do not call"))
         self.explain_button = QPushButton(self.tr("为何现在不能拨打 Why not now?"))
+        self.correct_button = QPushButton(self.tr("修改答案… Correct an answer…"))
+        self.correction_dialog: CorrectionDialog | None = None
         self.history_title = plain_label(self.tr("拨打记录 Call history"))
         self.history_table = _read_only_table([
             self.tr("时间 Time") + f" ({local_zone_label()})", self.tr("访问员 Interviewer"),
@@ -234,7 +238,7 @@ class SamplePanel(QWidget):
         actions = QHBoxLayout()
         for widget in (self.release_button, self.reopen_button, self.call_now_button,
                        self.assign_combo, self.priority_spin, self.priority_button,
-                       self.dnc_button, self.explain_button):
+                       self.dnc_button, self.explain_button, self.correct_button):
             actions.addWidget(widget)
         actions.addStretch(1)
         side = QWidget()
@@ -284,6 +288,7 @@ class SamplePanel(QWidget):
         self.release_button.clicked.connect(self.release_lease)
         self.reopen_button.clicked.connect(self.reopen)
         self.call_now_button.clicked.connect(self.call_now)
+        self.correct_button.clicked.connect(self.open_correction)
         self.priority_button.clicked.connect(self.set_priority)
         self.dnc_button.clicked.connect(self.ask_dnc_reason)
         self.explain_button.clicked.connect(self.explain_current)
@@ -312,6 +317,39 @@ class SamplePanel(QWidget):
     def _show_interviewers(self, people: list[tuple[int, str]]) -> None:
         for user_id, name in people:
             self.assign_combo.addItem(self.tr("指派给 {name}").format(name=name), user_id)
+
+    @Slot()
+    def open_correction(self) -> None:
+        """The current case's closed interview, read on the worker, then the dialog."""
+        row = self.model.case_row(self.table.currentIndex().row())
+        if row is None:
+            return
+        self._run(partial(self._service.closed_interview, row.id), self._show_correction)
+
+    def _show_correction(self, interview: ClosedInterview | None) -> None:
+        if interview is None or not interview.answers:
+            self._show_error(self.tr("该号码没有已结束的访问 This case has no closed interview"))
+            return
+        dialog = CorrectionDialog(interview, self)
+        dialog.accepted.connect(partial(self._correction_given, dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        self.correction_dialog = dialog
+        dialog.open()
+
+    def _correction_given(self, dialog: CorrectionDialog) -> None:
+        self.correction_dialog = None
+        line, value, reason = dialog.current(), dialog.value(), dialog.reason.text()
+        interview_id = dialog.interview.interview_id
+        self.status_label.setStyleSheet("color: #555;")
+        self.status_label.setText(self.tr("正在处理… Working…"))
+        self._run(lambda: self._service.correct_answer(interview_id, line.question, value,
+                                                       self._user_id, reason=reason),
+                  self._corrected, self._action_failed)
+
+    def _corrected(self, correction) -> None:
+        self.status_label.setStyleSheet("color: #1b5e20;")
+        self.status_label.setText(self.tr("已更正 corrected: {q} {old} → {new}").format(
+            q=correction.question, old=correction.old_value or "—", new=correction.new_value))
 
     @Slot()
     def call_now(self) -> None:
@@ -540,3 +578,4 @@ class SamplePanel(QWidget):
                        self.dnc_button, self.call_now_button):
             button.setEnabled(selected and not self._acting)
         self.explain_button.setEnabled(self.table.currentIndex().isValid())
+        self.correct_button.setEnabled(self.table.currentIndex().isValid() and not self._acting)

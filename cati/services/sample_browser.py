@@ -28,11 +28,14 @@ from cati.calling.views import CASE_STATES, Explanation
 from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.services.clock import utc_now
 from cati.services.dnc import add_numbers
+from cati.services.interviews import Correction, correct_answer
+from cati.services.questionnaires import form_of
 from cati.services.quotas import COMPLETE_STATE
 from cati.storage.db import Database
 from cati.storage.models import (
     OPEN_APPOINTMENT_SQL,
     VOID_STATE,
+    Answer,
     Appointment,
     AuditEntry,
     CallAttempt,
@@ -62,6 +65,23 @@ _COLUMNS = {
 SORT_COLUMNS = tuple(_COLUMNS)
 """The columns a page may be sorted by, in CaseRow's order."""
 _NULLABLE = frozenset({"disposition", "next_call_at", "lease_holder", "lease_expires_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerLine:
+    question: str
+    label: str  # the question's text
+    value: str  # as stored (choice codes for a choice question)
+    kind: str
+    choices: tuple[tuple[str, str], ...]  # (code, label) of a choice question
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedInterview:
+    interview_id: int
+    state: str
+    disposition: str | None
+    answers: tuple[AnswerLine, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +310,37 @@ class SampleBrowser:
                         lease_expires_at=None))
             return _finish(session, "reopen", user_id, ids, changed, now, reason=reason,
                            voided_interviews=voided)
+
+    def closed_interview(self, case_id: int) -> ClosedInterview | None:
+        """The case's latest closed interview with its answers as the questionnaire words them
+        (None when it has none): what a correction starts from."""
+        with self.database.unit(immediate=False) as session:
+            self._check_reader(session)
+            interview = session.scalar(
+                select(Interview).where(Interview.case_id == case_id,
+                                        Interview.state != "in_progress")
+                .order_by(Interview.id.desc()).limit(1))
+            if interview is None:
+                return None
+            form = form_of(session, interview.questionnaire_id)
+            stored = dict(session.execute(select(Answer.question, Answer.value).where(
+                Answer.interview_id == interview.id)).all())
+            lines = tuple(
+                AnswerLine(item.name, form.text(item.labels), stored[item.name], item.kind,
+                           tuple((choice.name, form.text(choice.labels))
+                                 for choice in form.choices_of(item))
+                           if item.kind in ("select_one", "select_multiple") else ())
+                for item in form.items if item.is_question and item.name in stored)
+            return ClosedInterview(interview.id, interview.state, interview.disposition, lines)
+
+    def correct_answer(self, interview_id: int, question: str, value: str, user_id: int, *,
+                       reason: str) -> Correction:
+        """Change one answer of a closed interview, for the reason given (required here: the
+        audit log and the answer history keep it with the old and the new value)."""
+        if not (reason or "").strip():
+            raise CatiError("a reason is needed to correct an answer (修改答案须填写原因)")
+        return correct_answer(self.database, interview_id, question, value, user_id=user_id,
+                              reason=reason.strip())
 
     def interviewers(self) -> list[tuple[int, str]]:
         """The active interviewers (id, name) a case can be given to."""
