@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>30 秒后再试</source>
+        <translation>trying again in 30 s</translation>
+    </message>
+    <message>
+        <source>现在不在拨打时段；{at} 开始拨打 · Outside calling hours: calls start at {at}</source>
+        <translation>Outside calling hours: calls start at {at}</translation>
+    </message>
+    <message>
+        <source>暂时没有到时的号码；下一个 {at} 到时 · Nothing due now: the next number is due at {at}</source>
+        <translation>Nothing due now: the next number is due at {at}</translation>
+    </message>
+    <message>
+        <source>项目已暂停，督导恢复后才能取号 · The project is paused by the supervisor</source>
+        <translation>The project is paused by the supervisor</translation>
+    </message>
+    <message>
+        <source>项目已结束 · The project is closed</source>
+        <translation>The project is closed</translation>
+    </message>
+    <message>
+        <source>本项目已没有可拨的号码 · No numbers left to call in this project</source>
+        <translation>No numbers left to call in this project</translation>
+    </message>
+    <message>
+        <source>可拨的号码都在其他坐席或配额已满，{retry} · Every callable number is held by another workstation or its quota is full</source>
+        <translation>Every callable number is held by another workstation or its quota is full; {retry}</translation>
+    </message>
+</context>
+<context>
     <name>AppointmentDialog</name>
     <message>
         <source>约访 Appointment</source>
@@ -415,6 +446,37 @@
     </message>
 </context>
 <context>
+    <name>CorrectionDialog</name>
+    <message>
+        <source>修改答案 Correct an answer</source>
+        <translation>Correct an answer</translation>
+    </message>
+    <message>
+        <source>必填,如“复核时受访者更正” Required</source>
+        <translation>Required, e.g. “corrected by the respondent at the back-check”</translation>
+    </message>
+    <message>
+        <source>保存更正 Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>问题 Question</source>
+        <translation>Question</translation>
+    </message>
+    <message>
+        <source>新答案 New answer</source>
+        <translation>New answer</translation>
+    </message>
+    <message>
+        <source>原因 Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>访问 {id}（{state}）：更正会连同原值、新值、修改人和原因记入审计日志 · The old and the new value, who and why go to the audit log</source>
+        <translation>Interview {id} ({state}): the old and the new value, who and why go to the audit log</translation>
+    </message>
+</context>
+<context>
     <name>ImportDialog</name>
     <message>
         <source>导入电话样本 Import a phone list</source>
@@ -667,8 +729,24 @@
         <translation>Next (Enter)</translation>
     </message>
     <message>
+        <source>回到原处 (Ctrl+Enter)</source>
+        <translation>Back to where I was (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>保存此答案,然后越过其后仍然有效的已答问题,回到改答前访问到的地方</source>
+        <translation>Save this answer, then go past the later answers that still hold, back to where the interview had got to</translation>
+    </message>
+    <message>
         <source>重试保存</source>
         <translation>Retry saving</translation>
+    </message>
+    <message>
+        <source>结束访问 (Enter)</source>
+        <translation>End the interview (Enter)</translation>
+    </message>
+    <message>
+        <source>读完结束语后结束访问</source>
+        <translation>Read the closing words, then end the interview</translation>
     </message>
     <message>
         <source>保存失败:</source>
@@ -732,6 +810,10 @@
     <message>
         <source>取号失败：</source>
         <translation>Could not get a number: </translation>
+    </message>
+    <message>
+        <source>今日：拨打 {calls} · 接通 {contacts} · 完成 {completes} · 访问 {minutes} 分钟 · 在线 {hours}:{mins:02d}</source>
+        <translation>Today: calls {calls} · contacts {contacts} · completes {completes} · interviewing {minutes} min · online {hours}:{mins:02d}</translation>
     </message>
     <message>
         <source>没有进行中的项目</source>
@@ -802,6 +884,22 @@
         <translation>Another workstation has taken this number (its lease expired while this one was cut off). The answers not written are kept in this workstation&apos;s journal: ask a supervisor to merge them.</translation>
     </message>
     <message>
+        <source>转为网上填答</source>
+        <translation>Hand over to the web</translation>
+    </message>
+    <message>
+        <source>受访者愿意在网上填答吗？将生成只限本人使用的链接，本号码在链接有效期内不再拨打。</source>
+        <translation>Does the respondent prefer to answer on the web? A personal, single-use link is made, and this number is not called again while the link is valid.</translation>
+    </message>
+    <message>
+        <source>生成链接</source>
+        <translation>Make the link</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
         <source>正在生成网上填答链接…</source>
         <translation>Making the web link…</translation>
     </message>
@@ -822,8 +920,12 @@
         <translation>Respondent hung up (Ctrl+H)</translation>
     </message>
     <message>
-        <source>该乡镇（街道）的样本配额已满，访问到此结束（4.80）。请向受访者致谢。</source>
-        <translation>The quota for this township (sub-district) is full: the interview ends here (4.80). Please thank the respondent.</translation>
+        <source>该乡镇（街道）的样本配额已满，访问到此结束（4.80）。</source>
+        <translation>This township&apos;s quota is full: the interview ends here (4.80).</translation>
+    </message>
+    <message>
+        <source>谢谢您的配合！您所在乡镇（街道）的访问名额已经满了，这次就不再打扰您了。祝您生活愉快，再见！</source>
+        <translation>Thank you for your help! We already have all the interviews we need from your township, so we will not take more of your time. Goodbye!</translation>
     </message>
     <message>
         <source>中止访问</source>
@@ -1006,6 +1108,18 @@
     <message>
         <source>更新于 </source>
         <translation>Updated at </translation>
+    </message>
+    <message>
+        <source>项目已暂停，不发放号码</source>
+        <translation>the project is paused: no numbers are handed out</translation>
+    </message>
+    <message>
+        <source>项目已结束</source>
+        <translation>the project is closed</translation>
+    </message>
+    <message>
+        <source>现在不在拨打时段，{at} 开始拨打</source>
+        <translation>outside calling hours: calls start at {at}</translation>
     </message>
     <message>
         <source>电话</source>
@@ -1266,6 +1380,14 @@
         <translation>Refresh</translation>
     </message>
     <message>
+        <source>粘贴配额… Paste quotas…</source>
+        <translation>Paste quotas…</translation>
+    </message>
+    <message>
+        <source>从表格复制两列(样本层、目标)粘贴进来,一次设置多层 Paste two columns (stratum, target) copied from a spreadsheet: all are set, or none</source>
+        <translation>Paste two columns (stratum, target) copied from a spreadsheet: all are set, or none</translation>
+    </message>
+    <message>
         <source>目标 Target</source>
         <translation>Target</translation>
     </message>
@@ -1276,6 +1398,18 @@
     <message>
         <source>请先填写样本层 Enter a stratum first</source>
         <translation>Enter a stratum first</translation>
+    </message>
+    <message>
+        <source>粘贴配额 Paste quotas</source>
+        <translation>Paste quotas</translation>
+    </message>
+    <message>
+        <source>每行一个样本层和目标数,如“古槐街道&lt;Tab&gt;30” One stratum and its target per line:</source>
+        <translation>One stratum and its target per line, e.g. “古槐街道&lt;Tab&gt;30”:</translation>
+    </message>
+    <message>
+        <source>已保存 {n} 个配额 Saved {n} quotas</source>
+        <translation>Saved {n} quotas</translation>
     </message>
     <message>
         <source>已保存 Saved: {stratum} → {target}</source>
@@ -1344,6 +1478,18 @@
         <translation>Reopen</translation>
     </message>
     <message>
+        <source>立即拨打 Call now</source>
+        <translation>Call now</translation>
+    </message>
+    <message>
+        <source>选中的号码排在最前，两小时内由下一位就绪的访问员（或下面指定的访问员）拨打 · The selected cases are called next, within two hours, by the next interviewer ready (or the one chosen beside)</source>
+        <translation>The selected cases are called next, within two hours, by the next interviewer ready (or the one chosen beside)</translation>
+    </message>
+    <message>
+        <source>任何访问员 Anyone</source>
+        <translation>Anyone</translation>
+    </message>
+    <message>
         <source>设置优先级 Set priority</source>
         <translation>Set priority</translation>
     </message>
@@ -1354,6 +1500,10 @@
     <message>
         <source>为何现在不能拨打 Why not now?</source>
         <translation>Why not now?</translation>
+    </message>
+    <message>
+        <source>修改答案… Correct an answer…</source>
+        <translation>Correct an answer…</translation>
     </message>
     <message>
         <source>拨打记录 Call history</source>
@@ -1420,6 +1570,22 @@
         <translation>Callable</translation>
     </message>
     <message>
+        <source>指派给 {name}</source>
+        <translation>Assign to {name}</translation>
+    </message>
+    <message>
+        <source>该号码没有已结束的访问 This case has no closed interview</source>
+        <translation>This case has no closed interview</translation>
+    </message>
+    <message>
+        <source>已更正 corrected: {q} {old} → {new}</source>
+        <translation>corrected: {q} {old} → {new}</translation>
+    </message>
+    <message>
+        <source>{n} 个号码将立即拨打 {n} called next</source>
+        <translation>{n} called next</translation>
+    </message>
+    <message>
         <source>正在计数… Counting…</source>
         <translation>Counting…</translation>
     </message>
@@ -1462,6 +1628,10 @@
     <message>
         <source>已释放 {n} 个号码 released {n}</source>
         <translation>released {n}</translation>
+    </message>
+    <message>
+        <source>重新开放 {n} 个已结束的号码。已完成的访问将作废(保留,不计入指数、配额和导出)。原因 Reopen {n} closed cases. A completed interview is voided (kept, counted nowhere). Reason:</source>
+        <translation>Reopen {n} closed cases. A completed interview is voided (kept, counted nowhere). Reason:</translation>
     </message>
     <message>
         <source>已重新开放 {n} 个号码 reopened {n}</source>
@@ -1906,6 +2076,10 @@
 </context>
 <context>
     <name>_AnswerInput</name>
+    <message>
+        <source>输入名称或拼音首字母筛选,或键入代码 · Type a name or its pinyin initials to filter, or type the code</source>
+        <translation>Type a name or its pinyin initials to filter, or type the code</translation>
+    </message>
     <message>
         <source>整数</source>
         <translation>Whole number</translation>
