@@ -530,3 +530,13 @@ def test_returning_stops_at_a_question_the_change_made_relevant(qtbot, view, own
     press(qtbot, view, Qt.Key.Key_Return, modifier=Qt.KeyboardModifier.ControlModifier)
     view.saved()
     assert engine.current_item.name == "other_adult"
+
+
+def test_the_progress_caption_sits_beside_the_bar_where_it_can_be_read(view):
+    """Drawn on the bar, half of "第 8 题 / 约 17 题" sat on the filled part, unreadable."""
+    at_township(view)
+    assert not view.progress.isTextVisible()
+    assert view.progress_label.isVisible()
+    assert view.progress_label.text().startswith("第 ") and "题" in view.progress_label.text()
+    caption = view.progress_label.geometry()
+    assert not caption.intersects(view.progress.geometry())

@@ -8,7 +8,7 @@ hand, to refresh the pictures the README shows:
 
 Usage: ui_screenshot_child.py OUT_DIR [--control]
 
-Writes OUT_DIR/call_screen.png and OUT_DIR/interview_screen.png (and, with --control,
+Writes OUT_DIR/call_screen.png, OUT_DIR/interview_screen.png, OUT_DIR/township_filter.png (and, with --control,
 OUT_DIR/tofu_control.png: the question text's length in characters no font has, drawn in the
 question's font, i.e. what missing glyphs look like) and prints one JSON object on stdout:
 
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QLabel,
+    QLineEdit,
     QListWidget,
     QMainWindow,
     QTableWidget,
@@ -145,6 +146,25 @@ def interview_screen() -> tuple[QMainWindow, dict[str, QWidget]]:
     return window, {"question": view.question_label, "hint": view.hint_label,
                     "history": view.history, "progress": view.progress,
                     "first_option": view.option_buttons[0]}
+
+
+def township_screen() -> tuple[QMainWindow, dict[str, QWidget]]:
+    """The township question (19 codes, 10-19 typed in full) filtered by pinyin initials."""
+    form = load_form(QUESTIONNAIRE_DIR / "public_safety.md")
+    clock = NOW.astimezone(dt.UTC)
+    answers = {key: ANSWERS[key] for key in ("phone_kind", "age", "residence", "occupation")
+               if key in ANSWERS}
+    engine = InterviewEngine.resume(form, answers, seed=0, clock=lambda: clock)
+    assert engine.current_item is not None and engine.current_item.name == "township"
+    view = InterviewView()
+    page = InterviewPage(view)
+    page.phone_label.setText(call_info().phone_display)
+    view.begin(engine)
+    box = view.findChild(QLineEdit, "choiceFilter")
+    box.insert("dh")
+    window = main_window(page)
+    return window, {"question": view.question_label, "filter": box,
+                    "first_option": view.option_buttons[2]}
 
 
 def shown_texts(window: QWidget) -> list[tuple[str, QFont]]:
@@ -298,7 +318,8 @@ def main(argv: list[str]) -> int:
         "screens": {},
     }
     shown = []
-    for name, build in (("call_screen", call_screen), ("interview_screen", interview_screen)):
+    for name, build in (("call_screen", call_screen), ("interview_screen", interview_screen),
+                        ("township_filter", township_screen)):
         window, widgets = build()
         show(window)
         report["screens"][name] = save(window, widgets, out / f"{name}.png")

@@ -421,12 +421,18 @@ class InterviewView(QWidget):
 
     def _build_top(self) -> QHBoxLayout:
         self.progress = QProgressBar()
+        # The caption beside the bar, not on it: drawn over the bar, half of it sat on the
+        # filled part and could not be read.
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(self.fontMetrics().height())
+        self.progress_label = plain_label("")
         self.elapsed_label = plain_label("00:00")
         self.elapsed_label.setToolTip(self.tr("本次访问已用时间"))
         self.language_box = QComboBox()
         self.language_box.setToolTip(self.tr("问卷语言"))
         self.language_box.currentIndexChanged.connect(self._language_chosen)
         top = QHBoxLayout()
+        top.addWidget(self.progress_label)
         top.addWidget(self.progress, 1)
         top.addWidget(self.elapsed_label)
         top.addWidget(self.language_box)
@@ -706,6 +712,7 @@ class InterviewView(QWidget):
         self.progress.setUpdatesEnabled(False)
         self.progress.setFormat(self.tr("第 %1 题 / 约 %2 题").replace("%1", str(done))
                                 .replace("%2", str(max(total, 1))))
+        self.progress_label.setText(self.progress.format())
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress.setUpdatesEnabled(True)
@@ -856,6 +863,7 @@ class InterviewView(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.progress.setFormat("%p%")
+        self.progress_label.setText("100%")
         self._set_status(self.tr("访问已结束"))
         if self._engine is not None:
             self.finished.emit(self._engine.outcome)
