@@ -67,6 +67,7 @@ from sqlalchemy.engine import Connection
 from cati.config import user_data_dir
 from cati.errors import CatiError, NotFound
 from cati.sample.checking import STAGED_COLUMNS, check_chunk
+from cati.sample.faults import fault_point
 from cati.sample.phones import PhoneRule, reason_text
 from cati.sample.readers import SampleLayout, SourceRow, open_sample
 from cati.sample.rejects import write_rejects
@@ -399,6 +400,10 @@ def _classify_and_store(database: Database, connection: Connection, project_id: 
     with connection.begin():  # reads the database, writes only the TEMP table
         _mark_duplicates(connection, project_id)
         counts = _counts(connection, rows)
+        # The rows to import in file order: each chunk copied is one short walk of this index.
+        connection.exec_driver_sql(
+            "CREATE INDEX ix_import_staging_new ON import_staging (row_number) "
+            "WHERE outcome IS NULL AND e164 IS NOT NULL")
     report.step(rows, "writing")
     if options.dry_run:
         return counts, None, _write_rejects(connection, path, project_id, None, options)
@@ -410,6 +415,7 @@ def _classify_and_store(database: Database, connection: Connection, project_id: 
         writes.chunked(lambda last, limit: _copy_pending(connection, project_id, batch_id,
                                                          last, limit),
                        lambda done: report.step(rows, "writing"))
+        fault_point("pending")
         rejects = _write_rejects(connection, path, project_id, batch_id, options)
         report.step(rows, "writing")  # the last moment a cancel is heeded
 
@@ -426,7 +432,15 @@ def _classify_and_store(database: Database, connection: Connection, project_id: 
         if rejects is not None:
             Path(rejects).unlink(missing_ok=True)
         raise
-    _publish(writes, batch_id)
+    try:
+        _publish(writes, batch_id)
+    except Exception as exc:
+        if is_disconnect(exc):
+            raise CatiError(f"the connection to the database was lost while the cases of "
+                            f"{path.name} were being added: {_first_line(exc)}; the import is "
+                            f"decided (batch {batch_id}), the next import or `cati sample "
+                            "cleanup` adds the rest") from None
+        raise
     return counts, batch_id, rejects
 
 
@@ -518,6 +532,8 @@ def _copy_pending(connection: Connection, project_id: int, batch_id: int,
 def _publish_step(connection: Connection, batch_id: int, last: int | None,
                   limit: int | None) -> tuple[int | None, int]:
     """Move the batch's next pending rows (at most ``limit``) into cases, as fresh cases."""
+    if last is not None:
+        fault_point("publishing")  # a step has moved rows already
     pending = ImportPending.__table__.c
     wanted = [pending.batch_id == batch_id]
     if limit is not None:
@@ -532,7 +548,7 @@ def _publish_step(connection: Connection, batch_id: int, last: int | None,
         "draw", "state", "attempts", "priority"]
     connection.execute(insert(Case).from_select(columns, source))
     moved = connection.execute(delete(ImportPending).where(*wanted)).rowcount
-    return None, moved
+    return moved, moved
 
 
 def _publish(writes: _Writes, batch_id: int) -> int:
