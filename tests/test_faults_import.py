@@ -31,19 +31,25 @@ ROOT = Path(__file__).resolve().parent.parent
 FAULT = "CATI_TEST_IMPORT_FAULT"
 
 
-def write_list(path: Path, rows: int, *, start: int = 0, invalid_every: int = 5) -> Path:
-    """A UTF-8 list of ``rows`` distinct mobile numbers; every ``invalid_every``-th row is a
-    cell that is no number (a rejects row)."""
+def write_list(path: Path, rows: int, *, start: int = 0, invalid_every: int = 5,
+               valid_every: int | None = None) -> Path:
+    """A UTF-8 list of distinct mobile numbers: every ``invalid_every``-th row (or all but
+    every ``valid_every``-th) is a cell that is no number, a row of the rejects report."""
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write("电话,乡镇,备注\r\n")
         for n in range(start, start + rows):
-            phone = f"无效号码{n}" if n % invalid_every == 0 else f"139{n:08d}"
+            phone = f"139{n:08d}" if _valid(n, invalid_every, valid_every) else f"无效号码{n}"
             out.write(f"{phone},古槐街道,第{n}行\r\n")
     return path
 
 
-def expected_imported(rows: int, *, start: int = 0, invalid_every: int = 5) -> int:
-    return sum(1 for n in range(start, start + rows) if n % invalid_every)
+def _valid(n: int, invalid_every: int, valid_every: int | None) -> bool:
+    return n % valid_every == 0 if valid_every else n % invalid_every != 0
+
+
+def expected_imported(rows: int, *, start: int = 0, invalid_every: int = 5,
+                      valid_every: int | None = None) -> int:
+    return sum(1 for n in range(start, start + rows) if _valid(n, invalid_every, valid_every))
 
 
 def cli(db_url: str, *args: str, env: dict[str, str] | None = None,
@@ -97,8 +103,8 @@ def test_an_sqlite_import_keeps_other_writers_waiting_moments_only(sqlite_url, t
                              "region, carrier, time_zone, stratum, attributes, state, attempts, "
                              "priority, draw) VALUES (:p, '+8613800000001', '', '', '', '', "
                              "'Asia/Shanghai', '', '{}', 'fresh', 0, 0, 0)"), {"p": project_id})
-    rows = 50_000
-    source = write_list(tmp_path / "big.csv", rows)
+    rows = 20_000  # 80% rejects: the old import held the lock for seconds to write them
+    source = write_list(tmp_path / "big.csv", rows, valid_every=5)
     child = start_cli(sqlite_url, "sample", "import", str(source), "--project", "P1", "--json",
                       "--rejects", str(tmp_path / "rejects.xlsx"))
     waits, errors = [], []
@@ -116,10 +122,11 @@ def test_an_sqlite_import_keeps_other_writers_waiting_moments_only(sqlite_url, t
     writer.dispose()
     out, err = child.communicate()
     assert child.returncode == 0, err
-    assert json.loads(out.splitlines()[-1])["imported"] == expected_imported(rows)
+    imported = expected_imported(rows, valid_every=5)
+    assert json.loads(out.splitlines()[-1])["imported"] == imported
     assert errors == []
     assert max(waits) < 2.0, f"a writer waited {max(waits):.1f} s for the import's lock"
-    assert visible(database, project_id)["cases"] == 1 + expected_imported(rows)
+    assert visible(database, project_id)["cases"] == 1 + imported
 
 
 # -- kill -9 at each step ------------------------------------------------------------------------
@@ -187,8 +194,12 @@ def test_an_sqlite_import_killed_while_adding_its_cases_is_finished_by_the_next(
 
 # -- D7: a PostgreSQL restart during an import; concurrent imports of one list ------------------
 @pytest.mark.postgres
-@pytest.mark.parametrize("point", ["pending", "rejects"])
-def test_a_postgresql_restart_during_an_import_is_one_line_and_leaves_nothing(tmp_path, point):
+@pytest.mark.parametrize(("point", "back_before_it_goes_on"), [("pending", True),
+                                                               ("rejects", False)])
+def test_a_postgresql_restart_during_an_import_is_one_line_and_leaves_nothing(
+        tmp_path, point, back_before_it_goes_on):
+    """Paused at ``point``, the import goes on after an immediate restart (it deletes its own
+    rows), or while the server is still down (the next ``cati sample cleanup`` deletes them)."""
     with PgServer() as server:
         database = Database(server.url)
         database.upgrade()
@@ -203,15 +214,21 @@ def test_a_postgresql_restart_during_an_import_is_one_line_and_leaves_nothing(tm
             time.sleep(0.05)
         assert flag.exists(), child.communicate()
         server.stop()
-        server.start()
+        if back_before_it_goes_on:
+            server.start()
         flag.unlink()
         out, err = child.communicate(timeout=120)
         assert_one_line(subprocess.CompletedProcess(child.args, child.returncode, out, err),
                         "connection to the database was lost", "no case of it was added")
+        if not back_before_it_goes_on:
+            server.start()
         seen = visible(database, project_id)
         assert (seen["cases"], seen["listed"], seen["browser"]) == (0, 0, 0)
+        assert seen["pending"] == (0 if back_before_it_goes_on else 240)
         cleanup = cli(server.url, "sample", "cleanup")
-        assert "removed an unfinished earlier import of list.csv" in cleanup.stdout
+        assert cleanup.returncode == 0, cleanup.stderr
+        assert ("no unfinished import" if back_before_it_goes_on
+                else "removed an unfinished earlier import of list.csv") in cleanup.stdout
         assert visible(database, project_id) == {"cases": 0, "listed": 0, "browser": 0,
                                                  "pending": 0}
         database.dispose()

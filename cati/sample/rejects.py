@@ -22,7 +22,7 @@ from openpyxl.styles import Font
 
 from cati.sample.faults import fault_point
 from cati.sample.readers import excel_text
-from cati.sample.xlsx_temp import use_private_temp_dir
+from cati.sample.xlsx_temp import save_whole, use_private_temp_dir
 
 HEADER = ("行号 Row", "原始号码 As given", "原因 Reason")
 
@@ -43,13 +43,7 @@ def write_rejects(target: str | Path, source_name: str,
     for row_number, phone_text, reason in rows:
         sheet.append([row_number, _text(sheet, phone_text), _text(sheet, reason)])
     fault_point("rejects")
-    partial = target.with_name(target.name + ".part")
-    try:
-        book.save(partial)
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    save_whole(book, target)
     return target
 
 

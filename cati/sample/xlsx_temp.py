@@ -11,6 +11,7 @@ so what a killed process left is gone after the next run that writes a workbook.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
@@ -47,6 +48,31 @@ def use_private_temp_dir() -> Path:
         _patch_openpyxl(mine)
         atexit.register(_remove_mine, mine, handle)
         return mine
+
+
+def save_whole(book, target: Path) -> None:
+    """Save a workbook as ``target``: written as ``target.part`` and renamed, so no reader ever
+    sees half a workbook; a failed save (a full disk) removes the ``.part``, and the zip archive
+    is closed at once (left to the garbage collector it would fail again, with a traceback)."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    partial = target.with_name(target.name + ".part")
+    try:
+        archive = zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        try:
+            book.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+            ExcelWriter(book, archive).save()  # closes the archive
+        except BaseException:
+            with contextlib.suppress(Exception):
+                archive.close()
+            raise
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _patch_openpyxl(folder: Path) -> None:
