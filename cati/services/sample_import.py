@@ -364,6 +364,7 @@ def _stage(connection: Connection, rows: Iterable[SourceRow], rule: PhoneRule, p
         for staged in _checked_chunks(rows, rule, path):
             write(staged)
             count += len(staged)
+            fault_point("staging")
             report.step(count, "reading")
         connection.exec_driver_sql(
             "CREATE INDEX ix_import_staging_e164 ON import_staging (e164, row_number)")
