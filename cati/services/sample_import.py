@@ -420,14 +420,9 @@ def _classify_and_store(database: Database, connection: Connection, project_id: 
         rejects = _write_rejects(connection, path, project_id, batch_id, options)
         report.step(rows, "writing")  # the last moment a cancel is heeded
 
-        def decide() -> None:
-            connection.execute(update(SampleBatch).where(SampleBatch.id == batch_id)
-                               .values(state="publishing", rejects_file=rejects))
-            connection.execute(insert(AuditEntry).values(
-                user_id=options.imported_by, at=utc_now(), action="sample_imported",
-                details={"project_id": project_id, "file": path.name, "sha256": digest,
-                         "batch_id": batch_id, "rows": sum(counts.values()), **counts}))
-        writes.one(decide)
+        writes.one(lambda: connection.execute(
+            update(SampleBatch).where(SampleBatch.id == batch_id)
+            .values(state="publishing", rejects_file=rejects)))
     except BaseException:
         _discard_quietly(writes, batch_id)
         if rejects is not None:
@@ -441,7 +436,14 @@ def _classify_and_store(database: Database, connection: Connection, project_id: 
                             f"{path.name} were being added: {_first_line(exc)}; the import is "
                             f"decided (batch {batch_id}), the next import or `cati sample "
                             "cleanup` adds the rest") from None
-        raise
+        if _discard_unpublished(writes, batch_id):  # e.g. a full disk: the import fails whole
+            if rejects is not None:
+                Path(rejects).unlink(missing_ok=True)
+            raise
+        raise CatiError(f"{_first_line(exc)} — while the cases of {path.name} were being "
+                        f"added: the import is decided (batch {batch_id}) and some of its cases "
+                        "are callable; the next import or `cati sample cleanup` adds the rest "
+                        "once the cause is gone") from None
     return counts, batch_id, rejects
 
 
@@ -553,12 +555,44 @@ def _publish_step(connection: Connection, batch_id: int, last: int | None,
 
 
 def _publish(writes: _Writes, batch_id: int) -> int:
-    """Make the decided batch's cases callable, then mark it complete."""
+    """Make the decided batch's cases callable, then mark it complete and write its
+    "sample_imported" audit entry (who, project, file, sha256, batch, counts): the log records
+    imports that are whole."""
     moved = writes.chunked(lambda last, limit: _publish_step(writes.connection, batch_id,
                                                              last, limit))
-    writes.one(lambda: writes.connection.execute(
-        update(SampleBatch).where(SampleBatch.id == batch_id).values(state="complete")))
+    writes.one(lambda: _complete(writes.connection, batch_id))
     return moved
+
+
+def _complete(connection: Connection, batch_id: int) -> None:
+    batch = connection.execute(select(SampleBatch.project_id, SampleBatch.file_name,
+                                      SampleBatch.sha256, SampleBatch.imported_by,
+                                      SampleBatch.counts)
+                               .where(SampleBatch.id == batch_id)).one()
+    connection.execute(update(SampleBatch).where(SampleBatch.id == batch_id)
+                       .values(state="complete"))
+    counts = dict(batch.counts or {})
+    connection.execute(insert(AuditEntry).values(
+        user_id=batch.imported_by, at=utc_now(), action="sample_imported",
+        details={"project_id": batch.project_id, "file": batch.file_name,
+                 "sha256": batch.sha256, "batch_id": batch_id,
+                 "rows": counts.pop("rows", 0), **counts}))
+
+
+def _discard_unpublished(writes: _Writes, batch_id: int) -> bool:
+    """After a publish that failed for good: when none of the batch's cases is stored (always
+    on PostgreSQL, where the publish is one transaction), delete the batch; True if done."""
+    try:
+        if writes.connection.in_transaction():
+            writes.connection.rollback()
+        if writes.connection.scalar(select(Case.id).where(Case.batch_id == batch_id).limit(1)):
+            return False
+        writes.one(lambda: writes.connection.execute(
+            update(SampleBatch).where(SampleBatch.id == batch_id).values(state="importing")))
+        _discard(writes, batch_id)
+    except Exception:  # the first failure is the one reported; the next import finishes it
+        return False
+    return True
 
 
 def _discard_step(connection: Connection, batch_id: int, last: int | None,
