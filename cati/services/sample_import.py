@@ -391,7 +391,7 @@ def _bulk_writer(connection: Connection) -> Callable[[list[tuple]], None]:
 # HOLD_SECONDS), then the import pauses PAUSE_SECONDS. SQLite's busy handler retries a waiting
 # writer every 100 ms at most: a longer pause lets every waiting writer in.
 FIRST_ROWS = 5_000
-HOLD_SECONDS = 0.3
+HOLD_SECONDS = 0.5
 PAUSE_SECONDS = 0.12
 MIN_ROWS, MAX_ROWS = 500, 50_000
 
