@@ -15,13 +15,15 @@ never holding SQLite's write lock for more than a moment (the room keeps calling
 4. A batch is made in state ``importing``; its cases are written to ``import_pending`` in short
    transactions (no query of cases reads that table). The rejects workbook is written next, outside
    any transaction. Then one short transaction decides the import: the batch becomes
-   ``publishing`` and the "sample_imported" audit entry (who, project, file, sha256, batch,
-   counts) is written. A failure, a cancel or a kill before that point leaves no case: the batch
+   ``publishing``. A failure, a cancel or a kill before that point leaves no case: the batch
    and its pending rows are deleted (by this import, else by the next one or ``cati sample
    cleanup``). After it the pending rows move into ``cases``: on SQLite a bounded number per
-   transaction, each held well under a second, with a pause between them so waiting writers get
+   transaction, each held about half a second, with a pause between them so waiting writers get
    the lock within their busy timeout; on PostgreSQL in one transaction (it blocks no other row).
-   Then the batch is ``complete``. A dry run writes no batch at all.
+   A kill meanwhile is finished by the next import or ``cati sample cleanup``; a publish that
+   fails for good before any case is stored (a full disk) deletes the batch. Then the batch is
+   ``complete`` and the "sample_imported" audit entry (who, project, file, sha256, batch,
+   counts) is written, in one transaction. A dry run writes no batch at all.
 5. ``ImportOptions.imported_by`` must be an active supervisor or admin (None is the command line,
    acting for the database's operator).
 
@@ -441,9 +443,8 @@ def _classify_and_store(database: Database, connection: Connection, project_id: 
                 Path(rejects).unlink(missing_ok=True)
             raise
         raise CatiError(f"{_first_line(exc)} — while the cases of {path.name} were being "
-                        f"added: the import is decided (batch {batch_id}) and some of its cases "
-                        "are callable; the next import or `cati sample cleanup` adds the rest "
-                        "once the cause is gone") from None
+                        f"added: the import is decided (batch {batch_id}); the next import or "
+                        "`cati sample cleanup` adds the rest once the cause is gone") from None
     return counts, batch_id, rejects
 
 
