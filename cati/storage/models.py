@@ -142,7 +142,8 @@ class ImportPending(Base):
     lock for long and its cases appear only once the whole batch is stored."""
 
     __tablename__ = "import_pending"
-    __table_args__ = (Index("ix_import_pending_batch", "batch_id", "id"),)
+    # No index but the key: imports run one at a time, so a batch's rows are one run of ids
+    # (walked in key order), and the table is empty between imports.
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("sample_batches.id"))
     project_id: Mapped[int] = mapped_column(Integer)

@@ -44,7 +44,6 @@ def upgrade() -> None:
                                 name=op.f("fk_import_pending_batch_id_sample_batches")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_pending")),
     )
-    op.create_index("ix_import_pending_batch", "import_pending", ["batch_id", "id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("REVOKE ALL ON import_pending FROM PUBLIC")
         op.execute("""
@@ -58,7 +57,6 @@ END $$""")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_import_pending_batch", table_name="import_pending")
     op.drop_table("import_pending")
     with op.batch_alter_table("sample_batches") as batch:
         batch.drop_column("state")
