@@ -104,7 +104,7 @@ def test_an_sqlite_import_keeps_other_writers_waiting_moments_only(sqlite_url, t
                              "region, carrier, time_zone, stratum, attributes, state, attempts, "
                              "priority, draw) VALUES (:p, '+8613800000001', '', '', '', '', "
                              "'Asia/Shanghai', '', '{}', 'fresh', 0, 0, 0)"), {"p": project_id})
-    rows = 20_000  # 80% rejects: the old import held the lock for seconds to write them
+    rows = 60_000  # 80% rejects: one transaction held the lock ~4 s for these (2 cores)
     source = write_list(tmp_path / "big.csv", rows, valid_every=5)
     child = start_cli(sqlite_url, "sample", "import", str(source), "--project", "P1", "--json",
                       "--rejects", str(tmp_path / "rejects.xlsx"))
