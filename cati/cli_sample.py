@@ -27,6 +27,9 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
                      help="the supervisor or admin importing (checked, and recorded in the "
                           "audit log and on the batch)")
     imp.set_defaults(handler=lambda args: _sample_import(args, open_database(args)))
+    cleanup = sample.add_parser(
+        "cleanup", help="remove what a stopped import left (or finish adding its cases)")
+    cleanup.set_defaults(handler=lambda args: _sample_cleanup(open_database(args)))
 
     dnc = commands.add_parser("dnc", help="the do-not-call list").add_subparsers(
         dest="action", required=True)
@@ -89,6 +92,8 @@ def _sample_import(args: argparse.Namespace, database) -> int:
                             default_area_code=args.default_area_code, dry_run=args.dry_run,
                             rejects_path=args.rejects)
     result = import_sample(database, args.project, args.file, options, progress=_ProgressBar())
+    for finished in result.finished:
+        print(finished.describe())
     layout = result.layout
     where = f"sheet '{layout.sheet}', " if layout.sheet else ""
     print(f"{layout.file_name}: {where}header on row {layout.header_row}, phone column "
@@ -101,6 +106,17 @@ def _sample_import(args: argparse.Namespace, database) -> int:
         print(f"rejects: {result.rejects_file}")
     if args.json:
         print(json.dumps(result.counts(), ensure_ascii=False))
+    return 0
+
+
+def _sample_cleanup(database) -> int:
+    from cati.services.sample_import import finish_unfinished
+
+    finished = finish_unfinished(database)
+    for batch in finished:
+        print(batch.describe())
+    if not finished:
+        print("no unfinished import")
     return 0
 
 

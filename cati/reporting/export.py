@@ -373,6 +373,9 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Iterable[list[Cell]]
                title: str, labels: bool = False) -> int:
     from openpyxl import Workbook
 
+    from cati.sample.xlsx_temp import use_private_temp_dir
+
+    use_private_temp_dir()  # openpyxl's temp files: none left behind by a kill
     book = Workbook(write_only=True)
     data = book.create_sheet("data")
     data.freeze_panes = "A2"

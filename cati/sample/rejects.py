@@ -5,6 +5,10 @@ Cells are written as text: a phone cell such as ``=HYPERLINK(...)`` must not bec
 Characters an XML text node cannot carry (control characters, U+FFFE, U+FFFF) are written as
 Excel writes them, ``_xHHHH_`` (and a literal ``_xHHHH_`` gets its underscore escaped as
 ``_x005F_``), so a hostile cell is reported as given instead of failing the import.
+
+The workbook is saved as ``NAME.part`` and renamed: a reader never sees half a workbook, and a
+failed save (a full folder) removes its ``.part``. openpyxl's temporary sheet files go to a folder
+of this process's own (cati.sample.xlsx_temp), so a killed import leaves none behind for long.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from cati.sample.faults import fault_point
 from cati.sample.readers import excel_text
+from cati.sample.xlsx_temp import save_whole, use_private_temp_dir
 
 HEADER = ("行号 Row", "原始号码 As given", "原因 Reason")
 
@@ -25,6 +31,7 @@ def write_rejects(target: str | Path, source_name: str,
                   rows: Iterable[tuple[int, str, str]]) -> Path:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    use_private_temp_dir()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("rejects")
     sheet.column_dimensions["A"].width = 10
@@ -35,9 +42,8 @@ def write_rejects(target: str | Path, source_name: str,
     sheet.append([_text(sheet, title, bold=True) for title in HEADER])
     for row_number, phone_text, reason in rows:
         sheet.append([row_number, _text(sheet, phone_text), _text(sheet, reason)])
-    partial = target.with_name(target.name + ".part")
-    book.save(partial)
-    partial.replace(target)
+    fault_point("rejects")
+    save_whole(book, target)
     return target
 
 

@@ -236,7 +236,9 @@ def _write_xlsx(path: Path, rows: Iterator[AuditRow]) -> int:
     from openpyxl import Workbook
 
     from cati.reporting.export import _xlsx_cell
+    from cati.sample.xlsx_temp import use_private_temp_dir
 
+    use_private_temp_dir()  # openpyxl's temp files: none left behind by a kill
     book = Workbook(write_only=True)
     sheet = book.create_sheet("audit")
     for letter, width in zip("ABCDE", (8, 22, 16, 24, 100), strict=True):

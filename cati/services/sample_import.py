@@ -1,24 +1,39 @@
-"""Importing a phone list into a project's sample: exact, all-or-nothing, in bounded memory.
+"""Importing a phone list into a project's sample: exact, all-or-nothing, in bounded memory, and
+never holding SQLite's write lock for more than a moment (the room keeps calling meanwhile).
 
-1. The file streams through the reader; numbers are checked by the phone rule in chunks, on
+1. Imports of one database run one at a time (an advisory lock on PostgreSQL, a lock on a file
+   beside the SQLite database; both go with the process, also a killed one). Holding it, an import
+   first finishes what a stopped one left (``finish_unfinished``): a batch stopped while
+   ``importing`` is deleted, one stopped while ``publishing`` is published. Concurrent imports of
+   one list therefore import it once: the later ones find its numbers already in the project.
+2. The file streams through the reader; numbers are checked by the phone rule in chunks, on
    worker processes for large files (phonenumbers costs ~17 µs a number: both cores help).
-2. Every row goes into a connection-private staging table (TEMP), so memory stays flat whatever
-   the number of rows, and SQLite's write lock is not held while numbers are parsed.
-3. One short write transaction then classifies the staged rows in SQL by the precedence
-   invalid → duplicate_in_file → duplicate_existing → dnc → imported, inserts the imported rows as
-   cases of one new batch, and writes the rejects report. A failure or a kill before its commit
-   leaves the project exactly as it was; a dry run rolls it back.
-4. A real import writes a "sample_imported" audit entry (who, project, file, sha256, batch,
-   counts) in that same transaction. ``ImportOptions.imported_by`` must be an active supervisor
-   or admin (None is the command line, acting for the database's operator).
+3. Every row goes into a connection-private staging table (TEMP), so memory stays flat whatever
+   the number of rows; the rows are classified there in SQL by the precedence
+   invalid → duplicate_in_file → duplicate_existing → dnc → imported. Nothing of this writes to
+   the database's own file.
+4. A batch is made in state ``importing``; its cases are written to ``import_pending`` in short
+   transactions (no query of cases reads that table). The rejects workbook is written next, outside
+   any transaction. Then one short transaction decides the import: the batch becomes
+   ``publishing`` and the "sample_imported" audit entry (who, project, file, sha256, batch,
+   counts) is written. A failure, a cancel or a kill before that point leaves no case: the batch
+   and its pending rows are deleted (by this import, else by the next one or ``cati sample
+   cleanup``). After it the pending rows move into ``cases``: on SQLite a bounded number per
+   transaction, each held well under a second, with a pause between them so waiting writers get
+   the lock within their busy timeout; on PostgreSQL in one transaction (it blocks no other row).
+   Then the batch is ``complete``. A dry run writes no batch at all.
+5. ``ImportOptions.imported_by`` must be an active supervisor or admin (None is the command line,
+   acting for the database's operator).
 
-This operation manages its own connection and transactions (it is long), unlike the services
+This operation manages its own connections and transactions (it is long), unlike the services
 that take a session.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -37,12 +52,14 @@ from sqlalchemy import (
     Table,
     Text,
     cast,
+    delete,
     func,
     insert,
     literal,
     literal_column,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -50,13 +67,23 @@ from sqlalchemy.engine import Connection
 from cati.config import user_data_dir
 from cati.errors import CatiError, NotFound
 from cati.sample.checking import STAGED_COLUMNS, check_chunk
+from cati.sample.faults import fault_point
 from cati.sample.phones import PhoneRule, reason_text
 from cati.sample.readers import SampleLayout, SourceRow, open_sample
 from cati.sample.rejects import write_rejects
 from cati.services.clock import utc_now
 from cati.services.users import require_supervisor
 from cati.storage.db import Database
-from cati.storage.models import AuditEntry, Case, DoNotCall, JsonDoc, Project, SampleBatch
+from cati.storage.models import (
+    AuditEntry,
+    Case,
+    DoNotCall,
+    ImportPending,
+    JsonDoc,
+    Project,
+    SampleBatch,
+)
+from cati.storage.retry import is_disconnect
 
 CHUNK_ROWS = 5_000
 POOL_THRESHOLD_BYTES = 1_000_000  # smaller files are parsed in-process (no start-up cost)
@@ -110,6 +137,7 @@ class ImportResult:
     layout: SampleLayout
     sha256: str
     seconds: float
+    finished: tuple[FinishedBatch, ...] = ()  # what stopped imports left, cleaned up first
 
     def counts(self) -> dict[str, Any]:
         return {"rows": self.rows, "imported": self.imported, "invalid": self.invalid,
@@ -141,29 +169,53 @@ def import_sample(database: Database, project_code: str, path: str | Path,
     """Import the phone list at ``path`` into the project; see the module docstring."""
     started = time.perf_counter()
     path = Path(path)
-    project_id, rule = _project_rule(database, project_code, options.default_area_code,
-                                     options.imported_by)
-    digest = _sha256(path)
     report = _Reporter(progress, should_cancel, started)
-    with open_sample(path, sheet=options.sheet, header_row=options.header_row,
-                     phone_column=options.phone_column,
-                     stratum_column=options.stratum_column) as reader, \
-            database.engine.connect() as connection:
-        layout = reader.layout
-        STAGING.create(connection, checkfirst=False)
-        connection.commit()
-        try:
-            rows = _stage(connection, reader.rows(), rule, path, report)
-            counts, batch_id, rejects = _classify_and_insert(
-                connection, database.is_sqlite, project_id, path, digest, rows, options, report)
-        finally:
-            connection.rollback()
-            STAGING.drop(connection, checkfirst=True)
-            connection.commit()
+    try:
+        project_id, rule = _project_rule(database, project_code, options.default_area_code,
+                                         options.imported_by)
+        digest = _sha256(path)
+        with open_sample(path, sheet=options.sheet, header_row=options.header_row,
+                         phone_column=options.phone_column,
+                         stratum_column=options.stratum_column) as reader, \
+                import_lock(database, report):
+            finished = _finish_unfinished(database)
+            layout = reader.layout
+            with database.engine.connect() as connection:
+                STAGING.create(connection, checkfirst=False)
+                connection.commit()
+                try:
+                    rows = _stage(connection, reader.rows(), rule, path, report)
+                    counts, batch_id, rejects = _classify_and_store(
+                        database, connection, project_id, path, digest, rows, options, report)
+                finally:
+                    _drop_staging(connection)
+    except CatiError:
+        raise
+    except Exception as exc:
+        if is_disconnect(exc):
+            raise CatiError(f"the connection to the database was lost during the import of "
+                            f"{path.name}: {_first_line(exc)}; no case of it was added (the next "
+                            "import or `cati sample cleanup` removes what it left)") from None
+        raise
     report.step(rows, "done")
     return ImportResult(rows=rows, **counts, rejects_file=rejects, batch_id=batch_id,
                         dry_run=options.dry_run, layout=layout, sha256=digest,
-                        seconds=time.perf_counter() - started)
+                        seconds=time.perf_counter() - started, finished=tuple(finished))
+
+
+def _drop_staging(connection: Connection) -> None:
+    try:
+        connection.rollback()
+        STAGING.drop(connection, checkfirst=True)
+        connection.commit()
+    except Exception as exc:  # a lost connection takes its TEMP table with it
+        if not is_disconnect(exc):
+            raise
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class _Reporter:
@@ -178,6 +230,77 @@ class _Reporter:
             raise ImportCancelled("import cancelled; nothing was changed (导入已取消,未做任何更改)")
         if self._progress is not None:
             self._progress(ImportProgress(rows, time.perf_counter() - self._started, phase))
+
+
+# -- one import at a time ----------------------------------------------------------------------
+_PG_LOCK_KEY = 0x636174695F696D70  # "cati_imp": pg_advisory_lock's key of imports
+LOCK_POLL_SECONDS = 0.2
+
+
+@contextlib.contextmanager
+def import_lock(database: Database, report: _Reporter | None) -> Iterator[None]:
+    """Hold the database's import lock (waiting for a running import to end; a cancel is heeded
+    meanwhile). It goes with its process: a killed import's lock is free at once."""
+    if database.is_sqlite:
+        with _file_lock(database, report):
+            yield
+        return
+    with database.engine.connect() as connection:
+        while not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"),
+                                    {"key": _PG_LOCK_KEY}):
+            connection.commit()
+            _wait(report)
+        connection.commit()
+        try:
+            yield
+        finally:
+            try:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY})
+                connection.commit()
+            except Exception as exc:  # a lost connection has let go of it already
+                if not is_disconnect(exc):
+                    raise
+                connection.invalidate()
+
+
+@contextlib.contextmanager
+def _file_lock(database: Database, report: _Reporter | None) -> Iterator[None]:
+    name = database.engine.url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        yield  # a private database: nothing else imports into it
+        return
+    lock_path = Path(f"{name}.import-lock")
+    try:
+        handle = lock_path.open("a+b")
+    except OSError as error:
+        raise CatiError(f"cannot open {lock_path}: {error.strerror or error}") from None
+    with handle:
+        while not _try_lock(handle):
+            _wait(report)
+        yield  # closing the file lets go of the lock
+
+
+def _try_lock(handle) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _wait(report: _Reporter | None) -> None:
+    if report is not None:
+        report.step(0, "reading")  # heeds a cancel
+    time.sleep(LOCK_POLL_SECONDS)
 
 
 def _project_rule(database: Database, code: str, area_code: str | None,
@@ -241,6 +364,7 @@ def _stage(connection: Connection, rows: Iterable[SourceRow], rule: PhoneRule, p
         for staged in _checked_chunks(rows, rule, path):
             write(staged)
             count += len(staged)
+            fault_point("staging")
             report.step(count, "reading")
         connection.exec_driver_sql(
             "CREATE INDEX ix_import_staging_e164 ON import_staging (e164, row_number)")
@@ -262,40 +386,290 @@ def _bulk_writer(connection: Connection) -> Callable[[list[tuple]], None]:
     return lambda rows: cursor.executemany(statement, rows)
 
 
-# -- phase 2: classify, insert, report ---------------------------------------------------------
-def _classify_and_insert(connection: Connection, is_sqlite: bool, project_id: int, path: Path,
-                         digest: str, rows: int, options: ImportOptions, report: _Reporter):
-    if is_sqlite:
-        connection.execution_options(sqlite_begin="BEGIN IMMEDIATE")
-    transaction = connection.begin()
-    try:
+# -- phase 2: classify, store, report, publish --------------------------------------------------
+# SQLite: a write transaction of the import moves about this many rows (adapted to take about
+# HOLD_SECONDS), then the import pauses PAUSE_SECONDS. SQLite's busy handler retries a waiting
+# writer every 100 ms at most: a longer pause lets every waiting writer in.
+FIRST_ROWS = 5_000
+HOLD_SECONDS = 0.3
+PAUSE_SECONDS = 0.12
+MIN_ROWS, MAX_ROWS = 500, 50_000
+
+
+def _classify_and_store(database: Database, connection: Connection, project_id: int, path: Path,
+                        digest: str, rows: int, options: ImportOptions, report: _Reporter):
+    with connection.begin():  # reads the database, writes only the TEMP table
         _mark_duplicates(connection, project_id)
-        report.step(rows, "writing")
         counts = _counts(connection, rows)
-        batch_id = None if options.dry_run else _create_batch(
-            connection, project_id, path, digest, counts, options)
-        if batch_id is not None:
-            _insert_cases(connection, project_id, batch_id)
-            connection.execute(insert(AuditEntry).values(
-                user_id=options.imported_by, at=utc_now(), action="sample_imported",
-                details={"project_id": project_id, "file": path.name, "sha256": digest,
-                         "batch_id": batch_id, "rows": sum(counts.values()), **counts}))
+        # The rows to import in file order: each chunk copied is one short walk of this index.
+        connection.exec_driver_sql(
+            "CREATE INDEX ix_import_staging_new ON import_staging (row_number) "
+            "WHERE outcome IS NULL AND e164 IS NOT NULL")
+    report.step(rows, "writing")
+    if options.dry_run:
+        return counts, None, _write_rejects(connection, path, project_id, None, options)
+    writes = _Writes(connection, database.is_sqlite)
+    batch_id = writes.one(lambda: _create_batch(connection, project_id, path, digest, counts,
+                                                options))
+    rejects: str | None = None
+    try:
+        writes.chunked(lambda last, limit: _copy_pending(connection, project_id, batch_id,
+                                                         last, limit),
+                       lambda done: report.step(rows, "writing"))
+        fault_point("pending")
         rejects = _write_rejects(connection, path, project_id, batch_id, options)
-        if batch_id is not None:
-            connection.execute(update(SampleBatch).where(SampleBatch.id == batch_id)
-                               .values(rejects_file=rejects))
-        report.step(rows, "writing")
-        if options.dry_run:
-            transaction.rollback()
-        else:
-            transaction.commit()
+        report.step(rows, "writing")  # the last moment a cancel is heeded
+
+        writes.one(lambda: connection.execute(
+            update(SampleBatch).where(SampleBatch.id == batch_id)
+            .values(state="publishing", rejects_file=rejects)))
     except BaseException:
-        transaction.rollback()
+        _discard_quietly(writes, batch_id)
+        if rejects is not None:
+            Path(rejects).unlink(missing_ok=True)
         raise
-    finally:
-        if is_sqlite:
-            connection.execution_options(sqlite_begin="BEGIN")
+    try:
+        _publish(writes, batch_id)
+    except Exception as exc:
+        if is_disconnect(exc):
+            raise CatiError(f"the connection to the database was lost while the cases of "
+                            f"{path.name} were being added: {_first_line(exc)}; the import is "
+                            f"decided (batch {batch_id}), the next import or `cati sample "
+                            "cleanup` adds the rest") from None
+        if _discard_unpublished(writes, batch_id):  # e.g. a full disk: the import fails whole
+            if rejects is not None:
+                Path(rejects).unlink(missing_ok=True)
+            raise
+        raise CatiError(f"{_first_line(exc)} — while the cases of {path.name} were being "
+                        f"added: the import is decided (batch {batch_id}) and some of its cases "
+                        "are callable; the next import or `cati sample cleanup` adds the rest "
+                        "once the cause is gone") from None
     return counts, batch_id, rejects
+
+
+class _Writes:
+    """The import's write transactions on its own connection: each short, and on SQLite begun
+    with the write lock (``BEGIN IMMEDIATE``: a writer waits in the busy handler, never fails half
+    way) and followed by a pause that lets the room's writers in."""
+
+    def __init__(self, connection: Connection, is_sqlite: bool) -> None:
+        self.connection = connection
+        self.is_sqlite = is_sqlite
+
+    def one(self, work: Callable[[], Any]) -> Any:
+        connection = self.connection
+        if connection.in_transaction():
+            connection.commit()
+        if self.is_sqlite:
+            connection.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        try:
+            with connection.begin():
+                result = work()
+        finally:
+            if self.is_sqlite:
+                connection.execution_options(sqlite_begin="BEGIN")
+        if self.is_sqlite:
+            time.sleep(PAUSE_SECONDS)
+        return result
+
+    def chunked(self, step: Callable[[Any, int | None], tuple[Any, int]],
+                done: Callable[[int], None] | None = None) -> int:
+        """Run ``step(last, limit)`` until it moves no row; each call is one transaction that
+        moves at most ``limit`` rows after ``last`` (no limit on PostgreSQL: one transaction)
+        and returns (its new ``last``, rows moved)."""
+        last, total, limit = None, 0, FIRST_ROWS if self.is_sqlite else None
+        while True:
+            began = time.perf_counter()
+            last, moved = self.one(functools.partial(step, last, limit))
+            total += moved
+            if done is not None:
+                done(total)
+            if limit is None or moved < limit:
+                return total
+            took = time.perf_counter() - began - PAUSE_SECONDS
+            limit = int(min(MAX_ROWS, max(MIN_ROWS, limit * HOLD_SECONDS / max(took, 0.01))))
+
+
+def _create_batch(connection: Connection, project_id: int, path: Path, digest: str,
+                  counts: dict[str, int], options: ImportOptions) -> int:
+    result = connection.execute(insert(SampleBatch).values(
+        project_id=project_id, file_name=path.name, sha256=digest,
+        imported_by=options.imported_by, imported_at=utc_now(), state="importing",
+        counts={"rows": sum(counts.values()), **counts}))
+    return int(result.inserted_primary_key[0])
+
+
+# Each new number's place in the random calling order of fresh numbers (0 .. 2**31-1).
+_RANDOM_DRAW = {"postgresql": "CAST(floor(random() * 2147483647) AS INTEGER)",
+                "sqlite": "(random() & 2147483647)"}
+_PENDING_COLUMNS = ["batch_id", "project_id", "phone_e164", "phone_raw", "number_type", "region",
+                    "carrier", "time_zone", "stratum", "attributes", "draw"]
+
+
+def _copy_pending(connection: Connection, project_id: int, batch_id: int,
+                  last: int | None, limit: int | None) -> tuple[int | None, int]:
+    """The next imported staged rows after row ``last``, at most ``limit`` of them, into
+    import_pending (in the file's order)."""
+    staged = STAGING.c
+    wanted = [staged.outcome.is_(None), staged.e164.is_not(None)]
+    if last is not None:
+        wanted.append(staged.row_number > last)
+    upper = None
+    if limit is not None:
+        upper = connection.scalar(select(staged.row_number).where(*wanted)
+                                  .order_by(staged.row_number).offset(limit - 1).limit(1))
+        if upper is not None:
+            wanted.append(staged.row_number <= upper)
+    source = select(
+        literal(batch_id), literal(project_id), staged.e164,
+        func.substr(staged.phone_text, 1, PHONE_RAW_CHARS),  # a valid number spaced out wide
+        staged.number_type, staged.region, staged.carrier, staged.time_zone, staged.stratum,
+        cast(staged.attributes, JsonDoc) if connection.dialect.name == "postgresql"
+        else staged.attributes,
+        literal_column(_RANDOM_DRAW[connection.dialect.name]),
+    ).where(*wanted).order_by(staged.row_number)
+    moved = connection.execute(insert(ImportPending).from_select(_PENDING_COLUMNS, source)).rowcount
+    return upper, moved
+
+
+def _publish_step(connection: Connection, batch_id: int, last: int | None,
+                  limit: int | None) -> tuple[int | None, int]:
+    """Move the batch's next pending rows (at most ``limit``) into cases, as fresh cases."""
+    if last is not None:
+        fault_point("publishing")  # a step has moved rows already
+    pending = ImportPending.__table__.c
+    wanted = [pending.batch_id == batch_id]
+    if limit is not None:
+        upper = connection.scalar(select(pending.id).where(*wanted).order_by(pending.id)
+                                  .offset(limit - 1).limit(1))
+        if upper is not None:
+            wanted.append(pending.id <= upper)
+    source = select(*(pending[name] for name in _PENDING_COLUMNS if name != "draw"),
+                    pending.draw, literal("fresh"), literal(0), literal(0)
+                    ).where(*wanted).order_by(pending.id)
+    columns = [name for name in _PENDING_COLUMNS if name != "draw"] + [
+        "draw", "state", "attempts", "priority"]
+    connection.execute(insert(Case).from_select(columns, source))
+    moved = connection.execute(delete(ImportPending).where(*wanted)).rowcount
+    return moved, moved
+
+
+def _publish(writes: _Writes, batch_id: int) -> int:
+    """Make the decided batch's cases callable, then mark it complete and write its
+    "sample_imported" audit entry (who, project, file, sha256, batch, counts): the log records
+    imports that are whole."""
+    moved = writes.chunked(lambda last, limit: _publish_step(writes.connection, batch_id,
+                                                             last, limit))
+    writes.one(lambda: _complete(writes.connection, batch_id))
+    return moved
+
+
+def _complete(connection: Connection, batch_id: int) -> None:
+    batch = connection.execute(select(SampleBatch.project_id, SampleBatch.file_name,
+                                      SampleBatch.sha256, SampleBatch.imported_by,
+                                      SampleBatch.counts)
+                               .where(SampleBatch.id == batch_id)).one()
+    connection.execute(update(SampleBatch).where(SampleBatch.id == batch_id)
+                       .values(state="complete"))
+    counts = dict(batch.counts or {})
+    connection.execute(insert(AuditEntry).values(
+        user_id=batch.imported_by, at=utc_now(), action="sample_imported",
+        details={"project_id": batch.project_id, "file": batch.file_name,
+                 "sha256": batch.sha256, "batch_id": batch_id,
+                 "rows": counts.pop("rows", 0), **counts}))
+
+
+def _discard_unpublished(writes: _Writes, batch_id: int) -> bool:
+    """After a publish that failed for good: when none of the batch's cases is stored (always
+    on PostgreSQL, where the publish is one transaction), delete the batch; True if done."""
+    try:
+        if writes.connection.in_transaction():
+            writes.connection.rollback()
+        if writes.connection.scalar(select(Case.id).where(Case.batch_id == batch_id).limit(1)):
+            return False
+        writes.one(lambda: writes.connection.execute(
+            update(SampleBatch).where(SampleBatch.id == batch_id).values(state="importing")))
+        _discard(writes, batch_id)
+    except Exception:  # the first failure is the one reported; the next import finishes it
+        return False
+    return True
+
+
+def _discard_step(connection: Connection, batch_id: int, last: int | None,
+                  limit: int | None) -> tuple[int | None, int]:
+    pending = ImportPending.__table__.c
+    wanted = [pending.batch_id == batch_id]
+    if limit is not None:
+        wanted.append(pending.id.in_(select(pending.id).where(pending.batch_id == batch_id)
+                                     .order_by(pending.id).limit(limit)))
+    return None, connection.execute(delete(ImportPending).where(*wanted)).rowcount
+
+
+def _discard(writes: _Writes, batch_id: int) -> int:
+    """Delete a batch that was not decided and its pending rows (no case holds them)."""
+    removed = writes.chunked(lambda last, limit: _discard_step(writes.connection, batch_id,
+                                                               last, limit))
+    writes.one(lambda: writes.connection.execute(
+        delete(SampleBatch).where(SampleBatch.id == batch_id,
+                                  SampleBatch.state == "importing")))
+    return removed
+
+
+def _discard_quietly(writes: _Writes, batch_id: int) -> None:
+    """Best effort after a failure: a database that is gone leaves the batch to the next import
+    (it is in state importing, so none of its numbers is seen meanwhile)."""
+    try:
+        if writes.connection.in_transaction():
+            writes.connection.rollback()
+        _discard(writes, batch_id)
+    except Exception:  # the first failure is the one reported
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedBatch:
+    """A batch that a stopped import left and that was cleaned up."""
+
+    batch_id: int
+    project_id: int
+    file_name: str
+    was: str        # importing (deleted) | publishing (published)
+    rows: int       # pending rows deleted, or cases published
+
+    def describe(self) -> str:
+        if self.was == "publishing":
+            return (f"finished an earlier import of {self.file_name} (batch {self.batch_id}) "
+                    f"that was stopped while its cases were being added: {self.rows} more cases")
+        return (f"removed an unfinished earlier import of {self.file_name} (batch "
+                f"{self.batch_id}, stopped before it was complete): {self.rows} rows, none of "
+                "them had been callable")
+
+
+def finish_unfinished(database: Database) -> list[FinishedBatch]:
+    """Clean up after imports that were stopped (killed, or their database went away): holds
+    the import lock, so no import is running meanwhile."""
+    with import_lock(database, None):
+        return _finish_unfinished(database)
+
+
+def _finish_unfinished(database: Database) -> list[FinishedBatch]:
+    with database.unit(immediate=False) as session:
+        stopped = session.execute(select(SampleBatch.id, SampleBatch.project_id,
+                                         SampleBatch.file_name, SampleBatch.state)
+                                  .where(SampleBatch.state != "complete")
+                                  .order_by(SampleBatch.id)).all()
+    if not stopped:
+        return []
+    finished = []
+    with database.engine.connect() as connection:
+        writes = _Writes(connection, database.is_sqlite)
+        for batch_id, project_id, file_name, state in stopped:
+            if state == "publishing":
+                rows = _publish(writes, batch_id)
+            else:
+                rows = _discard(writes, batch_id)
+            finished.append(FinishedBatch(batch_id, project_id, file_name, state, rows))
+    return finished
 
 
 def _mark_duplicates(connection: Connection, project_id: int) -> None:
@@ -323,36 +697,6 @@ def _counts(connection: Connection, rows: int) -> dict[str, int]:
     counts["imported"] = int(found.get(None, 0))
     assert sum(counts.values()) == rows
     return counts
-
-
-def _create_batch(connection: Connection, project_id: int, path: Path, digest: str,
-                  counts: dict[str, int], options: ImportOptions) -> int:
-    result = connection.execute(insert(SampleBatch).values(
-        project_id=project_id, file_name=path.name, sha256=digest,
-        imported_by=options.imported_by, imported_at=utc_now(),
-        counts={"rows": sum(counts.values()), **counts}))
-    return int(result.inserted_primary_key[0])
-
-
-# Each new number's place in the random calling order of fresh numbers (0 .. 2**31-1).
-_RANDOM_DRAW = {"postgresql": "CAST(floor(random() * 2147483647) AS INTEGER)",
-                "sqlite": "(random() & 2147483647)"}
-
-
-def _insert_cases(connection: Connection, project_id: int, batch_id: int) -> None:
-    staged = STAGING.c
-    source = select(
-        literal(project_id), literal(batch_id), staged.e164,
-        func.substr(staged.phone_text, 1, PHONE_RAW_CHARS),  # a valid number spaced out wide
-        staged.number_type, staged.region, staged.carrier, staged.time_zone, staged.stratum,
-        cast(staged.attributes, JsonDoc) if connection.dialect.name == "postgresql"
-        else staged.attributes, literal("fresh"), literal(0), literal(0),
-        literal_column(_RANDOM_DRAW[connection.dialect.name]),
-    ).where(staged.outcome.is_(None), staged.e164.is_not(None)).order_by(staged.row_number)
-    columns = ["project_id", "batch_id", "phone_e164", "phone_raw", "number_type", "region",
-               "carrier", "time_zone", "stratum", "attributes", "state", "attempts", "priority",
-               "draw"]
-    connection.execute(insert(Case).from_select(columns, source))
 
 
 def _write_rejects(connection: Connection, path: Path, project_id: int, batch_id: int | None,

@@ -839,6 +839,9 @@ def _write_xlsx(path: Path, rows: list[SuggestionRow]) -> None:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
+    from cati.sample.xlsx_temp import use_private_temp_dir
+
+    use_private_temp_dir()  # openpyxl's temp files: none left behind by a kill
     book = Workbook(write_only=True)
     sheet = book.create_sheet("suggestions")
     for letter, width in zip("ABCDEFGHIJKLMNO", (8, 10, 14, 14, 60, 6, 12, 8, 18, 10, 40, 8, 14,

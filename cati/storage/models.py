@@ -129,6 +129,32 @@ class SampleBatch(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     counts: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     rejects_file: Mapped[str | None] = mapped_column(String(1024))
+    # importing: its cases wait in import_pending, seen by no one; publishing: decided, its cases
+    # are moving into ``cases`` (a stopped move is finished by the next import or
+    # ``cati sample cleanup``); complete. A batch stopped while importing is deleted.
+    state: Mapped[str] = mapped_column(String(16), default="complete",
+                                       server_default=text("'complete'"))
+
+
+class ImportPending(Base):
+    """The cases of a batch not yet published: written in short transactions, then moved into
+    ``cases`` a bounded number of rows per transaction, so an import never holds SQLite's write
+    lock for long and its cases appear only once the whole batch is stored."""
+
+    __tablename__ = "import_pending"
+    __table_args__ = (Index("ix_import_pending_batch", "batch_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("sample_batches.id"))
+    project_id: Mapped[int] = mapped_column(Integer)
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    phone_raw: Mapped[str] = mapped_column(String(64))
+    number_type: Mapped[str] = mapped_column(String(24))
+    region: Mapped[str] = mapped_column(String(128))
+    carrier: Mapped[str] = mapped_column(String(64))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    stratum: Mapped[str] = mapped_column(String(128))
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+    draw: Mapped[int] = mapped_column(Integer)
 
 
 class Case(Base):
