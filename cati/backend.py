@@ -256,10 +256,10 @@ class Backend:
                                          user_id=user_id, reason=reason)
 
     def report_presence(self, user_id: int, project_id: int | None, state: str,
-                        case_id: int | None = None) -> None:
+                        case_id: int | None = None, reason: str = "") -> None:
         user_id = self._acting(user_id)
         presence.report_presence(self.database, self.workstation, user_id, project_id, state,
-                                 case_id)
+                                 case_id, reason=reason)
 
     def list_appointments(self, project_id: int, include_closed: bool = False):
         user_id = self._acting(roles=SUPERVISOR_ROLES)
@@ -317,6 +317,19 @@ class Backend:
         if user_id is None:
             raise PermissionDenied("log in first (请先登录)")
         return self._guarded(AuditService(self.database, user_id), roles=SUPERVISOR_ROLES)
+
+    def productivity(self, project_id: int, first_day: dt.date, last_day: dt.date):
+        """Each interviewer's hours, time per state and calls by day and shift (supervisors)."""
+        from cati.services.productivity import productivity
+
+        user_id = self._acting(roles=SUPERVISOR_ROLES)
+        return productivity(self.database, project_id, first_day, last_day, user_id=user_id)
+
+    def write_productivity(self, path: str, rows) -> str:
+        from cati.services.productivity import write_productivity_xlsx
+
+        self._acting(roles=SUPERVISOR_ROLES)
+        return str(write_productivity_xlsx(path, rows))
 
     def monitor_snapshot(self, project_id: int) -> Snapshot:
         user_id = self._acting(roles=SUPERVISOR_ROLES)

@@ -275,3 +275,51 @@ def test_a_tab_shows_what_changed_elsewhere_when_it_is_opened(qtbot, database, d
     console.close()
     tasks.shutdown()
     backend.close()
+
+
+def test_the_productivity_tab_shows_each_interviewers_hours_and_exports_them(
+        qtbot, database, db_url, tmp_path):
+    import openpyxl
+    from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+
+    from cati.backend import Backend
+    from cati.services.presence import report_presence
+
+    with database.unit() as session:
+        create_demo(session, cases=10)
+        project_id = get_project(session, "DEMO").id
+        boss = add_user(session, "boss", "supervise-2026", "supervisor", "督导")
+        zhou = add_user(session, "zhou", "K7-uohz-2026!", "interviewer", "周")
+    now = dt.datetime.now(dt.UTC)
+    report_presence(database, "ws-zhou", zhou.id, project_id, "ready",
+                    now=now - dt.timedelta(minutes=90))
+    report_presence(database, "ws-zhou", zhou.id, project_id, "paused", reason="training",
+                    now=now - dt.timedelta(minutes=60))
+    report_presence(database, "ws-zhou", zhou.id, project_id, "offline",
+                    now=now - dt.timedelta(minutes=30))
+    backend, tasks = Backend(db_url, "ws-boss"), TaskRunner()
+    console = ConsoleWindow(backend, tasks, boss)
+    qtbot.addWidget(console)
+    qtbot.waitUntil(lambda: "productivity" in console.panels, timeout=WAIT)
+    panel = console.panels["productivity"]
+    console.tabs.setCurrentWidget(panel)  # opening the tab reads it
+    qtbot.waitUntil(lambda: panel.table.rowCount() >= 1, timeout=WAIT)
+    people = {panel.table.item(r, 2).text() for r in range(panel.table.rowCount())}
+    assert people == {"周"}
+    hours = sum(float(panel.table.item(r, 3).text()) for r in range(panel.table.rowCount()))
+    paused = sum(int(panel.table.item(r, 7).text()) for r in range(panel.table.rowCount()))
+    assert (hours, paused) == (1.0, 30)
+    qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
+    dialog = panel.export_dialog
+    dialog.setDirectory(str(tmp_path))
+    name = dialog.findChild(QLineEdit, "fileNameEdit")
+    name.selectAll()
+    qtbot.keyClicks(name, "team.xlsx")
+    qtbot.mouseClick(dialog.findChild(QDialogButtonBox).button(
+        QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: (tmp_path / "team.xlsx").exists(), timeout=WAIT)
+    rows = list(openpyxl.load_workbook(tmp_path / "team.xlsx").active.values)
+    assert rows[1][2] == "周"
+    console.close()
+    tasks.shutdown()
+    backend.close()

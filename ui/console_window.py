@@ -22,6 +22,7 @@ from ui.audit_panel import AuditPanel
 from ui.monitor_panel import MonitorPanel
 from ui.password_dialog import PasswordDialog
 from ui.plain import plain_label
+from ui.productivity_panel import ProductivityPanel
 from ui.sample_panel import SamplePanel
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
@@ -143,6 +144,11 @@ class ConsoleWindow(QMainWindow):
         web = WebPanel(lambda: self.backend.web_activity(code), self.read_tasks)
         self.panels["web"] = web
         self.tabs.addTab(web, self.tr("网上填答"))
+        productivity = ProductivityPanel(
+            lambda first, last: self.backend.productivity(project_id, first, last),
+            self.backend.write_productivity, self.tasks)
+        self.panels["productivity"] = productivity
+        self.tabs.addTab(productivity, self.tr("绩效"))
         audit = AuditPanel(self.backend.audit_service(user_id), self.tasks)
         self.panels["audit"] = audit
         self.tabs.addTab(audit, self.tr("审计日志"))
@@ -158,7 +164,7 @@ class ConsoleWindow(QMainWindow):
 
     # Tabs that read again when shown (and every STALE_TAB_MS while shown): cheap reads only,
     # not the sample's table (its pages load as they scroll) nor the monitor (its own timer).
-    REFRESHED_TABS = ("appointments", "audit", "suggestions", "web", "quotas")
+    REFRESHED_TABS = ("appointments", "audit", "suggestions", "web", "quotas", "productivity")
 
     def _tab_shown(self, index: int) -> None:
         widget = self.tabs.widget(index)

@@ -27,6 +27,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -111,13 +112,18 @@ class ReadyPage(QWidget):
         self.ready_button.setMinimumHeight(64)
         self.pause_button = QPushButton(self.tr("暂停 (Ctrl+P)"))
         self.pause_button.setCheckable(True)
+        self.pause_reason = QComboBox()  # why: the supervisor's monitor and history show it
+        for reason, label in (("break", self.tr("休息")), ("training", self.tr("培训")),
+                              ("meeting", self.tr("会议")), ("other", self.tr("其他"))):
+            self.pause_reason.addItem(label, reason)
         self.cancel_button = QPushButton(self.tr("取消自动拨号 (Esc)"))
         self.field_button = QPushButton(self.tr("实地访问 · 不经电话 (Ctrl+N)"))
         self.today = plain_label()  # the interviewer's own figures today
         self.today.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.today.setObjectName("myDay")
         row = QHBoxLayout()
-        for button in (self.pause_button, self.cancel_button, self.field_button):
+        for button in (self.pause_button, self.pause_reason, self.cancel_button,
+                       self.field_button):
             row.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
@@ -256,6 +262,8 @@ class InterviewerWindow(QMainWindow):
         ready = self.ready_page
         ready.ready_button.clicked.connect(self.ready)
         ready.pause_button.toggled.connect(self.set_paused)
+        ready.pause_reason.currentIndexChanged.connect(
+            lambda _index: self._report_presence() if self.state == "paused" else None)
         ready.cancel_button.clicked.connect(self.cancel_countdown)
         ready.field_button.clicked.connect(self.start_field_interview)
         self._shortcut("F12", self.ready, self.ready_page)
@@ -362,8 +370,10 @@ class InterviewerWindow(QMainWindow):
         shown = state or PRESENCE[self.state]
         project_id = self.project.id if self.project else None
         case_id = self.case.case_id if self.case and shown in ("call", "interviewing") else None
+        reason = self.ready_page.pause_reason.currentData() if shown == "paused" else ""
         user_id = self.user.id
-        self.tasks.run(lambda: self.backend.report_presence(user_id, project_id, shown, case_id),
+        self.tasks.run(lambda: self.backend.report_presence(user_id, project_id, shown, case_id,
+                                                            reason),
                        lambda _r: None, lambda _e: None)
 
     # -- project -----------------------------------------------------------------------------

@@ -46,6 +46,7 @@ CASE_STATES = {"fresh": "未拨", "scheduled": "待重拨", "resume": "待续访
                "closed": "已结束"}
 STATE_NAMES = {"ready": "就绪", "paused": "暂停", "call": "通话中", "interviewing": "访问中",
                "offline": "离线"}
+PAUSE_NAMES = {"break": "休息", "training": "培训", "meeting": "会议", "other": "其他"}
 FLAG_NAMES = {"short_interviews": "访问时长远低于中位数",
               "uniform_answers": "回答明显比其他访问员一致"}
 TOTALS = (("calls", "拨打"), ("contacts", "接通"), ("completes", "完成"),
@@ -320,7 +321,9 @@ class MonitorPanel(QWidget):
         table.setRowCount(len(shot.interviewers))
         for row, person in enumerate(shot.interviewers):
             values: list[Any] = [
-                person.name, self.tr(STATE_NAMES.get(person.state, person.state)),
+                person.name, self.tr(STATE_NAMES.get(person.state, person.state))
+                + (f" · {self.tr(PAUSE_NAMES.get(person.pause_reason, person.pause_reason))}"
+                   if person.state == "paused" and person.pause_reason else ""),
                 duration(person.since, shot.at) if person.state != "offline" else "",
                 person.case_id or "",
                 "" if person.calls_per_hour is None else f"{person.calls_per_hour:.1f}",

@@ -98,6 +98,7 @@ class InterviewerRow:
     short_interviews: int  # completes today under SHORT_SHARE of the median length
     uniformity: float | None  # share of closed answers equal to the most common answer
     flags: tuple[str, ...]
+    pause_reason: str = ""  # break | training | meeting | other while paused
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,6 +429,7 @@ def _interviewers(session, project_id: int, day: _Day,
             user_id=user_id, name=names.get(user_id, str(user_id)),
             state=state.state if state else "offline", since=state.since if state else None,
             case_id=state.case_id if state else None, calls=figures["calls"],
+            pause_reason=state.reason if state else "",
             calls_per_hour=(figures["calls"] / max(hours, 1 / 60)) if hours is not None
             else None,
             completes=figures["completes"],

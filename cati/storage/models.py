@@ -378,6 +378,25 @@ class Presence(Base):
     since: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     case_id: Mapped[int | None] = mapped_column(BigId)
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # Why a paused workstation is paused: break | training | meeting | other ("" otherwise).
+    reason: Mapped[str] = mapped_column(String(32), default="", server_default=text("''"))
+
+
+class PresenceLog(Base):
+    """Every state a workstation was in and from when to when (``ended_at`` None: still in it):
+    the productivity history — hours logged and the time spent in each state."""
+
+    __tablename__ = "presence_log"
+    __table_args__ = (Index("ix_presence_log_started", "project_id", "started_at"),
+                      Index("ix_presence_log_open", "workstation", "ended_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workstation: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class WebKey(Base):

@@ -421,6 +421,10 @@
         <translation>Web</translation>
     </message>
     <message>
+        <source>绩效</source>
+        <translation>Productivity</translation>
+    </message>
+    <message>
         <source>审计日志</source>
         <translation>Audit log</translation>
     </message>
@@ -1253,6 +1257,101 @@
     </message>
 </context>
 <context>
+    <name>ProductivityPanel</name>
+    <message>
+        <source>查询 Show</source>
+        <translation>Show</translation>
+    </message>
+    <message>
+        <source>导出… Export…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>日期</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>班次</source>
+        <translation>Shift</translation>
+    </message>
+    <message>
+        <source>访问员</source>
+        <translation>Interviewer</translation>
+    </message>
+    <message>
+        <source>在线小时</source>
+        <translation>Hours logged</translation>
+    </message>
+    <message>
+        <source>就绪分钟</source>
+        <translation>Ready min</translation>
+    </message>
+    <message>
+        <source>通话分钟</source>
+        <translation>On call min</translation>
+    </message>
+    <message>
+        <source>访问分钟</source>
+        <translation>Interviewing min</translation>
+    </message>
+    <message>
+        <source>暂停分钟</source>
+        <translation>Paused min</translation>
+    </message>
+    <message>
+        <source>拨打</source>
+        <translation>Calls</translation>
+    </message>
+    <message>
+        <source>接通</source>
+        <translation>Contacts</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Completes</translation>
+    </message>
+    <message>
+        <source>每小时完成</source>
+        <translation>Completes/h</translation>
+    </message>
+    <message>
+        <source>拒访率</source>
+        <translation>Refusal rate</translation>
+    </message>
+    <message>
+        <source>从</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <source>到</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <source>正在读取…</source>
+        <translation>Reading…</translation>
+    </message>
+    <message>
+        <source>{n} 行</source>
+        <translation>{n} rows</translation>
+    </message>
+    <message>
+        <source>出错：</source>
+        <translation>Error: </translation>
+    </message>
+    <message>
+        <source>导出绩效</source>
+        <translation>Export productivity</translation>
+    </message>
+    <message>
+        <source>正在导出…</source>
+        <translation>Exporting…</translation>
+    </message>
+    <message>
+        <source>已导出：</source>
+        <translation>Exported: </translation>
+    </message>
+</context>
+<context>
     <name>ProjectPage</name>
     <message>
         <source>请选择项目</source>
@@ -1429,6 +1528,22 @@
     <message>
         <source>暂停 (Ctrl+P)</source>
         <translation>Pause (Ctrl+P)</translation>
+    </message>
+    <message>
+        <source>休息</source>
+        <translation>Break</translation>
+    </message>
+    <message>
+        <source>培训</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <source>会议</source>
+        <translation>Meeting</translation>
+    </message>
+    <message>
+        <source>其他</source>
+        <translation>Other</translation>
     </message>
     <message>
         <source>取消自动拨号 (Esc)</source>
