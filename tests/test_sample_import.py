@@ -291,3 +291,17 @@ def test_dnc_import_then_blocks_the_import(run_cli, database, db_url, tmp_path):
     listing = write_csv(tmp_path / "list.csv", ["13300133000", "13200132000"])
     outcome = import_sample(database, "P1", listing)
     assert (outcome.dnc, outcome.imported) == (1, 1)
+
+
+def test_a_missing_file_or_a_folder_is_one_line_and_stores_nothing(run_cli, database, db_url,
+                                                                  tmp_path):
+    for path, says in ((tmp_path / "gone.csv", "no such file"), (tmp_path, "is a folder")):
+        for extra in ((), ("--dry-run",)):
+            done = run_cli("--db", db_url, "sample", "import", path, "--project", "P1", *extra)
+            assert done.returncode == 1, done.stderr
+            assert done.stderr.strip() == f"cati: {path}: " + {
+                "no such file": "no such file (找不到文件)",
+                "is a folder": "is a folder, not a phone list (这是文件夹,不是号码文件)"}[says]
+    assert case_count(database) == 0
+    with database.unit() as session:
+        assert session.scalar(select(SampleBatch.id)) is None

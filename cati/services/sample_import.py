@@ -322,10 +322,19 @@ def _project_rule(database: Database, code: str, area_code: str | None,
 
 
 def _sha256(path: Path) -> str:
+    """The file's sha256 (the audit entry's, and the duplicate-list check's). A path that is
+    not a readable file is one line naming it."""
+    if not path.exists():
+        raise CatiError(f"{path}: no such file (找不到文件)")
+    if path.is_dir():
+        raise CatiError(f"{path}: is a folder, not a phone list (这是文件夹,不是号码文件)")
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except OSError as exc:
+        raise CatiError(f"{path}: cannot be read: {exc.strerror or exc} (无法读取文件)") from None
     return digest.hexdigest()
 
 
