@@ -104,6 +104,9 @@ def _sample_import(args: argparse.Namespace, database) -> int:
           f"do-not-call {result.dnc} ({result.seconds:.1f} s)")
     if result.rejects_file:
         print(f"rejects: {result.rejects_file}")
+    warning = result.unknown_strata_warning()
+    if warning:
+        print(warning, file=sys.stderr)
     if args.json:
         print(json.dumps(result.counts(), ensure_ascii=False))
     return 0

@@ -305,3 +305,19 @@ def test_a_missing_file_or_a_folder_is_one_line_and_stores_nothing(run_cli, data
     assert case_count(database) == 0
     with database.unit() as session:
         assert session.scalar(select(SampleBatch.id)) is None
+
+
+def test_an_unknown_township_is_imported_but_said(run_cli, database, db_url, tmp_path):
+    """The shipped questionnaire lists 19 townships: a list naming another (a misspelling)
+    imports, and the command says which and how many instead of staying silent."""
+    path = tmp_path / "list.csv"
+    path.write_text("电话,乡镇\n13800138000,古槐街道\n13800138001,古槐镇\n13800138002,古槐镇\n",
+                    encoding="utf-8")
+    done = run_cli("--db", db_url, "sample", "import", path, "--project", "P1",
+                   "--stratum-column", "乡镇", "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "warning: 2 numbers name a stratum the questionnaire's stratum question does not list: "
+        "古槐镇 (2); they are imported as they are — check the spelling (样本层与问卷中的乡镇不符)"]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["unknown_strata"] == {"古槐镇": 2}
+    assert case_count(database) == 3

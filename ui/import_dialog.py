@@ -559,6 +559,9 @@ class ImportDialog(QDialog):
         counts = result.counts()
         for key in COUNT_KEYS:
             self.count_labels[key].setText(f"{counts[key]:,}")
+        warning = result.unknown_strata_warning()
+        if warning:  # imported all the same: said, not silent
+            self.summary_label.setText(self.summary_label.text() + "\n" + warning)
         self._show_rejects(report)
         self._update_enabled()
         self.run_finished.emit(report)

@@ -74,6 +74,8 @@ from cati.sample.phones import PhoneRule, reason_text
 from cati.sample.readers import SampleLayout, SourceRow, open_sample
 from cati.sample.rejects import write_rejects
 from cati.services.clock import utc_now
+from cati.services.interviews import stratum_label
+from cati.services.questionnaires import form_of
 from cati.services.users import require_supervisor
 from cati.storage.db import Database
 from cati.storage.models import (
@@ -140,12 +142,27 @@ class ImportResult:
     sha256: str
     seconds: float
     finished: tuple[FinishedBatch, ...] = ()  # what stopped imports left, cleaned up first
+    # Imported numbers whose stratum the questionnaire's stratum question does not list
+    # (a misspelt or unknown township): (stratum, numbers), most first. Imported all the same.
+    unknown_strata: tuple[tuple[str, int], ...] = ()
 
     def counts(self) -> dict[str, Any]:
         return {"rows": self.rows, "imported": self.imported, "invalid": self.invalid,
                 "duplicate_in_file": self.duplicate_in_file,
                 "duplicate_existing": self.duplicate_existing, "dnc": self.dnc,
-                "rejects_file": self.rejects_file}
+                "rejects_file": self.rejects_file,
+                "unknown_strata": dict(self.unknown_strata)}
+
+    def unknown_strata_warning(self) -> str | None:
+        """One line for the numbers whose stratum the questionnaire does not know, or None."""
+        if not self.unknown_strata:
+            return None
+        numbers = sum(n for _, n in self.unknown_strata)
+        named = ", ".join(f"{stratum} ({n})" for stratum, n in self.unknown_strata[:5])
+        more = f", … {len(self.unknown_strata) - 5} more" if len(self.unknown_strata) > 5 else ""
+        return (f"warning: {numbers} numbers name a stratum the questionnaire's stratum question "
+                f"does not list: {named}{more}; they are imported as they are — check the "
+                "spelling (样本层与问卷中的乡镇不符)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +206,7 @@ def import_sample(database: Database, project_code: str, path: str | Path,
                     rows = _stage(connection, reader.rows(), rule, path, report)
                     counts, batch_id, rejects = _classify_and_store(
                         database, connection, project_id, path, digest, rows, options, report)
+                    unknown = _unknown_strata(connection, _known_strata(database, project_id))
                 finally:
                     _drop_staging(connection)
     except CatiError:
@@ -202,7 +220,35 @@ def import_sample(database: Database, project_code: str, path: str | Path,
     report.step(rows, "done")
     return ImportResult(rows=rows, **counts, rejects_file=rejects, batch_id=batch_id,
                         dry_run=options.dry_run, layout=layout, sha256=digest,
-                        seconds=time.perf_counter() - started, finished=tuple(finished))
+                        seconds=time.perf_counter() - started, finished=tuple(finished),
+                        unknown_strata=unknown)
+
+
+def _known_strata(database: Database, project_id: int) -> frozenset[str] | None:
+    """The strata the project's questionnaire names (the labels of its stratum question's
+    choices, as interviews store them); None when it names no stratum question."""
+    with database.unit(immediate=False) as session:
+        project = session.get(Project, project_id)
+        form = form_of(session, project.questionnaire_id)
+        question = form.stratum_question
+        if not question:
+            return None
+        return frozenset(stratum_label(form, question, choice.name)
+                         for choice in form.choices_of(form.item(question)))
+
+
+def _unknown_strata(connection: Connection,
+                    known: frozenset[str] | None) -> tuple[tuple[str, int], ...]:
+    if not known:
+        return ()
+    staged = STAGING.c
+    found = connection.execute(
+        select(staged.stratum, func.count()).where(staged.outcome.is_(None),
+                                                   staged.stratum.is_not(None),
+                                                   staged.stratum != "",
+                                                   staged.stratum.not_in(sorted(known)))
+        .group_by(staged.stratum)).all()
+    return tuple(sorted(((stratum, int(n)) for stratum, n in found), key=lambda s: (-s[1], s[0])))
 
 
 def _drop_staging(connection: Connection) -> None:
