@@ -74,6 +74,30 @@ def wait_state(qtbot, window, state):
     qtbot.waitUntil(lambda: window.state == state and window.tasks.pending == 0, timeout=WAIT)
 
 
+def logged_in(qtbot, app):
+    """Log in as zhou the way a person does; the interviewer window at Ready."""
+    qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
+    qtbot.keyClicks(app.login.username, "zhou")
+    qtbot.keyClicks(app.login.password, "interview-2026")
+    key(qtbot, app.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+    window = app.main_window
+    qtbot.addWidget(window)
+    wait_state(qtbot, window, "ready")
+    return window
+
+
+def started_app(qtbot, store, tmp_path, workstation: str, *, auto_next: int | None = None,
+                speech: bool = False):
+    settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
+    if auto_next is not None:
+        settings.setValue("interview/auto_next_seconds", auto_next)
+    app = CatiApp(store.url, settings=settings, workstation=workstation, speech=speech)
+    qtbot.addWidget(app.login)
+    app.login.show()
+    return app
+
+
 SCREEN_OUT = [("intro", None), ("phone_kind", "3"), ("age", "15"), ("other_adult", "2"),
               ("end_minor", None)]
 COMPLETE = {"phone_kind": "3", "age": "46", "residence": "1", "occupation": "2",
@@ -248,19 +272,9 @@ def test_reading_aloud_without_a_sound_device_says_so(qtbot, store, tmp_path, mo
     monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'no-sound-server'}")
     (tmp_path / "no-alsa.conf").write_text("")
     monkeypatch.setenv("ALSA_CONFIG_PATH", str(tmp_path / "no-alsa.conf"))  # no device at all
-    settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
-    app = CatiApp(store.url, settings=settings, workstation="ws-mute", speech=True)
-    qtbot.addWidget(app.login)
-    app.login.show()
+    app = started_app(qtbot, store, tmp_path, "ws-mute", speech=True)
     try:
-        qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
-        qtbot.keyClicks(app.login.username, "zhou")
-        qtbot.keyClicks(app.login.password, "interview-2026")
-        key(qtbot, app.login.password, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
-        window = app.main_window
-        qtbot.addWidget(window)
-        wait_state(qtbot, window, "ready")
+        window = logged_in(qtbot, app)
         qtbot.waitUntil(lambda: window.speaker is not None, timeout=WAIT)
         key(qtbot, window.ready_page.ready_button, Qt.Key.Key_F12)
         wait_state(qtbot, window, "call")
@@ -284,14 +298,7 @@ def test_a_full_quota_shows_closing_words_and_ends_when_they_were_read(qtbot, ap
     with store.unit(immediate=False) as session:
         project_id = session.scalar(select(Case.project_id).limit(1))
     set_quota(store, project_id, "东皇街道", 0)  # full from the start
-    login = app.login
-    qtbot.keyClicks(login.username, "zhou")
-    qtbot.keyClicks(login.password, "interview-2026")
-    key(qtbot, login.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
-    window = app.main_window
-    qtbot.addWidget(window)
-    wait_state(qtbot, window, "ready")
+    window = logged_in(qtbot, app)
     key(qtbot, window.ready_page.ready_button, Qt.Key.Key_F12)
     wait_state(qtbot, window, "call")
     case_id = window.case.case_id
@@ -330,14 +337,7 @@ def test_outside_calling_hours_the_ready_page_says_so_and_when_calls_start(qtbot
         project = session.scalar(select(Project))
         project.settings = {**(project.settings or {}),
                             "calling_hours": calling_hours_json([window] * 7)}
-    login = app.login
-    qtbot.keyClicks(login.username, "zhou")
-    qtbot.keyClicks(login.password, "interview-2026")
-    key(qtbot, login.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
-    window_ = app.main_window
-    qtbot.addWidget(window_)
-    wait_state(qtbot, window_, "ready")
+    window_ = logged_in(qtbot, app)
     key(qtbot, window_.ready_page.ready_button, Qt.Key.Key_F12)
     qtbot.waitUntil(lambda: "不在拨打时段" in window_.ready_page.status.text(), timeout=WAIT)
     assert f"{start:02d}:00" in window_.ready_page.status.text()
@@ -345,20 +345,9 @@ def test_outside_calling_hours_the_ready_page_says_so_and_when_calls_start(qtbot
 
 
 def test_the_ready_page_shows_the_interviewers_own_day(qtbot, store, tmp_path):
-    settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
-    settings.setValue("interview/auto_next_seconds", 30)  # time to read the Ready page
-    app = CatiApp(store.url, settings=settings, workstation="ws-day", speech=False)
-    qtbot.addWidget(app.login)
-    app.login.show()
+    app = started_app(qtbot, store, tmp_path, "ws-day", auto_next=30)  # time to read it
     try:
-        qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
-        qtbot.keyClicks(app.login.username, "zhou")
-        qtbot.keyClicks(app.login.password, "interview-2026")
-        key(qtbot, app.login.password, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
-        window = app.main_window
-        qtbot.addWidget(window)
-        wait_state(qtbot, window, "ready")
+        window = logged_in(qtbot, app)
         today = window.ready_page.today
         qtbot.waitUntil(lambda: today.text().startswith("今日：拨打 0 "), timeout=WAIT)
         key(qtbot, window.ready_page.ready_button, Qt.Key.Key_F12)

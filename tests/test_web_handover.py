@@ -98,21 +98,7 @@ def test_without_a_web_address_no_link_is_handed_out(qtbot, store, tmp_path, mon
 
 
 def test_f11_hands_the_respondent_a_web_link(qtbot, store, tmp_path):
-    settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
-    settings.setValue("interview/auto_next_seconds", 0)
-    app = CatiApp(store.url, settings=settings, workstation="ws-web", speech=False)
-    qtbot.addWidget(app.login)
-    app.login.show()
-    qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
-    qtbot.keyClicks(app.login.username, "zhou")
-    qtbot.keyClicks(app.login.password, "interview-2026")
-    qtbot.keyClick(app.login.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
-    window = app.main_window
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0, timeout=WAIT)
-    qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
-    qtbot.waitUntil(lambda: window.state == "call" and window.tasks.pending == 0, timeout=WAIT)
+    app, window = _in_a_call(qtbot, store, tmp_path)
     case_id = window.case.case_id
 
     _press_f11_and_answer(qtbot, window, "生成链接")
