@@ -321,3 +321,24 @@ def test_an_unknown_township_is_imported_but_said(run_cli, database, db_url, tmp
         "古槐镇 (2); they are imported as they are — check the spelling (样本层与问卷中的乡镇不符)"]
     assert json.loads(done.stdout.strip().splitlines()[-1])["unknown_strata"] == {"古槐镇": 2}
     assert case_count(database) == 3
+
+
+def test_stopping_the_parallel_check_mid_way_returns_at_once(tmp_path):
+    """A cancelled import leaves the pool of checking processes while chunks are queued for
+    them: Pool.terminate() could hang for ever there (its task thread blocked sending a chunk to
+    the workers it had just killed), and the import dialog's cancel hung with it."""
+    import threading
+
+    from cati.sample.phones import PhoneRule
+    from cati.sample.readers import open_sample
+    from cati.services.sample_import import _checked_chunks
+
+    path = write_csv(tmp_path / "big.csv", [f"138{n:08d}" for n in range(120_000)])
+    assert path.stat().st_size > 1_000_000  # the parallel path
+    with open_sample(path) as reader:
+        checked = _checked_chunks(reader.rows(), PhoneRule(), path)
+        assert next(checked)  # a chunk back; the rest queued for the workers
+        stopper = threading.Thread(target=checked.close, daemon=True)
+        stopper.start()
+        stopper.join(timeout=60)
+        assert not stopper.is_alive(), "leaving the pool hung"

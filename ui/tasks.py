@@ -28,9 +28,12 @@ class TaskRunner(QObject):
         # runs on the calling thread): results always arrive later, through the event loop.
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self.pending = 0
+        self.closed = False
 
     def run(self, work: Callable[[], Any], on_success: Success,
             on_failure: Failure | None = None) -> None:
+        if self.closed:  # the window is closing: a timer's late read is dropped, not an error
+            return
         self.pending += 1
         future = self._executor.submit(work)
         future.add_done_callback(lambda f: self._finished.emit((f, on_success, on_failure)))
@@ -48,6 +51,7 @@ class TaskRunner(QObject):
             raise error
 
     def shutdown(self) -> None:
+        self.closed = True
         self._executor.shutdown(wait=True)
 
 

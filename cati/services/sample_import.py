@@ -405,12 +405,21 @@ def _checked_chunks(rows: Iterable[SourceRow], rule: PhoneRule, path: Path):
     workers = min(os.cpu_count() or 2, 4)
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         pending: deque = deque()
-        for chunk in chunks:  # a bounded window of chunks in flight keeps memory flat
-            pending.append(pool.apply_async(check_chunk, (chunk, rule)))
-            if len(pending) >= 2 * workers:
+        try:
+            for chunk in chunks:  # a bounded window of chunks in flight keeps memory flat
+                pending.append(pool.apply_async(check_chunk, (chunk, rule)))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().get()
+            while pending:
                 yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+        finally:
+            # Stopped early (a cancel, an error) or not: let the live workers take what is
+            # queued before the pool goes. Pool.terminate() (what leaving ``with`` calls) can
+            # hang for ever while its task thread is blocked sending a chunk to workers it has
+            # just killed — the import dialog's cancel hung that way. At most 2 × workers
+            # chunks are in flight, so this waits a chunk's time or two.
+            pool.close()
+            pool.join()
 
 
 def _stage(connection: Connection, rows: Iterable[SourceRow], rule: PhoneRule, path: Path,
