@@ -60,8 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run it on the database instead of printing it")
     grant.set_defaults(handler=_db_grant)
 
-    commands.add_parser("demo", help="create the demo project and accounts (once)").set_defaults(
-        handler=_demo)
+    demo = commands.add_parser("demo", help="create the demo project and accounts, and play its "
+                                            "earlier months (once)")
+    demo.add_argument("--sample-only", action="store_true",
+                      help="only the project, its numbers and the accounts: no calls played")
+    demo.set_defaults(handler=_demo)
 
     project = commands.add_parser("project", help="survey projects").add_subparsers(
         dest="action", required=True)
@@ -350,7 +353,7 @@ def _db_grant(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from cati.services.demo import create_demo
+    from cati.services.demo import build_demo_history, create_demo
 
     database = open_database(args)
     with database.unit() as session:
@@ -364,6 +367,11 @@ def _demo(args: argparse.Namespace) -> int:
         print("accounts (the passwords are shown only this once):")
         for username, password in result.passwords.items():
             print(f"  {username:<14} {password}")
+    if not args.sample_only:
+        print("playing the demo's earlier months of calls (a minute or two) …", flush=True)
+        for wave in build_demo_history(database, progress=lambda line: print(line, flush=True)):
+            print(f"  {wave.project_code}: {wave.calls} calls, {wave.completes} completes, "
+                  f"{wave.screened_out} screened out, {wave.refusals} refusals")
     return 0
 
 

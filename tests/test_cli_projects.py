@@ -49,7 +49,7 @@ def test_users_add_with_password_on_stdin(run_cli, db_url):
 
 
 def test_demo_is_created_once(run_cli, db_url):
-    first = run_cli("--db", db_url, "demo")
+    first = run_cli("--db", db_url, "demo", "--sample-only")
     assert first.returncode == 0, first.stderr
     assert "created demo project DEMO" in first.stdout
     passwords = [line.split() for line in first.stdout.splitlines() if line.startswith("  ")]

@@ -14,7 +14,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
@@ -69,7 +69,7 @@ class CallingHours:
         return cls(tuple(tuple(windows.get(day, ())) for day in range(7)))
 
 
-@lru_cache(maxsize=64)
+@cache  # every zone the claim's scan checks (~600): a cache of 64 thrashed
 def zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
 
@@ -188,9 +188,26 @@ def segments_after(after_utc: dt.datetime, tz: str, hours: CallingHours,
             yield Segment(max(seg.start, after), seg.end, seg.day, seg.slot)
 
 
+_STEADY_SPAN = dt.timedelta(days=2)
+
+
 def is_within_calling_hours(now_utc: dt.datetime, tz: str, hours: CallingHours) -> bool:
+    """Whether ``now_utc`` is inside a calling window of ``tz``.
+
+    Where the zone's offset is the same two days either side (no clock change near, which is
+    nearly always), the local wall time is simply compared with the local weekday's windows:
+    the claim checks every zone (~600) and the exact walk over the segments cost 0.1–0.3 s.
+    Near a clock change the exact rule of :func:`iter_segments` decides."""
     now = require_aware(now_utc, "now_utc")
-    return next_calling_time(now, tz, hours) == now
+    place = zone(tz)
+    local = now.astimezone(place)
+    offset = local.utcoffset()
+    if ((now - _STEADY_SPAN).astimezone(place).utcoffset() != offset
+            or (now + _STEADY_SPAN).astimezone(place).utcoffset() != offset):
+        return next_calling_time(now, tz, hours) == now
+    wall = local.time().replace(tzinfo=None)
+    return any(start <= wall and (end == _MIDNIGHT or wall < end)
+               for start, end in hours.days[local.weekday()])
 
 
 def next_calling_time(after_utc: dt.datetime, tz: str, hours: CallingHours) -> dt.datetime:

@@ -3,12 +3,21 @@ and four accounts whose passwords are printed once. Running it again changes not
 
 The demo numbers are random valid-looking numbers: they belong to nobody we know of and must not
 be dialled.
+
+:func:`build_demo_history` then plays the fieldwork of a survey centre's recent months through the
+real services (:mod:`cati.services.demo_month`): the two months before this one as their own
+waves (``DEMO-YYYY-MM``, at least 30 completes per township, every call and interview as the
+queue, the engine and the interviewer's services store them) and the last week of this month on
+``DEMO`` itself, which keeps the rest of its numbers for the interviewers to call. ``cati demo``
+does both; ``--sample-only`` skips the history (the tests that only need a sample).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -16,11 +25,14 @@ from sqlalchemy.orm import Session
 
 from cati.config import QUESTIONNAIRE_DIR
 from cati.sample.phones import PhoneRule, check_phone
+from cati.services.clock import utc_now
+from cati.services.demo_month import WaveSummary, play_wave
 from cati.services.projects import ProjectInfo, create_project, get_project
 from cati.services.questionnaires import form_of
 from cati.services.sample_cases import NewCase, add_cases
 from cati.services.users import add_user
-from cati.storage.models import Project, User
+from cati.storage.db import Database
+from cati.storage.models import Interview, Project, User
 
 DEMO_CODE = "DEMO"
 DEMO_NAME = "平舆县公众安全感和满意度测评(演示)"
@@ -53,6 +65,68 @@ def create_demo(session: Session, *, cases: int = 3000, seed: int = 2026) -> Dem
     townships = _townships(session, project.questionnaire_id)
     add_cases(session, project.id, _demo_numbers(cases, townships, random.Random(seed)))
     return DemoResult(True, get_project(session, DEMO_CODE), passwords)
+
+
+HISTORY_MONTHS = 2  # closed months before the current one
+PER_TOWNSHIP = 30  # completes per township and month
+WAVE_CASES = 2000  # numbers per earlier month
+WAVE_DAYS = 24  # calling days of an earlier month
+OPEN_WAVE_DAYS = 7  # days of this month already called
+
+
+def wave_code(period: str) -> str:
+    return f"{DEMO_CODE}-{period}"
+
+
+def _month_start(day: dt.date, back: int) -> dt.date:
+    month = day.year * 12 + day.month - 1 - back
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
+def build_demo_history(database: Database, *, today: dt.date | None = None, seed: int = 2026,
+                       per_township: int = PER_TOWNSHIP, wave_cases: int = WAVE_CASES,
+                       progress: Callable[[str], None] | None = None) -> list[WaveSummary]:
+    """Play the demo's earlier months and this month's last week; nothing when ``DEMO`` already
+    holds interviews (run once, like the demo itself)."""
+    today = today or utc_now().date()
+    with database.unit() as session:
+        demo = session.scalar(select(Project).where(Project.code == DEMO_CODE))
+        if demo is None:
+            raise ValueError("create the demo project first")
+        if session.scalar(select(Interview.id).where(Interview.project_id == demo.id)
+                          .limit(1)) is not None:
+            return []
+        interviewers = [(user_id, f"demo-{name}") for name, user_id in session.execute(
+            select(User.username, User.id).where(User.role == "interviewer",
+                                                 User.username.like("interviewer%"))
+            .order_by(User.username))]
+        form_townships = _townships(session, demo.questionnaire_id)
+    summaries = []
+    for back in range(HISTORY_MONTHS, 0, -1):
+        first = _month_start(today, back)
+        period = f"{first.year}-{first.month:02d}"
+        code = wave_code(period)
+        with database.unit() as session:
+            if session.scalar(select(Project.id).where(Project.code == code)) is None:
+                project = create_project(session, code, DEMO_FORM,
+                                         name=f"{DEMO_NAME} {first.year}年{first.month}月",
+                                         default_area_code=DEMO_AREA_CODE)
+                add_cases(session, project.id, _demo_numbers(
+                    wave_cases, form_townships, random.Random(f"{seed}:{period}")))
+        summaries.append(play_wave(
+            database, code, start=_at_utc(first), days=WAVE_DAYS, per_township=per_township,
+            seed=seed, wave=HISTORY_MONTHS - back, interviewers=interviewers,
+            progress=progress))
+    start = max(_month_start(today, 0), today - dt.timedelta(days=OPEN_WAVE_DAYS))
+    summaries.append(play_wave(
+        database, DEMO_CODE, start=_at_utc(start), days=max((today - start).days, 1),
+        per_township=per_township + per_township // 3, stop_at=per_township, seed=seed, wave=HISTORY_MONTHS,
+        interviewers=interviewers, progress=progress))
+    return summaries
+
+
+def _at_utc(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def _create_accounts(session: Session) -> dict[str, str]:
