@@ -8,6 +8,12 @@ advance costs a handful of expression evaluations, not a pass over the whole for
 Answers are strings keyed by item name (select_multiple: space-separated choice names). An item
 that is not relevant reads as '' in expressions, as ODK does, and its stored answer is kept (so
 going back and forth loses nothing) but dropped from :meth:`InterviewEngine.final_answers`.
+
+A form reads the case it is asked of through hidden or calculate rows with a ``cati::case_data``
+column naming a case attribute: the engine is given the case's attributes (``case_data``) and
+such a row takes that value (else its own default or calculation, which is all ODK sees), so a
+label pipes the case's data with ``${row}`` like any answer and the form stays an XLSForm
+pyxform converts. The value is stored with the answers, so the interview records what was read.
 """
 
 from __future__ import annotations
