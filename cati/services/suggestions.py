@@ -621,7 +621,8 @@ def update_suggestion(database: Database, suggestion_id: int, *, user_id: int | 
                       now: dt.datetime | None = None) -> SuggestionRow:
     """Review one suggestion: the fields given change (UNSET: left as they are). The status
     moves by :data:`TRANSITIONS` only; everything is checked before anything is stored.
-    Audited with the old and new values of what changed."""
+    A changed ``reply`` stamps ``replied_at`` (the date the call-back reads out). Audited with
+    the old and new values of what changed."""
     now = now or utc_now()
     if valid is not UNSET and valid is not None and not isinstance(valid, bool):
         raise CatiError(f"valid must be yes, no or unreviewed, not {valid!r}")
