@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+import openpyxl
 import pytest
 from sqlalchemy import insert, select
 
@@ -16,6 +17,7 @@ from cati.calling.outcomes import record_outcome
 from cati.config import QUESTIONNAIRE_DIR
 from cati.errors import CatiError
 from cati.questionnaire.engine import InterviewEngine
+from cati.reporting.monthly import STATUS_LABELS, write_monthly_report
 from cati.services.admin import update_project_settings
 from cati.services.interviews import open_interview, save_answers
 from cati.services.projects import create_project
@@ -160,7 +162,7 @@ def by_scenario(database, project_id: int) -> dict[str, object]:
             for name, s in SCENARIOS.items()}
 
 
-def test_each_call_back_outcome_sets_the_suggestion_state(month):
+def test_each_call_back_outcome_sets_the_suggestion_state(month, tmp_path):
     database, project_id, boss, wang = month
     follow_up = create_follow_up(database, project_id, user_id=boss, now=CALLED)
     assert (follow_up.cases, follow_up.suggestions) == (6, 6)
@@ -249,6 +251,12 @@ def test_each_call_back_outcome_sets_the_suggestion_state(month):
     row = by_scenario(database, project_id)["not_solved"]
     assert (row.follow_up_project, row.follow_up_outcome) == (f"{CODE}_FU2", None)
 
+    # The monthly report counts each state; 已回访核实 only the call that found it solved.
+    book = openpyxl.load_workbook(write_monthly_report(database, CODE, tmp_path / "m.xlsx"))
+    counts = {row[0]: row[1] for row in book["意见建议"].iter_rows(values_only=True)
+              if row[0] in STATUS_LABELS.values()}
+    assert counts == {"待处理": 0, "已分派": 0, "已办结(待回访)": 1, "回访未解决(已退回)": 2,
+                      "已回访核实": 1, "回访未联系上": 1, "回访拒访": 1}
 
 def test_cli_reply_and_the_json_list(month, run_cli, db_url):
     database, project_id, _boss, _wang = month
@@ -272,3 +280,4 @@ def test_cli_reply_and_the_json_list(month, run_cli, db_url):
     assert by_scenario(database, project_id)["partly"].reply == "已在小区加装监控"
     bad = run_cli("--db", db_url, "suggestions", "set", str(row.id), "--status", "refused")
     assert bad.returncode == 1 and "cannot go from resolved to refused" in bad.stderr
+
