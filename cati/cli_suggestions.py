@@ -3,7 +3,8 @@
     cati suggestions collect   --project CODE [--user NAME]
     cati suggestions list      --project CODE [--status S] [--category C] [--json]
     cati suggestions set ID    [--valid yes|no|unreviewed] [--category C] [--unit U]
-                               [--status S] [--notes TEXT] [--user NAME]
+                               [--status S] [--notes TEXT] [--reply TEXT] [--user NAME]
+                               (also spelled ``update``)
     cati suggestions export    --project CODE --out FILE.xlsx|FILE.csv [--status S]
                                [--category C] [--user NAME]
     cati suggestions follow-up --project CODE [--user NAME]
@@ -23,7 +24,7 @@ from cati.errors import CatiError
 
 VALID_WORDS = {"yes": True, "no": False, "unreviewed": None}
 # cati.services.suggestions.STATUSES (the service is imported only when a command runs).
-STATUSES = ("new", "assigned", "resolved", "checked")
+STATUSES = ("new", "assigned", "resolved", "reopened", "checked", "unreachable", "refused")
 
 
 def add_commands(commands: argparse._SubParsersAction, report: argparse._SubParsersAction,
@@ -44,13 +45,15 @@ def add_commands(commands: argparse._SubParsersAction, report: argparse._SubPars
     listing.add_argument("--json", action="store_true", help="one JSON array")
     listing.set_defaults(handler=lambda args: _list(args, open_database(args)))
 
-    change = actions.add_parser("set", help="review one suggestion")
+    change = actions.add_parser("set", aliases=["update"], help="review one suggestion")
     change.add_argument("suggestion_id", type=int, metavar="ID")
     change.add_argument("--valid", choices=tuple(VALID_WORDS))
     change.add_argument("--category", help="one of the project's categories ('' clears it)")
     change.add_argument("--unit", help="the responsible unit ('' clears it)")
     change.add_argument("--status", choices=STATUSES)
     change.add_argument("--notes")
+    change.add_argument("--reply", help="what the responsible unit did (read to the resident "
+                                        "on the call-back; '' clears it)")
     _user_option(change)
     change.set_defaults(handler=lambda args: _set(args, open_database(args)))
 
@@ -101,7 +104,8 @@ def _collect(args: argparse.Namespace, database) -> int:
     result = service.collect_suggestions(database, project_id, user_id=_user(args, database))
     print(f"collected {result.added} new suggestions ({result.proposed} with a proposed "
           f"category), {result.skipped} empty or 'no suggestion' answers skipped; "
-          f"{result.checked} checked by follow-up calls")
+          f"{result.checked} checked by follow-up calls, {result.reopened} reopened (not solved "
+          f"or dissatisfied), {result.unreachable} unreachable, {result.refused} refused")
     return 0
 
 
@@ -137,9 +141,11 @@ def _set(args: argparse.Namespace, database) -> int:
         changes["status"] = args.status
     if args.notes is not None:
         changes["notes"] = args.notes
+    if args.reply is not None:
+        changes["reply"] = args.reply
     if not changes:
-        raise CatiError("nothing to change: give --valid, --category, --unit, --status or "
-                        "--notes")
+        raise CatiError("nothing to change: give --valid, --category, --unit, --status, "
+                        "--notes or --reply")
     row = service.update_suggestion(database, args.suggestion_id, user_id=_user(args, database),
                                     **changes)
     print(json.dumps(row.as_json(), ensure_ascii=False))

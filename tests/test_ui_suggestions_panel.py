@@ -182,3 +182,40 @@ def test_the_model_passes_the_qt_model_tester(qtmodeltester):
     assert model.data(model.index(1, SuggestionModel.VALID)) == "无效 not valid"
     assert model.data(model.index(2, SuggestionModel.NOTES)) == "第一行 第二行"
     assert model.data(model.index(2, SuggestionModel.FOLLOW_UP)) == "X_FU1"
+
+
+def test_the_units_reply_is_typed_in_the_editor_and_saved(qtbot, database, service, tasks,
+                                                          survey):
+    panel = opened(qtbot, SuggestionsPanel(service, tasks, survey.project_id, survey.supervisor))
+    target = next(r for r in panel.model.rows if r.text.startswith("路口红绿灯"))
+    service.update(target.id, survey.supervisor, valid=True, responsible_unit="交警大队",
+                   status="assigned")
+    panel.reload()
+    settle(qtbot, panel)
+    assert panel.select_id(target.id)
+    assert panel.replied_label.text() == ""
+    panel.reply_edit.setFocus()
+    panel.reply_edit.insertPlainText("已调整信号灯配时")  # as an input method commits Chinese
+    choose(panel.status_edit, "resolved")
+    panel.save_button.click()
+    settle(qtbot, panel)
+    [stored] = [r for r in list_suggestions(database, survey.project_id) if r.id == target.id]
+    assert (stored.status, stored.reply) == ("resolved", "已调整信号灯配时")
+    assert stored.replied_at is not None
+    assert panel.replied_label.text().startswith("答复于 Replied on ")
+    assert panel.reply_edit.toPlainText() == "已调整信号灯配时"
+
+
+def test_call_back_results_are_shown(qtmodeltester):
+    model = SuggestionModel()
+    model.set_rows([row(1, status="reopened", follow_up_project="X_FU1",
+                        follow_up_outcome="not_solved", follow_up_satisfaction="dissatisfied"),
+                    row(2, status="unreachable", follow_up_project="X_FU1",
+                        follow_up_outcome="unreachable")])
+    qtmodeltester.check(model)
+    status = model.index(0, SuggestionModel.STATUS)
+    assert model.data(status) == "回访未解决 reopened"
+    assert model.data(status, Qt.ItemDataRole.ForegroundRole).color().name() == "#b00020"
+    assert model.data(model.index(0, SuggestionModel.FOLLOW_UP)) == "X_FU1 没有解决/不满意"
+    assert model.data(model.index(1, SuggestionModel.STATUS)) == "回访未联系上 unreachable"
+    assert model.data(model.index(1, SuggestionModel.FOLLOW_UP)) == "X_FU1 未联系上"

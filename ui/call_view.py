@@ -3,6 +3,10 @@
 The view only shows values and emits what the interviewer chose; the owner does the saving on
 the worker thread and calls `set_busy` meanwhile.
 
+A follow-up (call-back) case shows what the resident complained of, its category, the unit
+responsible, the unit's reply and its date (the case data create_follow_up wrote) in a framed
+panel, so the interviewer knows what the call is about before dialling.
+
 Keys: each outcome button has the project's shortcut (F2–F8 by default); F9 or Ctrl+Enter
 starts the interview; F10 books an appointment; F11 hands the respondent a web link (they prefer
 to answer on the web). A project shortcut that collides with those, or with an earlier button,
@@ -21,10 +25,12 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -47,6 +53,9 @@ CLOCK_INTERVAL_MS = 30_000
 OUTCOME_COLUMNS = 4
 HISTORY_TIME_FORMAT = "%Y-%m-%d %H:%M"
 TEL_URI = re.compile(r"tel:\+?[0-9]{1,20}")  # what the number label links to
+# The case data a follow-up case carries (cati.services.suggestions.create_follow_up).
+FOLLOW_UP_KEYS = ("suggestion_text", "suggestion_category", "suggestion_unit",
+                  "suggestion_reply", "suggestion_reply_date")
 
 
 def _zone(name: str) -> ZoneInfo | None:
@@ -151,6 +160,24 @@ class CallView(QWidget):
             " border-radius: 6px; }")
         box_layout = QVBoxLayout(self.appointment_box)
         box_layout.addWidget(self.appointment_label)
+        self.follow_up_box = QFrame()
+        self.follow_up_box.setObjectName("followUpBox")
+        self.follow_up_box.setStyleSheet(
+            "#followUpBox { background: #e8f1fb; border: 2px solid #0b5394;"
+            " border-radius: 6px; }")
+        follow_layout = QFormLayout(self.follow_up_box)
+        self.follow_up_labels: dict[str, QLabel] = {}
+        titles = (self.tr("反映的问题 Complaint"), self.tr("分类 Category"),
+                  self.tr("责任单位 Unit"), self.tr("处理答复 Reply"),
+                  self.tr("答复日期 Reply date"))
+        follow_layout.addRow(plain_label(self.tr("回访:群众反映的问题及处理情况 "
+                                                 "Call-back: the complaint and its handling")))
+        for key, title in zip(FOLLOW_UP_KEYS, titles, strict=True):
+            label = plain_label()
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            follow_layout.addRow(plain_label(title), label)
+            self.follow_up_labels[key] = label
         self.history_table = self._history_table()
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText(self.tr("备注:随拨打结果一起保存 (note)"))
@@ -212,6 +239,7 @@ class CallView(QWidget):
         top.addWidget(self.attempts_label)
         top.addWidget(self.resume_label)
         top.addWidget(self.appointment_box)
+        top.addWidget(self.follow_up_box)
         actions = QHBoxLayout()
         actions.addWidget(self.start_button, 2)
         actions.addWidget(self.appointment_button, 1)
@@ -247,6 +275,7 @@ class CallView(QWidget):
             stratum=info.stratum or "—"))
         self.attempts_label.setText(self.tr("已拨打 {n} 次 (attempts)").format(n=info.attempts))
         self._show_resume(info)
+        self._show_follow_up(info)
         self._show_history(info.history)
         self.note_edit.clear()
         self.refresh_local_time()
@@ -264,6 +293,7 @@ class CallView(QWidget):
             label.clear()
         self.resume_label.hide()
         self.appointment_box.hide()
+        self.follow_up_box.hide()
         self.history_table.setRowCount(0)
         self.note_edit.clear()
         self._enable()
@@ -294,6 +324,15 @@ class CallView(QWidget):
     def _local(self, instant: dt.datetime) -> dt.datetime:
         zone = _zone(self._info.time_zone) if self._info else None
         return instant.astimezone(zone or dt.UTC)
+
+    def _show_follow_up(self, info: CallInfo) -> None:
+        data = info.case_data
+        if not data.get("suggestion_text"):
+            self.follow_up_box.hide()
+            return
+        for key, label in self.follow_up_labels.items():
+            label.setText(data.get(key) or "—")
+        self.follow_up_box.show()
 
     def _show_resume(self, info: CallInfo) -> None:
         if info.interview_id is None:

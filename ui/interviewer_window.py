@@ -671,11 +671,16 @@ class InterviewerWindow(QMainWindow):
     def _interview_opened(self, info) -> None:
         self.interview = info
         self.call_view.set_busy(False)
+        # The case's data (a follow-up case: the complaint, unit, reply) for the form's
+        # cati::case_data rows, which the questions' ${…} pipe.
+        case_data = self.case.case_data if self.case is not None else None
         if info.answers:
             self.engine = InterviewEngine.resume(self.form, info.answers, seed=info.seed,
-                                                 clock=utc_now, at=info.current_item)
+                                                 clock=utc_now, at=info.current_item,
+                                                 case_data=case_data)
         else:
-            self.engine = InterviewEngine.start(self.form, seed=info.seed, clock=utc_now)
+            self.engine = InterviewEngine.start(self.form, seed=info.seed, clock=utc_now,
+                                                case_data=case_data)
         phone = (f"{self.case.phone_display}  ·  {self.case.stratum}" if self.case
                  else self.tr("实地访问"))
         self.interview_page.phone_label.setText(phone)

@@ -1,9 +1,10 @@
 """Residents' suggestions for the supervisor: review, route, and call back (seeds 002, 003).
 
 A table of the project's suggestions (filtered by status and category), an editor for the
-selected one (valid or not, category, responsible unit, status, notes), "collect new" (new open
-answers of completed interviews become suggestions; completed follow-up calls set theirs
-checked) and "create follow-up project" (the resolved suggestions whose respondent agreed to be
+selected one (valid or not, category, responsible unit, status, the unit's reply, notes),
+"collect new" (new open answers of completed interviews become suggestions; follow-up calls
+with a result set theirs checked, reopened (not solved or dissatisfied: shown in red, back with
+the unit), unreachable or refused) and "create follow-up project" (the resolved suggestions whose respondent agreed to be
 called back become the sample of a new project; its code and size are shown).
 
 The panel is bound to a cati.services.suggestions.SuggestionService, a TaskRunner and the
@@ -42,6 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from cati.services.suggestions import (
+    OUTCOME_LABELS,
+    REOPENED,
+    SATISFACTION_LABELS,
     STATUSES,
     CollectResult,
     FollowUpResult,
@@ -56,6 +60,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 ERROR_STYLE = "color: #b00020;"
 NOTE_STYLE = "color: #555;"
 PROPOSED_COLOUR = QColor("#777777")
+REOPENED_COLOUR = QColor("#b00020")
 
 
 class SuggestionModel(QAbstractTableModel):
@@ -112,6 +117,9 @@ class SuggestionModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ForegroundRole and column == self.CATEGORY and row.proposed:
             return QBrush(PROPOSED_COLOUR)
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS \
+                and row.status == REOPENED:
+            return QBrush(REOPENED_COLOUR)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.ID:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -137,7 +145,11 @@ class SuggestionModel(QAbstractTableModel):
             return status_names(self).get(row.status, row.status)
         if column == self.FOLLOW_UP:
             if row.follow_up_project:
-                return row.follow_up_project
+                result = OUTCOME_LABELS.get(row.follow_up_outcome or "", "")
+                satisfaction = SATISFACTION_LABELS.get(row.follow_up_satisfaction or "")
+                if satisfaction:
+                    result = f"{result}/{satisfaction}"
+                return f"{row.follow_up_project} {result}".strip()
             return self.tr("同意回访 agreed") if row.follow_up_ok else ""
         if column == self.NOTES:
             return " ".join(row.notes.split())
@@ -163,7 +175,11 @@ class SuggestionModel(QAbstractTableModel):
 
 def status_names(owner: Any) -> dict[str, str]:
     return {"new": owner.tr("新建 new"), "assigned": owner.tr("已交办 assigned"),
-            "resolved": owner.tr("已办结 resolved"), "checked": owner.tr("已回访核实 checked")}
+            "resolved": owner.tr("已办结 resolved"),
+            "reopened": owner.tr("回访未解决 reopened"),
+            "checked": owner.tr("已回访核实 checked"),
+            "unreachable": owner.tr("回访未联系上 unreachable"),
+            "refused": owner.tr("回访拒访 refused")}
 
 
 def valid_name(owner: Any, valid: bool | None) -> str:
@@ -227,6 +243,13 @@ class SuggestionsPanel(QWidget):
             self.status_edit.addItem(names[status], status)
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setMaximumHeight(70)
+        self.reply_edit = QPlainTextEdit()
+        self.reply_edit.setMaximumHeight(60)
+        self.reply_edit.setPlaceholderText(self.tr("责任单位的答复:做了什么(回访时读给群众) "
+                                                   "The unit's reply: what was done (read to "
+                                                   "the resident on the call-back)"))
+        self.replied_label = plain_label()
+        self.replied_label.setStyleSheet(NOTE_STYLE)
         self.text_view = plain_label()
         self.text_view.setWordWrap(True)
         self.text_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -262,6 +285,8 @@ class SuggestionsPanel(QWidget):
         form.addRow("", self.proposal_note)
         form.addRow(self.tr("责任单位 Responsible unit"), self.unit_edit)
         form.addRow(self.tr("状态 Status"), self.status_edit)
+        form.addRow(self.tr("答复 Reply"), self.reply_edit)
+        form.addRow("", self.replied_label)
         form.addRow(self.tr("备注 Notes"), self.notes_edit)
         actions = QHBoxLayout()
         actions.addStretch(1)
@@ -321,7 +346,7 @@ class SuggestionsPanel(QWidget):
         self.collect_button.setEnabled(idle)
         self.follow_up_button.setEnabled(idle)
         for widget in (self.valid_edit, self.category_edit, self.unit_edit, self.status_edit,
-                       self.notes_edit, self.save_button):
+                       self.reply_edit, self.notes_edit, self.save_button):
             widget.setEnabled(idle and selected)
 
     # -- filters ------------------------------------------------------------------------------
@@ -364,10 +389,16 @@ class SuggestionsPanel(QWidget):
             self.last_collect = collected
             self._apply_settings(settings)
             self._set_rows(rows)
-            self._show(self.tr("新收集 %1 条建议,%2 条经回访核实 "
-                               "Collected %1 new suggestions; %2 checked by follow-up calls")
-                       .replace("%1", str(collected.added)).replace("%2", str(collected.checked)))
-            if collected.added or collected.checked:
+            self._show(self.tr("新收集 %1 条建议;回访:%2 条核实解决,%3 条未解决已退回,"
+                               "%4 条未联系上,%5 条拒访 Collected %1 new suggestions; "
+                               "call-backs: %2 checked, %3 reopened, %4 unreachable, "
+                               "%5 refused")
+                       .replace("%1", str(collected.added)).replace("%2", str(collected.checked))
+                       .replace("%3", str(collected.reopened))
+                       .replace("%4", str(collected.unreachable))
+                       .replace("%5", str(collected.refused)))
+            if collected.added or collected.checked or collected.reopened \
+                    or collected.unreachable or collected.refused:
                 self.changed.emit()
 
         self._run(work, done)
@@ -426,6 +457,8 @@ class SuggestionsPanel(QWidget):
             self.valid_edit.setCurrentIndex(0)
             self.status_edit.setCurrentIndex(0)
             self.notes_edit.setPlainText("")
+            self.reply_edit.setPlainText("")
+            self.replied_label.setText("")
             self.proposal_note.setVisible(False)
             return
         self.text_view.setText(row.text)
@@ -436,6 +469,11 @@ class SuggestionsPanel(QWidget):
         self.unit_edit.setEditText(row.responsible_unit or "")
         self.status_edit.setCurrentIndex(max(self.status_edit.findData(row.status), 0))
         self.notes_edit.setPlainText(row.notes)
+        self.reply_edit.setPlainText(row.reply)
+        self.replied_label.setText(
+            self.tr("答复于 Replied on %1").replace(
+                "%1", row.replied_at.astimezone().strftime("%Y-%m-%d %H:%M"))
+            if row.replied_at else "")
         self.proposal_note.setVisible(row.proposed)
 
     def edited_values(self) -> dict[str, Any]:
@@ -444,7 +482,8 @@ class SuggestionsPanel(QWidget):
                 "category": self.category_edit.currentData(),
                 "responsible_unit": self.unit_edit.currentText().strip() or None,
                 "status": self.status_edit.currentData(),
-                "notes": self.notes_edit.toPlainText()}
+                "notes": self.notes_edit.toPlainText(),
+                "reply": self.reply_edit.toPlainText()}
 
     @Slot()
     def save_selected(self) -> None:

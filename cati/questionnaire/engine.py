@@ -8,6 +8,12 @@ advance costs a handful of expression evaluations, not a pass over the whole for
 Answers are strings keyed by item name (select_multiple: space-separated choice names). An item
 that is not relevant reads as '' in expressions, as ODK does, and its stored answer is kept (so
 going back and forth loses nothing) but dropped from :meth:`InterviewEngine.final_answers`.
+
+A form reads the case it is asked of through hidden or calculate rows with a ``cati::case_data``
+column naming a case attribute: the engine is given the case's attributes (``case_data``) and
+such a row takes that value (else its own default or calculation, which is all ODK sees), so a
+label pipes the case's data with ``${row}`` like any answer and the form stays an XLSForm
+pyxform converts. The value is stored with the answers, so the interview records what was read.
 """
 
 from __future__ import annotations
@@ -57,6 +63,18 @@ class Presented:
     value: str | None  # the stored answer, else the default, else None
     required: bool
     position: int  # index in the path
+
+
+def case_values(attributes: Mapping[str, object] | None) -> dict[str, str]:
+    """A case's attributes as the engine's ``case_data``: texts and numbers as text; lists,
+    objects and empty values left out (a label can only pipe a text)."""
+    values: dict[str, str] = {}
+    for key, value in (attributes or {}).items():
+        if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+            continue
+        if isinstance(value, (str, int, float)):
+            values[str(key)] = str(value)
+    return values
 
 
 class _Plan:
@@ -113,8 +131,12 @@ class InterviewEngine:
     """One interview's walk through a form. Create with :meth:`start` or :meth:`resume`."""
 
     def __init__(self, form: Form, *, seed: int, clock: Clock, language: str | None = None,
-                 answers: Mapping[str, str] | None = None) -> None:
+                 answers: Mapping[str, str] | None = None,
+                 case_data: Mapping[str, str] | None = None) -> None:
         self.form = form
+        # The case's attributes (the sample's columns, or what create_follow_up wrote): rows
+        # with cati::case_data take their value from here, so labels pipe them with ${…}.
+        self.case_data: Mapping[str, str] = dict(case_data or {})
         self.seed = seed
         self.clock = clock
         self.language = language or form.default_language
@@ -130,17 +152,20 @@ class InterviewEngine:
 
     # -- creating ---------------------------------------------------------------------------
     @classmethod
-    def start(cls, form: Form, *, seed: int, clock: Clock, language: str | None = None):
-        engine = cls(form, seed=seed, clock=clock, language=language)
+    def start(cls, form: Form, *, seed: int, clock: Clock, language: str | None = None,
+              case_data: Mapping[str, str] | None = None):
+        engine = cls(form, seed=seed, clock=clock, language=language, case_data=case_data)
         engine._advance_from(-1)
         return engine
 
     @classmethod
     def resume(cls, form: Form, answers: Mapping[str, str], *, seed: int, clock: Clock,
-               language: str | None = None, at: str | None = None):
+               language: str | None = None, at: str | None = None,
+               case_data: Mapping[str, str] | None = None):
         """Rebuild an interview from stored answers: replay them, stop at the first question
         without a (valid) stored answer, then go back to ``at`` if it was presented."""
-        engine = cls(form, seed=seed, clock=clock, language=language, answers=answers)
+        engine = cls(form, seed=seed, clock=clock, language=language, answers=answers,
+                     case_data=case_data)
         engine._advance_from(-1)
         while engine.outcome == IN_PROGRESS and (current := engine.current_item) is not None:
             stored = engine.answers.get(current.name)
@@ -349,7 +374,9 @@ class InterviewEngine:
     def _computed_value(self, item: Item) -> str:
         cached = self._computed.get(item.name)
         if cached is None:
-            if item.calculation is not None:
+            if item.case_data is not None and item.case_data in self.case_data:
+                cached = self.case_data[item.case_data]
+            elif item.calculation is not None:
                 cached = self._evaluate_string(item, item.calculation, "calculation",
                                                self.answers.get(item.name, ""))
             else:

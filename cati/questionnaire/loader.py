@@ -302,6 +302,7 @@ class _Compiler:
             disposition=disposition,
             groups=tuple(group for group, _, _ in groups),
             label_references=self._label_references(row_number, labels),
+            case_data=self._case_data(row_number, kind, plain),
         )
 
     def _expression(self, row_number: int, plain: dict[str, str], column: str):
@@ -346,6 +347,22 @@ class _Compiler:
                        "a screen-out row needs a label: the closing words read to the respondent",
                        "label")
         return code
+
+    def _case_data(self, row_number: int, kind: str, plain: dict[str, str]) -> str | None:
+        """The case attribute a hidden or calculate row is filled from (see Item.case_data)."""
+        key = plain.get("cati::case_data", "").strip()
+        if not key:
+            return None
+        if kind not in ("hidden", "calculate"):
+            self.error("survey", row_number,
+                       "only a hidden or calculate row can take its value from the case data",
+                       "cati::case_data")
+            return None
+        if not NAME_PATTERN.match(key):
+            self.error("survey", row_number, f"'{key}' is not a valid case attribute name",
+                       "cati::case_data")
+            return None
+        return key
 
     def _randomize(self, row_number: int, parameters: str) -> bool:
         values = {}

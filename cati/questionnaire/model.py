@@ -65,6 +65,9 @@ class Item:
     disposition: str | None = None  # cati::disposition: reaching this row ends the interview
     groups: tuple[str, ...] = ()
     label_references: frozenset[str] = frozenset()
+    # cati::case_data: the case attribute a hidden or calculate row takes its value from (the
+    # engine's ``case_data``); ODK ignores the column and keeps the row's own value.
+    case_data: str | None = None
 
     @property
     def presented(self) -> bool:

@@ -45,7 +45,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CLASS_LABELS = {"I": "完成访问", "P": "部分完成", "R": "拒访与中途中断", "NC": "未接触(合格)",
                 "O": "其他(合格)", "UH": "资格未知(是否住户)", "UO": "资格未知(其他)",
                 "NE": "不合格"}
-STATUS_LABELS = {"new": "待处理", "assigned": "已分派", "resolved": "已办结", "checked": "已回访"}
+# Every suggestion state; 已回访核实 counts only call-backs that found the problem solved and the
+# handling satisfactory (cati.services.suggestions), the others have their own rows.
+STATUS_LABELS = {"new": "待处理", "assigned": "已分派", "resolved": "已办结(待回访)",
+                 "reopened": "回访未解决(已退回)", "checked": "已回访核实",
+                 "unreachable": "回访未联系上", "refused": "回访拒访"}
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 HEADING_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -418,6 +422,13 @@ def _suggestion_sheet(sheet: Worksheet, suggestions) -> None:
         at += 1
         put(sheet, at, 1, category)
         put(sheet, at, 2, count, "0")
+    at += 2
+    by_status = Counter(entry.status for entry in suggestions)
+    _heading(sheet, at, ("处理状态", "条数"))
+    for status in (*STATUS_LABELS, *sorted(set(by_status) - set(STATUS_LABELS))):
+        at += 1
+        put(sheet, at, 1, STATUS_LABELS.get(status, status))
+        put(sheet, at, 2, by_status.get(status, 0), "0")
     at += 2
     _heading(sheet, at, ("序号", "类别", "意见建议", STRATUM_HEADING, "处理状态", "责任单位"))
     for number, entry in enumerate(suggestions, start=1):

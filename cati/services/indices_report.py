@@ -360,8 +360,9 @@ class SuggestionEntry:
     category: str | None
     text: str
     stratum: str
-    status: str
+    status: str  # cati.services.suggestions.STATUSES: checked only when a call found it solved
     responsible_unit: str | None
+    follow_up_outcome: str | None = None  # the call-back's result (suggestions.OUTCOMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,12 +424,12 @@ def _disposition_counts(session: Session, project_id: int) -> tuple[DispositionC
 
 def _suggestions(session: Session, project_id: int) -> tuple[SuggestionEntry, ...]:
     query = (select(Suggestion.category, Suggestion.text, Interview.stratum, Suggestion.status,
-                    Suggestion.responsible_unit)
+                    Suggestion.responsible_unit, Suggestion.follow_up_outcome)
              .join(Interview, Interview.id == Suggestion.interview_id)
              .where(Interview.project_id == project_id, Suggestion.valid.is_not(False))
              .order_by(Suggestion.id))
     entries = [SuggestionEntry(category or None, text or "", _stratum_name(stratum), status,
-                               unit) for category, text, stratum, status, unit
+                               unit, outcome) for category, text, stratum, status, unit, outcome
                in session.execute(query)]
     return tuple(sorted(entries, key=lambda e: _category_order(e.category)))
 

@@ -23,12 +23,30 @@ The loop:
    responsible unit (free text; ``suggestion_units`` are the ones the panel offers), notes and
    the status are edited in the same call.
 4. **Status.** ``new → assigned → resolved → checked``, with the steps back ``assigned → new``
-   and ``resolved → assigned`` (reopened). Anything else is refused with one line. A suggestion
-   that is assigned or further on must be valid and have a category and a responsible unit.
-   ``checked`` is final. A suggestion linked to a follow-up call becomes ``checked`` only when
-   that call's interview completes (:func:`check_follow_ups`, which also appends the call's
-   answers to the notes); one without a follow-up call may be set ``checked`` by hand (checked
-   another way, e.g. a text message or a visit).
+   and ``resolved → assigned`` (sent back by hand). Anything else is refused with one line. A
+   suggestion that is assigned or further on must be valid and have a category and a
+   responsible unit. The unit's ``reply`` (what it did; ``replied_at`` is stamped when it
+   changes) is edited with the rest and read to the resident on the call-back.
+   ``checked``, ``unreachable`` and ``refused`` are final. A suggestion linked to a follow-up
+   call waits, resolved, for that call's result (:func:`check_follow_ups`), which sets the
+   state and is kept as ``follow_up_outcome`` (solved | partly | not_solved | unclear |
+   unreachable | refused), ``follow_up_satisfaction`` and ``followed_up_at``, the call's
+   answers appended to the notes:
+
+   - the interview completed, the problem solved (``problem_fixed`` = 1) and the handling
+     satisfactory or basically so (``handling_sat`` 1 or 2): ``checked`` (closed);
+   - completed with anything else (partly or not solved, 说不清, or dissatisfied with the
+     handling): ``reopened`` (回访未解决), back in its unit's queue (:data:`UNIT_QUEUE`) with
+     the call's answers as its note; the unit resolves it again (``reopened → resolved``) and
+     the next follow-up project calls the resident again;
+   - the call's case closed without an interview on a refusal (a disposition of AAPOR class R:
+     the second refusal, a break-off capped): ``refused``;
+   - closed without an interview otherwise (attempts exhausted, wrong or dead number, language,
+     business number …): ``unreachable`` (回访未联系上).
+
+   Only a completed call that found the problem solved and the handling satisfactory closes a
+   suggestion as checked, so the report's 已回访核实 counts real checks only. One without a
+   pending follow-up call may be set ``checked`` by hand (checked another way, e.g. a visit).
 5. **Follow-up** (:func:`create_follow_up`; ``cati suggestions follow-up``). Resolved
    suggestions not yet followed up whose respondent agreed to be called back (the answer to
    ``suggestion_follow_up_question``, default ``follow_up_ok``, is one of
@@ -37,15 +55,23 @@ The loop:
    ``data/questionnaires/follow_up.xlsx``: one case per phone number of the interviews' cases
    (several suggestions of one respondent share one case), stratum = the original interview's
    stratum, attributes ``suggestion_ids``, ``suggestion_text`` (the texts, joined with "；"),
-   ``suggestions`` (id, question, text, category, unit of each), ``source_project``,
-   ``source_interview_id``. Each suggestion is linked to its case (``follow_up_case_id``), so a
-   second run does not add it again. Numbers on the do-not-call list and interviews without a
+   ``suggestion_category``, ``suggestion_unit`` (distinct values joined with "、"),
+   ``suggestion_reply`` (the replies, "；"; 未登记答复 when there is none),
+   ``suggestion_reply_date`` (the latest reply's day, e.g. 2026年12月3日, in the case's zone),
+   ``suggestions`` (id, question, text, category, unit, reply of each), ``source_project``,
+   ``source_interview_id``. The shipped form's hidden rows read the scalar ones
+   (``cati::case_data``) and its introduction pipes them with ``${…}``, so the interviewer
+   reads the complaint, its unit and the reply; the attributes are a snapshot taken when the
+   project is made. Each suggestion is linked to its case (``follow_up_case_id``), so a second
+   run does not add it again; one reopened and resolved again is followed up again. Numbers on the do-not-call list and interviews without a
    case (field mode) are left out and counted. The new project copies the region, default area
    code, calling hours and attempt caps of the original.
 
 Every change is written to the audit log with the acting user's id in the same transaction
 (collect: one entry per run; review: one per suggestion changed, with old and new values;
-follow-up: one per project created; check: one per suggestion checked; export: one per file).
+follow-up: one per project created; call results: one per suggestion, ``suggestion_checked``,
+``suggestion_reopened``, ``suggestion_unreachable`` or ``suggestion_refused``; export: one per
+file).
 A ``user_id`` of None is the command line without ``--user``; a given user must be an active
 supervisor or admin.
 
@@ -76,6 +102,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased, undefer
@@ -93,6 +120,7 @@ from cati.storage.models import (
     Answer,
     AuditEntry,
     Case,
+    Disposition,
     DoNotCall,
     Interview,
     Project,
@@ -103,14 +131,34 @@ from cati.storage.models import (
 # -- statuses ---------------------------------------------------------------------------------
 
 NEW, ASSIGNED, RESOLVED, CHECKED = "new", "assigned", "resolved", "checked"
-STATUSES = (NEW, ASSIGNED, RESOLVED, CHECKED)
-STATUS_LABELS = {NEW: "新建", ASSIGNED: "已交办", RESOLVED: "已办结", CHECKED: "已回访核实"}
+REOPENED, UNREACHABLE, REFUSED = "reopened", "unreachable", "refused"
+STATUSES = (NEW, ASSIGNED, RESOLVED, REOPENED, CHECKED, UNREACHABLE, REFUSED)
+STATUS_LABELS = {NEW: "新建", ASSIGNED: "已交办", RESOLVED: "已办结", REOPENED: "回访未解决",
+                 CHECKED: "已回访核实", UNREACHABLE: "回访未联系上", REFUSED: "回访拒访"}
+# By hand; RESOLVED → REOPENED, UNREACHABLE or REFUSED only by the follow-up call's result.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     NEW: (ASSIGNED,),
     ASSIGNED: (NEW, RESOLVED),
     RESOLVED: (ASSIGNED, CHECKED),
+    REOPENED: (ASSIGNED, RESOLVED),
     CHECKED: (),
+    UNREACHABLE: (),
+    REFUSED: (),
 }
+FINAL_STATUSES = (CHECKED, UNREACHABLE, REFUSED)
+UNIT_QUEUE = (ASSIGNED, REOPENED)  # the states a responsible unit has to work on
+# follow_up_outcome: what the call found (solved … from problem_fixed; or why there was none).
+SOLVED, PARTLY, NOT_SOLVED, UNCLEAR = "solved", "partly", "not_solved", "unclear"
+OUTCOMES = (SOLVED, PARTLY, NOT_SOLVED, UNCLEAR, UNREACHABLE, REFUSED)
+OUTCOME_LABELS = {SOLVED: "已解决", PARTLY: "部分解决", NOT_SOLVED: "没有解决", UNCLEAR: "说不清",
+                  UNREACHABLE: "未联系上", REFUSED: "拒绝回访"}
+FIXED_QUESTION, SATISFACTION_QUESTION = "problem_fixed", "handling_sat"  # the shipped form's
+FIXED_ANSWERS = {"1": SOLVED, "2": PARTLY, "3": NOT_SOLVED, "8": UNCLEAR}
+SATISFACTION_ANSWERS = {"1": "satisfied", "2": "basically", "3": "not_very", "4": "dissatisfied"}
+SATISFIED = ("satisfied", "basically")
+SATISFACTION_LABELS = {"satisfied": "满意", "basically": "基本满意", "not_very": "不太满意",
+                       "dissatisfied": "不满意"}
+REFUSAL_CLASS = "R"
 COMPLETE = "complete"
 REVIEWER_ROLES = ("supervisor", "admin")
 FOLLOW_UP_FORM = QUESTIONNAIRE_DIR / "follow_up.xlsx"
@@ -159,7 +207,8 @@ DEFAULT_UNITS = ("交警大队", "治安大队", "刑侦大队", "派出所", "�
 DEFAULT_FOLLOW_UP_QUESTION = "follow_up_ok"
 DEFAULT_FOLLOW_UP_YES = ("1",)
 
-CATEGORY_MAX, UNIT_MAX = 64, 128
+CATEGORY_MAX, UNIT_MAX, REPLY_MAX = 64, 128, 2000
+NO_REPLY = "未登记答复"  # what the call-back reads when the unit's reply was not recorded
 # Settings copied from the original project into its follow-up project.
 COPIED_SETTINGS = ("region", "default_area_code", "calling_hours", "max_attempts",
                    "max_attempts_per_day", "lease_minutes")
@@ -217,6 +266,15 @@ class SuggestionRow:
     follow_up_case_id: int | None
     follow_up_project: str | None  # code of the follow-up project of that case
     interview_ended_at: dt.datetime | None
+    reply: str = ""  # what the responsible unit did
+    replied_at: dt.datetime | None = None
+    follow_up_outcome: str | None = None  # OUTCOMES; None: no call result yet
+    follow_up_satisfaction: str | None = None  # SATISFACTION_ANSWERS' words
+    followed_up_at: dt.datetime | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
 
     @property
     def reviewed(self) -> bool:
@@ -238,7 +296,16 @@ class SuggestionRow:
             "follow_up_case_id": self.follow_up_case_id,
             "follow_up_project": self.follow_up_project,
             "interview_ended_at": ended.isoformat() if ended else None,
+            "status_label": self.status_label, "reply": self.reply,
+            "replied_at": _iso(self.replied_at),
+            "follow_up_outcome": self.follow_up_outcome,
+            "follow_up_satisfaction": self.follow_up_satisfaction,
+            "followed_up_at": _iso(self.followed_up_at),
         }
+
+
+def _iso(instant: dt.datetime | None) -> str | None:
+    return instant.isoformat() if instant else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +314,9 @@ class CollectResult:
     proposed: int  # of those, how many got a category from the keyword rules
     skipped: int  # empty or "no suggestion" answers left out (this run)
     checked: int  # suggestions set "checked" by completed follow-up calls (this run)
+    reopened: int = 0  # … set "reopened": the call found the problem not solved, or dissatisfied
+    unreachable: int = 0  # … set "unreachable": the call's case closed without reaching anyone
+    refused: int = 0  # … set "refused": the resident refused the call-back
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,8 +529,10 @@ def collect_suggestions(database: Database, project_id: int, *, user_id: int | N
             _audit(session, actor, "suggestions_collected", now, project_id=project_id,
                    added=len(added), proposed=proposed, skipped=skipped,
                    first_id=added[0].id, last_id=added[-1].id)
-        checked = _check_follow_ups(session, project_id, actor, now)
-        return CollectResult(len(added), proposed, skipped, checked)
+        results = _check_follow_ups(session, project_id, actor, now)
+        return CollectResult(len(added), proposed, skipped, results.get(CHECKED, 0),
+                             results.get(REOPENED, 0), results.get(UNREACHABLE, 0),
+                             results.get(REFUSED, 0))
 
 
 # -- list --------------------------------------------------------------------------------------
@@ -469,7 +541,7 @@ def collect_suggestions(database: Database, project_id: int, *, user_id: int | N
 def _check_status(status: str | None) -> None:
     if status is not None and status not in STATUSES:
         raise CatiError(f"'{status}' is not a suggestion status: {', '.join(STATUSES)} "
-                        "(状态只能是 new, assigned, resolved, checked)")
+                        f"(状态只能是 {', '.join(STATUSES)})")
 
 
 def _rows(session: Session, project_id: int, config: SuggestionSettings, *,
@@ -497,7 +569,8 @@ def _rows(session: Session, project_id: int, config: SuggestionSettings, *,
     return [SuggestionRow(s.id, s.interview_id, case_id, stratum or "", s.question, s.text,
                           s.valid, s.category, s.responsible_unit, s.status, s.notes or "",
                           agreed_value in config.follow_up_yes, s.follow_up_case_id,
-                          follow_code, ended)
+                          follow_code, ended, s.reply or "", s.replied_at, s.follow_up_outcome,
+                          s.follow_up_satisfaction, s.followed_up_at)
             for s, case_id, stratum, ended, agreed_value, follow_code in session.execute(query)]
 
 
@@ -544,11 +617,12 @@ def _optional_text(value: Any, what: str, limit: int) -> str | None:
 
 def update_suggestion(database: Database, suggestion_id: int, *, user_id: int | None = None,
                       valid: Any = UNSET, category: Any = UNSET, responsible_unit: Any = UNSET,
-                      status: Any = UNSET, notes: Any = UNSET,
+                      status: Any = UNSET, notes: Any = UNSET, reply: Any = UNSET,
                       now: dt.datetime | None = None) -> SuggestionRow:
     """Review one suggestion: the fields given change (UNSET: left as they are). The status
     moves by :data:`TRANSITIONS` only; everything is checked before anything is stored.
-    Audited with the old and new values of what changed."""
+    A changed ``reply`` stamps ``replied_at`` (the date the call-back reads out). Audited with
+    the old and new values of what changed."""
     now = now or utc_now()
     if valid is not UNSET and valid is not None and not isinstance(valid, bool):
         raise CatiError(f"valid must be yes, no or unreviewed, not {valid!r}")
@@ -558,6 +632,12 @@ def update_suggestion(database: Database, suggestion_id: int, *, user_id: int | 
         _check_status(status)
     if notes is not UNSET and not isinstance(notes, str):
         raise CatiError(f"notes must be text, not {notes!r}")
+    if reply is not UNSET:
+        if not isinstance(reply, str):
+            raise CatiError(f"the reply must be text, not {reply!r}")
+        if len(reply.strip()) > REPLY_MAX:
+            raise CatiError(f"the reply is longer than {REPLY_MAX} characters "
+                            f"(答复超过 {REPLY_MAX} 个字)")
     with database.unit() as session:
         actor = _actor(session, user_id)
         suggestion = session.get(Suggestion, suggestion_id,
@@ -569,7 +649,7 @@ def update_suggestion(database: Database, suggestion_id: int, *, user_id: int | 
         config = suggestion_settings(_project(session, interview.project_id).settings)
         old = {"valid": suggestion.valid, "category": suggestion.category,
                "responsible_unit": suggestion.responsible_unit, "status": suggestion.status,
-               "notes": suggestion.notes or ""}
+               "notes": suggestion.notes or "", "reply": suggestion.reply or ""}
         new = dict(old)
         if valid is not UNSET:
             new["valid"] = valid
@@ -584,6 +664,8 @@ def update_suggestion(database: Database, suggestion_id: int, *, user_id: int | 
                                                      UNIT_MAX)
         if notes is not UNSET:
             new["notes"] = notes.strip()
+        if reply is not UNSET:
+            new["reply"] = reply.strip()
         if status is not UNSET:
             new["status"] = status
         _check_transition(suggestion, old["status"], new)
@@ -592,6 +674,9 @@ def update_suggestion(database: Database, suggestion_id: int, *, user_id: int | 
             suggestion.valid, suggestion.category = new["valid"], new["category"]
             suggestion.responsible_unit, suggestion.status = new["responsible_unit"], new["status"]
             suggestion.notes = new["notes"]
+            if new["reply"] != old["reply"]:
+                suggestion.reply = new["reply"]
+                suggestion.replied_at = now if new["reply"] else None
             _audit(session, actor, "suggestion_updated", now, suggestion_id=suggestion.id,
                    project_id=interview.project_id, changes=changes)
             session.flush()
@@ -606,7 +691,8 @@ def _check_transition(suggestion: Suggestion, old_status: str, new: Mapping[str,
             raise CatiError(
                 f"a suggestion cannot go from {old_status} to {target} (allowed: {allowed}) "
                 f"(建议状态不能从“{STATUS_LABELS[old_status]}”改为“{STATUS_LABELS[target]}”)")
-        if target == CHECKED and suggestion.follow_up_case_id is not None:
+        if target == CHECKED and suggestion.follow_up_case_id is not None \
+                and suggestion.follow_up_outcome is None:
             raise CatiError("this suggestion is checked by its follow-up call: it becomes "
                             "checked when that interview completes (已安排回访,回访完成后自动核实)")
     if target != NEW:
@@ -654,7 +740,8 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
                                agreed.value.in_(config.follow_up_yes)))
             .outerjoin(Case, Case.id == Interview.case_id)
             .where(Interview.project_id == project_id, Suggestion.status == RESOLVED,
-                   Suggestion.follow_up_case_id.is_(None))
+                   or_(Suggestion.follow_up_case_id.is_(None),
+                       Suggestion.follow_up_outcome.is_not(None)))
             .order_by(Suggestion.id)
             .options(undefer(Case.phone_e164), undefer(Case.phone_raw))).all()
         blocked = set(session.scalars(select(DoNotCall.phone_e164).where(
@@ -691,6 +778,10 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
         for phone, items in groups.items():
             for suggestion, _interview, _case in items:
                 suggestion.follow_up_case_id = case_ids[phone]
+                # A suggestion called back before (reopened, resolved again) starts afresh;
+                # the earlier result stays in its notes and the audit log.
+                suggestion.follow_up_outcome = suggestion.follow_up_satisfaction = None
+                suggestion.followed_up_at = None
                 linked.append(suggestion.id)
         _audit(session, actor, "suggestion_follow_up_created", now, project_id=project.id,
                follow_up_project_id=info.id, follow_up_code=code, cases=len(groups),
@@ -701,14 +792,24 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
 
 def _new_case(source_code: str, items: list[tuple[Suggestion, Interview, Case]]) -> NewCase:
     _suggestion, interview, case = items[0]
-    phone = PhoneCheck(case.phone_e164, None, case.number_type, case.region, case.carrier,
-                       case.time_zone or "Asia/Shanghai")
+    zone = case.time_zone or "Asia/Shanghai"
+    phone = PhoneCheck(case.phone_e164, None, case.number_type, case.region, case.carrier, zone)
+    suggestions = [s for s, _i, _c in items]
+    replies = [s.reply.strip() for s in suggestions if (s.reply or "").strip()]
+    replied = [s.replied_at for s in suggestions if s.replied_at is not None and s.reply]
     attributes = {
-        "suggestion_ids": [s.id for s, _i, _c in items],
-        "suggestion_text": "；".join(s.text for s, _i, _c in items),
+        "suggestion_ids": [s.id for s in suggestions],
+        "suggestion_text": "；".join(s.text for s in suggestions),
+        "suggestion_category": "、".join(dict.fromkeys(s.category or "" for s in suggestions
+                                                      if s.category)),
+        "suggestion_unit": "、".join(dict.fromkeys(s.responsible_unit or "" for s in suggestions
+                                                  if s.responsible_unit)),
+        "suggestion_reply": "；".join(replies) or NO_REPLY,
+        "suggestion_reply_date": _day_words(max(replied), zone) if replied else "",
         "suggestions": [{"id": s.id, "question": s.question, "text": s.text,
-                         "category": s.category, "responsible_unit": s.responsible_unit}
-                        for s, _i, _c in items],
+                         "category": s.category, "responsible_unit": s.responsible_unit,
+                         "reply": s.reply or ""}
+                        for s in suggestions],
         "source_project": source_code,
         "source_interview_id": interview.id,
     }
@@ -716,46 +817,111 @@ def _new_case(source_code: str, items: list[tuple[Suggestion, Interview, Case]])
                    stratum=interview.stratum or case.stratum or "", attributes=attributes)
 
 
+def _day_words(instant: dt.datetime, zone: str) -> str:
+    """A day as it is read out: 2026年12月3日 (in the respondent's zone)."""
+    try:
+        local = instant.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = instant.astimezone(ZoneInfo("Asia/Shanghai"))
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
 def check_follow_ups(database: Database, project_id: int, *, user_id: int | None = None,
                      now: dt.datetime | None = None) -> int:
-    """Set "checked" every resolved suggestion of the project whose follow-up call's interview
-    has completed; the call's answers are appended to its notes. Returns how many."""
+    """Set the state of every resolved suggestion of the project whose follow-up call has a
+    result (see the module docstring: checked, reopened, unreachable or refused); the result is
+    appended to its notes. Returns how many suggestions changed."""
     now = now or utc_now()
     with database.unit() as session:
         actor = _actor(session, user_id)
         _project(session, project_id)
-        return _check_follow_ups(session, project_id, actor, now)
+        return sum(_check_follow_ups(session, project_id, actor, now).values())
+
+
+@dataclass(frozen=True, slots=True)
+class _CallResult:
+    status: str
+    outcome: str
+    satisfaction: str | None
+    at: dt.datetime
+    line: str  # appended to the notes
+    details: dict[str, Any]
 
 
 def _check_follow_ups(session: Session, project_id: int, actor: int | None,
-                      now: dt.datetime) -> int:
-    origin, call = aliased(Interview), aliased(Interview)
+                      now: dt.datetime) -> dict[str, int]:
+    """The results of the follow-up calls that have one: {new status: how many}."""
+    origin, call_case = aliased(Interview), aliased(Case)
     found = session.execute(
-        select(Suggestion, call.id, call.questionnaire_id, call.ended_at)
+        select(Suggestion, call_case.id, call_case.project_id, call_case.state,
+               call_case.disposition, call_case.attempts, call_case.last_called_at)
         .join(origin, origin.id == Suggestion.interview_id)
-        .join(call, and_(call.case_id == Suggestion.follow_up_case_id, call.state == COMPLETE))
-        .where(origin.project_id == project_id, Suggestion.status == RESOLVED)
-        .order_by(Suggestion.id, call.id)).all()
-    done: set[int] = set()
-    for suggestion, interview_id, questionnaire_id, ended in found:
-        if suggestion.id in done:
-            continue
-        done.add(suggestion.id)
-        summary = _call_summary(session, interview_id, questionnaire_id)
-        when = f"{ended:%Y-%m-%d}" if ended else ""
-        line = f"回访结果 Follow-up {when}: {summary}".rstrip(": ")
-        suggestion.status = CHECKED
-        suggestion.notes = f"{suggestion.notes}\n{line}" if suggestion.notes else line
-        _audit(session, actor, "suggestion_checked", now, suggestion_id=suggestion.id,
-               project_id=project_id, follow_up_interview_id=interview_id,
-               changes={"status": [RESOLVED, CHECKED]})
-    if done:
+        .join(call_case, call_case.id == Suggestion.follow_up_case_id)
+        .where(origin.project_id == project_id, Suggestion.status == RESOLVED,
+               Suggestion.follow_up_outcome.is_(None))
+        .order_by(Suggestion.id)).all()
+    counts: dict[str, int] = {}
+    results: dict[int, _CallResult | None] = {}  # per follow-up case
+    for suggestion, case_id, call_project, state, code, attempts, last_called in found:
+        if case_id not in results:
+            results[case_id] = _call_result(session, case_id, call_project, state, code,
+                                            attempts, last_called, now)
+        result = results[case_id]
+        if result is None:
+            continue  # still being called
+        suggestion.status = result.status
+        suggestion.follow_up_outcome, suggestion.follow_up_satisfaction = (
+            result.outcome, result.satisfaction)
+        suggestion.followed_up_at = result.at
+        suggestion.notes = (f"{suggestion.notes}\n{result.line}" if suggestion.notes
+                            else result.line)
+        _audit(session, actor, f"suggestion_{result.status}", now, suggestion_id=suggestion.id,
+               project_id=project_id, follow_up_case_id=case_id,
+               follow_up_outcome=result.outcome, follow_up_satisfaction=result.satisfaction,
+               changes={"status": [RESOLVED, result.status]}, **result.details)
+        counts[result.status] = counts.get(result.status, 0) + 1
+    if counts:
         session.flush()
-    return len(done)
+    return counts
+
+
+def _call_result(session: Session, case_id: int, call_project: int, state: str,
+                 code: str | None, attempts: int, last_called: dt.datetime | None,
+                 now: dt.datetime) -> _CallResult | None:
+    """What the follow-up case's calls came to; None while the case is still open."""
+    call = session.execute(
+        select(Interview.id, Interview.questionnaire_id, Interview.ended_at)
+        .where(Interview.case_id == case_id, Interview.state == COMPLETE)
+        .order_by(Interview.id).limit(1)).first()
+    if call is not None:
+        interview_id, questionnaire_id, ended = call
+        answers = dict(session.execute(select(Answer.question, Answer.value)
+                                       .where(Answer.interview_id == interview_id)).all())
+        outcome = FIXED_ANSWERS.get(answers.get(FIXED_QUESTION, ""), UNCLEAR)
+        satisfaction = SATISFACTION_ANSWERS.get(answers.get(SATISFACTION_QUESTION, ""))
+        status = CHECKED if outcome == SOLVED and satisfaction in SATISFIED else REOPENED
+        when = ended or now
+        summary = _call_summary(session, interview_id, questionnaire_id)
+        line = f"回访结果 Follow-up {when:%Y-%m-%d} {STATUS_LABELS[status]}: {summary}"
+        return _CallResult(status, outcome, satisfaction, when, line.rstrip(": "),
+                           {"follow_up_interview_id": interview_id})
+    if state != "closed":
+        return None
+    disposition = session.scalar(select(Disposition).where(
+        Disposition.project_id == call_project, Disposition.code == code))
+    refused = disposition is not None and disposition.aapor_class == REFUSAL_CLASS
+    status = REFUSED if refused else UNREACHABLE
+    label = disposition.label_zh if disposition is not None else ""
+    when = last_called or now
+    line = (f"回访结果 Follow-up {when:%Y-%m-%d} {STATUS_LABELS[status]}: "
+            f"{code} {label}, {attempts} 次拨打 attempts")
+    return _CallResult(status, status, None, when, line, {"disposition": code,
+                                                          "attempts": attempts})
 
 
 def _call_summary(session: Session, interview_id: int, questionnaire_id: int) -> str:
-    """The answers of a follow-up interview as "question=answer" (choice labels)."""
+    """The questions' answers of a follow-up interview as "question=answer" (choice labels;
+    the case data the form read is left out)."""
     answers = session.execute(select(Answer.question, Answer.value)
                               .where(Answer.interview_id == interview_id, Answer.value != "")
                               .order_by(Answer.sequence, Answer.id)).all()
@@ -765,6 +931,9 @@ def _call_summary(session: Session, interview_id: int, questionnaire_id: int) ->
         form = None
     parts = []
     for question, value in answers:
+        if form is not None and form.has_item(question) \
+                and not form.item(question).is_question:
+            continue
         shown = stratum_label(form, question, value) if form is not None else value
         parts.append(f"{question}={shown}")
     return "; ".join(parts)
@@ -776,7 +945,10 @@ EXPORT_HEADER = ("编号 id", "访问编号 interview_id", "样本层 stratum", 
                  "内容 text", "有效 valid", "分类 category", "分类待确认 proposed",
                  "责任单位 responsible_unit", "状态 status", "备注 notes",
                  "同意回访 follow_up_ok", "回访项目 follow_up_project",
-                 "回访号码编号 follow_up_case_id", "访问结束 interview_ended_at")
+                 "回访号码编号 follow_up_case_id", "访问结束 interview_ended_at",
+                 "状态说明 status_label", "答复 reply", "答复时间 replied_at",
+                 "回访结果 follow_up_outcome", "处理满意度 follow_up_satisfaction",
+                 "回访时间 followed_up_at")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -787,7 +959,15 @@ def _export_values(row: SuggestionRow) -> list[Any]:
             "是" if row.proposed else "", row.responsible_unit or "", row.status, row.notes,
             "是" if row.follow_up_ok else "", row.follow_up_project or "",
             row.follow_up_case_id if row.follow_up_case_id is not None else "",
-            ended.isoformat(timespec="seconds") if ended else ""]
+            _seconds(ended), row.status_label, row.reply, _seconds(row.replied_at),
+            OUTCOME_LABELS.get(row.follow_up_outcome or "", row.follow_up_outcome or ""),
+            SATISFACTION_LABELS.get(row.follow_up_satisfaction or "",
+                                    row.follow_up_satisfaction or ""),
+            _seconds(row.followed_up_at)]
+
+
+def _seconds(instant: dt.datetime | None) -> str:
+    return instant.isoformat(timespec="seconds") if instant else ""
 
 
 def csv_text(value: Any) -> Any:
@@ -844,8 +1024,9 @@ def _write_xlsx(path: Path, rows: list[SuggestionRow]) -> None:
     use_private_temp_dir()  # openpyxl's temp files: none left behind by a kill
     book = Workbook(write_only=True)
     sheet = book.create_sheet("suggestions")
-    for letter, width in zip("ABCDEFGHIJKLMNO", (8, 10, 14, 14, 60, 6, 12, 8, 18, 10, 40, 8, 14,
-                                                 10, 20), strict=True):
+    for letter, width in zip("ABCDEFGHIJKLMNOPQRSTU", (8, 10, 14, 14, 60, 6, 12, 8, 18, 10, 40,
+                                                       8, 14, 10, 20, 12, 40, 20, 10, 12, 20),
+                             strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
 

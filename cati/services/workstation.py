@@ -14,7 +14,8 @@ import os
 import secrets
 import socket
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 try:
@@ -29,6 +30,7 @@ from cati.calling.hours import is_within_calling_hours, next_calling_time
 from cati.calling.queue import DEFAULT_LEASE, case_phone, claim_next_case
 from cati.config import user_data_dir
 from cati.errors import NotFound
+from cati.questionnaire.engine import case_values
 from cati.sample.phones import format_for_reading
 from cati.services.admin import project_calling_hours
 from cati.services.clock import utc_now
@@ -99,6 +101,9 @@ class CallInfo:
     lease_expires_at: dt.datetime
     interview_id: int | None  # an open interview of this case, to resume
     resume_at: str | None  # the question it stopped at
+    # The case's attributes as text (cati.questionnaire.engine.case_values): what the form's
+    # cati::case_data rows read; a follow-up case's complaint, unit and reply among them.
+    case_data: Mapping[str, str] = field(default_factory=dict)
 
 
 def workstation_base() -> str:
@@ -285,7 +290,8 @@ def call_info(session: Session, case_id: int, lease_expires_at: dt.datetime) -> 
         time_zone=case.time_zone or "Asia/Shanghai", state=case.state, attempts=case.attempts,
         history=history, appointment=shown, lease_expires_at=lease_expires_at,
         interview_id=None if interview is None else interview[0],
-        resume_at=None if interview is None else interview[1])
+        resume_at=None if interview is None else interview[1],
+        case_data=case_values(case.attributes))
 
 
 def _names(session: Session) -> dict[int | None, str]:

@@ -364,6 +364,12 @@ class Suggestion(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")
     notes: Mapped[str] = mapped_column(Text, default="")
     follow_up_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # The unit's reply (read to the resident on the call-back) and the call-back's result.
+    reply: Mapped[str] = mapped_column(Text, default="", server_default="")
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    follow_up_outcome: Mapped[str | None] = mapped_column(String(16))
+    follow_up_satisfaction: Mapped[str | None] = mapped_column(String(16))
+    followed_up_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class Presence(Base):

@@ -199,6 +199,30 @@
 <context>
     <name>CallView</name>
     <message>
+        <source>反映的问题 Complaint</source>
+        <translation>Complaint</translation>
+    </message>
+    <message>
+        <source>分类 Category</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>责任单位 Unit</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>处理答复 Reply</source>
+        <translation>Reply</translation>
+    </message>
+    <message>
+        <source>答复日期 Reply date</source>
+        <translation>Reply date</translation>
+    </message>
+    <message>
+        <source>回访:群众反映的问题及处理情况 Call-back: the complaint and its handling</source>
+        <translation>Call-back: the complaint and its handling</translation>
+    </message>
+    <message>
         <source>备注:随拨打结果一起保存 (note)</source>
         <translation>Note: saved with the call outcome</translation>
     </message>
@@ -1985,6 +2009,10 @@
         <translation>Responsible unit</translation>
     </message>
     <message>
+        <source>责任单位的答复:做了什么(回访时读给群众) The unit&apos;s reply: what was done (read to the resident on the call-back)</source>
+        <translation>The unit&apos;s reply: what was done (read to the resident on the call-back)</translation>
+    </message>
+    <message>
         <source>分类为自动建议:设为有效或无效即确认 The category is a proposal: set valid or not valid to confirm it</source>
         <translation>The category is a proposal: set valid or not valid to confirm it</translation>
     </message>
@@ -2009,6 +2037,10 @@
         <translation>Valid</translation>
     </message>
     <message>
+        <source>答复 Reply</source>
+        <translation>Reply</translation>
+    </message>
+    <message>
         <source>备注 Notes</source>
         <translation>Notes</translation>
     </message>
@@ -2029,12 +2061,16 @@
         <translation>No category</translation>
     </message>
     <message>
-        <source>新收集 %1 条建议,%2 条经回访核实 Collected %1 new suggestions; %2 checked by follow-up calls</source>
-        <translation>Collected %1 new suggestions; %2 checked by follow-up calls</translation>
+        <source>新收集 %1 条建议;回访:%2 条核实解决,%3 条未解决已退回,%4 条未联系上,%5 条拒访 Collected %1 new suggestions; call-backs: %2 checked, %3 reopened, %4 unreachable, %5 refused</source>
+        <translation>Collected %1 new suggestions; call-backs: %2 checked, %3 reopened, %4 unreachable, %5 refused</translation>
     </message>
     <message>
         <source>(未分类) (none)</source>
         <translation>(none)</translation>
+    </message>
+    <message>
+        <source>答复于 Replied on %1</source>
+        <translation>Replied on %1</translation>
     </message>
     <message>
         <source>已保存 Saved: %1</source>
@@ -2242,8 +2278,20 @@
         <translation>resolved</translation>
     </message>
     <message>
+        <source>回访未解决 reopened</source>
+        <translation>reopened</translation>
+    </message>
+    <message>
         <source>已回访核实 checked</source>
         <translation>checked</translation>
+    </message>
+    <message>
+        <source>回访未联系上 unreachable</source>
+        <translation>unreachable</translation>
+    </message>
+    <message>
+        <source>回访拒访 refused</source>
+        <translation>refused</translation>
     </message>
     <message>
         <source>未审核 unreviewed</source>
