@@ -1,6 +1,6 @@
 """Call-backs that tell the truth: the unit's reply and the follow-up call's outcome
 
-Revision ID: 0016
+Revision ID: 0013
 Revises: 0012
 
 ``suggestions.reply`` (what the responsible unit did) and ``replied_at`` are what the call-back
@@ -18,7 +18,7 @@ from alembic import op
 
 from cati.storage.models import UtcDateTime
 
-revision = "0016"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
