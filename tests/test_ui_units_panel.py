@@ -162,3 +162,34 @@ def test_an_interviewer_is_refused_in_one_line(qtbot, database, tasks):
     settle(qtbot, panel)
     assert "仅督导或管理员" in panel.message.text()
     assert list_units(database, survey.project_id) == []
+
+
+def test_categories_subcategories_and_deadlines_are_edited_in_place(qtbot, database, tasks):
+    from cati.services.suggestions import project_suggestion_settings
+
+    survey = build_survey(database)
+    panel = UnitsPanel(UnitService(database), tasks, survey.project_id, survey.supervisor)
+    qtbot.addWidget(panel)
+    panel.show()
+    settle(qtbot, panel)
+    panel.pages.setCurrentIndex(5)
+    table = panel.categories_table
+    [traffic] = [r for r in range(table.rowCount()) if table.item(r, 0).text() == "交通管理"]
+    assert table.item(traffic, 2).text() == "15"
+    table.item(traffic, 2).setText("3")
+    panel.add_category_button.click()
+    last = table.rowCount() - 1
+    table.item(last, 0).setText("信访")
+    table.item(last, 1).setText("重复信访、越级上访")
+    table.item(last, 2).setText("20")
+    panel.save_categories_button.click()
+    settle(qtbot, panel)
+    assert "分类已保存" in panel.message.text()
+    settings = project_suggestion_settings(database, survey.project_id)
+    assert settings.categories[-1] == "信访" and settings.deadline_days("交通管理") == 3
+    assert settings.subcategories_of("信访") == ("重复信访", "越级上访")
+    # A deadline that is no number: one line, nothing saved.
+    table.item(last, 2).setText("二十")
+    panel.save_categories_button.click()
+    assert panel.message.text().startswith("第 ")
+    assert project_suggestion_settings(database, survey.project_id).deadline_days("信访") == 20

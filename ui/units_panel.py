@@ -10,6 +10,8 @@
   satisfaction.
 * 人工录入 Intake: one opinion from the hotline, a letter, a box or a 110 record, or a whole
   .csv/.xlsx file (all or nothing; a bad row is named in one line).
+* 分类与期限 Categories: the categories, their subcategories (separated by 、) and the days a
+  unit has to answer each, edited in place and saved as the project's settings.
 
 Bound to a cati.services.units.UnitService, a TaskRunner, the project and the signed-in user;
 every service call runs on the worker thread, one at a time. ``clock`` gives "now" for the
@@ -118,6 +120,7 @@ class UnitsPanel(QWidget):
         self.pages.addTab(self._overdue_page(), self.tr("超期 Overdue"))
         self.pages.addTab(self._figures_page(), self.tr("单位考核 Figures"))
         self.pages.addTab(self._intake_page(), self.tr("人工录入 Intake"))
+        self.pages.addTab(self._categories_page(), self.tr("分类与期限 Categories"))
         self.message = plain_label()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -268,6 +271,28 @@ class UnitsPanel(QWidget):
         layout.addStretch(1)
         return page
 
+    def _categories_page(self) -> QWidget:
+        page = QWidget()
+        self.categories_table = QTableWidget(0, 3)
+        self.categories_table.setHorizontalHeaderLabels(
+            [self.tr("分类 Category"), self.tr("子类(以、分隔) Subcategories"),
+             self.tr("办理期限(天) Deadline (days)")])
+        self.categories_table.verticalHeader().setVisible(False)
+        self.categories_table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.Stretch)
+        self.add_category_button = QPushButton(self.tr("添加分类 Add category"))
+        self.save_categories_button = QPushButton(self.tr("保存分类 Save categories"))
+        self.add_category_button.clicked.connect(self.add_category_row)
+        self.save_categories_button.clicked.connect(self.save_categories)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_category_button)
+        buttons.addWidget(self.save_categories_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.categories_table, 1)
+        layout.addLayout(buttons)
+        return page
+
     # -- running service calls ------------------------------------------------------------------
 
     def _run(self, work: Callable[[], Any], on_success: Callable[[Any], None]) -> bool:
@@ -303,7 +328,8 @@ class UnitsPanel(QWidget):
         idle = not self.busy
         unit = self.selected_unit() is not None
         for button in (self.add_unit_button, self.seed_button, self.set_rule_button,
-                       self.intake_button, self.import_button, self.refresh_button):
+                       self.intake_button, self.import_button, self.refresh_button,
+                       self.add_category_button, self.save_categories_button):
             button.setEnabled(idle)
         self.save_unit_button.setEnabled(idle and unit)
         self.remove_unit_button.setEnabled(idle and unit)
@@ -327,6 +353,10 @@ class UnitsPanel(QWidget):
         settings, townships, units, rules, late, figures = result
         self.categories = tuple(settings.categories)
         self.subcategories = dict(settings.subcategories)
+        self.categories_table.setRowCount(0)
+        for category in self.categories:
+            self.add_category_row(category, "、".join(self.subcategories.get(category, ())),
+                                  str(settings.deadline_days(category)))
         self.townships = tuple(townships)
         self.units, self.rules, self.overdue_rows, self.figures = units, rules, late, figures
         _fill(self.units_table,
@@ -477,6 +507,37 @@ class UnitsPanel(QWidget):
         service, project_id, user_id = self.service, self.project_id, self.user_id
         self._run(lambda: service.remove_rule(project_id, rule.id, user_id),
                   lambda _r: self._after_change(self.tr("规则已删除 Rule removed")))
+
+    # -- categories ----------------------------------------------------------------------------
+
+    @Slot()
+    def add_category_row(self, name: str = "", subcategories: str = "",
+                         days: str = "15") -> None:
+        row = self.categories_table.rowCount()
+        self.categories_table.insertRow(row)
+        for column, text in enumerate((name, subcategories, days)):
+            self.categories_table.setItem(row, column, QTableWidgetItem(text))
+
+    @Slot()
+    def save_categories(self) -> None:
+        table, rows = self.categories_table, []
+        for row in range(table.rowCount()):
+            cells = [(table.item(row, c).text() if table.item(row, c) else "").strip()
+                     for c in range(3)]
+            if not any(cells):
+                continue
+            try:
+                days = int(cells[2])
+            except ValueError:
+                self._show(self.tr("第 %1 行的期限不是天数 Row %1: the deadline is not a number "
+                                   "of days").replace("%1", str(row + 1)), error=True)
+                return
+            subs = [part.strip() for part in
+                    cells[1].replace("，", "、").replace(",", "、").split("、") if part.strip()]
+            rows.append((cells[0], subs, days))
+        service, project_id, user_id = self.service, self.project_id, self.user_id
+        self._run(lambda: service.save_categories(project_id, rows, user_id),
+                  lambda _s: self._after_change(self.tr("分类已保存 Categories saved")))
 
     # -- intake --------------------------------------------------------------------------------
 

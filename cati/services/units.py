@@ -980,6 +980,36 @@ def _read_rows(path: Path) -> Iterable[tuple[int, list[Any]]]:
         raise
 
 
+def save_categories(database: Database, project_id: int,
+                    categories: Sequence[tuple[str, Sequence[str], int]], *,
+                    user_id: int | None = None,
+                    now: dt.datetime | None = None) -> SuggestionSettings:
+    """Store the categories, their subcategories and deadlines (checked and audited by
+    :func:`cati.services.suggestions.update_suggestion_settings`)."""
+    from cati.services.suggestions import (
+        CATEGORIES_KEY,
+        DEADLINES_KEY,
+        SUBCATEGORIES_KEY,
+        project_suggestion_settings,
+        update_suggestion_settings,
+    )
+
+    names = [_clean(name) for name, _subs, _days in categories]
+    if any(not name for name in names):
+        raise CatiError("a category has no name (分类名称不能为空)")
+    if len(set(names)) != len(names):
+        raise CatiError("a category is listed twice (分类重复)")
+    current = project_suggestion_settings(database, project_id)
+    deadlines: dict[str, Any] = {"*": current.deadline_days("*")}
+    deadlines.update({name: days for name, (_n, _s, days) in zip(names, categories,
+                                                                  strict=True)})
+    subcategories = {name: [_clean(sub) for sub in subs if _clean(sub)]
+                     for name, (_n, subs, _d) in zip(names, categories, strict=True)}
+    return update_suggestion_settings(database, project_id, {
+        CATEGORIES_KEY: names, SUBCATEGORIES_KEY: subcategories, DEADLINES_KEY: deadlines},
+        user_id=user_id, now=now)
+
+
 # -- bound to one database, for the desktop app ------------------------------------------------
 
 
@@ -1039,6 +1069,13 @@ class UnitService:
 
         return project_suggestion_settings(self.database, project_id)
 
+    def save_categories(self, project_id: int, categories: Sequence[tuple[str, Sequence[str],
+                                                                          int]],
+                        user_id: int | None = None) -> SuggestionSettings:
+        """The category list with each one's subcategories and deadline (days), as the
+        project's settings (the "*" deadline of other categories is kept)."""
+        return save_categories(self.database, project_id, categories, user_id=user_id)
+
     def townships(self, project_id: int) -> tuple[str, ...]:
         with self.database.unit(immediate=False) as session:
             return project_townships(session, _project(session, project_id))
@@ -1047,5 +1084,6 @@ class UnitService:
 __all__ = ["CHANNELS", "KINDS", "IntakeItem", "IntakeResult", "OverdueRow", "Router", "RuleRow",
            "SeedResult", "UnitFigures", "UnitRow", "UnitService", "add_intake", "add_unit",
            "days_overdue", "intake_file", "list_rules", "list_units", "overdue",
-           "project_unit_figures", "remove_rule", "remove_unit", "seed_units", "set_rule",
+           "project_unit_figures", "remove_rule", "remove_unit", "save_categories", "seed_units",
+           "set_rule",
            "set_subcategory", "stamp_status", "unit_figures", "update_unit"]

@@ -2072,6 +2072,10 @@
         <translation>Intake</translation>
     </message>
     <message>
+        <source>分类与期限 Categories</source>
+        <translation>Categories</translation>
+    </message>
+    <message>
         <source>编号 ID</source>
         <translation>ID</translation>
     </message>
@@ -2204,6 +2208,22 @@
         <translation>Phone</translation>
     </message>
     <message>
+        <source>子类(以、分隔) Subcategories</source>
+        <translation>Subcategories (separated by 、)</translation>
+    </message>
+    <message>
+        <source>办理期限(天) Deadline (days)</source>
+        <translation>Deadline (days)</translation>
+    </message>
+    <message>
+        <source>添加分类 Add category</source>
+        <translation>Add category</translation>
+    </message>
+    <message>
+        <source>保存分类 Save categories</source>
+        <translation>Save categories</translation>
+    </message>
+    <message>
         <source>请等上一个操作完成 Wait for the last operation to finish</source>
         <translation>Wait for the last operation to finish</translation>
     </message>
@@ -2262,6 +2282,14 @@
     <message>
         <source>规则已删除 Rule removed</source>
         <translation>Rule removed</translation>
+    </message>
+    <message>
+        <source>第 %1 行的期限不是天数 Row %1: the deadline is not a number of days</source>
+        <translation>Row %1: the deadline is not a number of days</translation>
+    </message>
+    <message>
+        <source>分类已保存 Categories saved</source>
+        <translation>Categories saved</translation>
     </message>
     <message>
         <source>已录入为建议 %1 Taken in as suggestion %1</source>
