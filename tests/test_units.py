@@ -18,7 +18,9 @@ from sqlalchemy.engine import make_url
 
 from cati.errors import CatiError
 from cati.services.suggestions import (
+    check_follow_ups,
     collect_suggestions,
+    create_follow_up,
     list_suggestions,
     update_suggestion,
 )
@@ -39,8 +41,8 @@ from cati.services.units import (
 )
 from cati.services.users import add_user
 from cati.storage.db import Database
-from cati.storage.models import AuditEntry, Suggestion
-from tests.test_suggestions import CODE, NOW, build_survey
+from cati.storage.models import AuditEntry, Case, Suggestion
+from tests.test_suggestions import CODE, NOW, build_survey, complete_call
 
 DAY = dt.timedelta(days=1)
 INTAKE_CSV = (
@@ -220,6 +222,33 @@ def test_intake_from_csv_and_xlsx_is_routed_and_a_bad_file_changes_nothing(datab
             intake_file(database, pid, bad, now=NOW)
         assert str(refused.value).startswith(f"bad.csv: {message}:"), str(refused.value)
     assert _snapshot(database) == before
+
+
+def test_a_taken_in_opinion_with_phone_and_consent_is_called_back(database, survey):
+    pid = survey.project_id
+    agreed = add_intake(database, pid, IntakeItem(dt.date(2026, 11, 20), "12345", "路口红绿灯坏了",
+                                                  township="清河街道", phone="13800138000",
+                                                  consent=True), now=NOW)
+    declined = add_intake(database, pid, IntakeItem(dt.date(2026, 11, 20), "来信", "货车超速",
+                                                    township="清河街道", phone="13900001111"),
+                          now=NOW)
+    for sid in (agreed, declined):
+        update_suggestion(database, sid, valid=True, status="assigned", now=NOW)
+        update_suggestion(database, sid, status="resolved", now=NOW + DAY)
+    follow_up = create_follow_up(database, pid, now=NOW + DAY)
+    assert (follow_up.cases, follow_up.suggestions) == (1, 1)
+    with database.unit(immediate=False) as session:
+        [case] = session.scalars(select(Case).where(Case.project_id == follow_up.project_id))
+        assert (case.phone_e164, case.stratum) == ("+8613800138000", "清河街道")
+        assert case.attributes["suggestion_ids"] == [agreed]
+        assert case.attributes["source_interview_id"] is None
+    complete_call(database, follow_up.project_id, {"problem_fixed": "1", "handling_sat": "2"},
+                  workstation="ws9", interviewer=survey.interviewer)
+    assert check_follow_ups(database, pid, now=NOW + 2 * DAY) == 1
+    with database.unit(immediate=False) as session:
+        traffic = {f.unit: f for f in unit_figures(session, pid, now=NOW + 2 * DAY)}["交警大队"]
+    assert (traffic.received, traffic.in_time, traffic.solved, traffic.called_back) == \
+        (2, 2, 1, 1)
 
 
 def test_intake_contact_phones_are_out_of_an_interviewers_reach(db_url, database, survey):

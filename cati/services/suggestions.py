@@ -748,11 +748,28 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
                    Suggestion.follow_up_case_id.is_(None))
             .order_by(Suggestion.id)
             .options(undefer(Case.phone_e164), undefer(Case.phone_raw))).all()
+        # Opinions taken in by hand (hotline, letters …) with a phone and consent: called back
+        # on that phone (cati.services.units).
+        taken_in = session.scalars(
+            select(Suggestion).where(Suggestion.project_id == project_id,
+                                     Suggestion.interview_id.is_(None),
+                                     Suggestion.contact_consent.is_(True),
+                                     Suggestion.contact_phone.is_not(None),
+                                     Suggestion.status == RESOLVED,
+                                     Suggestion.follow_up_case_id.is_(None))
+            .order_by(Suggestion.id).options(undefer(Suggestion.contact_phone))).all()
         blocked = set(session.scalars(select(DoNotCall.phone_e164).where(
-            DoNotCall.phone_e164.in_({case.phone_e164 for _s, _i, case in found if case}),
+            DoNotCall.phone_e164.in_({case.phone_e164 for _s, _i, case in found if case}
+                                     | {s.contact_phone for s in taken_in}),
             or_(DoNotCall.expires_at.is_(None), DoNotCall.expires_at > now))))
-        groups: dict[str, list[tuple[Suggestion, Interview, Case]]] = {}
+        groups: dict[str, list[tuple[Suggestion, Interview | None, Case | None]]] = {}
         no_phone = dnc = 0
+        for suggestion in taken_in:
+            if suggestion.contact_phone in blocked:
+                dnc += 1
+            else:
+                groups.setdefault(suggestion.contact_phone or "", []).append(
+                    (suggestion, None, None))
         for suggestion, interview, case in found:
             if case is None or not case.phone_e164:
                 no_phone += 1
@@ -790,10 +807,21 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
         return FollowUpResult(info.id, code, len(groups), len(linked), no_phone, dnc)
 
 
-def _new_case(source_code: str, items: list[tuple[Suggestion, Interview, Case]]) -> NewCase:
-    _suggestion, interview, case = items[0]
-    phone = PhoneCheck(case.phone_e164, None, case.number_type, case.region, case.carrier,
-                       case.time_zone or "Asia/Shanghai")
+def _new_case(source_code: str,
+              items: list[tuple[Suggestion, Interview | None, Case | None]]) -> NewCase:
+    first, interview, case = next((item for item in items if item[2] is not None), items[0])
+    if case is None or interview is None:  # only opinions taken in by hand: their phone
+        from cati.sample.phones import PhoneRule, check_phone
+
+        checked = check_phone(first.contact_phone, PhoneRule())
+        phone = PhoneCheck(first.contact_phone, None, checked.number_type, checked.region,
+                           checked.carrier, checked.time_zone or "Asia/Shanghai")
+        raw, stratum, source_interview = first.contact_phone or "", first.township or "", None
+    else:
+        phone = PhoneCheck(case.phone_e164, None, case.number_type, case.region, case.carrier,
+                           case.time_zone or "Asia/Shanghai")
+        raw, stratum = case.phone_raw or case.phone_e164, interview.stratum or case.stratum or ""
+        source_interview = interview.id
     attributes = {
         "suggestion_ids": [s.id for s, _i, _c in items],
         "suggestion_text": "；".join(s.text for s, _i, _c in items),
@@ -801,10 +829,9 @@ def _new_case(source_code: str, items: list[tuple[Suggestion, Interview, Case]])
                          "category": s.category, "responsible_unit": s.responsible_unit}
                         for s, _i, _c in items],
         "source_project": source_code,
-        "source_interview_id": interview.id,
+        "source_interview_id": source_interview,
     }
-    return NewCase(phone, case.phone_raw or case.phone_e164,
-                   stratum=interview.stratum or case.stratum or "", attributes=attributes)
+    return NewCase(phone, raw, stratum=stratum, attributes=attributes)
 
 
 def check_follow_ups(database: Database, project_id: int, *, user_id: int | None = None,
@@ -820,12 +847,11 @@ def check_follow_ups(database: Database, project_id: int, *, user_id: int | None
 
 def _check_follow_ups(session: Session, project_id: int, actor: int | None,
                       now: dt.datetime) -> int:
-    origin, call = aliased(Interview), aliased(Interview)
+    call = aliased(Interview)
     found = session.execute(
         select(Suggestion, call.id, call.questionnaire_id, call.ended_at)
-        .join(origin, origin.id == Suggestion.interview_id)
         .join(call, and_(call.case_id == Suggestion.follow_up_case_id, call.state == COMPLETE))
-        .where(origin.project_id == project_id, Suggestion.status == RESOLVED)
+        .where(Suggestion.project_id == project_id, Suggestion.status == RESOLVED)
         .order_by(Suggestion.id, call.id)).all()
     done: set[int] = set()
     for suggestion, interview_id, questionnaire_id, ended in found:
