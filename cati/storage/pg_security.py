@@ -17,7 +17,9 @@ role, and the database decides what that login may read and change:
     roles, quotas, dispositions, projects, settings or do-not-call entries.
 ``cati_supervisor`` (member of ``cati_interviewer``)
     the sample with its phones, imports, quotas, appointments, dispositions, do-not-call,
-    suggestions, web links and invitations, project settings and status, corrections of closed
+    suggestions (with the contact name and phone of an opinion taken in by hand: interviewers
+    and the web read the other columns only), responsible units and routing rules, web links
+    and invitations, project settings and status, corrections of closed
     interviews, the whole audit log.
 ``cati_admin`` (member of ``cati_supervisor``)
     accounts, through the definer functions ``cati_add_user`` and ``cati_set_user`` (the only
