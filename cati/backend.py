@@ -296,6 +296,12 @@ class Backend:
 
         return self._guarded(SuggestionService(self.database), roles=SUPERVISOR_ROLES)
 
+    def unit_service(self):
+        """Responsible units, routing rules, overdue list, per-unit figures, intake."""
+        from cati.services.units import UnitService
+
+        return self._guarded(UnitService(self.database), roles=SUPERVISOR_ROLES)
+
     def admin_service(self):
         """Quotas, project settings and users for the console (role-checked per call)."""
         from cati.services.admin import AdminService

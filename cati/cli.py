@@ -24,6 +24,7 @@ from cati import (
     cli_journal,
     cli_sample,
     cli_suggestions,
+    cli_units,
     cli_web,
 )
 from cati.config import resolve_db_url
@@ -136,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_calling.add_commands(commands, open_database)
     cli_audit.add_commands(commands, open_database)
     cli_web.add_commands(commands, open_database)
-    for module in (cli_indices, cli_export, cli_suggestions):
+    for module in (cli_indices, cli_export, cli_suggestions, cli_units):
         module.add_commands(commands, report_commands, open_database)
     return parser
 

@@ -9,6 +9,9 @@
                                [--category C] [--user NAME]
     cati suggestions follow-up --project CODE [--user NAME]
     cati suggestions settings  --project CODE [--set FILE.json] [--user NAME]
+    cati suggestions intake    --project CODE FILE.csv|FILE.xlsx [--user NAME]
+    cati suggestions overdue   --project CODE [--json]
+    cati suggestions subcategory ID SUBCATEGORY [--user NAME]   ('' clears it)
 
 ``--user`` names the account the audit log records (it must be a supervisor or an admin);
 without it the entry has no user. The rules are in cati/services/suggestions.py.
@@ -76,6 +79,26 @@ def add_commands(commands: argparse._SubParsersAction, report: argparse._SubPars
                           help="a JSON object of settings to change (null: back to default)")
     _user_option(settings)
     settings.set_defaults(handler=lambda args: _settings(args, open_database(args)))
+
+    intake = actions.add_parser("intake", help="take in opinions from the hotline, letters, "
+                                               "boxes and 110 records (.csv or .xlsx)")
+    _project_option(intake)
+    intake.add_argument("file", metavar="FILE")
+    _user_option(intake)
+    intake.set_defaults(handler=lambda args: _intake(args, open_database(args)))
+
+    late = actions.add_parser("overdue", help="suggestions still with their unit after the "
+                                              "deadline")
+    _project_option(late)
+    late.add_argument("--json", action="store_true", help="one JSON array")
+    late.set_defaults(handler=lambda args: _overdue(args, open_database(args)))
+
+    sub = actions.add_parser("subcategory", help="set a suggestion's subcategory (and route "
+                                                 "it again while it is new)")
+    sub.add_argument("suggestion_id", type=int, metavar="ID")
+    sub.add_argument("subcategory")
+    _user_option(sub)
+    sub.set_defaults(handler=lambda args: _subcategory(args, open_database(args)))
 
 
 def _project_option(parser: argparse.ArgumentParser) -> None:
@@ -196,4 +219,39 @@ def _settings(args: argparse.Namespace, database) -> int:
         config = service.update_suggestion_settings(database, project_id, changes,
                                                     user_id=_user(args, database))
     print(json.dumps(config.as_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _intake(args: argparse.Namespace, database) -> int:
+    from cati.services import suggestions as service
+    from cati.services import units
+
+    project_id = service.project_id_of(database, args.project)
+    result = units.intake_file(database, project_id, args.file, user_id=_user(args, database))
+    print(f"took in {result.added} opinions ({result.routed} routed to a unit)")
+    return 0
+
+
+def _overdue(args: argparse.Namespace, database) -> int:
+    from cati.services import suggestions as service
+    from cati.services import units
+
+    project_id = service.project_id_of(database, args.project)
+    rows = units.overdue(database, project_id)
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], ensure_ascii=False))
+        return 0
+    for row in rows:
+        text = " ".join(row.text.split())
+        print(f"{row.id:>6} {row.days_overdue:>3} days  {row.responsible_unit or '-':<14} "
+              f"{row.category or '-':<8} {text[:50]}")
+    return 0
+
+
+def _subcategory(args: argparse.Namespace, database) -> int:
+    from cati.services import units
+
+    unit = units.set_subcategory(database, args.suggestion_id, args.subcategory,
+                                 user_id=_user(args, database))
+    print(f"suggestion {args.suggestion_id}: subcategory set; unit {unit or '-'}")
     return 0

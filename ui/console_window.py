@@ -27,6 +27,7 @@ from ui.sample_panel import SamplePanel
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
 from ui.tasks import TaskRunner, error_text
+from ui.units_panel import UnitsPanel
 from ui.web_panel import WebPanel
 
 CONSOLE_ROLES = ("supervisor", "admin")
@@ -135,6 +136,9 @@ class ConsoleWindow(QMainWindow):
                                        project_id, user_id)
         self.panels["suggestions"] = suggestions
         self.tabs.addTab(suggestions, self.tr("建议"))
+        units = UnitsPanel(self.backend.unit_service(), self.tasks, project_id, user_id)
+        self.panels["units"] = units
+        self.tabs.addTab(units, self.tr("责任单位"))
         quotas = QuotaPanel(admin, self.tasks, project_id, user_id)
         settings = ProjectSettingsPanel(admin, self.tasks, project_id, user_id)
         self.panels.update(quotas=quotas, settings=settings)
@@ -155,7 +159,8 @@ class ConsoleWindow(QMainWindow):
         audit.start()
         # What one tab changes, the others show at once: every action is audited, and a case
         # closed or put on the do-not-call list loses its open appointments.
-        for signal in (sample.sample_changed, appointments.changed, suggestions.changed):
+        for signal in (sample.sample_changed, appointments.changed, suggestions.changed,
+                       units.changed):
             signal.connect(self._data_changed)
         if self.user.role == "admin":
             users = UsersPanel(admin, self.tasks, user_id)
@@ -164,7 +169,8 @@ class ConsoleWindow(QMainWindow):
 
     # Tabs that read again when shown (and every STALE_TAB_MS while shown): cheap reads only,
     # not the sample's table (its pages load as they scroll) nor the monitor (its own timer).
-    REFRESHED_TABS = ("appointments", "audit", "suggestions", "web", "quotas", "productivity")
+    REFRESHED_TABS = ("appointments", "audit", "suggestions", "units", "web", "quotas",
+                      "productivity")
 
     def _tab_shown(self, index: int) -> None:
         widget = self.tabs.widget(index)

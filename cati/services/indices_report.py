@@ -423,10 +423,12 @@ def _disposition_counts(session: Session, project_id: int) -> tuple[DispositionC
 
 
 def _suggestions(session: Session, project_id: int) -> tuple[SuggestionEntry, ...]:
-    query = (select(Suggestion.category, Suggestion.text, Interview.stratum, Suggestion.status,
+    # Opinions taken in by hand (hotline, letters …) have no interview: their own township.
+    query = (select(Suggestion.category, Suggestion.text,
+                    func.coalesce(Interview.stratum, Suggestion.township), Suggestion.status,
                     Suggestion.responsible_unit, Suggestion.follow_up_outcome)
-             .join(Interview, Interview.id == Suggestion.interview_id)
-             .where(Interview.project_id == project_id, Suggestion.valid.is_not(False))
+             .outerjoin(Interview, Interview.id == Suggestion.interview_id)
+             .where(Suggestion.project_id == project_id, Suggestion.valid.is_not(False))
              .order_by(Suggestion.id))
     entries = [SuggestionEntry(category or None, text or "", _stratum_name(stratum), status,
                                unit, outcome) for category, text, stratum, status, unit, outcome

@@ -86,7 +86,14 @@ Project settings (``Project.settings``) read here, with their defaults:
 ``suggestion_units``                    :data:`DEFAULT_UNITS` (offered, not enforced)
 ``suggestion_follow_up_question``       ``"follow_up_ok"``
 ``suggestion_follow_up_yes``            ``["1"]``
+``suggestion_subcategories``            :data:`DEFAULT_SUBCATEGORIES` ({category: [sub …]})
+``suggestion_deadlines``                :data:`DEFAULT_DEADLINES` ({category or "*": days})
 ======================================  ===================================================
+
+Responsible units, routing rules, deadlines, the overdue list, per-unit figures and the intake
+of opinions from the hotline, letters, boxes and 110 records are in cati.services.units: a
+collected suggestion gets the unit the routing rules give (a proposal, like its category),
+and a status change stamps the unit's clock (:func:`cati.services.units.stamp_status`).
 
 Export (:func:`export_suggestions`): .xlsx or .csv (UTF-8 with BOM), one row per suggestion;
 text that a spreadsheet would take for a formula (starting with = + - @, tab or CR) is written
@@ -172,8 +179,11 @@ KEYWORDS_KEY = "suggestion_keywords"
 UNITS_KEY = "suggestion_units"
 FOLLOW_UP_QUESTION_KEY = "suggestion_follow_up_question"
 FOLLOW_UP_YES_KEY = "suggestion_follow_up_yes"
+SUBCATEGORIES_KEY = "suggestion_subcategories"
+DEADLINES_KEY = "suggestion_deadlines"
 SETTINGS_KEYS = (QUESTIONS_KEY, NONE_ANSWERS_KEY, CATEGORIES_KEY, KEYWORDS_KEY, UNITS_KEY,
-                 FOLLOW_UP_QUESTION_KEY, FOLLOW_UP_YES_KEY)
+                 FOLLOW_UP_QUESTION_KEY, FOLLOW_UP_YES_KEY, SUBCATEGORIES_KEY, DEADLINES_KEY)
+DEADLINE_MAX_DAYS = 365
 
 DEFAULT_QUESTIONS = ("suggestion", "unsat_reason")
 # Whole answers that mean "no suggestion" (compared without spaces and punctuation).
@@ -186,7 +196,10 @@ DEFAULT_NONE_ANSWERS = (
     "拒答", "拒绝回答", "不愿回答",
     "none", "no", "nothing", "n/a", "nil",
 )
-DEFAULT_CATEGORIES = ("交通管理", "治安管理", "公安服务", "违法犯罪", "群众求助")
+# The five police categories of seed 002, then 民生 ones: a county centre routes those to the
+# departments (seeds 000 and 003: 民生, 治安 …).
+DEFAULT_CATEGORIES = ("交通管理", "治安管理", "公安服务", "违法犯罪", "群众求助",
+                      "市政建设", "市容环境", "教育", "医疗卫生", "劳动保障")
 DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "交通管理": ("红绿灯", "信号灯", "交通", "违停", "乱停", "停车", "超速", "路口", "堵车",
                  "拥堵", "车速", "电动车", "摩托", "酒驾", "醉驾", "闯红灯", "斑马线", "限速",
@@ -201,7 +214,30 @@ DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
                  "拐卖", "卖淫", "犯罪"),
     "群众求助": ("求助", "帮忙", "帮助", "纠纷", "矛盾", "邻居", "困难", "救助", "走失",
                  "寻人", "调解", "欠薪", "讨薪"),
+    "市政建设": ("修路", "坑洼", "下水道", "积水", "危房", "拆迁", "物业", "供水", "停水",
+                 "自来水", "暖气"),
+    "市容环境": ("垃圾", "环境卫生", "摊贩", "城管", "污水", "臭味", "油烟"),
+    "教育": ("学校", "上学", "老师", "教育", "幼儿园", "校车"),
+    "医疗卫生": ("医院", "看病", "医保", "卫生院", "诊所", "医生"),
+    "劳动保障": ("就业", "社保", "养老金", "低保", "工资"),
 }
+# Subcategories of seed 002's five categories (its 九项举措: 巡防警力, 反诈宣传, 督导检查, 校园安防,
+# 民生案件, 矛盾纠纷联调联处, 犬类管理 …) and of the 民生 ones.
+DEFAULT_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
+    "交通管理": ("信号灯与路口", "违停与占道", "超速与酒驾", "电动车与摩托车", "交通拥堵"),
+    "治安管理": ("巡防警力", "校园安防", "犬类管理", "监控与照明", "噪音扰民", "出租屋与流动人口"),
+    "公安服务": ("户籍证件", "窗口服务", "接处警", "民警作风"),
+    "违法犯罪": ("电信诈骗", "盗窃抢劫", "黑恶势力", "黄赌毒", "民生案件"),
+    "群众求助": ("矛盾纠纷", "求助救助", "欠薪讨薪"),
+    "市政建设": ("道路", "供水排水", "房屋与物业"),
+    "市容环境": ("垃圾", "占道经营", "污染"),
+    "教育": ("学校安全", "入学"),
+    "医疗卫生": ("看病就医", "医保"),
+    "劳动保障": ("就业", "社保与救助"),
+}
+# Days a unit has to answer, by category ("*": any other): 群众求助 and 公安服务 are quick.
+DEFAULT_DEADLINES: dict[str, int] = {"*": 15, "治安管理": 10, "违法犯罪": 10, "公安服务": 7,
+                                     "群众求助": 5, "市政建设": 30}
 DEFAULT_UNITS = ("交警大队", "治安大队", "刑侦大队", "派出所", "出入境和户政管理",
                  "110指挥中心", "反诈中心")
 DEFAULT_FOLLOW_UP_QUESTION = "follow_up_ok"
@@ -233,6 +269,15 @@ class SuggestionSettings:
     units: tuple[str, ...] = DEFAULT_UNITS
     follow_up_question: str = DEFAULT_FOLLOW_UP_QUESTION
     follow_up_yes: tuple[str, ...] = DEFAULT_FOLLOW_UP_YES
+    subcategories: tuple[tuple[str, tuple[str, ...]], ...] = tuple(DEFAULT_SUBCATEGORIES.items())
+    deadlines: tuple[tuple[str, int], ...] = tuple(DEFAULT_DEADLINES.items())
+
+    def subcategories_of(self, category: str | None) -> tuple[str, ...]:
+        return dict(self.subcategories).get(category or "", ())
+
+    def deadline_days(self, category: str | None) -> int:
+        days = dict(self.deadlines)
+        return days.get(category or "", days.get("*", DEFAULT_DEADLINES["*"]))
 
     def as_json(self) -> dict[str, Any]:
         """The settings under their ``Project.settings`` keys."""
@@ -244,6 +289,8 @@ class SuggestionSettings:
             UNITS_KEY: list(self.units),
             FOLLOW_UP_QUESTION_KEY: self.follow_up_question,
             FOLLOW_UP_YES_KEY: list(self.follow_up_yes),
+            SUBCATEGORIES_KEY: {category: list(subs) for category, subs in self.subcategories},
+            DEADLINES_KEY: dict(self.deadlines),
         }
 
 
@@ -252,7 +299,7 @@ class SuggestionRow:
     """One suggestion as the list, the export and the panel show it (no phone number)."""
 
     id: int
-    interview_id: int
+    interview_id: int | None  # None: taken in by hand (channel)
     case_id: int | None
     stratum: str
     question: str
@@ -271,6 +318,11 @@ class SuggestionRow:
     follow_up_outcome: str | None = None  # OUTCOMES; None: no call result yet
     follow_up_satisfaction: str | None = None  # SATISFACTION_ANSWERS' words
     followed_up_at: dt.datetime | None = None
+    subcategory: str | None = None
+    channel: str = ""  # "": an interview; hotline | letter | box | 110
+    received_at: dt.datetime | None = None
+    due_at: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
 
     @property
     def status_label(self) -> str:
@@ -301,6 +353,9 @@ class SuggestionRow:
             "follow_up_outcome": self.follow_up_outcome,
             "follow_up_satisfaction": self.follow_up_satisfaction,
             "followed_up_at": _iso(self.followed_up_at),
+            "subcategory": self.subcategory, "channel": self.channel,
+            "received_at": _iso(self.received_at), "due_at": _iso(self.due_at),
+            "resolved_at": _iso(self.resolved_at),
         }
 
 
@@ -366,6 +421,26 @@ def suggestion_settings(settings: Mapping[str, Any] | None) -> SuggestionSetting
             raise _setting_error(KEYWORDS_KEY, "an object {category: [keyword, …]}")
         keywords = tuple((str(category), _texts(raw_keywords, category, ()))
                          for category in raw_keywords)
+    raw_subs = settings.get(SUBCATEGORIES_KEY)
+    if raw_subs is None:
+        subcategories = tuple(DEFAULT_SUBCATEGORIES.items())
+    else:
+        if not isinstance(raw_subs, Mapping):
+            raise _setting_error(SUBCATEGORIES_KEY, "an object {category: [subcategory, …]}")
+        subcategories = tuple((str(category), _texts(raw_subs, category, ()))
+                              for category in raw_subs)
+        if any(len(sub) > CATEGORY_MAX for _c, subs in subcategories for sub in subs):
+            raise _setting_error(SUBCATEGORIES_KEY, f"texts of at most {CATEGORY_MAX} characters")
+    raw_days = settings.get(DEADLINES_KEY)
+    if raw_days is None:
+        deadlines = tuple(DEFAULT_DEADLINES.items())
+    else:
+        if not isinstance(raw_days, Mapping) or not all(
+                isinstance(days, int) and not isinstance(days, bool)
+                and 1 <= days <= DEADLINE_MAX_DAYS for days in raw_days.values()):
+            raise _setting_error(DEADLINES_KEY, "an object {category or \"*\": days (1 to "
+                                 f"{DEADLINE_MAX_DAYS})}}")
+        deadlines = tuple((str(category), days) for category, days in raw_days.items())
     question = settings.get(FOLLOW_UP_QUESTION_KEY, DEFAULT_FOLLOW_UP_QUESTION)
     if not isinstance(question, str) or not question.strip():
         raise _setting_error(FOLLOW_UP_QUESTION_KEY, "a question name")
@@ -377,6 +452,8 @@ def suggestion_settings(settings: Mapping[str, Any] | None) -> SuggestionSetting
         units=_texts(settings, UNITS_KEY, DEFAULT_UNITS),
         follow_up_question=question.strip(),
         follow_up_yes=_texts(settings, FOLLOW_UP_YES_KEY, DEFAULT_FOLLOW_UP_YES),
+        subcategories=subcategories,
+        deadlines=deadlines,
     )
 
 
@@ -508,20 +585,26 @@ def collect_suggestions(database: Database, project_id: int, *, user_id: int | N
                      .where(Suggestion.interview_id == Answer.interview_id,
                             Suggestion.question == Answer.question)
                      .exists())
-            query = (select(Answer.interview_id, Answer.question, Answer.value)
+            query = (select(Answer.interview_id, Answer.question, Answer.value,
+                            Interview.stratum)
                      .join(Interview, Interview.id == Answer.interview_id)
                      .where(Interview.project_id == project_id, Interview.state == COMPLETE,
                             Answer.question.in_(config.questions), ~known)
                      .order_by(Answer.interview_id, Answer.id))
-            for interview_id, question, value in session.execute(query):
+            from cati.services.units import Router
+
+            router = Router(session, project_id)
+            for interview_id, question, value, stratum in session.execute(query):
                 if is_no_suggestion(value, config):
                     skipped += 1
                     continue
                 text = value.strip()
                 category, _matched = propose_category(text, config)
-                added.append(Suggestion(interview_id=interview_id, question=question, text=text,
-                                        valid=None, category=category, responsible_unit=None,
-                                        status=NEW, notes=""))
+                added.append(Suggestion(interview_id=interview_id, project_id=project_id,
+                                        question=question, text=text, valid=None,
+                                        category=category,
+                                        responsible_unit=router.unit(category, None, stratum),
+                                        status=NEW, notes="", township=stratum or ""))
         proposed = sum(1 for s in added if s.category is not None)
         if added:
             session.add_all(added)
@@ -552,12 +635,12 @@ def _rows(session: Session, project_id: int, config: SuggestionSettings, *,
     follow_project = aliased(Project)
     query = (select(Suggestion, Interview.case_id, Interview.stratum, Interview.ended_at,
                     agreed.value, follow_project.code)
-             .join(Interview, Interview.id == Suggestion.interview_id)
+             .outerjoin(Interview, Interview.id == Suggestion.interview_id)
              .outerjoin(agreed, and_(agreed.interview_id == Suggestion.interview_id,
                                      agreed.question == config.follow_up_question))
              .outerjoin(follow_case, follow_case.id == Suggestion.follow_up_case_id)
              .outerjoin(follow_project, follow_project.id == follow_case.project_id)
-             .where(Interview.project_id == project_id)
+             .where(Suggestion.project_id == project_id)
              .order_by(Suggestion.id))
     if status is not None:
         query = query.where(Suggestion.status == status)
@@ -566,11 +649,14 @@ def _rows(session: Session, project_id: int, config: SuggestionSettings, *,
                             else Suggestion.category == category)
     if ids is not None:
         query = query.where(Suggestion.id.in_(list(ids)))
-    return [SuggestionRow(s.id, s.interview_id, case_id, stratum or "", s.question, s.text,
-                          s.valid, s.category, s.responsible_unit, s.status, s.notes or "",
-                          agreed_value in config.follow_up_yes, s.follow_up_case_id,
-                          follow_code, ended, s.reply or "", s.replied_at, s.follow_up_outcome,
-                          s.follow_up_satisfaction, s.followed_up_at)
+    return [SuggestionRow(s.id, s.interview_id, case_id, stratum or s.township or "",
+                          s.question, s.text, s.valid, s.category, s.responsible_unit, s.status,
+                          s.notes or "",
+                          agreed_value in config.follow_up_yes or bool(s.contact_consent),
+                          s.follow_up_case_id, follow_code, ended, s.reply or "", s.replied_at,
+                          s.follow_up_outcome, s.follow_up_satisfaction, s.followed_up_at,
+                          s.subcategory, s.channel or "", s.received_at, s.due_at,
+                          s.resolved_at)
             for s, case_id, stratum, ended, agreed_value, follow_code in session.execute(query)]
 
 
@@ -592,8 +678,7 @@ def get_suggestion(database: Database, suggestion_id: int) -> SuggestionRow:
 
 
 def _row_of(session: Session, suggestion_id: int) -> SuggestionRow:
-    project_id = session.scalar(select(Interview.project_id)
-                                .join(Suggestion, Suggestion.interview_id == Interview.id)
+    project_id = session.scalar(select(Suggestion.project_id)
                                 .where(Suggestion.id == suggestion_id))
     if project_id is None:
         raise NotFound(f"no suggestion {suggestion_id}")
@@ -644,9 +729,9 @@ def update_suggestion(database: Database, suggestion_id: int, *, user_id: int | 
                                  with_for_update=(not database.is_sqlite) or None)
         if suggestion is None:
             raise NotFound(f"no suggestion {suggestion_id}")
-        interview = session.get(Interview, suggestion.interview_id)
-        assert interview is not None
-        config = suggestion_settings(_project(session, interview.project_id).settings)
+        project_id = suggestion.project_id
+        assert project_id is not None
+        config = suggestion_settings(_project(session, project_id).settings)
         old = {"valid": suggestion.valid, "category": suggestion.category,
                "responsible_unit": suggestion.responsible_unit, "status": suggestion.status,
                "notes": suggestion.notes or "", "reply": suggestion.reply or ""}
@@ -671,16 +756,19 @@ def update_suggestion(database: Database, suggestion_id: int, *, user_id: int | 
         _check_transition(suggestion, old["status"], new)
         changes = {key: [old[key], new[key]] for key in old if old[key] != new[key]}
         if changes:
+            from cati.services.units import stamp_status
+
             suggestion.valid, suggestion.category = new["valid"], new["category"]
             suggestion.responsible_unit, suggestion.status = new["responsible_unit"], new["status"]
             suggestion.notes = new["notes"]
             if new["reply"] != old["reply"]:
                 suggestion.reply = new["reply"]
                 suggestion.replied_at = now if new["reply"] else None
+            stamp_status(suggestion, old["status"], config, now)
             _audit(session, actor, "suggestion_updated", now, suggestion_id=suggestion.id,
-                   project_id=interview.project_id, changes=changes)
+                   project_id=project_id, changes=changes)
             session.flush()
-        return _rows(session, interview.project_id, config, ids=[suggestion.id])[0]
+        return _rows(session, project_id, config, ids=[suggestion.id])[0]
 
 
 def _check_transition(suggestion: Suggestion, old_status: str, new: Mapping[str, Any]) -> None:
@@ -744,11 +832,28 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
                        Suggestion.follow_up_outcome.is_not(None)))
             .order_by(Suggestion.id)
             .options(undefer(Case.phone_e164), undefer(Case.phone_raw))).all()
+        # Opinions taken in by hand (hotline, letters …) with a phone and consent: called back
+        # on that phone (cati.services.units).
+        taken_in = session.scalars(
+            select(Suggestion).where(Suggestion.project_id == project_id,
+                                     Suggestion.interview_id.is_(None),
+                                     Suggestion.contact_consent.is_(True),
+                                     Suggestion.contact_phone.is_not(None),
+                                     Suggestion.status == RESOLVED,
+                                     Suggestion.follow_up_case_id.is_(None))
+            .order_by(Suggestion.id).options(undefer(Suggestion.contact_phone))).all()
         blocked = set(session.scalars(select(DoNotCall.phone_e164).where(
-            DoNotCall.phone_e164.in_({case.phone_e164 for _s, _i, case in found if case}),
+            DoNotCall.phone_e164.in_({case.phone_e164 for _s, _i, case in found if case}
+                                     | {s.contact_phone for s in taken_in}),
             or_(DoNotCall.expires_at.is_(None), DoNotCall.expires_at > now))))
-        groups: dict[str, list[tuple[Suggestion, Interview, Case]]] = {}
+        groups: dict[str, list[tuple[Suggestion, Interview | None, Case | None]]] = {}
         no_phone = dnc = 0
+        for suggestion in taken_in:
+            if suggestion.contact_phone in blocked:
+                dnc += 1
+            else:
+                groups.setdefault(suggestion.contact_phone or "", []).append(
+                    (suggestion, None, None))
         for suggestion, interview, case in found:
             if case is None or not case.phone_e164:
                 no_phone += 1
@@ -790,10 +895,23 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
         return FollowUpResult(info.id, code, len(groups), len(linked), no_phone, dnc)
 
 
-def _new_case(source_code: str, items: list[tuple[Suggestion, Interview, Case]]) -> NewCase:
-    _suggestion, interview, case = items[0]
-    zone = case.time_zone or "Asia/Shanghai"
-    phone = PhoneCheck(case.phone_e164, None, case.number_type, case.region, case.carrier, zone)
+def _new_case(source_code: str,
+              items: list[tuple[Suggestion, Interview | None, Case | None]]) -> NewCase:
+    first, interview, case = next((item for item in items if item[2] is not None), items[0])
+    if case is None or interview is None:  # only opinions taken in by hand: their phone
+        from cati.sample.phones import PhoneRule, check_phone
+
+        checked = check_phone(first.contact_phone, PhoneRule())
+        zone = checked.time_zone or "Asia/Shanghai"
+        phone = PhoneCheck(first.contact_phone, None, checked.number_type, checked.region,
+                           checked.carrier, zone)
+        raw, stratum, source_interview = first.contact_phone or "", first.township or "", None
+    else:
+        zone = case.time_zone or "Asia/Shanghai"
+        phone = PhoneCheck(case.phone_e164, None, case.number_type, case.region, case.carrier,
+                           zone)
+        raw, stratum = case.phone_raw or case.phone_e164, interview.stratum or case.stratum or ""
+        source_interview = interview.id
     suggestions = [s for s, _i, _c in items]
     replies = [s.reply.strip() for s in suggestions if (s.reply or "").strip()]
     replied = [s.replied_at for s in suggestions if s.replied_at is not None and s.reply]
@@ -811,10 +929,9 @@ def _new_case(source_code: str, items: list[tuple[Suggestion, Interview, Case]])
                          "reply": s.reply or ""}
                         for s in suggestions],
         "source_project": source_code,
-        "source_interview_id": interview.id,
+        "source_interview_id": source_interview,
     }
-    return NewCase(phone, case.phone_raw or case.phone_e164,
-                   stratum=interview.stratum or case.stratum or "", attributes=attributes)
+    return NewCase(phone, raw, stratum=stratum, attributes=attributes)
 
 
 def _day_words(instant: dt.datetime, zone: str) -> str:
@@ -851,16 +968,16 @@ class _CallResult:
 def _check_follow_ups(session: Session, project_id: int, actor: int | None,
                       now: dt.datetime) -> dict[str, int]:
     """The results of the follow-up calls that have one: {new status: how many}."""
-    origin, call_case = aliased(Interview), aliased(Case)
+    call_case = aliased(Case)
     found = session.execute(
         select(Suggestion, call_case.id, call_case.project_id, call_case.state,
                call_case.disposition, call_case.attempts, call_case.last_called_at)
-        .join(origin, origin.id == Suggestion.interview_id)
         .join(call_case, call_case.id == Suggestion.follow_up_case_id)
-        .where(origin.project_id == project_id, Suggestion.status == RESOLVED,
+        .where(Suggestion.project_id == project_id, Suggestion.status == RESOLVED,
                Suggestion.follow_up_outcome.is_(None))
         .order_by(Suggestion.id)).all()
     counts: dict[str, int] = {}
+    config: SuggestionSettings | None = None
     results: dict[int, _CallResult | None] = {}  # per follow-up case
     for suggestion, case_id, call_project, state, code, attempts, last_called in found:
         if case_id not in results:
@@ -870,6 +987,11 @@ def _check_follow_ups(session: Session, project_id: int, actor: int | None,
         if result is None:
             continue  # still being called
         suggestion.status = result.status
+        if result.status == REOPENED:  # back in the unit's queue: a new deadline
+            from cati.services.units import stamp_status
+
+            config = config or suggestion_settings(_project(session, project_id).settings)
+            stamp_status(suggestion, RESOLVED, config, now)
         suggestion.follow_up_outcome, suggestion.follow_up_satisfaction = (
             result.outcome, result.satisfaction)
         suggestion.followed_up_at = result.at
@@ -948,7 +1070,8 @@ EXPORT_HEADER = ("编号 id", "访问编号 interview_id", "样本层 stratum", 
                  "回访号码编号 follow_up_case_id", "访问结束 interview_ended_at",
                  "状态说明 status_label", "答复 reply", "答复时间 replied_at",
                  "回访结果 follow_up_outcome", "处理满意度 follow_up_satisfaction",
-                 "回访时间 followed_up_at")
+                 "回访时间 followed_up_at",
+                 "子类 subcategory", "渠道 channel", "交办期限 due_at", "办结 resolved_at")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -963,7 +1086,8 @@ def _export_values(row: SuggestionRow) -> list[Any]:
             OUTCOME_LABELS.get(row.follow_up_outcome or "", row.follow_up_outcome or ""),
             SATISFACTION_LABELS.get(row.follow_up_satisfaction or "",
                                     row.follow_up_satisfaction or ""),
-            _seconds(row.followed_up_at)]
+            _seconds(row.followed_up_at), row.subcategory or "", row.channel,
+            _seconds(row.due_at), _seconds(row.resolved_at)]
 
 
 def _seconds(instant: dt.datetime | None) -> str:
@@ -1024,9 +1148,9 @@ def _write_xlsx(path: Path, rows: list[SuggestionRow]) -> None:
     use_private_temp_dir()  # openpyxl's temp files: none left behind by a kill
     book = Workbook(write_only=True)
     sheet = book.create_sheet("suggestions")
-    for letter, width in zip("ABCDEFGHIJKLMNOPQRSTU", (8, 10, 14, 14, 60, 6, 12, 8, 18, 10, 40,
-                                                       8, 14, 10, 20, 12, 40, 20, 10, 12, 20),
-                             strict=True):
+    for letter, width in zip("ABCDEFGHIJKLMNOPQRSTUVWXY",
+                             (8, 10, 14, 14, 60, 6, 12, 8, 18, 10, 40, 8, 14, 10, 20, 12, 40, 20,
+                              10, 12, 20, 8, 20, 20, 20), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
 

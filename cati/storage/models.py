@@ -23,6 +23,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
+    false,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -353,9 +356,14 @@ class Quota(Base):
 
 
 class Suggestion(Base):
+    """One resident's opinion: an open answer of an interview (``interview_id``), or one taken
+    in by hand from the hotline, a letter, a suggestion box or a 110 record (``channel``; no
+    interview). ``project_id`` is the project it belongs to either way."""
+
     __tablename__ = "suggestions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), index=True)
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     question: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
     valid: Mapped[bool | None] = mapped_column(Boolean)
@@ -370,6 +378,60 @@ class Suggestion(Base):
     follow_up_outcome: Mapped[str | None] = mapped_column(String(16))
     follow_up_satisfaction: Mapped[str | None] = mapped_column(String(16))
     followed_up_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    subcategory: Mapped[str | None] = mapped_column(String(64))
+    # "" : an interview's answer; hotline (12345) | letter | box | 110: taken in by hand.
+    channel: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    received_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    township: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    # Deferred: on PostgreSQL an interviewer's (and the web's) login may not read them
+    # (cati.storage.pg_security.SUGGESTION_CONTACT_COLUMNS), like the sample's phones.
+    contact_name: Mapped[str] = mapped_column(String(128), default="", server_default="",
+                                              deferred=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(20), deferred=True)
+    contact_consent: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
+    # Stamped when the suggestion is assigned to its unit (assigned_at + the category's
+    # deadline) and when the unit answers (resolved_at).
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+@event.listens_for(Suggestion, "before_insert")
+def _suggestion_project(_mapper: Any, _connection: Any, target: Suggestion) -> None:
+    """A suggestion of an interview belongs to the interview's project, whoever adds it."""
+    if target.project_id is None and target.interview_id is not None:
+        target.project_id = (select(Interview.project_id)  # type: ignore[assignment]
+                             .where(Interview.id == target.interview_id).scalar_subquery())
+
+
+class ResponsibleUnit(Base):
+    """A unit suggestions are routed to: a 派出所, the 交警大队, a township's 综治中心, a
+    民生 department. Kept per project for now (a series would be the better owner)."""
+
+    __tablename__ = "responsible_units"
+    __table_args__ = (UniqueConstraint("project_id", "name", name="uq_responsible_units_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    township: Mapped[str] = mapped_column(String(128), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class RoutingRule(Base):
+    """category [× subcategory] × township → unit; subcategory "" and township "*" match any."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (UniqueConstraint("project_id", "category", "subcategory", "township",
+                                       name="uq_routing_rules_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    category: Mapped[str] = mapped_column(String(64))
+    subcategory: Mapped[str] = mapped_column(String(64), default="")
+    township: Mapped[str] = mapped_column(String(128), default="*")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("responsible_units.id"))
 
 
 class Presence(Base):
@@ -483,6 +545,8 @@ __all__ = [
     "Presence",
     "Project",
     "Quota",
+    "ResponsibleUnit",
+    "RoutingRule",
     "SampleBatch",
     "Suggestion",
     "User",

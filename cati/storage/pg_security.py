@@ -17,7 +17,9 @@ role, and the database decides what that login may read and change:
     roles, quotas, dispositions, projects, settings or do-not-call entries.
 ``cati_supervisor`` (member of ``cati_interviewer``)
     the sample with its phones, imports, quotas, appointments, dispositions, do-not-call,
-    suggestions, web links and invitations, project settings and status, corrections of closed
+    suggestions (with the contact name and phone of an opinion taken in by hand: interviewers
+    and the web read the other columns only), responsible units and routing rules, web links
+    and invitations, project settings and status, corrections of closed
     interviews, the whole audit log.
 ``cati_admin`` (member of ``cati_supervisor``)
     accounts, through the definer functions ``cati_add_user`` and ``cati_set_user`` (the only
@@ -485,3 +487,30 @@ def apply_statements(database: str, case_columns: list[str]) -> list[str]:
                      f"GRANT EXECUTE ON FUNCTION {signature} TO {roles}"]
     return ([_GROUP_ROLES, *_FUNCTIONS, *_TRIGGERS, *grant_statements(database, case_columns),
              *_policy_statements(), *executes])
+
+
+# Who left an opinion by hotline, letter or box (cati.services.units.intake): read like the
+# sample's phones, by supervisors only.
+SUGGESTION_CONTACT_COLUMNS = ("contact_name", "contact_phone")
+UNIT_TABLES = ("responsible_units", "routing_rules")
+
+
+def units_statements(suggestion_columns: list[str]) -> list[str]:
+    """Migration 0014: the units and routing tables are the supervisors' (changes logged by the
+    database, like quotas); interviewers and the web read the suggestions without their
+    contact columns (column privileges instead of the table)."""
+    readable = [c for c in suggestion_columns if c not in SUGGESTION_CONTACT_COLUMNS]
+    statements = [
+        f"REVOKE ALL ON {', '.join(UNIT_TABLES)} FROM PUBLIC, {_GROUP_LIST}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(UNIT_TABLES)} TO cati_supervisor",
+        "GRANT USAGE ON SEQUENCE responsible_units_id_seq, routing_rules_id_seq "
+        "TO cati_supervisor",
+        "REVOKE SELECT ON suggestions FROM cati_interviewer, cati_web",
+        f"GRANT SELECT ({_columns(readable)}) ON suggestions TO cati_interviewer, cati_web",
+        "GRANT SELECT ON suggestions TO cati_supervisor",
+    ]
+    for table in UNIT_TABLES:
+        statements += [f"DROP TRIGGER IF EXISTS cati_audit_row ON {table}",
+                       f"CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON "
+                       f"{table} FOR EACH ROW EXECUTE FUNCTION cati_audit_row()"]
+    return statements

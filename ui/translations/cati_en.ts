@@ -433,6 +433,10 @@
         <translation>Suggestions</translation>
     </message>
     <message>
+        <source>责任单位</source>
+        <translation>Units</translation>
+    </message>
+    <message>
         <source>配额</source>
         <translation>Quotas</translation>
     </message>
@@ -2079,6 +2083,261 @@
     <message>
         <source>已创建回访项目 Created follow-up project %1: %2 numbers for %3 suggestions</source>
         <translation>Created follow-up project %1: %2 numbers for %3 suggestions</translation>
+    </message>
+</context>
+<context>
+    <name>UnitsPanel</name>
+    <message>
+        <source>责任单位 Units</source>
+        <translation>Units</translation>
+    </message>
+    <message>
+        <source>分派规则 Routing</source>
+        <translation>Routing</translation>
+    </message>
+    <message>
+        <source>超期 Overdue</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>单位考核 Figures</source>
+        <translation>Figures</translation>
+    </message>
+    <message>
+        <source>人工录入 Intake</source>
+        <translation>Intake</translation>
+    </message>
+    <message>
+        <source>分类与期限 Categories</source>
+        <translation>Categories</translation>
+    </message>
+    <message>
+        <source>编号 ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>类型 Kind</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>乡镇 Township</source>
+        <translation>Township</translation>
+    </message>
+    <message>
+        <source>名称 Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>状态 Active</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>建议 Suggestions</source>
+        <translation>Suggestions</translation>
+    </message>
+    <message>
+        <source>单位名称 Unit name</source>
+        <translation>Unit name</translation>
+    </message>
+    <message>
+        <source>启用 Active</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>添加 Add</source>
+        <translation>Add</translation>
+    </message>
+    <message>
+        <source>保存所选 Save selected</source>
+        <translation>Save selected</translation>
+    </message>
+    <message>
+        <source>删除或停用 Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>默认单位 Default units</source>
+        <translation>Default units</translation>
+    </message>
+    <message>
+        <source>分类 Category</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>子类 Subcategory</source>
+        <translation>Subcategory</translation>
+    </message>
+    <message>
+        <source>责任单位 Unit</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>设置规则 Set rule</source>
+        <translation>Set rule</translation>
+    </message>
+    <message>
+        <source>删除所选规则 Remove selected</source>
+        <translation>Remove selected</translation>
+    </message>
+    <message>
+        <source>超期天数 Days overdue</source>
+        <translation>Days overdue</translation>
+    </message>
+    <message>
+        <source>期限 Due</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>内容 Text</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>刷新 Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>交办 Received</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>已答复 Answered</source>
+        <translation>Answered</translation>
+    </message>
+    <message>
+        <source>按时率 In time</source>
+        <translation>In time</translation>
+    </message>
+    <message>
+        <source>解决率 Solved</source>
+        <translation>Solved</translation>
+    </message>
+    <message>
+        <source>回访满意率 Satisfied</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message>
+        <source>同意回访 Agrees to a call-back</source>
+        <translation>Agrees to a call-back</translation>
+    </message>
+    <message>
+        <source>录入 Take in</source>
+        <translation>Take in</translation>
+    </message>
+    <message>
+        <source>从文件导入… Import a file…</source>
+        <translation>Import a file…</translation>
+    </message>
+    <message>
+        <source>日期 Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>渠道 Channel</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>姓名 Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>电话 Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>子类(以、分隔) Subcategories</source>
+        <translation>Subcategories (separated by 、)</translation>
+    </message>
+    <message>
+        <source>办理期限(天) Deadline (days)</source>
+        <translation>Deadline (days)</translation>
+    </message>
+    <message>
+        <source>添加分类 Add category</source>
+        <translation>Add category</translation>
+    </message>
+    <message>
+        <source>保存分类 Save categories</source>
+        <translation>Save categories</translation>
+    </message>
+    <message>
+        <source>请等上一个操作完成 Wait for the last operation to finish</source>
+        <translation>Wait for the last operation to finish</translation>
+    </message>
+    <message>
+        <source>启用 active</source>
+        <translation>active</translation>
+    </message>
+    <message>
+        <source>停用 inactive</source>
+        <translation>inactive</translation>
+    </message>
+    <message>
+        <source>(任何 any)</source>
+        <translation>(any)</translation>
+    </message>
+    <message>
+        <source>(全县 county)</source>
+        <translation>(county)</translation>
+    </message>
+    <message>
+        <source>(任何乡镇 any) *</source>
+        <translation>(any) *</translation>
+    </message>
+    <message>
+        <source>(不详 unknown)</source>
+        <translation>(unknown)</translation>
+    </message>
+    <message>
+        <source>(自动 automatic)</source>
+        <translation>(automatic)</translation>
+    </message>
+    <message>
+        <source>添加了 %1 个单位、%2 条规则 Added %1 units and %2 routing rules</source>
+        <translation>Added %1 units and %2 routing rules</translation>
+    </message>
+    <message>
+        <source>已添加 Added: %1</source>
+        <translation>Added: %1</translation>
+    </message>
+    <message>
+        <source>已保存 Saved: %1</source>
+        <translation>Saved: %1</translation>
+    </message>
+    <message>
+        <source>已删除 Removed</source>
+        <translation>Removed</translation>
+    </message>
+    <message>
+        <source>已停用:仍有建议或规则引用它 Deactivated: suggestions or rules name it</source>
+        <translation>Deactivated: suggestions or rules name it</translation>
+    </message>
+    <message>
+        <source>规则已设置 Rule set: %1 → %2</source>
+        <translation>Rule set: %1 → %2</translation>
+    </message>
+    <message>
+        <source>规则已删除 Rule removed</source>
+        <translation>Rule removed</translation>
+    </message>
+    <message>
+        <source>第 %1 行的期限不是天数 Row %1: the deadline is not a number of days</source>
+        <translation>Row %1: the deadline is not a number of days</translation>
+    </message>
+    <message>
+        <source>分类已保存 Categories saved</source>
+        <translation>Categories saved</translation>
+    </message>
+    <message>
+        <source>已录入为建议 %1 Taken in as suggestion %1</source>
+        <translation>Taken in as suggestion %1</translation>
+    </message>
+    <message>
+        <source>导入意见 Import opinions</source>
+        <translation>Import opinions</translation>
+    </message>
+    <message>
+        <source>导入 %1 条意见,%2 条已分派 Took in %1 opinions, %2 routed</source>
+        <translation>Took in %1 opinions, %2 routed</translation>
     </message>
 </context>
 <context>
