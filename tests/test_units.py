@@ -251,9 +251,9 @@ def test_a_taken_in_opinion_with_phone_and_consent_is_called_back(database, surv
         (2, 2, 1, 1)
 
 
+@pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)  # column privileges are PostgreSQL's
 def test_intake_contact_phones_are_out_of_an_interviewers_reach(db_url, database, survey):
-    if make_url(db_url).get_backend_name() != "postgresql":
-        pytest.skip("column privileges are PostgreSQL's")
     pid = survey.project_id
     add_intake(database, pid, IntakeItem(dt.date(2026, 11, 20), "12345", "路灯坏了",
                                          township="古槐街道", contact_name="张先生",
