@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cati.services.demo import DEMO_CODE, build_demo_history, create_demo, wave_code
 from cati.storage.db import Database
-from cati.storage.models import Case, Interview, Project
+from cati.storage.models import Case, Interview, Project, Suggestion
 
 
 def test_the_demo_plays_two_closed_months_and_this_months_week(sqlite_url):
@@ -43,5 +43,16 @@ def test_the_demo_plays_two_closed_months_and_this_months_week(sqlite_url):
         fresh = session.scalar(select(func.count(Case.id)).join(Project)
                                .where(Project.code == DEMO_CODE, Case.attempts == 0))
     assert fresh > 250  # the open wave keeps most of its numbers for the interviewers
+    with database.unit() as session:
+        states = set(session.scalars(select(Suggestion.status).join(Project)
+                                     .where(Project.code != DEMO_CODE)))
+        follow_ups = session.scalars(select(Project.code).where(Project.code.like("%_FU%")))
+        open_states = set(session.scalars(select(Suggestion.status).join(Project)
+                                          .where(Project.code == DEMO_CODE)))
+    # The closed months' suggestions went through the whole loop, call-backs included.
+    assert {"checked", "reopened", "assigned"} <= states, states
+    assert {"unreachable", "refused"} & states, states
+    assert len(list(follow_ups)) == 2
+    assert "resolved" in open_states and "checked" not in open_states, open_states
     assert build_demo_history(database) == []  # once only
     database.dispose()

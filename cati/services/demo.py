@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from cati.config import QUESTIONNAIRE_DIR
 from cati.sample.phones import PhoneRule, check_phone
 from cati.services.clock import utc_now
-from cati.services.demo_month import WaveSummary, play_wave
+from cati.services.demo_month import WaveSummary, play_suggestions, play_wave
 from cati.services.projects import ProjectInfo, create_project, get_project
 from cati.services.questionnaires import form_of
 from cati.services.sample_cases import NewCase, add_cases
@@ -117,11 +117,16 @@ def build_demo_history(database: Database, *, today: dt.date | None = None, seed
             database, code, start=_at_utc(first), days=WAVE_DAYS, per_township=per_township,
             seed=seed, wave=HISTORY_MONTHS - back, interviewers=interviewers,
             progress=progress))
+        play_suggestions(database, code, start=_at_utc(first), days=WAVE_DAYS, seed=seed,
+                         interviewers=interviewers, closed=True, progress=progress)
     start = max(_month_start(today, 0), today - dt.timedelta(days=OPEN_WAVE_DAYS))
     summaries.append(play_wave(
         database, DEMO_CODE, start=_at_utc(start), days=max((today - start).days, 1),
-        per_township=per_township + per_township // 3, stop_at=per_township, seed=seed, wave=HISTORY_MONTHS,
-        interviewers=interviewers, progress=progress))
+        per_township=per_township + per_township // 3, stop_at=per_township, seed=seed,
+        wave=HISTORY_MONTHS, interviewers=interviewers, progress=progress))
+    play_suggestions(database, DEMO_CODE, start=_at_utc(start),
+                     days=max((today - start).days, 1), seed=seed, interviewers=interviewers,
+                     closed=False, progress=progress)
     return summaries
 
 

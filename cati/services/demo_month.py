@@ -35,15 +35,23 @@ from sqlalchemy import select
 from cati.calling.hours import next_calling_time
 from cati.calling.outcomes import record_outcome
 from cati.calling.queue import claim_next_case
-from cati.questionnaire.engine import InterviewEngine
+from cati.errors import CatiError
+from cati.questionnaire.engine import InterviewEngine, case_values
 from cati.questionnaire.model import Form, Item
 from cati.questionnaire.walk import _candidate, _numbers_in_form
 from cati.services.admin import project_calling_hours
 from cati.services.interviews import open_interview, save_answers
 from cati.services.questionnaires import form_of
 from cati.services.quotas import set_quota
+from cati.services.suggestions import (
+    collect_suggestions,
+    create_follow_up,
+    list_suggestions,
+    update_suggestion,
+)
+from cati.services.units import seed_units
 from cati.storage.db import Database
-from cati.storage.models import Project
+from cati.storage.models import Case, Project
 
 TIME_ZONE = "Asia/Shanghai"
 
@@ -69,6 +77,15 @@ SUGGESTIONS: Mapping[str, tuple[str, ...]] = {
 UNSAT_REASONS = ("办事效率低,跑了好几趟", "反映的问题一直没有人管", "态度不太好",
                  "对法院判决执行不到位不满意", "打官司时间拖得太长")
 NO_SUGGESTION = ("没有", "没有", "没有", "没有建议", "暂时没有", "挺好的,没有")
+REPLIES: Mapping[str, tuple[str, ...]] = {
+    "交通管理": ("已在上下学时段安排交警和护学岗疏导", "已协调调整信号灯配时",
+                 "已开展电动车交通违法专项整治"),
+    "治安管理": ("已协调供电所修复路灯", "已将该路段纳入夜间巡逻路线", "已增设监控探头两处"),
+    "公安服务": ("已开通周末预约办证", "已推行户籍业务一次办结", "已对出警情况进行核查并整改"),
+    "违法犯罪": ("已开展防诈骗进村宣传", "已对线索进行核查打击", "已立案侦查"),
+    "群众求助": ("已组织村委会和司法所调解", "已为老人登记并联系家属"),
+}
+STILL_ISSUES = ("路灯修了一半,还有两个不亮", "还是老样子,没人来看过", "希望以后能常来看看")
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +264,10 @@ _CHOOSERS: dict[str, Callable[[Respondent, InterviewEngine, Item], object]] = {
                                        "4": 0.03}),
     "gender": _choose(lambda p: {"1": 0.52, "2": 0.48}),
     "follow_up_ok": _choose(lambda p: {"1": 0.65, "2": 0.35}),
+    # The call-back (follow_up form): most problems were dealt with, not all.
+    "problem_fixed": _choose(lambda p: {"1": 0.62, "2": 0.18, "3": 0.15, "8": 0.05}),
+    "handling_sat": _choose(lambda p: {"1": 0.55, "2": 0.28, "3": 0.1, "4": 0.07}),
+    "still_issue": _text_from(STILL_ISSUES),
 }
 
 
@@ -291,7 +312,7 @@ def play_wave(database: Database, project_code: str, *, start: dt.datetime, days
         claimed = claim_next_case(database, project_id, workstation, interviewer_id=user_id,
                                   now=now, hours=hours)
         if claimed is None:
-            if all(done[name] >= target for name, target in targets.items()):
+            if targets and all(done[name] >= target for name, target in targets.items()):
                 break
             now = next_calling_time(now + dt.timedelta(minutes=30), TIME_ZONE, hours)
             continue
@@ -337,8 +358,11 @@ def _call(database: Database, form: Form, claimed, rng: random.Random,
     mood = moods.get(township, Mood(0.0, 0.0, 0.0))
     interview = open_interview(database, project_id, case_id=claimed.case_id,
                                interviewer_id=user_id, workstation=workstation, now=now)
+    with database.unit(immediate=False) as session:  # what a follow-up call reads out
+        attributes = session.scalar(select(Case.attributes).where(Case.id == claimed.case_id))
     engine = InterviewEngine.resume(form, interview.answers, seed=interview.seed,
-                                    clock=lambda: now, at=interview.current_item)
+                                    clock=lambda: now, at=interview.current_item,
+                                    case_data=case_values(attributes))
     person = Respondent(form, township, mood, rng)
     breaks_off = rng.random() < BREAK_OFF_SHARE
     steps = 0
@@ -360,3 +384,55 @@ def _call(database: Database, form: Form, claimed, rng: random.Random,
     if not engine.finished:
         return "2.12", interview.id, minutes
     return engine.outcome.disposition or "1.1", interview.id, minutes
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionSummary:
+    collected: int
+    by_status: dict[str, int]
+    follow_up_project: str | None
+
+
+def play_suggestions(database: Database, project_code: str, *, start: dt.datetime, days: int,
+                     seed: int, interviewers: list[tuple[int, str]], closed: bool,
+                     progress: Callable[[str], None] | None = None) -> SuggestionSummary:
+    """The month's suggestions as a centre handles them: the county's units seeded, every
+    suggestion collected and routed, reviewed (a few are not usable), assigned to its unit and
+    mostly answered, some late, some not yet (overdue); in a closed month the answered ones are
+    called back on the follow-up form and their states follow the call (checked, reopened,
+    unreachable, refused). An open month stops before the call-backs."""
+    rng = random.Random(f"{seed}:{project_code}:suggestions")
+    with database.unit(immediate=False) as session:
+        project_id = session.scalar(select(Project.id).where(Project.code == project_code))
+    end = start + dt.timedelta(days=days)
+    seed_units(database, project_id, now=start)
+    collect_suggestions(database, project_id, now=end)
+    for row in list_suggestions(database, project_id):
+        ended = row.interview_ended_at or start
+        seen = ended + dt.timedelta(hours=rng.randint(2, 30))
+        if not closed and rng.random() < 0.2:
+            continue  # not reviewed yet
+        if rng.random() < 0.05:
+            update_suggestion(database, row.id, valid=False, now=seen)
+            continue
+        category = row.category or rng.choice(sorted(REPLIES))
+        unit = row.responsible_unit or "治安大队"
+        update_suggestion(database, row.id, valid=True, category=category,
+                          responsible_unit=unit, status="assigned", now=seen)
+        if rng.random() < (0.85 if closed else 0.45):
+            answered = seen + dt.timedelta(days=rng.choice((1, 2, 3, 4, 5, 7, 9, 12, 16)))
+            update_suggestion(database, row.id, status="resolved", now=answered,
+                              reply=rng.choice(REPLIES.get(category, REPLIES["治安管理"])))
+    follow_up = result = None
+    if closed:
+        try:
+            result = create_follow_up(database, project_id, now=end)
+        except CatiError:  # nobody to call back
+            result = None
+    if result is not None:
+        follow_up = result.code
+        play_wave(database, result.code, start=end, days=10, per_township=0, seed=seed,
+                  wave=0, interviewers=interviewers, progress=progress)
+        collect_suggestions(database, project_id, now=end + dt.timedelta(days=10))
+    counts = Counter(row.status for row in list_suggestions(database, project_id))
+    return SuggestionSummary(sum(counts.values()), dict(counts), follow_up)
