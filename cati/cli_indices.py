@@ -31,11 +31,12 @@ def add_commands(commands: argparse._SubParsersAction, report: argparse._SubPars
     indices.add_argument("--xlsx", metavar="FILE", help="also write the index sheets to FILE")
     indices.set_defaults(handler=lambda args: _report_indices(args, open_database))
 
-    monthly = report.add_parser("monthly", help="the monthly report workbook (.xlsx)")
+    monthly = report.add_parser(
+        "monthly", help="the monthly report: the Word 通报 (.docx) or the workbook (.xlsx)")
     monthly.add_argument("--project", required=True, metavar="CODE")
     monthly.add_argument("--compare", metavar="CODE",
                          help="an earlier project (wave) on the same questionnaire")
-    monthly.add_argument("--out", required=True, metavar="FILE.xlsx")
+    monthly.add_argument("--out", required=True, metavar="FILE.docx|FILE.xlsx")
     monthly.set_defaults(handler=lambda args: _report_monthly(args, open_database))
 
 
@@ -59,9 +60,9 @@ def _report_indices(args: argparse.Namespace, open_database) -> int:
 
 
 def _report_monthly(args: argparse.Namespace, open_database) -> int:
-    from cati.reporting.monthly import write_monthly_report
+    from cati.reporting.monthly import write_report
 
-    out = write_monthly_report(open_database(args), args.project, args.out, args.compare)
+    out = write_report(open_database(args), args.project, args.out, args.compare)
     print(f"wrote the monthly report of {args.project} to {out}")
     return 0
 
