@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from cati.calling.outcomes import record_outcome
 from cati.calling.queue import claim_next_case
 from cati.config import QUESTIONNAIRE_DIR
+from cati.errors import CatiError
 from cati.questionnaire.engine import InterviewEngine
 from cati.reporting.bulletin import NOT_RANKED, RANK_HEADINGS, write_bulletin
 from cati.reporting.indices import competition_ranks
@@ -206,7 +207,10 @@ def test_the_ranking_table_matches_the_indices_report(run_cli, month, db_url, tm
     units = texts(table_of(document, "责任单位"))
     assert ["县交警大队", "1", "1", "0", "100.0%"] in units
     categories = texts(table_of(document, "类别"))
-    assert categories[-1][:3] == ["合计", "4", "1"]
+    with month.unit() as session:
+        november = session.scalar(select(Project.id).where(Project.code == "PY2026_11"))
+    collected = list_suggestions(month, november)  # the suggestions and the reasons given
+    assert categories[-1][:3] == ["合计", str(len(collected)), "1"]
 
 
 def test_the_same_data_gives_the_same_bytes(month, tmp_path):
@@ -218,7 +222,8 @@ def test_the_same_data_gives_the_same_bytes(month, tmp_path):
     assert core.author == "平舆县民情调查服务中心"
 
 
-def test_a_wrong_extension_is_one_line(run_cli, month, db_url, tmp_path):
+def test_a_wrong_extension_is_one_line(run_cli, database, db_url, tmp_path):
+    new_wave(database, "PY2026_11", "平舆县11月测评", 1)
     wrong = run_cli("--db", db_url, "report", "monthly", "--project", "PY2026_11",
                     "--out", tmp_path / "report.pdf")
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
@@ -226,13 +231,61 @@ def test_a_wrong_extension_is_one_line(run_cli, month, db_url, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_settings_are_checked_and_audited(month):
-    with pytest.raises(Exception, match="no index 'nope'"):
-        update_bulletin_settings(month, "PY2026_11", {"composite": "nope"})
-    with pytest.raises(Exception, match="not a report setting"):
-        update_bulletin_settings(month, "PY2026_11", {"colour": "red"})
-    with month.unit() as session:
+def test_settings_are_checked_and_audited(database):
+    new_wave(database, "PY2026_11", "平舆县11月测评", 1)
+    update_bulletin_settings(database, "PY2026_11", {"min_n": 5})
+    with pytest.raises(CatiError, match="no index 'nope'"):
+        update_bulletin_settings(database, "PY2026_11", {"composite": "nope"})
+    with pytest.raises(CatiError, match="not a report setting"):
+        update_bulletin_settings(database, "PY2026_11", {"colour": "red"})
+    with pytest.raises(CatiError, match="no township '北京'"):
+        update_bulletin_settings(database, "PY2026_11", {"targets": {"safety_rate": {"北京": 90}}})
+    with pytest.raises(CatiError, match="no project 'NOPE'"):
+        update_bulletin_settings(database, "PY2026_11", {"earlier_projects": ["NOPE"]})
+    with database.unit() as session:
         settings = session.scalar(select(Project.settings).where(Project.code == "PY2026_11"))
         assert "composite" not in settings and settings["min_n"] == 5
         actions = session.scalars(select(AuditEntry.action)).all()
     assert actions.count("report_settings_changed") == 1
+
+
+def test_the_console_button_writes_the_word_report(qtbot, sqlite_url, tmp_path):
+    """The console's 月度报告 button, its file dialog answered with a name without extension:
+    the Word report is the default, written off the GUI thread."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+
+    from cati.backend import Backend
+    from cati.services.demo import create_demo
+    from cati.services.users import add_user
+    from cati.storage.db import Database
+    from ui.console_window import ConsoleWindow
+    from ui.tasks import TaskRunner
+
+    database = Database(sqlite_url)
+    database.upgrade()
+    with database.unit() as session:
+        create_demo(session, cases=20)
+        boss = add_user(session, "boss", "supervise-2026", "supervisor", "督导")
+    database.dispose()
+    backend, tasks = Backend(sqlite_url, "ws-boss"), TaskRunner()
+    console = ConsoleWindow(backend, tasks, boss)
+    qtbot.addWidget(console)
+    qtbot.waitUntil(lambda: console.project is not None, timeout=10_000)
+    console.report_action.trigger()
+    dialog = console.report_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.nameFilters()[0].endswith("(*.docx)")
+    dialog.setDirectory(str(tmp_path))
+    name = dialog.findChild(QLineEdit, "fileNameEdit")
+    name.selectAll()
+    qtbot.keyClicks(name, "monthly-report")  # no extension: the chosen type's is added
+    save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已保存" in console.statusBar().currentMessage(), timeout=60_000)
+    document = Document(str(tmp_path / "monthly-report.docx"))
+    ranking = texts(table_of(document, RANK_HEADINGS[0]))
+    assert len(ranking) == 20 and all(row[0] == NOT_RANKED for row in ranking[1:])
+    console.close()
+    tasks.shutdown()
+    backend.close()

@@ -169,7 +169,7 @@ def analysis(figures: BulletinFigures) -> list[str]:
     for index in ("safety_rate", "law_enforcement_sat"):
         row = next((r for r in report.rows_of(index) if r.stratum == ALL), None)
         rule = next((r for r in report.rule.indices if r.name == index), None)
-        if row is not None and rule is not None and index != figures.composite_label:
+        if row is not None and rule is not None and index != figures.composite_index:
             parts.append(f"{rule.label}{value_text(row.value, rule.share)}")
     sentences.append(headline + (";其中" + "、".join(parts) if parts else "") + "。")
     ranked = [row for row in figures.ranking if row.rank is not None]
@@ -203,10 +203,13 @@ def analysis(figures: BulletinFigures) -> list[str]:
         sentences.append(f"未达到目标的有{len({(r.stratum, r.index) for r in missed})}项:{names}。")
     elif figures.targets:
         sentences.append("各项目标均已达到。")
-    small = [row.stratum for row in figures.ranking if row.small]
+    small = [row.stratum for row in figures.ranking if row.small and row.n > 0]
     if small:
         sentences.append(f"{'、'.join(small)}本期样本量不足{figures.min_n},数值仅供参考,"
                          "未参与排名。")
+    empty = [row.stratum for row in figures.ranking if row.n == 0]
+    if empty:
+        sentences.append(f"{'、'.join(empty)}本期没有完成访问,未参与排名。")
     agencies = [row for row in figures.agencies if row.value is not None]
     if agencies:
         lowest = min(agencies, key=lambda row: row.value)
@@ -338,13 +341,16 @@ def _table(document, headings: Sequence[str], rows: Sequence[Sequence[str]],
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
+    from docx.table import _Cell
 
     table = document.add_table(rows=1 + len(rows), cols=len(headings))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # python-docx's table.cell() walks the whole grid on every call: take the cells once
+    grid = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
     for row_index, values in enumerate([headings, *rows]):
         for column, value in enumerate(values):
-            cell = table.cell(row_index, column)
+            cell = grid[row_index][column]
             cell.text = ""
             paragraph = cell.paragraphs[0]
             paragraph.alignment = (WD_ALIGN_PARAGRAPH.LEFT if column == 1 and len(headings) > 4
@@ -507,7 +513,7 @@ def _section_trend(document, figures: BulletinFigures) -> None:
     named = [("composite", figures.composite_label, share)]
     for name in ("safety_rate", "law_enforcement_sat"):
         rule = next((r for r in figures.report.rule.indices if r.name == name), None)
-        if rule is not None and rule.label != figures.composite_label:
+        if rule is not None and name != figures.composite_index:
             named.append((name, rule.label, rule.share))
     rows = []
     for point, label in zip(points, labels, strict=True):
@@ -576,7 +582,9 @@ def _township_page(document, figures: BulletinFigures, stratum: str) -> None:
     _paragraph(document, figures.centre_name, size=10, center=True)
     _heading(document, f"{stratum}公众安全感和满意度测评通报")
     ranked = sum(1 for r in figures.ranking if r.rank is not None)
-    if row.small:
+    if row.n == 0:
+        text = f"本期{stratum}没有完成访问,暂无数据。"
+    elif row.small:
         text = (f"本期{stratum}共访问{row.n}人,样本量不足{figures.min_n},"
                 f"{figures.composite_label}为{value_text(row.value, share)},数值仅供参考,不参与排名。")
     elif row.rank is None:

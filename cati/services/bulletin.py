@@ -150,6 +150,7 @@ class TargetRow:
 class BulletinFigures:
     monthly: MonthlyFigures
     centre_name: str
+    composite_index: str  # "composite", or the questionnaire index that ranks
     composite_label: str
     composite_rule: str  # how the composite is made, in Chinese
     composite_share: bool
@@ -182,11 +183,7 @@ def earlier_codes(session: Session, project: Project) -> list[str]:
     if earlier_waves is not None:
         return [wave if isinstance(wave, str) else wave.code
                 for wave in earlier_waves(session, project.id)]
-    raw = (project.settings or {}).get("earlier_projects") or []
-    if not isinstance(raw, list) or not all(isinstance(code, str) for code in raw):
-        raise CatiError(f"project {project.code} setting earlier_projects must be a list of "
-                        "project codes")
-    return list(raw)
+    return _earlier_setting(project)
 
 
 def bulletin_figures(session: Session, project_code: str, earlier: Sequence[str] = (), *,
@@ -219,7 +216,7 @@ def bulletin_figures(session: Session, project_code: str, earlier: Sequence[str]
     suggestions = monthly.suggestions
     return BulletinFigures(
         monthly=monthly, centre_name=str(settings.get("centre_name") or DEFAULT_CENTRE),
-        composite_label=composite.label, composite_rule=_describe(report, composite),
+        composite_index=composite.name, composite_label=composite.label, composite_rule=_describe(report, composite),
         composite_share=composite.share, min_n=min_n, as_of=when, earlier_code=last_month,
         ranking=ranking, overall=overall,
         agencies=_agencies(report, unknowns, ALL),
