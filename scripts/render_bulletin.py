@@ -51,6 +51,8 @@ SUGGESTIONS = (("路口红绿灯时间太短,希望调整", "交警大队"), ("�
                ("小区经常有人偷电动车", "派出所"), ("电信诈骗太多,希望多宣传", "刑警大队"),
                ("办身份证要排很久的队", "派出所"), ("邻居纠纷需要调解", "综治中心"),
                ("村里路灯坏了没人修", "综治中心"), ("集市附近乱停车严重", "交警大队"))
+REASONS = ("没有", "没有", "办事效率不高", "出警太慢", "派出所民警态度不好", "判决执行太慢",
+           "不了解他们的工作", "打官司难")
 DEFAULTS = {"phone_kind": "3", "age": "45", "residence": "1", "occupation": "2",
             "urban_rural": "2", "trend": "1", "campaign_aware": "1", "gang_exists": "2",
             "campaign_sat": "1", "gender": "1", "follow_up_ok": "1", "safety_worry": ["1"],
@@ -74,6 +76,9 @@ def person(rng: random.Random, township: str, level: float) -> dict:
                "urban_rural": rng.choice("12"), "age": str(rng.randint(20, 75))}
     if answers["safety"] == "8":
         answers["safety"] = "2"
+    answers["campaign_aware"] = "1" if rng.random() < level else "2"
+    answers["campaign_sat"] = pick(level, 0.0)
+    answers["unsat_reason"] = rng.choice(REASONS)
     if rng.random() < 0.12:
         answers["suggestion"] = rng.choice(SUGGESTIONS)[0]
     return answers
@@ -85,7 +90,7 @@ def play(database: Database, project_id: int, people: list[dict], when: dt.datet
 
         form = form_of(session, session.get(Project, project_id).questionnaire_id)
     for number, answers in enumerate(people):
-        now = when + dt.timedelta(seconds=20 * number)
+        now = when + dt.timedelta(seconds=5 * number)  # within one morning's calling hours
         claimed = claim_next_case(database, project_id, "ws1", now=now)
         interview = open_interview(database, project_id, case_id=claimed.case_id,
                                    workstation="ws1", now=now)
@@ -160,6 +165,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--keep", type=Path, help="also keep the .docx here")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--db", type=Path, help="a SQLite file: built when missing, reused "
+                        "when present (to render again after a layout change)")
     args = parser.parse_args()
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None or shutil.which("pdftoppm") is None:
@@ -168,10 +175,13 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        url = f"sqlite:///{work / 'month.db'}"
+        path = args.db or work / "month.db"
+        url = f"sqlite:///{path}"
+        made = path.exists()
         database = Database(url)
         database.upgrade()
-        build(database, random.Random(args.seed))
+        if not made:
+            build(database, random.Random(args.seed))
         database.dispose()
         docx = work / "bulletin.docx"
         subprocess.run([sys.executable, "-m", "cati", "--db", url, "report", "monthly",

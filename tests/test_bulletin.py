@@ -202,8 +202,11 @@ def test_the_ranking_table_matches_the_indices_report(run_cli, month, db_url, tm
         assert f"{name}公众安全感和满意度测评通报" in body
     assert "古槐街道共访问6人" in body
     targets = texts(table_of(document, "乡镇(街道)"))
-    gu = [row for row in targets if row[0] == "古槐街道"]
-    assert ["古槐街道", "公众安全感(率)", "90.0%", "83.3%", "未达到"] in gu
+    assert targets[0][1] == "综合指数目标" and targets[0][4] == "公众安全感目标"
+    (gu,) = [row for row in targets if row[0] == "古槐街道"]
+    assert gu[1] == "80.0%" and gu[4:] == ["90.0%", "83.3%", "未达到"]  # 5 of 6 safe
+    (dong,) = [row for row in targets if row[0] == "东皇街道"]
+    assert dong[1:4] == ["80.0%", "100.0%", "达到"] and dong[4:] == ["—", "—", "—"]
     units = texts(table_of(document, "责任单位"))
     assert ["县交警大队", "1", "1", "0", "100.0%"] in units
     categories = texts(table_of(document, "类别"))
@@ -218,7 +221,7 @@ def test_the_same_data_gives_the_same_bytes(month, tmp_path):
     second = write_bulletin(month, "PY2026_11", tmp_path / "b.docx")
     assert first.read_bytes() == second.read_bytes()
     core = Document(str(first)).core_properties
-    assert core.created == core.modified == dt.datetime(2026, 11, 23, 2, 25)  # the last call
+    assert core.created == core.modified == dt.datetime(2026, 11, 23, 2, 25, tzinfo=dt.UTC)
     assert core.author == "平舆县民情调查服务中心"
 
 

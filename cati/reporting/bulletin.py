@@ -114,7 +114,7 @@ def value_text(value, share: bool) -> str:
 def margin_text(value, share: bool) -> str:
     if value is None:
         return UNDEFINED
-    return f"±{round_half_up(value * 100, 1)}" + ("%" if share else "")
+    return f"±{round_half_up(value * 100, 1)}%" if share else f"±{round_half_up(value, 2)}"
 
 
 def change_text(value, share: bool) -> str:
@@ -199,10 +199,14 @@ def analysis(figures: BulletinFigures) -> list[str]:
             sentences.append("与上月相比," + ";".join(moves) + "。")
     missed = [row for row in figures.targets if row.met is False]
     if missed:
-        names = "、".join(dict.fromkeys(f"{row.stratum}({row.label})" for row in missed))
-        sentences.append(f"未达到目标的有{len({(r.stratum, r.index) for r in missed})}项:{names}。")
+        parts = []
+        for index in dict.fromkeys(row.index for row in missed):
+            names = [row.stratum for row in missed if row.index == index]
+            label = next(row.label for row in missed if row.index == index)
+            parts.append(f"{short_label(label)}未达到目标的有{len(names)}个:{'、'.join(names)}")
+        sentences.append(";".join(parts) + "。")
     elif figures.targets:
-        sentences.append("各项目标均已达到。")
+        sentences.append("各乡镇(街道)均已达到目标。")
     small = [row.stratum for row in figures.ranking if row.small and row.n > 0]
     if small:
         sentences.append(f"{'、'.join(small)}本期样本量不足{figures.min_n},数值仅供参考,"
@@ -232,6 +236,11 @@ def analysis(figures: BulletinFigures) -> list[str]:
         sentences.append("逾期未办结的单位:" + "、".join(
             f"{unit}({count}件)" for unit, count in figures.overdue_units) + "。")
     return sentences
+
+
+def short_label(label: str) -> str:
+    """A label without its parenthesised explanation, for table headings and lists."""
+    return label.split("(")[0] or label
 
 
 def _agency_name(row: AgencyRow) -> str:
@@ -346,6 +355,10 @@ def _table(document, headings: Sequence[str], rows: Sequence[Sequence[str]],
     table = document.add_table(rows=1 + len(rows), cols=len(headings))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    if widths:
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Cm(width)
     # python-docx's table.cell() walks the whole grid on every call: take the cells once
     grid = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
     for row_index, values in enumerate([headings, *rows]):
@@ -396,7 +409,10 @@ def _heading_block(document, figures: BulletinFigures) -> None:
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _paragraph(document, f"({report.project_name})", size=12, center=True)
     zone = ZoneInfo(monthly.time_zone)
-    facts = (f"调查时间:{day_text(monthly.first_interview)}至{day_text(monthly.last_interview)}"
+    dates = (day_text(monthly.first_interview) if monthly.first_interview ==
+             monthly.last_interview else
+             f"{day_text(monthly.first_interview)}至{day_text(monthly.last_interview)}")
+    facts = (f"调查时间:{dates}"
              f"    数据截至:{figures.as_of.astimezone(zone).strftime('%Y-%m-%d %H:%M')}")
     _paragraph(document, facts, size=9, center=True)
 
@@ -417,13 +433,13 @@ def _section_summary(document, figures: BulletinFigures) -> None:
     for sentence in analysis(figures):
         _paragraph(document, sentence, indent=True)
     share = figures.composite_share
-    rows = [(figures.composite_label, value_text(figures.overall.value, share),
+    rows = [(short_label(figures.composite_label), value_text(figures.overall.value, share),
              margin_text(figures.overall.moe, share), change_text(figures.overall.change, share))]
     for rule in report.rule.indices:
         row = next(r for r in report.rows_of(rule.name) if r.stratum == ALL)
         rows.append((rule.label, value_text(row.value, rule.share),
                      margin_text(row.moe, rule.share), change_text(row.change, rule.share)))
-    _table(document, ("指标(全县)", "本月", "误差(±)", "较上月"), rows, (7.5, 2.6, 2.6, 2.6),
+    _table(document, ("指标(全县)", "本月", "误差(±)", "较上月"), rows, (6.0, 3.0, 3.0, 3.0),
            bold_rows=(0,))
 
 
@@ -450,7 +466,7 @@ def _section_ranking(document, figures: BulletinFigures) -> None:
     _heading(document, f"二、各乡镇(街道){figures.composite_label}排名")
     rows = ranking_rows(figures)
     grey = [i for i, row in enumerate(figures.ranking) if row.small]
-    _table(document, RANK_HEADINGS, rows, (1.3, 3.0, 2.1, 1.9, 1.5, 1.7, 1.7, 1.7),
+    _table(document, RANK_HEADINGS, rows, (1.6, 2.9, 2.0, 1.9, 1.5, 1.7, 1.7, 1.7),
            grey_rows=grey)
     _paragraph(document, (f"注:样本量不足{figures.min_n}的乡镇(街道)列出数值但不参与排名"
                           f"(标“{NOT_RANKED}”,灰底);误差为95%置信水平;名次变化“↑”为上升;"
@@ -488,15 +504,30 @@ def _section_targets(document, figures: BulletinFigures) -> None:
     if not figures.targets:
         _paragraph(document, "本项目未设定目标(项目设置 targets)。", indent=True)
         return
-    rows = []
-    for row in figures.targets:
-        share = _share_of(figures, row.index)
-        met = UNDEFINED if row.met is None else ("达到" if row.met else "未达到")
-        rows.append((row.stratum, row.label, value_text(row.target, share),
-                     value_text(row.value, share), met))
-    missed = [i for i, row in enumerate(figures.targets) if row.met is False]
-    _table(document, ("乡镇(街道)", "指标", "目标", "本月", "是否达到"), rows,
-           (3.4, 6.0, 2.2, 2.2, 2.0), grey_rows=missed)
+    indices = list(dict.fromkeys(row.index for row in figures.targets))
+    labels = {row.index: row.label for row in figures.targets}
+    by = {(row.index, row.stratum): row for row in figures.targets}
+    headings = ["乡镇(街道)"]
+    for index in indices:
+        headings += [f"{short_label(labels[index])}目标", "本月", "是否达到"]
+    rows, missed = [], []
+    for stratum in dict.fromkeys(row.stratum for row in figures.targets):
+        cells = [stratum]
+        for index in indices:
+            row = by.get((index, stratum))
+            share = _share_of(figures, index)
+            if row is None:
+                cells += [UNDEFINED, UNDEFINED, UNDEFINED]
+                continue
+            cells += [value_text(row.target, share), value_text(row.value, share),
+                      UNDEFINED if row.met is None else ("达到" if row.met else "未达到")]
+            if row.met is False and len(rows) not in missed:
+                missed.append(len(rows))
+        rows.append(tuple(cells))
+    width = (16.2 - 2.7) / (3 * len(indices))
+    _table(document, headings, rows, (2.7, *([width] * (3 * len(indices)))),
+           grey_rows=missed)
+    _paragraph(document, "注:灰底为有未达到的目标。", size=8)
 
 
 def _share_of(figures: BulletinFigures, index: str) -> bool:
@@ -605,8 +636,8 @@ def _township_page(document, figures: BulletinFigures, stratum: str) -> None:
     _paragraph(document, text, indent=True)
     report = figures.report
     county = {r.index: r for r in report.rows if r.stratum == ALL}
-    rows = [(figures.composite_label, value_text(row.value, share), margin_text(row.moe, share),
-             rank_text(row), value_text(figures.overall.value, share),
+    rows = [(short_label(figures.composite_label), value_text(row.value, share),
+             margin_text(row.moe, share), rank_text(row), value_text(figures.overall.value, share),
              change_text(row.change, share))]
     for rule in report.rule.indices:
         mine = next((r for r in report.rows_of(rule.name) if r.stratum == stratum), None)
@@ -628,7 +659,7 @@ def _township_page(document, figures: BulletinFigures, stratum: str) -> None:
     targets = [t for t in figures.targets if t.stratum == stratum]
     if targets:
         _paragraph(document, "目标:" + ";".join(
-            f"{t.label}目标{value_text(t.target, _share_of(figures, t.index))},"
+            f"{short_label(t.label)}目标{value_text(t.target, _share_of(figures, t.index))},"
             + ("未能计算" if t.met is None else "已达到" if t.met else "未达到")
             for t in targets) + "。", indent=True)
     groups = figures.by_stratum_category.get(stratum, ())

@@ -71,14 +71,14 @@ def bar_chart(labels: Sequence[str], values: Sequence[float | None], *, title: s
     plt = _pyplot()
     scale = 100 if share else 1
     shown = [0.0 if v is None else v * scale for v in values]
-    height = max(2.6, 0.32 * len(labels) + 1.2)
+    height = max(2.4, 0.2 * len(labels) + 1.0)
     figure, axes = plt.subplots(figsize=(6.3, height))
     try:
         colours = [BAR_SMALL if (i < len(marked) and marked[i]) else BAR
                    for i in range(len(labels))]
         positions = list(range(len(labels)))
-        axes.barh(positions, shown, color=colours, height=0.65)
-        axes.set_yticks(positions, labels=list(labels), fontsize=8)
+        axes.barh(positions, shown, color=colours, height=0.7)
+        axes.set_yticks(positions, labels=list(labels), fontsize=7)
         axes.invert_yaxis()
         for position, value, raw in zip(positions, shown, values, strict=True):
             text = "—" if raw is None else (f"{value:.1f}%" if share else f"{value:.2f}")
@@ -89,9 +89,9 @@ def bar_chart(labels: Sequence[str], values: Sequence[float | None], *, title: s
         axes.set_xlim(max(0.0, low - (top - low) * 0.6 - 5 * (scale / 100 if share else 1)),
                       top + (top - min(low, top)) * 0.15 + (4 if share else 1))
         if target is not None:
-            axes.axvline(target * scale, color=TARGET, linewidth=1, linestyle="--")
-            axes.text(target * scale, -0.9, f"目标 {target * scale:.1f}" + ("%" if share else ""),
-                      color=TARGET, fontsize=7, ha="center")
+            axes.axvline(target * scale, color=TARGET, linewidth=1, linestyle="--",
+                         label=f"目标 {target * scale:.1f}" + ("%" if share else ""))
+            axes.legend(fontsize=7, loc="lower right", frameon=False)
         axes.set_title(title, fontsize=10)
         axes.tick_params(axis="x", labelsize=7)
         for side in ("top", "right"):
@@ -124,7 +124,7 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
         axes.set_ylabel("%" if share else "分", fontsize=7)
         axes.tick_params(axis="y", labelsize=7)
         axes.grid(axis="y", linewidth=0.4, alpha=0.5)
-        axes.legend(fontsize=7, loc="lower left", frameon=False, ncol=min(3, len(series)))
+        axes.legend(fontsize=7, loc="best", frameon=False)
         axes.set_title(title, fontsize=10)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)

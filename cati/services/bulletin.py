@@ -181,8 +181,15 @@ def earlier_codes(session: Session, project: Project) -> list[str]:
     except ImportError:
         earlier_waves = None
     if earlier_waves is not None:
-        return [wave if isinstance(wave, str) else wave.code
-                for wave in earlier_waves(session, project.id)]
+        codes = []
+        for wave in earlier_waves(session, project.id):
+            if isinstance(wave, int):  # a project id
+                wave = session.get(Project, wave)
+            code = wave if isinstance(wave, str) else (getattr(wave, "project_code", None)
+                                                       or getattr(wave, "code", None))
+            if code:
+                codes.append(str(code))
+        return codes
     return _earlier_setting(project)
 
 
