@@ -551,7 +551,7 @@ def _section_trend(document, figures: BulletinFigures) -> None:
         values = [value_text(point.composite, share)] + [
             value_text(point.overall.get(name), is_share) for name, _, is_share in named[1:]]
         rows.append((label, point.code, *values))
-    _table(document, ("期次", "项目", *(label for _, label, _ in named)), rows)
+    _table(document, ("期次", "项目", *(short_label(label) for _, label, _ in named)), rows)
     if len(points) < 2:
         _paragraph(document, "(尚无往期数据:往期测评完成后在此显示走势。)", size=8)
         return
@@ -643,7 +643,8 @@ def _township_page(document, figures: BulletinFigures, stratum: str) -> None:
         mine = next((r for r in report.rows_of(rule.name) if r.stratum == stratum), None)
         if mine is None:
             continue
-        rank = NOT_RANKED if row.small else (UNDEFINED if mine.rank is None else str(mine.rank))
+        ranked_as = figures.index_ranks.get((rule.name, stratum))
+        rank = NOT_RANKED if row.small else (UNDEFINED if ranked_as is None else str(ranked_as))
         rows.append((rule.label, value_text(mine.value, rule.share),
                      margin_text(mine.moe, rule.share), rank,
                      value_text(county[rule.name].value, rule.share),

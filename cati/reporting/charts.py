@@ -105,7 +105,7 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
                title: str, share: bool) -> bytes:
     """One line per series over the waves (``labels``); a missing value breaks the line."""
     scale = 100 if share else 1
-    figure = _figure(6.3, 2.9)
+    figure = _figure(6.3, 3.1)
     axes = figure.subplots()
     positions = list(range(len(labels)))
     for name, values in series:
@@ -122,7 +122,9 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
     axes.set_ylabel("%" if share else "分", fontsize=7)
     axes.tick_params(axis="y", labelsize=7)
     axes.grid(axis="y", linewidth=0.4, alpha=0.5)
-    axes.legend(fontsize=7, loc="best", frameon=False)
+    axes.margins(y=0.18)  # room for the value labels
+    axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False,
+                ncol=min(3, len(series)))
     axes.set_title(title, fontsize=10)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)

@@ -167,6 +167,8 @@ class BulletinFigures:
     by_unit: tuple[SuggestionGroup, ...]
     by_stratum_category: Mapping[str, tuple[SuggestionGroup, ...]]
     overdue_units: tuple[tuple[str, int], ...]  # (unit, overdue suggestions), when known
+    # every index's rank per township under the same min_n as the composite's
+    index_ranks: Mapping[tuple[str, str], int | None]
 
     @property
     def report(self) -> IndicesReport:
@@ -236,7 +238,10 @@ def bulletin_figures(session: Session, project_code: str, earlier: Sequence[str]
         by_stratum_category={stratum: _groups([s for s in suggestions if s.stratum == stratum],
                                               lambda s: s.category or NO_CATEGORY)
                              for stratum in report.strata},
-        overdue_units=_overdue(session, project.id))
+        overdue_units=_overdue(session, project.id),
+        index_ranks={(rule.name, stratum): rank for rule in report.rule.indices
+                     for stratum, rank in _ranks(_composite_values(report, rule), _ns(report),
+                                                 min_n).items()})
 
 
 def data_as_of(session: Session, project: Project) -> dt.datetime:
