@@ -299,3 +299,28 @@ def test_the_console_button_writes_the_word_report(qtbot, sqlite_url, tmp_path):
     console.close()
     tasks.shutdown()
     backend.close()
+
+
+def test_report_settings_on_the_command_line(run_cli, database, db_url, tmp_path):
+    new_wave(database, "PY2026_11", "平舆县11月测评", 1)
+    shown = json.loads(run_cli("--db", db_url, "report", "settings", "--project",
+                               "PY2026_11").stdout)
+    assert shown == {"centre_name": "社情民意调查中心", "min_n": 30, "targets": {},
+                     "earlier_projects": [],
+                     "composite": {"label": "综合指数(公众安全感与执法满意度)",
+                                   "parts": {"safety_rate": 1, "law_enforcement_sat": 1}}}
+    changes = tmp_path / "settings.json"
+    changes.write_text(json.dumps({"centre_name": "平舆县民情调查服务中心",
+                                   "composite": "law_enforcement_sat"}), encoding="utf-8")
+    changed = run_cli("--db", db_url, "report", "settings", "--project", "PY2026_11",
+                      "--set", changes)
+    assert changed.returncode == 0, changed.stderr
+    assert json.loads(changed.stdout)["composite"] == "law_enforcement_sat"
+    changes.write_text(json.dumps({"min_n": 0}), encoding="utf-8")
+    refused = run_cli("--db", db_url, "report", "settings", "--project", "PY2026_11",
+                      "--set", changes)
+    assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert "min_n" in refused.stderr
+    again = json.loads(run_cli("--db", db_url, "report", "settings", "--project",
+                               "PY2026_11").stdout)
+    assert again["min_n"] == 30 and again["centre_name"] == "平舆县民情调查服务中心"
