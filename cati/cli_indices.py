@@ -1,4 +1,9 @@
-"""Commands: ``cati report indices`` and ``cati report monthly``.
+"""Commands: ``cati report indices``, ``cati report monthly`` and ``cati report settings``.
+
+``report monthly --out FILE.docx`` writes the Word 通报 (:mod:`cati.reporting.bulletin`),
+``--out FILE.xlsx`` the workbook; any other extension is refused in one line. ``report settings``
+prints ``{"centre_name", "composite", "min_n", "targets", "earlier_projects"}`` (see
+:mod:`cati.services.bulletin`); ``--set FILE.json`` changes some of them first.
 
 ``report indices --json`` prints one object ``{"rule": {...}, "rows": [...]}``; each row is
 ``{"index", "stratum" (a name or "ALL"), "n", "denominator", "value", "moe", "rank",
