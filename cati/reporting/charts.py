@@ -11,12 +11,15 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from cati.errors import CatiError
 
 # Preferred families first; any font whose name says CJK, Hei, Song … will do after them.
 CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
                 "Source Han Sans SC", "Noto Serif CJK SC", "AR PL UMing CN", "Droid Sans Fallback")
+FILE_HINTS = ("wqy", "notosanscjk", "notoserifcjk", "sourcehan", "droidsansfallback", "uming",
+              "ukai", "simhei", "simsun", "msyh")
 DPI = 150
 BAR = "#2F5597"
 BAR_SMALL = "#BFBFBF"
@@ -38,6 +41,10 @@ def cjk_font() -> str:
     for name in sorted(by_name):
         if any(word in name for word in ("CJK", "Hei", "Song", "Ming", "Kai", "Han Sans")):
             return by_name[name]
+    # a font installed after matplotlib cached its list: look at the files themselves
+    for path in sorted(font_manager.findSystemFonts()):
+        if any(word in Path(path).name.lower() for word in FILE_HINTS):
+            return path
     raise CatiError("no Chinese font found for the report's charts: install one "
                     "(apt-get install fonts-wqy-microhei or fonts-noto-cjk)")
 
