@@ -285,10 +285,11 @@ class Backend:
                              roles=SUPERVISOR_ROLES)
 
     def write_monthly_report(self, project_code: str, path: str, compare: str | None = None):
+        """The monthly report: the Word 通报 for a .docx path, the workbook for .xlsx."""
         self._acting(roles=SUPERVISOR_ROLES)
-        from cati.reporting.monthly import write_monthly_report
+        from cati.reporting.monthly import write_report
 
-        return write_monthly_report(self.database, project_code, path, compare)
+        return write_report(self.database, project_code, path, compare)
 
     def suggestion_service(self):
         """Residents' suggestions: review, route, follow-up calls."""

@@ -1,4 +1,9 @@
-"""Commands: ``cati report indices`` and ``cati report monthly``.
+"""Commands: ``cati report indices``, ``cati report monthly`` and ``cati report settings``.
+
+``report monthly --out FILE.docx`` writes the Word 通报 (:mod:`cati.reporting.bulletin`),
+``--out FILE.xlsx`` the workbook; any other extension is refused in one line. ``report settings``
+prints ``{"centre_name", "composite", "min_n", "targets", "earlier_projects"}`` (see
+:mod:`cati.services.bulletin`); ``--set FILE.json`` changes some of them first.
 
 ``report indices --json`` prints one object ``{"rule": {...}, "rows": [...]}``; each row is
 ``{"index", "stratum" (a name or "ALL"), "n", "denominator", "value", "moe", "rank",
@@ -31,12 +36,22 @@ def add_commands(commands: argparse._SubParsersAction, report: argparse._SubPars
     indices.add_argument("--xlsx", metavar="FILE", help="also write the index sheets to FILE")
     indices.set_defaults(handler=lambda args: _report_indices(args, open_database))
 
-    monthly = report.add_parser("monthly", help="the monthly report workbook (.xlsx)")
+    monthly = report.add_parser(
+        "monthly", help="the monthly report: the Word 通报 (.docx) or the workbook (.xlsx)")
     monthly.add_argument("--project", required=True, metavar="CODE")
     monthly.add_argument("--compare", metavar="CODE",
                          help="an earlier project (wave) on the same questionnaire")
-    monthly.add_argument("--out", required=True, metavar="FILE.xlsx")
+    monthly.add_argument("--out", required=True, metavar="FILE.docx|FILE.xlsx")
     monthly.set_defaults(handler=lambda args: _report_monthly(args, open_database))
+
+    settings = report.add_parser(
+        "settings", help="the Word report's settings: centre name, composite, min n, targets, "
+                         "earlier waves")
+    settings.add_argument("--project", required=True, metavar="CODE")
+    settings.add_argument("--set", metavar="FILE.json", dest="set_file",
+                          help="a JSON object of settings to change (null: back to default)")
+    settings.add_argument("--user", metavar="NAME", help="the account recorded in the audit log")
+    settings.set_defaults(handler=lambda args: _report_settings(args, open_database))
 
 
 def _report_indices(args: argparse.Namespace, open_database) -> int:
@@ -59,10 +74,43 @@ def _report_indices(args: argparse.Namespace, open_database) -> int:
 
 
 def _report_monthly(args: argparse.Namespace, open_database) -> int:
-    from cati.reporting.monthly import write_monthly_report
+    from cati.reporting.monthly import write_report
 
-    out = write_monthly_report(open_database(args), args.project, args.out, args.compare)
+    out = write_report(open_database(args), args.project, args.out, args.compare)
     print(f"wrote the monthly report of {args.project} to {out}")
+    return 0
+
+
+def _report_settings(args: argparse.Namespace, open_database) -> int:
+    """Show (or change, then show) the report settings in force, as one JSON object:
+    ``{"centre_name", "composite", "min_n", "targets", "earlier_projects"}``."""
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from cati.errors import CatiError
+    from cati.services.bulletin import bulletin_settings, update_bulletin_settings
+    from cati.services.users import acting_user_id
+
+    database = open_database(args)
+    if args.set_file is None:
+        with database.unit(immediate=False) as session:
+            shown = bulletin_settings(session, args.project)
+    else:
+        path = Path(args.set_file)
+        try:
+            changes = json.loads(path.read_text(encoding="utf-8-sig"))
+        except OSError as exc:
+            raise CatiError(f"{path.name}: cannot read the file ({exc.strerror or exc})") \
+                from None
+        except ValueError as exc:
+            raise CatiError(f"{path.name}: not JSON ({exc})") from None
+        if not isinstance(changes, dict):
+            raise CatiError(f"{path.name}: give a JSON object of settings")
+        shown = update_bulletin_settings(database, args.project, changes,
+                                         user_id=acting_user_id(database, args.user))
+    data = asdict(shown)
+    data["earlier_projects"] = list(data["earlier_projects"])
+    print(json.dumps(data, ensure_ascii=False, indent=2))
     return 0
 
 

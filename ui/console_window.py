@@ -186,15 +186,19 @@ class ConsoleWindow(QMainWindow):
                 panel.refresh()
 
     def save_monthly_report(self) -> QFileDialog | None:
-        """Ask where to save the monthly report workbook (a window-modal dialog, not a nested
-        event loop), then write it on the worker; the window stays live."""
+        """Ask where to save the monthly report (a window-modal dialog, not a nested event
+        loop), then write it on the worker; the window stays live. The Word 通报 (.docx) is
+        offered first, the workbook (.xlsx) second; the file's extension decides which."""
         if self.project is None:
             return None
-        dialog = QFileDialog(self, self.tr("保存月度报告"), f"{self.project.code}-月度报告.xlsx",
-                             "Excel (*.xlsx)")
+        word, excel = self.tr("Word 通报 (*.docx)"), self.tr("Excel 数据表 (*.xlsx)")
+        dialog = QFileDialog(self, self.tr("保存月度报告"), f"{self.project.code}-月度报告.docx",
+                             f"{word};;{excel}")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("xlsx")
+        dialog.setDefaultSuffix("docx")
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)  # the same everywhere
+        dialog.filterSelected.connect(
+            lambda chosen: dialog.setDefaultSuffix("xlsx" if chosen == excel else "docx"))
         dialog.fileSelected.connect(self._write_monthly_report)
         self.report_dialog = dialog
         dialog.open()

@@ -68,6 +68,22 @@ def write_monthly_report(database, project_code: str, out_path: str | os.PathLik
     return out
 
 
+def write_report(database, project_code: str, out_path: str | os.PathLike[str],
+                 compare: str | None = None) -> Path:
+    """The monthly report in the form the file's extension names: .docx the Word 通报
+    (:mod:`cati.reporting.bulletin`), .xlsx this workbook; anything else is refused before any
+    work."""
+    suffix = Path(out_path).suffix.lower()
+    if suffix == ".docx":
+        from cati.reporting.bulletin import write_bulletin
+
+        return write_bulletin(database, project_code, out_path, compare)
+    if suffix != ".xlsx":
+        raise CatiError(f"{out_path}: name a file ending in .docx (the Word report) or .xlsx "
+                        "(the workbook)")
+    return write_monthly_report(database, project_code, out_path, compare)
+
+
 def write_indices_workbook(report, out_path: str | os.PathLike[str]) -> Path:
     """The index sheets alone (``cati report indices --xlsx``)."""
     out = checked_path(out_path)

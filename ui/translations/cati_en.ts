@@ -461,6 +461,14 @@
         <translation>Users</translation>
     </message>
     <message>
+        <source>Word 通报 (*.docx)</source>
+        <translation>Word bulletin (*.docx)</translation>
+    </message>
+    <message>
+        <source>Excel 数据表 (*.xlsx)</source>
+        <translation>Excel tables (*.xlsx)</translation>
+    </message>
+    <message>
         <source>保存月度报告</source>
         <translation>Save the monthly report</translation>
     </message>
