@@ -99,9 +99,8 @@ def test_a_closed_wave_refuses_a_late_web_answer_and_its_reports_stay_byte_ident
              {"i": done_one}),
             ("UPDATE interviews SET state = 'complete' WHERE id = :i", {"i": open_one}),
             ("UPDATE projects SET status = 'active' WHERE id = :i", {"i": november})):
-        with pytest.raises(Exception, match="冻结|重新打开"):  # noqa: B017, PT011
-            with database.unit() as session:
-                session.execute(text(statement), values)
+        with pytest.raises(Exception, match=r"冻结|重新打开"), database.unit() as session:
+            session.execute(text(statement), values)
     assert counts(database) == before
 
     time.sleep(2.1)  # a zip entry's time has a 2-second step: a later run must not show
@@ -134,11 +133,11 @@ def test_a_closed_wave_refuses_a_late_web_answer_and_its_reports_stay_byte_ident
     # By date range, across the waves: all three completes, or none before the fieldwork.
     across = json.loads(cli_ok(run_cli, db_url, "report", "indices", "--series", "PS",
                                "--from", "2026-11-01", "--to", "2026-12-31", "--json"))
-    assert [r["n"] for r in across["rows"] if r["stratum"] == "ALL"][0] == 3
+    assert next(r["n"] for r in across["rows"] if r["stratum"] == "ALL") == 3
     assert (across["rule"]["from"], across["rule"]["to"]) == ("2026-11-01", "2026-12-31")
     empty = json.loads(cli_ok(run_cli, db_url, "report", "indices", "--series", "PS",
                               "--from", "2026-10-01", "--to", "2026-10-31", "--json"))
-    assert [r["n"] for r in empty["rows"] if r["stratum"] == "ALL"][0] == 0
+    assert next(r["n"] for r in empty["rows"] if r["stratum"] == "ALL") == 0
 
 
 def test_a_paused_project_takes_no_web_answers_until_resumed(database, november):

@@ -57,6 +57,8 @@ class ConsoleWindow(QMainWindow):
         self.addToolBar(bar)
         self.import_action = self.add_action(self.tr("导入号码…"), self.open_import)
         self.report_action = self.add_action(self.tr("月度报告…"), self.save_monthly_report)
+        self.rule_action = self.add_action(self.tr("指数规则…"), self.open_rule)
+        self.rule_dialog = None
         self.password_action = self.add_action(self.tr("修改密码…"), self.change_password)
         self.import_dialog = None
         self.report_dialog: QFileDialog | None = None
@@ -204,6 +206,16 @@ class ConsoleWindow(QMainWindow):
                            self.tr("月度报告已保存：") + str(written)),
                        lambda error: self.statusBar().showMessage(
                            self.tr("月度报告失败：") + error_text(error)))
+
+    def open_rule(self):
+        """The index rule of the chosen project: view, and change for it or its series."""
+        if self.project is None:
+            return None
+        from ui.rule_dialog import RuleDialog
+
+        self.rule_dialog = RuleDialog(self.backend, self.tasks, self.project.code, self)
+        self.rule_dialog.open()
+        return self.rule_dialog
 
     def open_import(self) -> None:
         """The phone-list import dialog for the chosen project (window-modal, not blocking)."""

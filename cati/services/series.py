@@ -412,3 +412,59 @@ def _audit(session: Session, user_id: int | None, now: dt.datetime, action: str,
 
 def _when(instant: dt.datetime | None) -> str:
     return instant.isoformat(timespec="minutes") if instant else "?"
+
+
+# -- the rule, as the console's dialog shows it --------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RuleIndexView:
+    name: str
+    label: str
+    method: str  # rate | score | mean
+    positive: tuple[str, ...]
+    excluded: tuple[str, ...]
+    weights: tuple[str, ...]  # a mean's weights as written (one per part)
+    parts: tuple[str, ...]  # a mean's parts
+
+
+@dataclass(frozen=True, slots=True)
+class RuleView:
+    project: str
+    series: str | None
+    source: str  # frozen | project | series | questionnaire
+    frozen_at: dt.datetime | None
+    min_n: int
+    include_partials: bool
+    indices: tuple[RuleIndexView, ...]
+
+    @property
+    def frozen(self) -> bool:
+        return self.source == "frozen"
+
+
+def rule_view(session: Session, project_code: str) -> RuleView:
+    """The rule in force for the project, index by index (the questionnaire's definitions with
+    the rule applied)."""
+    from cati.reporting.indices import index_rules
+    from cati.services.indices_report import _natural, checked_rule
+    from cati.services.questionnaires import form_of
+
+    project = session.scalar(select(Project).where(Project.code == project_code))
+    if project is None:
+        raise NotFound(f"no project '{project_code}'")
+    in_force = rule_in_force(session, project)
+    policy = checked_rule(session, None, in_force.policy)
+    rules = index_rules(form_of(session, project.questionnaire_id), policy, project_code)
+    series = None if project.series_id is None else session.scalar(
+        select(Series.code).where(Series.id == project.series_id))
+    views = tuple(RuleIndexView(
+        rule.name, rule.label, rule.method, tuple(sorted(rule.positive, key=_natural)),
+        tuple(sorted(rule.excluded, key=_natural)),
+        tuple(_weight_text(w) for w in rule.effective_weights) if rule.method == "mean" else (),
+        rule.source if rule.method == "mean" else ()) for rule in rules)
+    return RuleView(project.code, series, in_force.source, in_force.frozen_at, policy.min_n,
+                    policy.include_partials, views)
+
+
+def _weight_text(weight) -> str:
+    return str(weight.numerator) if weight.denominator == 1 else f"{float(weight):g}"

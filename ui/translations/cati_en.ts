@@ -389,6 +389,10 @@
         <translation>Monthly report…</translation>
     </message>
     <message>
+        <source>指数规则…</source>
+        <translation>Index rule…</translation>
+    </message>
+    <message>
         <source>修改密码…</source>
         <translation>Change password…</translation>
     </message>
@@ -1552,6 +1556,93 @@
     <message>
         <source>实地访问 · 不经电话 (Ctrl+N)</source>
         <translation>Field interview · no phone call (Ctrl+N)</translation>
+    </message>
+</context>
+<context>
+    <name>RuleDialog</name>
+    <message>
+        <source>指数规则 Index rule — %1</source>
+        <translation>Index rule — %1</translation>
+    </message>
+    <message>
+        <source>指数 Index</source>
+        <translation>Index</translation>
+    </message>
+    <message>
+        <source>方法 Method</source>
+        <translation>Method</translation>
+    </message>
+    <message>
+        <source>正面回答 Positive</source>
+        <translation>Positive</translation>
+    </message>
+    <message>
+        <source>不计入分母 Excluded</source>
+        <translation>Excluded</translation>
+    </message>
+    <message>
+        <source>权重 Weights</source>
+        <translation>Weights</translation>
+    </message>
+    <message>
+        <source>计入部分完成的访问 Count partial interviews</source>
+        <translation>Count partial interviews</translation>
+    </message>
+    <message>
+        <source>保存规则 Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>最低样本量(低于则不排名) Minimum n to rank</source>
+        <translation>Minimum n to rank (below it: shown, not ranked)</translation>
+    </message>
+    <message>
+        <source>保存到 Save for</source>
+        <translation>Save for</translation>
+    </message>
+    <message>
+        <source>选项代码用逗号分隔,如 1,2;不了解(8)放入“不计入分母”即不计入 · Choice codes separated by commas; put 不了解 (8) under Excluded to leave it out</source>
+        <translation>Choice codes separated by commas, e.g. 1,2; put 不了解 (8) under Excluded to leave it out of the denominator</translation>
+    </message>
+    <message>
+        <source>本期结束时冻结的规则(不可修改)</source>
+        <translation>frozen when the wave closed (read-only)</translation>
+    </message>
+    <message>
+        <source>本项目的设置</source>
+        <translation>this project&apos;s setting</translation>
+    </message>
+    <message>
+        <source>所属测评系列的规则</source>
+        <translation>the series&apos; rule</translation>
+    </message>
+    <message>
+        <source>问卷的指数定义</source>
+        <translation>the questionnaire&apos;s definitions</translation>
+    </message>
+    <message>
+        <source>规则来源 Rule from: </source>
+        <translation>Rule from: </translation>
+    </message>
+    <message>
+        <source>本项目(本期)This project</source>
+        <translation>This project (this wave)</translation>
+    </message>
+    <message>
+        <source>整个测评系列 The series %1</source>
+        <translation>The series %1</translation>
+    </message>
+    <message>
+        <source>正在保存…</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>规则已保存,此后的报告按新规则计算 Saved</source>
+        <translation>Saved</translation>
+    </message>
+    <message>
+        <source>未保存:</source>
+        <translation>Not saved: </translation>
     </message>
 </context>
 <context>
