@@ -305,6 +305,22 @@ class Backend:
                      series_code=series, user_id=user_id)
             return rule_view(session, project_code)
 
+    def series_waves(self, project_code: str):
+        """The waves of the project's series, oldest first (the project alone without one)."""
+        self._acting(roles=SUPERVISOR_ROLES)
+        from cati.services.series import project_waves
+
+        with self.database.unit(immediate=False) as session:
+            return project_waves(session, project_code)
+
+    def close_wave(self, project_code: str):
+        """Close (freeze) the project's wave (cati.services.series.close_wave)."""
+        user_id = self._acting(roles=SUPERVISOR_ROLES)
+        from cati.services.series import close_wave
+
+        with self.database.unit() as session:
+            return close_wave(session, project_code, user_id=user_id)
+
     def write_monthly_report(self, project_code: str, path: str, compare: str | None = None):
         self._acting(roles=SUPERVISOR_ROLES)
         from cati.reporting.monthly import write_monthly_report

@@ -27,6 +27,7 @@ from ui.sample_panel import SamplePanel
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
 from ui.tasks import TaskRunner, error_text
+from ui.waves_panel import WavesPanel
 from ui.web_panel import WebPanel
 
 CONSOLE_ROLES = ("supervisor", "admin")
@@ -151,6 +152,10 @@ class ConsoleWindow(QMainWindow):
             self.backend.write_productivity, self.tasks)
         self.panels["productivity"] = productivity
         self.tabs.addTab(productivity, self.tr("绩效"))
+        waves = WavesPanel(lambda: self.backend.series_waves(code),
+                           lambda: self.backend.close_wave(code), self.tasks, code)
+        self.panels["waves"] = waves
+        self.tabs.addTab(waves, self.tr("调查期"))
         audit = AuditPanel(self.backend.audit_service(user_id), self.tasks)
         self.panels["audit"] = audit
         self.tabs.addTab(audit, self.tr("审计日志"))
@@ -166,7 +171,8 @@ class ConsoleWindow(QMainWindow):
 
     # Tabs that read again when shown (and every STALE_TAB_MS while shown): cheap reads only,
     # not the sample's table (its pages load as they scroll) nor the monitor (its own timer).
-    REFRESHED_TABS = ("appointments", "audit", "suggestions", "web", "quotas", "productivity")
+    REFRESHED_TABS = ("appointments", "audit", "suggestions", "web", "quotas", "productivity",
+                      "waves")
 
     def _tab_shown(self, index: int) -> None:
         widget = self.tabs.widget(index)

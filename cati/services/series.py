@@ -156,6 +156,17 @@ def waves(session: Session, series_code: str) -> list[WaveInfo]:
         select(Project).where(Project.series_id == series.id).order_by(Project.period))]
 
 
+def project_waves(session: Session, project_code: str) -> list[WaveInfo]:
+    """The waves of the project's series, oldest first; the project alone when it is in none."""
+    project = session.scalar(select(Project).where(Project.code == project_code))
+    if project is None:
+        raise NotFound(f"no project '{project_code}'")
+    if project.series_id is None:
+        return [_wave_info(session, project, None)]
+    code = session.scalar(select(Series.code).where(Series.id == project.series_id))
+    return waves(session, code)
+
+
 def earlier_waves(session: Session, project_id: int) -> list[WaveInfo]:
     """The waves of this project's series with an earlier period, oldest first (empty for a
     project in no series)."""

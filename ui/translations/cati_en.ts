@@ -429,6 +429,10 @@
         <translation>Productivity</translation>
     </message>
     <message>
+        <source>调查期</source>
+        <translation>Waves</translation>
+    </message>
+    <message>
         <source>审计日志</source>
         <translation>Audit log</translation>
     </message>
@@ -2224,6 +2228,61 @@
     <message>
         <source>请稍候 Please wait</source>
         <translation>Please wait</translation>
+    </message>
+</context>
+<context>
+    <name>WavesPanel</name>
+    <message>
+        <source>调查期</source>
+        <translation>Waves</translation>
+    </message>
+    <message>
+        <source>项目</source>
+        <translation>Project</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>完成访问</source>
+        <translation>Completes</translation>
+    </message>
+    <message>
+        <source>结束时间</source>
+        <translation>Closed at</translation>
+    </message>
+    <message>
+        <source>结束本期…</source>
+        <translation>Close this wave…</translation>
+    </message>
+    <message>
+        <source>本测评系列的各期调查（结束后数据冻结，报告不再变化）</source>
+        <translation>The waves of this series (a closed wave is frozen: its reports no longer change)</translation>
+    </message>
+    <message>
+        <source>结束本期</source>
+        <translation>Close this wave</translation>
+    </message>
+    <message>
+        <source>结束 %1 后，电话、网上、实地的回答都不再接收，报告按现在的数据和规则冻结。此操作不能撤销。</source>
+        <translation>Once %1 is closed, no phone, web or field answer is taken and its reports are frozen with today&apos;s data and rule. This cannot be undone.</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>正在结束本期…</source>
+        <translation>Closing the wave…</translation>
+    </message>
+    <message>
+        <source>本期已结束，数据已冻结：</source>
+        <translation>Wave closed, its data frozen: </translation>
+    </message>
+    <message>
+        <source>失败：</source>
+        <translation>Failed: </translation>
     </message>
 </context>
 <context>

@@ -1,16 +1,17 @@
-"""The console's index-rule dialog, driven as a supervisor does: open it from the toolbar,
-type into the table and the fields, press Save; a mistake is one line and nothing is stored;
-a closed wave's rule is shown frozen, not editable."""
+"""The console's waves tab and index-rule dialog, driven as a supervisor does: the rule dialog
+from the toolbar (type into the table and the fields, press Save; a mistake is one line and
+nothing is stored; a closed wave's rule is shown frozen, not editable); the waves tab's close
+button, its confirmation (Cancel keeps the wave open, the close button freezes it)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from cati.backend import Backend
 from cati.config import QUESTIONNAIRE_DIR
 from cati.services.projects import create_project
-from cati.services.series import close_wave, rule_view
+from cati.services.series import close_wave, create_series, rule_view, start_wave, waves
 from cati.services.users import add_user
 from cati.storage.db import Database
 from ui.console_window import ConsoleWindow
@@ -74,6 +75,52 @@ def test_the_rule_dialog_changes_the_rule_and_refuses_a_mistake(qtbot, sqlite_ur
     assert "冻结" in frozen.source.text()
     assert not frozen.save_button.isEnabled() and not frozen.min_n.isEnabled()
     assert frozen.min_n.value() == 20
+    console.close()
+    tasks.shutdown()
+    backend.close()
+    database.dispose()
+
+
+def test_the_waves_tab_closes_the_wave_after_asking(qtbot, sqlite_url):
+    database = Database(sqlite_url)
+    database.upgrade()
+    with database.unit() as session:
+        create_series(session, "PS", "公众安全感月度测评")
+        start_wave(session, "PS", "2026-11", "PS2611",
+                   form_path=str(QUESTIONNAIRE_DIR / "public_safety.xlsx"))
+        boss = add_user(session, "boss", "supervise-2026", "supervisor", "督导")
+    backend, tasks = Backend(sqlite_url, "ws-boss"), TaskRunner()
+    console = ConsoleWindow(backend, tasks, boss)
+    qtbot.addWidget(console)
+    console.show()
+    qtbot.waitUntil(lambda: "waves" in console.panels, timeout=10_000)
+    panel = console.panels["waves"]
+    bar = console.tabs.tabBar()  # the supervisor clicks the tab
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton,
+                     pos=bar.tabRect(console.tabs.indexOf(panel)).center())
+    assert console.tabs.currentWidget() is panel
+    qtbot.waitUntil(panel.close_button.isEnabled, timeout=10_000)
+    assert panel.table.item(0, 0).text() == "2026-11"
+    assert panel.table.item(0, 2).text() == "进行中"
+
+    qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+    box = panel.confirm
+    assert box is not None and "不能撤销" in box.text()
+    assert box.defaultButton().text() == "取消"
+    qtbot.mouseClick(box.defaultButton(), Qt.MouseButton.LeftButton)  # Cancel
+    with database.unit(immediate=False) as session:
+        assert waves(session, "PS")[0].status == "active"
+
+    qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+    yes = next(b for b in panel.confirm.buttons()
+               if panel.confirm.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已结束" in panel.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.table.item(0, 2).text() == "已结束", timeout=10_000)
+    assert not panel.close_button.isEnabled()
+    with database.unit(immediate=False) as session:
+        [wave] = waves(session, "PS")
+    assert wave.status == "closed" and wave.closed_at is not None
     console.close()
     tasks.shutdown()
     backend.close()
