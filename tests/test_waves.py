@@ -17,7 +17,17 @@ from sqlalchemy import func, select, text, update
 from test_web_links import COMPLETE, answer_through, current_item, web_client
 
 from cati.config import QUESTIONNAIRE_DIR
-from cati.services.series import earlier_waves, open_wave, waves
+from cati.errors import CatiError
+from cati.services.series import (
+    close_wave,
+    create_series,
+    earlier_waves,
+    open_wave,
+    series_rule,
+    set_rule,
+    start_wave,
+    waves,
+)
 from cati.storage.models import Answer, Interview, Project
 from cati.web.links import point_link
 
@@ -60,8 +70,13 @@ def november(database, db_url, run_cli):
 
 def test_a_closed_wave_refuses_a_late_web_answer_and_its_reports_stay_byte_identical(
         database, db_url, run_cli, november, tmp_path):
+    printed = cli_ok(run_cli, db_url, "web", "link", "--project", "PS2611", "--point",
+                     "县政务大厅", "--series-wide", "--base-url", "https://wj.example.cn",
+                     "--qr", tmp_path / "poster.png")
     standing = point_link(database, "PS2611", "县政务大厅", series=True, now=NOW)
+    assert printed.splitlines()[0] == "https://wj.example.cn" + standing.path  # the same link
     own = point_link(database, "PS2611", "派出所门口", now=NOW)
+    assert own.path != standing.path
     for n in range(2):  # two respondents answer through the poster's QR code
         page = answer_through(web_client(database, november, address=f"10.0.1.{n}"),
                               standing.path, COMPLETE)
@@ -159,17 +174,24 @@ def test_a_paused_project_takes_no_web_answers_until_resumed(database, november)
 def test_wave_commands_refuse_mistakes_in_one_line(database, db_url, run_cli, november):
     assert "has an open wave PS2611" in refused(
         run_cli, db_url, "wave", "open", "PS", "--period", "2026-12", "--project", "PS2612")
-    cli_ok(run_cli, db_url, "wave", "close", "PS2611")
-    assert "closed already" in refused(run_cli, db_url, "wave", "close", "PS2611")
     assert "not a month" in refused(run_cli, db_url, "wave", "open", "PS", "--period",
                                     "2026-13", "--project", "PS2613")
-    assert "before the series' latest wave" in refused(
-        run_cli, db_url, "wave", "open", "PS", "--period", "2026-10", "--project", "PS2610")
-    assert "no series 'XX'" in refused(run_cli, db_url, "wave", "list", "XX")
-    assert "already exists" in refused(run_cli, db_url, "series", "create", "PS",
-                                       "--name", "again")
+    cli_ok(run_cli, db_url, "wave", "close", "PS2611")
+    with database.unit() as session:  # the services behind the commands
+        for attempt, words in (
+                (lambda: close_wave(session, "PS2611"), "closed already"),
+                (lambda: start_wave(session, "PS", "2026-10", "PS2610"),
+                 "before the series' latest wave"),
+                (lambda: start_wave(session, "PS", "2026-11", "PS2611b"),
+                 "already has a wave for 2026-11"),
+                (lambda: start_wave(session, "PS", "2026-12", "PS2611"),
+                 "a closed project cannot become an open wave"),
+                (lambda: waves(session, "XX"), "no series 'XX'"),
+                (lambda: create_series(session, "PS", "again"), "already exists")):
+            with pytest.raises(CatiError, match=words):
+                attempt()
     with database.unit(immediate=False) as session:
-        assert [w.code for w in waves(session, "PS")] == ["PS2611"]
+        assert [(w.code, w.status) for w in waves(session, "PS")] == [("PS2611", "closed")]
 
 
 def test_the_rule_is_shown_set_checked_and_frozen_with_the_wave(database, db_url, run_cli,
@@ -183,28 +205,32 @@ def test_the_rule_is_shown_set_checked_and_frozen_with_the_wave(database, db_url
     text_report = cli_ok(run_cli, db_url, "report", "indices", "--project", "PS2611")
     assert "最低样本量:20" in text_report and "规则来源:所属测评系列的规则" in text_report
     for args, words in ((("--positive", "nosuch=1"), "no index 'nosuch'"),
-                        (("--positive", "sat_police_rate=7"), "'7' is not a choice"),
-                        (("--weights", "law_enforcement_sat=1,1"), "2 weights for 4 parts"),
-                        (("--min-n", "0"), "min_n must be a whole number"),
                         (("--positive", "sat_police_rate"), "write INDEX=A,B")):
         assert words in refused(run_cli, db_url, "report", "rule", "set", "--series", "PS",
                                 *args)
+    with database.unit() as session:  # the service behind the command checks every part
+        for policy, words in (({"positive": {"sat_police_rate": ["7"]}}, "'7' is not a choice"),
+                              ({"weights": {"law_enforcement_sat": [1, 1]}},
+                               "2 weights for 4 parts"),
+                              ({"min_n": 0}, "min_n must be a whole number")):
+            with pytest.raises(CatiError, match=words):
+                set_rule(session, policy, series_code="PS")
+        assert series_rule(session, "PS") == {
+            "min_n": 20, "positive": {"sat_police_rate": ["1"]},
+            "weights": {"law_enforcement_sat": [2, 1, 1, 1]}}
     bad = tmp_path / "rule.json"
     bad.write_text("[1, 2]", encoding="utf-8")
     assert "must be a JSON object" in refused(run_cli, db_url, "report", "rule", "set",
                                               "--project", "PS2611", bad)
-    series = json.loads(cli_ok(run_cli, db_url, "report", "rule", "show", "--series", "PS",
-                               "--json"))
-    assert series["index_policy"] == {"min_n": 20, "positive": {"sat_police_rate": ["1"]},
-                                      "weights": {"law_enforcement_sat": [2, 1, 1, 1]}}
     cli_ok(run_cli, db_url, "report", "rule", "set", "--project", "PS2611", "--dont-know",
            "excluded")
     own = json.loads(cli_ok(run_cli, db_url, "report", "rule", "show", "--project", "PS2611",
                             "--json"))
     assert own["source"] == "project" and own["index_policy"]["excluded"]["sat_police_rate"] \
         == ["8"]
-    cli_ok(run_cli, db_url, "wave", "close", "PS2611")
-    cli_ok(run_cli, db_url, "report", "rule", "set", "--series", "PS", "--min-n", "50")
+    with database.unit() as session:
+        close_wave(session, "PS2611")
+        set_rule(session, {"min_n": 50}, series_code="PS")
     frozen = json.loads(cli_ok(run_cli, db_url, "report", "rule", "show", "--project",
                                "PS2611", "--json"))
     assert frozen["source"] == "frozen" and frozen["min_n"] == 20
