@@ -75,7 +75,7 @@ def write_indices_workbook(report, out_path: str | os.PathLike[str]) -> Path:
     _index_sheets(book, report)
     if report.rule.compare:
         _trend_sheet(book, report)
-    save(book, out)
+    save(book, out, stamp=report.rule.frozen_at)  # a closed wave's: byte-identical again
     return out
 
 

@@ -1,7 +1,9 @@
 """The database's own guard of closed waves (both backends; migration 0013 installs it).
 
-A closed project (a closed wave) is frozen: no interview, answer, answer event or web interview
-of it may be inserted, changed or deleted, nor a case or a call attempt of it; a paused project
+A closed project (a closed wave) is frozen: no interview, answer, answer event, web interview or
+call attempt of it may be inserted, changed or deleted, nor a case of it changed or deleted
+(new cases are refused by the import service: a trigger per inserted row would slow every
+import of a large sample for a case that cannot change a figure until it is called); a paused project
 takes no web answers (interviews of mode ``web``, their answers and events); and a closed project
 cannot be reopened nor its frozen rule, period, series or questionnaire changed. The services
 refuse all this first, with a readable line; these triggers make it hold for any client — a
@@ -101,9 +103,10 @@ END $$""",
         "CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON series "
         "FOR EACH ROW EXECUTE FUNCTION cati_audit_row()"]
     for table in _GUARDED:
+        operations = "UPDATE OR DELETE" if table == "cases" else "INSERT OR UPDATE OR DELETE"
         statements += [
             f"DROP TRIGGER IF EXISTS cati_wave_guard ON {table}",
-            f"CREATE TRIGGER cati_wave_guard BEFORE INSERT OR UPDATE OR DELETE ON {table} "
+            f"CREATE TRIGGER cati_wave_guard BEFORE {operations} ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION cati_wave_guard()"]
     statements += [
         "DROP TRIGGER IF EXISTS cati_wave_keep_closed ON projects",
@@ -141,6 +144,8 @@ def sqlite_statements() -> list[str]:
     for table in _GUARDED:
         for operation, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")),
                                 ("DELETE", ("OLD",))):
+            if table == "cases" and operation == "INSERT":
+                continue
             when = " OR ".join(f"({_sqlite_condition(table, row)})" for row in rows)
             statements.append(
                 f"CREATE TRIGGER IF NOT EXISTS cati_wave_guard_{table}_{operation.lower()} "
