@@ -244,3 +244,49 @@ def test_simulate_refuses_a_project_with_real_interviews(database, db_url, run_c
     answer_through(web_client(database, november), link.path, COMPLETE)
     line = refused(run_cli, db_url, "simulate", "--project", "PS2611", "--minutes", "1")
     assert "holds 1 real interviews" in line and "--force" in line
+
+
+@pytest.mark.postgres
+def test_on_postgresql_each_login_does_its_part_and_nobody_reopens_a_wave(pg_url, run_cli):
+    from test_pg_security import Centre
+
+    from cati.storage.db import Database
+
+    centre = Centre(pg_url, run_cli)
+    try:
+        admin = Database(centre.url("boss"))
+        with admin.unit() as session:  # an admin makes the series and its wave (a project)
+            create_series(session, "PS", "公众安全感月度测评")
+            start_wave(session, "PS", "2026-11", "SAFE")
+        admin.dispose()
+        supervisor = Database(centre.url("lin"))
+        with supervisor.unit() as session:  # a supervisor sets the rule and closes the wave
+            set_rule(session, {"min_n": 25}, series_code="PS")
+            closed = close_wave(session, "SAFE")
+        supervisor.dispose()
+        assert closed.status == "closed"
+        for login, statement in (
+                ("ivan", "UPDATE projects SET status = 'active' WHERE code = 'SAFE'"),
+                ("ivan", "INSERT INTO series (code, name, settings, quotas, created_at) "
+                         "VALUES ('X', 'x', '{}', '[]', now())"),
+                ("lin", "UPDATE projects SET status = 'active' WHERE code = 'SAFE'"),
+                ("lin", "UPDATE projects SET frozen_rule = '{}' WHERE code = 'SAFE'"),
+                (centre.web, "INSERT INTO interviews (project_id, questionnaire_id, mode, "
+                             "language, state, seed, stratum, started_at) SELECT id, "
+                             "questionnaire_id, 'web', '', 'in_progress', 1, '', now() "
+                             "FROM projects WHERE code = 'SAFE'")):
+            with centre.raw(login) as connection, pytest.raises(Exception) as refusal:
+                connection.execute(statement)
+            assert refusal.value.sqlstate == "42501", (login, statement)
+        with centre.raw(centre.owner) as connection:
+            status, rule = connection.execute(
+                "SELECT status, frozen_rule FROM projects WHERE code = 'SAFE'").fetchone()
+            logged = [row[0] for row in connection.execute(
+                "SELECT action FROM audit_log WHERE action LIKE 'db_series%' "
+                "OR action IN ('wave_closed', 'series_created') ORDER BY chain_seq")]
+        assert (status, rule["index_policy"], rule["source"]) == \
+            ("closed", {"min_n": 25}, "series")
+        assert logged[:2] == ["db_series_insert", "series_created"]
+        assert "wave_closed" in logged
+    finally:
+        centre.drop()
