@@ -28,7 +28,8 @@ from cati.services.series import (
     start_wave,
     waves,
 )
-from cati.storage.models import Answer, Interview, Project
+from cati.services.suggestions import collect_suggestions, update_suggestion
+from cati.storage.models import Answer, Interview, Project, Suggestion
 from cati.web.links import point_link
 
 FORM = QUESTIONNAIRE_DIR / "public_safety.xlsx"
@@ -84,6 +85,7 @@ def test_a_closed_wave_refuses_a_late_web_answer_and_its_reports_stay_byte_ident
     late = web_client(database, november, address="10.0.2.1")  # begins, finishes after close
     assert current_item(answer_through(late, standing.path, {"phone_kind": "3"})) == "age"
 
+    assert collect_suggestions(database, november, now=NOW).added == 2  # 多装路灯 ×2
     closed = json.loads(cli_ok(run_cli, db_url, "wave", "close", "PS2611", "--json"))
     assert (closed["status"], closed["completes"]) == ("closed", 2)
     report = cli_ok(run_cli, db_url, "report", "indices", "--project", "PS2611", "--json")
@@ -118,6 +120,11 @@ def test_a_closed_wave_refuses_a_late_web_answer_and_its_reports_stay_byte_ident
             session.execute(text(statement), values)
     assert counts(database) == before
 
+    # The suggestions' handling goes on after the close; the published report keeps its words.
+    with database.unit(immediate=False) as session:
+        first_suggestion = session.scalar(select(func.min(Suggestion.id)))
+    update_suggestion(database, first_suggestion, valid=True, category="治安管理",
+                      responsible_unit="城关派出所", status="assigned")
     time.sleep(2.1)  # a zip entry's time has a 2-second step: a later run must not show
     second = tmp_path / "11月-again.xlsx"
     cli_ok(run_cli, db_url, "report", "monthly", "--project", "PS2611", "--out", second)

@@ -471,7 +471,8 @@ class MonthlyFigures:
     class_counts: Mapping[str, int]  # AAPOR class -> cases (never-called numbers count as UH)
     rates: Mapping[str, Any]  # outcome_rates(): RR1 … CON3, e, e_method
     dispositions: tuple[DispositionCount, ...]
-    suggestions: tuple[SuggestionEntry, ...]  # those not marked invalid, by category
+    # those not marked invalid, by category (a closed wave: as they stood at its close)
+    suggestions: tuple[SuggestionEntry, ...]
     generated_at: dt.datetime
 
 
@@ -493,10 +494,18 @@ def monthly_figures(session: Session, project_code: str, compare: str | None = N
     classes: dict[str, int] = defaultdict(int)
     for row in dispositions:
         classes[row.aapor_class] += row.cases
+    suggestions = (_suggestions(session, project.id) if project.frozen_suggestions is None
+                   else tuple(SuggestionEntry(**entry) for entry in project.frozen_suggestions))
     return MonthlyFigures(
         report, zone, _day(first, zone), _day(last, zone), sum(d.cases for d in dispositions),
         MappingProxyType(dict(classes)), MappingProxyType(outcome_rates(dict(classes))),
-        dispositions, _suggestions(session, project.id), now or utc_now())
+        dispositions, suggestions, now or utc_now())
+
+
+def frozen_suggestions(session: Session, project_id: int) -> list[dict[str, Any]]:
+    """The suggestions as the monthly report lists them now, as JSON (kept by a closed wave)."""
+    return [{"category": e.category, "text": e.text, "stratum": e.stratum, "status": e.status,
+             "responsible_unit": e.responsible_unit} for e in _suggestions(session, project_id)]
 
 
 def _disposition_counts(session: Session, project_id: int) -> tuple[DispositionCount, ...]:

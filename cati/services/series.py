@@ -8,7 +8,8 @@ is a **wave**: a project of the series with a period label ("2026-11"). Decided:
   — never closed implicitly, because closing freezes the published numbers and must be a
   decision of its own. A partial unique index holds this in the database too.
 - **Closing** a wave (``close_wave``) is final: the rule in force is copied into the wave
-  (``frozen_rule``) and its interviews, answers, cases and calls are frozen — the services refuse
+  (``frozen_rule``), and so are its suggestions as its monthly report lists them
+  (``frozen_suggestions``: their handling goes on, the published report keeps its words), and its interviews, answers, cases and calls are frozen — the services refuse
   every write and so does the database (cati.storage.wave_guard), for every mode. A paused
   project takes no web answers either (a paused project only stopped the calls before, and a
   late web answer moved a published rate). Its reports use the frozen rule and the close time as
@@ -252,7 +253,7 @@ def close_wave(session: Session, project_code: str, *, user_id: int | None = Non
     """Close (freeze) the project: its rule in force is copied into it and no answer of any mode
     is taken into it afterwards. Refused while an interviewer is on a call of it."""
     from cati.calling.lease_clock import store_now
-    from cati.services.indices_report import checked_rule
+    from cati.services.indices_report import checked_rule, frozen_suggestions
 
     now = now or utc_now()
     project = session.scalar(select(Project).where(Project.code == project_code)
@@ -272,6 +273,7 @@ def close_wave(session: Session, project_code: str, *, user_id: int | None = Non
     policy, source = _rule_of(session, project)
     checked_rule(session, project, policy)  # a rule the form cannot follow is not frozen
     project.frozen_rule = {POLICY_KEY: policy, "source": source}
+    project.frozen_suggestions = frozen_suggestions(session, project.id)
     project.status, project.closed_at = CLOSED, now
     session.flush()
     _audit(session, user_id, now, "wave_closed", project_id=project.id, project=project.code,

@@ -149,6 +149,9 @@ class Project(Base):
     # The index rule in force when the wave closed ({"index_policy", "source"}): its reports
     # use this copy for ever, whatever the series' rule becomes.
     frozen_rule: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+    # The suggestions as the closed wave's monthly report listed them (text, category, stratum,
+    # state, unit at the close): the published report keeps them while their handling goes on.
+    frozen_suggestions: Mapped[list[Any] | None] = mapped_column(JsonDoc)
 
 
 class SampleBatch(Base):

@@ -22,8 +22,8 @@ REOPEN_WORDS = "a closed wave cannot be reopened or changed (已结束的调查�
 _BY_INTERVIEW = ("answers", "answer_events", "web_interviews")
 _BY_CASE = ("call_attempts",)
 _GUARDED = ("interviews", *_BY_INTERVIEW, "cases", *_BY_CASE)
-_FROZEN_COLUMNS = ("status", "questionnaire_id", "frozen_rule", "closed_at", "series_id",
-                   "period")
+_FROZEN_COLUMNS = ("status", "questionnaire_id", "frozen_rule", "frozen_suggestions",
+                   "closed_at", "series_id", "period")
 
 
 def postgresql_statements() -> list[str]:
@@ -95,7 +95,8 @@ BEGIN
     GRANT SELECT ON series TO cati_interviewer, cati_web;
     GRANT UPDATE (settings, name, quotas) ON series TO cati_supervisor;
     GRANT INSERT, UPDATE ON series TO cati_admin;
-    GRANT UPDATE (status, closed_at, frozen_rule) ON projects TO cati_supervisor;
+    GRANT UPDATE (status, closed_at, frozen_rule, frozen_suggestions) ON projects
+      TO cati_supervisor;
     GRANT USAGE ON SEQUENCE series_id_seq TO cati_admin;
   END IF;
 END $$""",

@@ -1,5 +1,5 @@
 """Survey series and their waves: series; projects.series_id, period, opened_at, closed_at,
-frozen_rule; web_links.series_id; closed waves frozen by the database
+frozen_rule, frozen_suggestions; web_links.series_id; closed waves frozen by the database
 
 Revision ID: 0013
 Revises: 0012
@@ -57,6 +57,7 @@ def upgrade() -> None:
     op.add_column("projects", sa.Column("opened_at", UtcDateTime(), nullable=True))
     op.add_column("projects", sa.Column("closed_at", UtcDateTime(), nullable=True))
     op.add_column("projects", sa.Column("frozen_rule", JsonDoc, nullable=True))
+    op.add_column("projects", sa.Column("frozen_suggestions", JsonDoc, nullable=True))
     op.create_index("ix_projects_series_period", "projects", ["series_id", "period"],
                     unique=True)
     op.create_index("ix_projects_open_wave", "projects", ["series_id"], unique=True,
@@ -79,6 +80,6 @@ def downgrade() -> None:
     with op.batch_alter_table("web_links") as batch:
         batch.drop_column("series_id")
     with op.batch_alter_table("projects") as batch:
-        for column in ("frozen_rule", "closed_at", "opened_at", "period", "series_id"):
+        for column in ("frozen_suggestions", "frozen_rule", "closed_at", "opened_at", "period", "series_id"):
             batch.drop_column(column)
     op.drop_table("series")
