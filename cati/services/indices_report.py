@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
@@ -495,7 +495,8 @@ def monthly_figures(session: Session, project_code: str, compare: str | None = N
     for row in dispositions:
         classes[row.aapor_class] += row.cases
     suggestions = (_suggestions(session, project.id) if project.frozen_suggestions is None
-                   else tuple(SuggestionEntry(**entry) for entry in project.frozen_suggestions))
+                   else tuple(SuggestionEntry(**entry) for entry in project.frozen_suggestions
+                              if isinstance(entry, dict)))
     return MonthlyFigures(
         report, zone, _day(first, zone), _day(last, zone), sum(d.cases for d in dispositions),
         MappingProxyType(dict(classes)), MappingProxyType(outcome_rates(dict(classes))),
@@ -504,8 +505,7 @@ def monthly_figures(session: Session, project_code: str, compare: str | None = N
 
 def frozen_suggestions(session: Session, project_id: int) -> list[dict[str, Any]]:
     """The suggestions as the monthly report lists them now, as JSON (kept by a closed wave)."""
-    return [{"category": e.category, "text": e.text, "stratum": e.stratum, "status": e.status,
-             "responsible_unit": e.responsible_unit} for e in _suggestions(session, project_id)]
+    return [asdict(entry) for entry in _suggestions(session, project_id)]
 
 
 def _disposition_counts(session: Session, project_id: int) -> tuple[DispositionCount, ...]:
