@@ -24,7 +24,7 @@ from cati.calling.outcomes import BookedAppointment, OutcomeResult, book_appoint
 from cati.calling.outcomes import record_outcome as _record_outcome
 from cati.calling.queue import release_case, renew_lease
 from cati.config import user_data_dir
-from cati.errors import NotFound, PermissionDenied, SessionExpired
+from cati.errors import CatiError, NotFound, PermissionDenied, SessionExpired
 from cati.journal import ANSWERS, FIELD_CLOSE, OUTCOME, Flushed, Journal, write_journal
 from cati.questionnaire.model import Form
 from cati.services import appointments, interviews, presence, projects, users
@@ -283,6 +283,43 @@ class Backend:
 
         return self._guarded(SampleBrowser(self.database, self._as(user_id)),
                              roles=SUPERVISOR_ROLES)
+
+    def index_rule(self, project_code: str):
+        """The rule in force for the project (cati.services.series.RuleView)."""
+        self._acting(roles=SUPERVISOR_ROLES)
+        from cati.services.series import rule_view
+
+        with self.database.unit(immediate=False) as session:
+            return rule_view(session, project_code)
+
+    def set_index_rule(self, project_code: str, policy: dict, *, for_series: bool = False):
+        """Store ``policy`` as the project's own rule, or its series' rule; the new view."""
+        user_id = self._acting(roles=SUPERVISOR_ROLES)
+        from cati.services.series import rule_view, set_rule
+
+        with self.database.unit() as session:
+            series = rule_view(session, project_code).series if for_series else None
+            if for_series and series is None:
+                raise CatiError(f"project {project_code} belongs to no series")
+            set_rule(session, policy, project_code=None if for_series else project_code,
+                     series_code=series, user_id=user_id)
+            return rule_view(session, project_code)
+
+    def series_waves(self, project_code: str):
+        """The waves of the project's series, oldest first (the project alone without one)."""
+        self._acting(roles=SUPERVISOR_ROLES)
+        from cati.services.series import project_waves
+
+        with self.database.unit(immediate=False) as session:
+            return project_waves(session, project_code)
+
+    def close_wave(self, project_code: str):
+        """Close (freeze) the project's wave (cati.services.series.close_wave)."""
+        user_id = self._acting(roles=SUPERVISOR_ROLES)
+        from cati.services.series import close_wave
+
+        with self.database.unit() as session:
+            return close_wave(session, project_code, user_id=user_id)
 
     def write_monthly_report(self, project_code: str, path: str, compare: str | None = None):
         """The monthly report: the Word 通报 for a .docx path, the workbook for .xlsx."""

@@ -25,6 +25,7 @@ from cati import (
     cli_sample,
     cli_suggestions,
     cli_units,
+    cli_waves,
     cli_web,
 )
 from cati.config import resolve_db_url
@@ -129,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="how many times faster than real time")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--json", action="store_true")
+    sim.add_argument("--force", action="store_true",
+                     help="run on a project that holds real interviews (not the simulator's)")
     sim.set_defaults(handler=_simulate)
 
     cli_forms.add_commands(commands)
@@ -137,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_calling.add_commands(commands, open_database)
     cli_audit.add_commands(commands, open_database)
     cli_web.add_commands(commands, open_database)
-    for module in (cli_indices, cli_export, cli_suggestions, cli_units):
+    for module in (cli_indices, cli_export, cli_suggestions, cli_units, cli_waves):
         module.add_commands(commands, report_commands, open_database)
     return parser
 
@@ -535,6 +538,15 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.interviewers < 1 or args.minutes <= 0 or args.speed <= 0:
         raise CatiError("--interviewers, --minutes and --speed must be above 0")
     database = open_database(args)
+    if not args.force:
+        from cati.calling.simulate import real_interviews
+
+        with database.unit(immediate=False) as session:
+            real = real_interviews(session, args.project)
+        if real:
+            raise CatiError(f"project {args.project} holds {real} real interviews: the "
+                            "simulator would add made-up calls to them; use a test project, "
+                            "or --force (项目已有真实访问)")
     database.dispose()
     result = simulate(database.url, args.project, args.interviewers, args.minutes,
                       seed=args.seed, speed=args.speed)

@@ -5,6 +5,11 @@
 prints ``{"centre_name", "composite", "min_n", "targets", "earlier_projects"}`` (see
 :mod:`cati.services.bulletin`); ``--set FILE.json`` changes some of them first.
 
+``report indices --series S --from DAY --to DAY`` reports the interviews of the series' waves
+completed in those days (Beijing), by the series' rule; its rule carries ``"from"``/``"to"``.
+The rule's ``"min_n"``, ``"rule_source"`` (frozen | project | series | questionnaire) and
+``"frozen_at"`` say which rule was in force.
+
 ``report indices --json`` prints one object ``{"rule": {...}, "rows": [...]}``; each row is
 ``{"index", "stratum" (a name or "ALL"), "n", "denominator", "value", "moe", "rank",
 "tied_with", "change"}``. value, moe and change are floats rounded half-up to 6 decimals (rates
@@ -18,9 +23,11 @@ output shows that split under each index when there is more than one mode.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import unicodedata
 
+from cati.errors import CatiError
 from cati.reporting.indices import ALL, MODE_LABELS, IndexRow, IndexRule, round_half_up
 
 
@@ -29,7 +36,12 @@ def add_commands(commands: argparse._SubParsersAction, report: argparse._SubPars
     """Add ``report indices`` and ``report monthly`` to the ``report`` subcommands."""
     indices = report.add_parser(
         "indices", help="township indices: value, margin of error, rank, ties, change")
-    indices.add_argument("--project", required=True, metavar="CODE")
+    which = indices.add_mutually_exclusive_group(required=True)
+    which.add_argument("--project", metavar="CODE", help="one project (wave)")
+    which.add_argument("--series", metavar="CODE",
+                       help="the interviews of the series' waves completed --from … --to")
+    indices.add_argument("--from", dest="first", type=_day, metavar="YYYY-MM-DD")
+    indices.add_argument("--to", dest="last", type=_day, metavar="YYYY-MM-DD")
     indices.add_argument("--compare", metavar="CODE",
                          help="an earlier project (wave) on the same questionnaire")
     indices.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -60,8 +72,17 @@ def _report_indices(args: argparse.Namespace, open_database) -> int:
 
     if args.xlsx:
         checked_path(args.xlsx)  # a wrong path fails before the work
+    if args.series and (args.first is None or args.last is None or args.compare):
+        raise CatiError("--series needs --from and --to (and takes no --compare)")
+    if args.project and (args.first or args.last):
+        raise CatiError("--from and --to go with --series (a project is one wave)")
     with open_database(args).unit(immediate=False) as session:
-        report = indices_report(session, args.project, args.compare)
+        if args.series:
+            from cati.services.indices_report import series_indices_report
+
+            report = series_indices_report(session, args.series, args.first, args.last)
+        else:
+            report = indices_report(session, args.project, args.compare)
     if args.xlsx:
         write_indices_workbook(report, args.xlsx)
     if args.json:
@@ -71,6 +92,13 @@ def _report_indices(args: argparse.Namespace, open_database) -> int:
         if args.xlsx:
             print(f"wrote {args.xlsx}")
     return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a day like 2026-11-30") from None
 
 
 def _report_monthly(args: argparse.Namespace, open_database) -> int:

@@ -60,6 +60,10 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     link.add_argument("--project", required=True, metavar="CODE")
     link.add_argument("--point", required=True, metavar="NAME")
     link.add_argument("--base-url", metavar="URL")
+    link.add_argument("--series-wide", action="store_true",
+                      help="the point's standing link for the project's series: it feeds "
+                           "whichever wave of the series is open (a poster kept month after "
+                           "month)")
     link.add_argument("--qr", metavar="FILE.png",
                       help="where to write the QR code (default: web_CODE_POINT.png here)")
     link.set_defaults(handler=lambda args: _link(args, open_database(args)))
@@ -126,7 +130,7 @@ def _link(args: argparse.Namespace, database) -> int:
     from cati.web.links import point_link
 
     url_base = base_url(args.base_url)
-    link = point_link(database, args.project, args.point)
+    link = point_link(database, args.project, args.point, series=args.series_wide)
     url = url_base + link.path
     safe_point = "".join(ch if ch.isalnum() else "_" for ch in link.point)
     path = Path(args.qr or f"web_{link.project_code}_{safe_point}.png")

@@ -28,6 +28,7 @@ from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
 from ui.tasks import TaskRunner, error_text
 from ui.units_panel import UnitsPanel
+from ui.waves_panel import WavesPanel
 from ui.web_panel import WebPanel
 
 CONSOLE_ROLES = ("supervisor", "admin")
@@ -58,6 +59,8 @@ class ConsoleWindow(QMainWindow):
         self.addToolBar(bar)
         self.import_action = self.add_action(self.tr("导入号码…"), self.open_import)
         self.report_action = self.add_action(self.tr("月度报告…"), self.save_monthly_report)
+        self.rule_action = self.add_action(self.tr("指数规则…"), self.open_rule)
+        self.rule_dialog = None
         self.password_action = self.add_action(self.tr("修改密码…"), self.change_password)
         self.import_dialog = None
         self.report_dialog: QFileDialog | None = None
@@ -153,6 +156,10 @@ class ConsoleWindow(QMainWindow):
             self.backend.write_productivity, self.tasks)
         self.panels["productivity"] = productivity
         self.tabs.addTab(productivity, self.tr("绩效"))
+        waves = WavesPanel(lambda: self.backend.series_waves(code),
+                           lambda: self.backend.close_wave(code), self.tasks, code)
+        self.panels["waves"] = waves
+        self.tabs.addTab(waves, self.tr("调查期"))
         audit = AuditPanel(self.backend.audit_service(user_id), self.tasks)
         self.panels["audit"] = audit
         self.tabs.addTab(audit, self.tr("审计日志"))
@@ -170,7 +177,7 @@ class ConsoleWindow(QMainWindow):
     # Tabs that read again when shown (and every STALE_TAB_MS while shown): cheap reads only,
     # not the sample's table (its pages load as they scroll) nor the monitor (its own timer).
     REFRESHED_TABS = ("appointments", "audit", "suggestions", "units", "web", "quotas",
-                      "productivity")
+                      "productivity", "waves")
 
     def _tab_shown(self, index: int) -> None:
         widget = self.tabs.widget(index)
@@ -214,6 +221,16 @@ class ConsoleWindow(QMainWindow):
                            self.tr("月度报告已保存：") + str(written)),
                        lambda error: self.statusBar().showMessage(
                            self.tr("月度报告失败：") + error_text(error)))
+
+    def open_rule(self):
+        """The index rule of the chosen project: view, and change for it or its series."""
+        if self.project is None:
+            return None
+        from ui.rule_dialog import RuleDialog
+
+        self.rule_dialog = RuleDialog(self.backend, self.tasks, self.project.code, self)
+        self.rule_dialog.open()
+        return self.rule_dialog
 
     def open_import(self) -> None:
         """The phone-list import dialog for the chosen project (window-modal, not blocking)."""

@@ -162,6 +162,9 @@ def _held_case(session, database: Database, case_id: int, workstation: str) -> C
     if case.lease_holder != workstation:
         raise LeaseLost(f"case {case_id} is no longer held by this workstation "
                         "(本机已不再持有该号码)")
+    from cati.services.series import check_open
+
+    check_open(session, case.project_id, "phone")  # a closed wave takes no more calls
     return case
 
 

@@ -220,6 +220,20 @@ def _no_day() -> None:
         go.set()
 
 
+def real_interviews(session, project_code: str) -> int:
+    """The project's interviews not made by the simulator (its accounts are sim1 … simN):
+    ``cati simulate`` refuses such a project unless forced."""
+    project_id = session.scalar(select(Project.id).where(Project.code == project_code))
+    if project_id is None:
+        raise NotFound(f"no project '{project_code}'")
+    simulated = [user_id for user_id, name in session.execute(
+        select(User.id, User.username).where(User.username.like("sim%")))
+        if name[3:].isdigit()]
+    return session.scalar(select(func.count()).select_from(Interview).where(
+        Interview.project_id == project_id,
+        Interview.interviewer_id.is_(None) | Interview.interviewer_id.not_in(simulated))) or 0
+
+
 def _simulated_accounts(session, count: int) -> list[int]:
     """The accounts sim1 … simN (interviewers; a random password nobody knows), created once:
     the monitor and the reports show simulated work per interviewer as they do real work.

@@ -278,7 +278,10 @@ def as_float(value: Fraction | Decimal | None, places: int = 6) -> float | None:
 
 # Project.settings["index_policy"]: see cati.services.indices_report for its shape.
 POLICY_KEY = "index_policy"
-POLICY_PARTS = ("include_partials", "positive", "excluded", "weights")
+POLICY_PARTS = ("include_partials", "positive", "excluded", "weights", "min_n")
+# The smallest n of a stratum that is ranked in the leaders' tables (smaller ones are shown,
+# marked, not ranked): a township with one interview ranked first at "100% ±0.0%" once.
+DEFAULT_MIN_N = 30
 
 
 def _empty() -> Mapping:
@@ -293,6 +296,7 @@ class IndexPolicy:
     positive: Mapping[str, frozenset[str]] = field(default_factory=_empty)
     excluded: Mapping[str, frozenset[str]] = field(default_factory=_empty)
     weights: Mapping[str, tuple[Fraction, ...]] = field(default_factory=_empty)
+    min_n: int = DEFAULT_MIN_N
 
 
 def read_policy(settings: Mapping[str, Any] | None, project_code: str = "") -> IndexPolicy:
@@ -307,7 +311,11 @@ def read_policy(settings: Mapping[str, Any] | None, project_code: str = "") -> I
     partials = raw.get("include_partials", False)
     if not isinstance(partials, bool):
         raise CatiError(f"{where}.include_partials must be true or false")
+    min_n = raw.get("min_n", DEFAULT_MIN_N)
+    if isinstance(min_n, bool) or not isinstance(min_n, int) or not 1 <= min_n <= 100_000:
+        raise CatiError(f"{where}.min_n must be a whole number from 1 to 100000")
     return IndexPolicy(
+        min_n=min_n,
         include_partials=partials,
         positive=_choice_sets(raw.get("positive"), f"{where}.positive"),
         excluded=_choice_sets(raw.get("excluded"), f"{where}.excluded"),

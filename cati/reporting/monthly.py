@@ -14,9 +14,12 @@ turn it into one.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import os
 import re
 import tempfile
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,7 +67,7 @@ def write_monthly_report(database, project_code: str, out_path: str | os.PathLik
     out = checked_path(out_path)
     with database.unit(immediate=False) as session:
         figures = monthly_figures(session, project_code, compare)
-    save(monthly_workbook(figures), out)
+    save(monthly_workbook(figures), out, stamp=figures.generated_at)
     return out
 
 
@@ -92,7 +95,7 @@ def write_indices_workbook(report, out_path: str | os.PathLike[str]) -> Path:
     _index_sheets(book, report)
     if report.rule.compare:
         _trend_sheet(book, report)
-    save(book, out)
+    save(book, out, stamp=report.rule.frozen_at)  # a closed wave's: byte-identical again
     return out
 
 
@@ -118,18 +121,46 @@ def checked_path(out_path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def save(book: Workbook, out: Path) -> None:
-    """Write next to ``out`` and rename, so a reader never sees half a workbook."""
+def save(book: Workbook, out: Path, *, stamp: dt.datetime | None = None) -> None:
+    """Write next to ``out`` and rename, so a reader never sees half a workbook.
+
+    With ``stamp`` the file is a function of its content alone: the workbook's created and
+    modified properties and every zip entry's time are ``stamp`` (a closed wave's report, stamped
+    with its close, regenerates byte-identical)."""
     handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
     os.close(handle)
     try:
-        book.save(temporary)
+        if stamp is None:
+            book.save(temporary)
+        else:
+            Path(temporary).write_bytes(_stamped(book, stamp))
         os.replace(temporary, out)
     except OSError as exc:
         raise CatiError(f"{out}: cannot write ({exc.strerror or exc})") from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _stamped(book: Workbook, stamp: dt.datetime) -> bytes:
+    """The workbook's bytes with every time in it set to ``stamp`` (UTC)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    utc = stamp.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+    book.properties.created = book.properties.modified = utc
+    raw = io.BytesIO()
+    writer = ExcelWriter(book, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED))
+    writer.save()  # (openpyxl's save_workbook would set modified to now)
+    fixed = io.BytesIO()
+    when = (max(utc.year, 1980), utc.month, utc.day, utc.hour, utc.minute, utc.second)
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, \
+            zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = entry.external_attr
+            target.writestr(info, source.read(entry.filename))
+    return fixed.getvalue()
 
 
 # -- cells ---------------------------------------------------------------------------------------

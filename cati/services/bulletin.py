@@ -5,7 +5,7 @@ Project settings read here (all optional)::
 
     "centre_name": "平舆县民情调查服务中心",     # who signs the report
     "composite": "law_enforcement_sat",          # or {"label": …, "parts": {index: weight}}
-    "min_n": 30,                                 # index_policy.min_n wins when present
+    "min_n": 30,                                 # else the index rule's min_n (in force)
     "targets": {"safety_rate": 0.9, "composite": {"古槐街道": 0.85}},
     "earlier_projects": ["PY2026_09", "PY2026_10"]  # the earlier waves, oldest first
 
@@ -192,7 +192,7 @@ def earlier_codes(session: Session, project: Project) -> list[str]:
                                                        or getattr(wave, "code", None))
             if code:
                 codes.append(str(code))
-        return codes
+        return codes or _earlier_setting(project)
     return _earlier_setting(project)
 
 
@@ -210,7 +210,7 @@ def bulletin_figures(session: Session, project_code: str, earlier: Sequence[str]
     report = monthly.indices
     settings = dict(project.settings or {})
     composite = _composite(report, settings.get("composite"), project_code)
-    min_n = _min_n(settings, project_code)
+    min_n = _min_n(settings, project_code, report.rule.min_n)
     targets = _targets(settings.get("targets"), report, composite, project_code)
     values = _composite_values(report, composite)
     before = None
@@ -325,10 +325,11 @@ def _ranks(values: Mapping[str, Estimate], n: Mapping[str, int],
     return competition_ranks(eligible)
 
 
-def _min_n(settings: Mapping[str, Any], code: str) -> int:
-    policy = settings.get("index_policy")
-    raw = policy.get("min_n") if isinstance(policy, Mapping) and "min_n" in policy \
-        else settings.get("min_n", DEFAULT_MIN_N)
+def _min_n(settings: Mapping[str, Any], code: str, rule_min_n: int = DEFAULT_MIN_N) -> int:
+    """The report's own ``min_n`` setting when the centre set one, else the index rule's in
+    force (the project's, the series' or the closed wave's frozen one: see
+    cati.services.series)."""
+    raw = settings.get("min_n", rule_min_n)
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
         raise CatiError(f"project {code} setting min_n must be a whole number ≥ 1")
     return raw

@@ -7,10 +7,13 @@ may change the rule in its settings, under the key ``index_policy`` (every part 
         "include_partials": false,                   # count partial interviews (1.2) too
         "positive": {"safety_rate": ["1"]},           # an index's positive choices
         "excluded": {"sat_police_rate": ["8"]},       # choices left out of its denominator
-        "weights": {"law_enforcement_sat": [2, 1, 1, 1]}  # a composite's weights, per part
+        "weights": {"law_enforcement_sat": [2, 1, 1, 1]}, # a composite's weights, per part
+        "min_n": 30                                   # strata below it are shown, not ranked
     }
 
-Anything not set there is the questionnaire's own definition. The counts come from two grouped
+Anything not set there is the questionnaire's own definition. The rule in force is the closed
+wave's frozen copy, else the project's own setting, else its series' (cati.services.series);
+``ReportRule.rule_source`` says which, ``ReportRule.min_n`` carries min_n. The counts come from two grouped
 queries (interviews by stratum; answers by stratum, question and value), never row by row; the
 arithmetic is :mod:`cati.reporting.indices`. Every report carries the rule it used.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
@@ -35,6 +38,7 @@ from cati.questionnaire.model import Form
 from cati.reporting.aapor import outcome_rates
 from cati.reporting.indices import (
     ALL,
+    DEFAULT_MIN_N,
     MODES,
     POLICY_KEY,
     IndexPolicy,
@@ -64,6 +68,8 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 # The suggestion categories of seed 002, listed first and in this order; others follow.
 DEFAULT_CATEGORIES = ("交通管理", "治安管理", "公安服务", "违法犯罪", "群众求助")
 
+RULE_SOURCES = {"frozen": "本期结束时冻结的规则", "project": "本项目的设置",
+                "series": "所属测评系列的规则", "questionnaire": "问卷的指数定义"}
 MARGIN_RULE = ("95% margin of error: rate 1.96*sqrt(p(1-p)/d); score 1.96*s/sqrt(d) with the "
                "sample standard deviation s (undefined when d < 2); mean sum((w_i/W)*m_i), an "
                "upper bound whatever the correlation among its parts")
@@ -90,6 +96,10 @@ class ReportRule:
     indices: tuple[IndexRule, ...]
     choice_labels: Mapping[str, Mapping[str, str]]  # index -> choice name -> label
     set_by_project: Mapping[str, tuple[str, ...]]  # index -> the parts index_policy changed
+    min_n: int = DEFAULT_MIN_N  # strata with fewer counted interviews are shown, not ranked
+    rule_source: str = "questionnaire"  # frozen | project | series | questionnaire
+    frozen_at: dt.datetime | None = None  # a closed wave's frozen rule: when it closed
+    period: tuple[str, str] | None = None  # a date-range report: first and last day
 
     @property
     def include_partials(self) -> bool:
@@ -105,6 +115,9 @@ class ReportRule:
             "settings_key": POLICY_KEY, "margin": MARGIN_RULE, "rank": RANK_RULE,
             "ties": TIE_RULE, "undefined": VALUE_RULE, "rounding": ROUNDING_RULE,
             "indices": [self._index_json(rule) for rule in self.indices],
+            "min_n": self.min_n, "rule_source": self.rule_source,
+            "frozen_at": self.frozen_at.isoformat() if self.frozen_at else None,
+            **({"from": self.period[0], "to": self.period[1]} if self.period else {}),
         }
 
     def describe_counting(self) -> tuple[str, ...]:
@@ -120,6 +133,10 @@ class ReportRule:
             "排名:按未经四舍五入的数值从高到低竞争排名(如 1、2、2、4),无法计算的不排名",
             "并列:两地数值之差不超过两者误差范围中较大的一个,即视为并列(差异不显著)",
             "“—”表示有效回答为 0,无法计算(不是 0);率以百分比显示,得分为分值",
+            f"最低样本量:{self.min_n}(样本量低于此数的乡镇列出但不参加排名)",
+            f"规则来源:{RULE_SOURCES.get(self.rule_source, self.rule_source)}"
+            + (f"(结束于 {self.frozen_at.isoformat(timespec='seconds')})"
+               if self.frozen_at else ""),
         )
 
     def describe_index(self, rule: IndexRule) -> str:
@@ -217,9 +234,12 @@ def indices_report(session: Session, project_code: str,
                    compare: str | None = None) -> IndicesReport:
     """Every index of the project for ALL and each stratum, with the change against the earlier
     project ``compare`` (same questionnaire form_id, computed by the same rule)."""
+    from cati.services.series import rule_in_force
+
     project = _project(session, project_code)
     form = form_of(session, project.questionnaire_id)
-    policy = read_policy(project.settings, project_code)
+    in_force = rule_in_force(session, project)
+    policy = read_policy({POLICY_KEY: in_force.policy}, project_code)
     rules = index_rules(form, policy, project_code)
     states = ("complete", "partial") if policy.include_partials else ("complete",)
     questions = sorted({q for rule in rules if rule.method != "mean" for q in rule.source})
@@ -246,11 +266,80 @@ def indices_report(session: Session, project_code: str,
     version = session.scalar(select(Questionnaire.version)
                              .where(Questionnaire.id == project.questionnaire_id)) or ""
     rule = ReportRule(project_code, form.form_id, version, states, form.stratum_question,
-                      compare, rules, _choice_labels(form, rules), _overridden(policy))
+                      compare, rules, _choice_labels(form, rules), _overridden(policy),
+                      policy.min_n, in_force.source, in_force.frozen_at)
     return IndicesReport(project_code, project.name, compare_name, rule,
                          tuple(sorted(reported, key=_position(strata))), tuple(rows),
                          sum(counted.values()), modes, mode_rows,
                          MappingProxyType(per_mode))
+
+
+def checked_rule(session: Session, project: Project | None,
+                 policy: Mapping[str, Any]) -> IndexPolicy:
+    """``policy`` (an index_policy object) checked for shape and, given a project, against its
+    questionnaire; raises CatiError with one line."""
+    code = project.code if project is not None else ""
+    checked = read_policy({POLICY_KEY: policy}, code)
+    if project is not None:
+        index_rules(form_of(session, project.questionnaire_id), checked, code)
+    return checked
+
+
+def series_indices_report(session: Session, series_code: str, first: dt.date,
+                          last: dt.date, time_zone: str = DEFAULT_TIME_ZONE) -> IndicesReport:
+    """The indices over the interviews of the series' waves completed from ``first`` to
+    ``last`` (days in ``time_zone``, both included), by the series' rule in force and the
+    questionnaire of its latest wave in the range; the waves must share the questionnaire
+    (form_id). ``project_code`` of the report is the series' code."""
+    from cati.services.series import series_rule
+    from cati.storage.models import Series
+
+    if last < first:
+        raise CatiError(f"--to {last} is before --from {first}")
+    series = session.scalar(select(Series).where(Series.code == series_code))
+    if series is None:
+        raise NotFound(f"no series '{series_code}'")
+    zone = ZoneInfo(time_zone)
+    start = dt.datetime.combine(first, dt.time(0), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.UTC)
+    waves = list(session.scalars(select(Project).where(Project.series_id == series.id)
+                                 .order_by(Project.period)))
+    if not waves:
+        raise CatiError(f"series {series_code} has no waves yet")
+    forms = dict(session.execute(select(Questionnaire.id, Questionnaire.form_id).where(
+        Questionnaire.id.in_({w.questionnaire_id for w in waves}))).all())
+    if len(set(forms.values())) > 1:
+        raise CatiError(f"the waves of series {series_code} use different questionnaires "
+                        f"({', '.join(sorted(set(forms.values())))}): a date range across them "
+                        "is not defined")
+    latest = waves[-1]
+    form = form_of(session, latest.questionnaire_id)
+    raw = series_rule(session, series_code)
+    policy = read_policy({POLICY_KEY: raw}, series_code)
+    rules = index_rules(form, policy, series_code)
+    states = ("complete", "partial") if policy.include_partials else ("complete",)
+    questions = sorted({q for rule in rules if rule.method != "mean" for q in rule.source})
+    counts = _counts(session, tuple(w.id for w in waves), states, questions, (start, end))
+    counted, answers = counts.by(STRATUM)
+    strata = _declared_strata(session, latest.id, form)
+    rows = compute_indices(rules, strata, counted, answers, None)
+    per_mode, mode_answers = counts.by(MODE)
+    modes = tuple(sorted(per_mode, key=_mode_order))
+    place = {rule.name: i for i, rule in enumerate(rules)}
+    mode_rows = tuple(sorted(
+        (replace(row, rank=None, tied_with=())
+         for row in compute_indices(rules, modes, per_mode, mode_answers) if row.stratum != ALL),
+        key=lambda row: (place[row.index], _mode_order(row.stratum))))
+    reported = tuple(dict.fromkeys(row.stratum for row in rows if row.stratum != ALL))
+    version = session.scalar(select(Questionnaire.version)
+                             .where(Questionnaire.id == latest.questionnaire_id)) or ""
+    rule = ReportRule(series_code, form.form_id, version, states, form.stratum_question, None,
+                      rules, _choice_labels(form, rules), _overridden(policy), policy.min_n,
+                      "series" if raw else "questionnaire", None,
+                      (first.isoformat(), last.isoformat()))
+    return IndicesReport(series_code, series.name, None, rule,
+                         tuple(sorted(reported, key=_position(strata))), tuple(rows),
+                         sum(counted.values()), modes, mode_rows, MappingProxyType(per_mode))
 
 
 def _choice_labels(form: Form, rules: tuple[IndexRule, ...]) -> Mapping[str, Mapping[str, str]]:
@@ -295,14 +384,21 @@ class _Counts:
         return dict(interviews), answers
 
 
-def _counts(session: Session, project_id: int, states: tuple[str, ...],
-            questions: list[str]) -> _Counts:
+def _counts(session: Session, project_id: int | tuple[int, ...], states: tuple[str, ...],
+            questions: list[str],
+            ended: tuple[dt.datetime, dt.datetime] | None = None) -> _Counts:
     """Counted interviews per mode and stratum; answers per mode, stratum, question and value
     (grouped SQL). The answers are grouped by mode only when there is more than one: that
-    costs about a fifth more on SQLite, for nothing in a phone-only project."""
+    costs about a fifth more on SQLite, for nothing in a phone-only project. Several projects
+    (the waves of a series) and an ``ended`` range [from, to) count together."""
+    ids = project_id if isinstance(project_id, tuple) else (project_id,)
+    where = [Interview.project_id.in_(ids) if len(ids) > 1 else Interview.project_id == ids[0],
+             Interview.state.in_(states)]
+    if ended is not None:
+        where += [Interview.ended_at >= ended[0], Interview.ended_at < ended[1]]
     counted = {(mode, _stratum_name(stratum)): count for mode, stratum, count in session.execute(
         select(Interview.mode, Interview.stratum, func.count())
-        .where(Interview.project_id == project_id, Interview.state.in_(states))
+        .where(*where)
         .group_by(Interview.mode, Interview.stratum))}
     answers: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(dict))
@@ -312,8 +408,7 @@ def _counts(session: Session, project_id: int, states: tuple[str, ...],
         group = (Interview.stratum,) if only else (Interview.mode, Interview.stratum)
         query = (select(*group, Answer.question, Answer.value, func.count())
                  .select_from(Answer).join(Interview, Interview.id == Answer.interview_id)
-                 .where(Interview.project_id == project_id, Interview.state.in_(states),
-                        Answer.question.in_(questions))
+                 .where(*where, Answer.question.in_(questions))
                  .group_by(*group, Answer.question, Answer.value))
         for *key, question, value, count in session.execute(query):
             mode, stratum = (only, key[0]) if only else key
@@ -377,7 +472,8 @@ class MonthlyFigures:
     class_counts: Mapping[str, int]  # AAPOR class -> cases (never-called numbers count as UH)
     rates: Mapping[str, Any]  # outcome_rates(): RR1 … CON3, e, e_method
     dispositions: tuple[DispositionCount, ...]
-    suggestions: tuple[SuggestionEntry, ...]  # those not marked invalid, by category
+    # those not marked invalid, by category (a closed wave: as they stood at its close)
+    suggestions: tuple[SuggestionEntry, ...]
     generated_at: dt.datetime
 
 
@@ -386,6 +482,8 @@ def monthly_figures(session: Session, project_code: str, compare: str | None = N
     """The indices plus fieldwork dates, response figures, dispositions and suggestions."""
     report = indices_report(session, project_code, compare)
     project = _project(session, project_code)
+    if project.status == "closed" and project.closed_at is not None:
+        now = project.closed_at  # a closed wave's report regenerates byte-identical
     zone = session.scalar(select(Case.time_zone).where(Case.project_id == project.id)
                           .group_by(Case.time_zone).order_by(func.count().desc(), Case.time_zone)
                           .limit(1)) or DEFAULT_TIME_ZONE
@@ -397,10 +495,18 @@ def monthly_figures(session: Session, project_code: str, compare: str | None = N
     classes: dict[str, int] = defaultdict(int)
     for row in dispositions:
         classes[row.aapor_class] += row.cases
+    suggestions = (_suggestions(session, project.id) if project.frozen_suggestions is None
+                   else tuple(SuggestionEntry(**entry) for entry in project.frozen_suggestions
+                              if isinstance(entry, dict)))
     return MonthlyFigures(
         report, zone, _day(first, zone), _day(last, zone), sum(d.cases for d in dispositions),
         MappingProxyType(dict(classes)), MappingProxyType(outcome_rates(dict(classes))),
-        dispositions, _suggestions(session, project.id), now or utc_now())
+        dispositions, suggestions, now or utc_now())
+
+
+def frozen_suggestions(session: Session, project_id: int) -> list[dict[str, Any]]:
+    """The suggestions as the monthly report lists them now, as JSON (kept by a closed wave)."""
+    return [asdict(entry) for entry in _suggestions(session, project_id)]
 
 
 def _disposition_counts(session: Session, project_id: int) -> tuple[DispositionCount, ...]:

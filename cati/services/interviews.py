@@ -16,6 +16,8 @@ line or the simulator, which act for the operator holding the database credentia
 - a phone interview is read and written only from the workstation holding its case (an
   interviewer sees no other case); a field interview only by its own interviewer; supervisors
   and admins read any interview;
+- nothing is written into a closed project (a closed wave), nor a web answer into a paused one
+  (cati.services.series.check_open; the database refuses it too);
 - answers of a closed interview are never changed by save_answers: a supervisor or an admin
   corrects them with correct_answer, which keeps the old and new value, who and when in the
   answer history and in the audit log ("answer_corrected").
@@ -39,6 +41,7 @@ from cati.questionnaire.values import storable
 from cati.services.clock import utc_now
 from cati.services.questionnaires import form_of
 from cati.services.quotas import cell_is_full
+from cati.services.series import check_open
 from cati.services.users import SUPERVISOR_ROLES, require_active, require_supervisor
 from cati.storage.db import Database
 from cati.storage.models import Answer, AnswerEvent, AuditEntry, Case, Interview, Project
@@ -78,6 +81,7 @@ def open_interview(database: Database, project_id: int, *, case_id: int | None =
         project = session.get(Project, project_id)
         if project is None:
             raise NotFound(f"no project {project_id}")
+        check_open(session, project_id, mode)
         case = session.get(Case, case_id) if case_id is not None else None
         interview = Interview(case_id=case_id, project_id=project_id,
                               stratum=case.stratum if case is not None else "",
@@ -125,6 +129,7 @@ def save_answers_in(session, interview_id: int, changes: Mapping[str, str], *,
     # The lease first: a case taken over by another workstation is LeaseLost even when
     # that workstation has closed the interview since (the journal keeps such writes).
     _check_writer(session, interview, user_id, workstation, hold=True)
+    check_open(session, interview.project_id, interview.mode)
     if interview.state != OPEN:
         raise CatiError(f"interview {interview_id} is closed ({interview.state}): only a "
                         "supervisor can correct its answers (访问已结束，只能由督导更正)")
@@ -162,6 +167,7 @@ def finish_interview(session: Session, interview_id: int, state: str, dispositio
     interview = session.get(Interview, interview_id)
     if interview is None:
         raise NotFound(f"no interview {interview_id}")
+    check_open(session, interview.project_id, interview.mode)
     interview.state, interview.disposition, interview.ended_at = state, disposition, now
 
 
@@ -222,6 +228,7 @@ def correct_answer(database: Database, interview_id: int, question: str, value: 
         interview = session.get(Interview, interview_id)
         if interview is None:
             raise NotFound(f"no interview {interview_id}")
+        check_open(session, interview.project_id, "")
         if interview.state == OPEN:
             raise CatiError(f"interview {interview_id} is still open: its interviewer changes "
                             "its answers (访问尚未结束)")

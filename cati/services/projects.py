@@ -1,4 +1,4 @@
-"""Projects: one survey wave, its questionnaire version, settings and disposition table."""
+"""Projects: one survey (in a series, one wave of it: cati.services.series), its questionnaire version, settings and disposition table."""
 
 from __future__ import annotations
 
@@ -50,8 +50,15 @@ def create_project(session: Session, code: str, form_path: str | Path, *, name: 
         raise AlreadyExists(f"project '{code}' already exists")
     questionnaire = store_questionnaire(session, form_path)
     settings = {**DEFAULT_SETTINGS, "default_area_code": default_area_code}
-    project = Project(code=code, name=name or questionnaire.title, questionnaire_id=questionnaire.id,
-                      status="active", settings=settings, created_at=utc_now())
+    new_project(session, code, questionnaire.id, name or questionnaire.title, settings)
+    return get_project(session, code)
+
+
+def new_project(session: Session, code: str, questionnaire_id: int, name: str,
+                settings: dict[str, Any], **columns: Any) -> Project:
+    """A project row with the default disposition table (the code already checked)."""
+    project = Project(code=code, name=name, questionnaire_id=questionnaire_id,
+                      status="active", settings=settings, created_at=utc_now(), **columns)
     session.add(project)
     session.flush()
     for position, spec in enumerate(DEFAULT_DISPOSITIONS):
@@ -61,7 +68,7 @@ def create_project(session: Session, code: str, form_path: str | Path, *, name: 
             contact=spec.contact, counts_attempt=spec.counts_attempt, shortcut=spec.shortcut,
             position=position))
     session.flush()
-    return get_project(session, code)
+    return project
 
 
 def get_project(session: Session, code: str) -> ProjectInfo:

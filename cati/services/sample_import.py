@@ -359,6 +359,9 @@ def _project_rule(database: Database, code: str, area_code: str | None,
         project = session.scalar(select(Project).where(Project.code == code))
         if project is None:
             raise NotFound(f"no project '{code}'")
+        if project.status == "closed":
+            raise CatiError(f"project {code} is closed: a closed wave takes no new numbers "
+                            "(本期调查已结束)")
         settings = project.settings or {}
         rule = PhoneRule(region=settings.get("region") or "CN",
                          default_area_code=area_code or settings.get("default_area_code"),

@@ -111,8 +111,33 @@ class Questionnaire(Base):
     loaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class Series(Base):
+    """A survey series (e.g. 公众安全感月度测评): its waves are projects (``Project.series_id``);
+    it owns the index rule in force for them (``settings["index_policy"]``), a quotas template
+    ([{"stratum", "target"}], copied into each new wave) and its standing open links."""
+
+    __tablename__ = "series"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    quotas: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+OPEN_WAVE_SQL = "series_id IS NOT NULL AND status <> 'closed'"
+
+
 class Project(Base):
+    """A survey project; inside a series, one wave of it (``period`` e.g. "2026-11"). At most
+    one wave of a series is open (not closed); closing freezes the wave (migration 0013)."""
+
     __tablename__ = "projects"
+    __table_args__ = (
+        Index("ix_projects_series_period", "series_id", "period", unique=True),
+        Index("ix_projects_open_wave", "series_id", unique=True,
+              postgresql_where=text(OPEN_WAVE_SQL), sqlite_where=text(OPEN_WAVE_SQL)),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -120,6 +145,16 @@ class Project(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | paused | closed
     settings: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
+    period: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # The index rule in force when the wave closed ({"index_policy", "source"}): its reports
+    # use this copy for ever, whatever the series' rule becomes.
+    frozen_rule: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+    # The suggestions as the closed wave's monthly report listed them (text, category, stratum,
+    # state, unit at the close): the published report keeps them while their handling goes on.
+    frozen_suggestions: Mapped[list[Any] | None] = mapped_column(JsonDoc)
 
 
 class SampleBatch(Base):
@@ -492,6 +527,9 @@ class WebLink(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # its interview ended
     # A personal invitation's random token, as its SHA-256 (the token itself is only in the link).
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # A standing open link of a series: it feeds the series' open wave (``project_id`` is the
+    # wave it was made in).
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
 
 
 class WebInterview(Base):
@@ -548,6 +586,7 @@ __all__ = [
     "ResponsibleUnit",
     "RoutingRule",
     "SampleBatch",
+    "Series",
     "Suggestion",
     "User",
     "WebInterview",

@@ -37,6 +37,7 @@ from cati.web.limits import RateLimiter, WebLimits, address_key, link_key
 from cati.web.links import INVITE, POINT, LinkRefused, LinkView, resolve
 
 REFUSED_STATUS = {"unknown": 404, "expired": 410, "used": 410, "closed": 410, "busy": 409,
+                  "paused": 503,
                   "duplicate": 403, "limited": 429, "foreign": 403}
 BROWSER_DAYS = 30
 HSTS_SECONDS = 365 * 86400

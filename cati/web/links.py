@@ -50,7 +50,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 class LinkRefused(CatiError):
     """A link that cannot be used now; ``reason`` is unknown | expired | used | busy | closed |
-    duplicate | limited (the web page words it for the respondent)."""
+    paused | duplicate | limited (the web page words it for the respondent)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         self.reason = reason
@@ -97,8 +97,12 @@ class LinkView:
 
 
 def point_link(database: Database, project_code: str, point: str, *,
-               now: dt.datetime | None = None) -> PointLink:
-    """The open link of a collection point (made on first use; the same link afterwards)."""
+               now: dt.datetime | None = None, series: bool = False) -> PointLink:
+    """The open link of a collection point (made on first use; the same link afterwards).
+
+    ``series``: the standing link of the point for the project's series, which feeds whichever
+    wave of the series is open (a poster's QR code outlives the month); ``project_code`` names
+    any wave of the series."""
     name = " ".join(point.split())
     if not name:
         raise CatiError("--point: the collection point needs a name (采集点名称不能为空)")
@@ -106,15 +110,20 @@ def point_link(database: Database, project_code: str, point: str, *,
         raise CatiError("--point: a collection point name has at most 128 characters")
     with database.unit() as session:
         project = _project(session, project_code)
-        link = _point_row(session, project.id, name)
+        series_id = project.series_id if series else None
+        if series and series_id is None:
+            raise CatiError(f"project {project.code} belongs to no series: a standing link "
+                            "needs a series (`cati wave open`)")
+        link = _point_row(session, project.id, name, series_id)
         if link is None:
             # Two admins (or two scripts) asking at once would each make one: the second would
             # print a link of its own for the same poster. On PostgreSQL the first to take the
             # point's lock makes it and the others find it; SQLite's unit holds the write lock.
-            _serialise(session, f"cati-web-point:{project.id}:{name}")
-            link = _point_row(session, project.id, name)
+            _serialise(session, f"cati-web-point:{project.id}:{name}" if series_id is None
+                       else f"cati-web-series-point:{series_id}:{name}")
+            link = _point_row(session, project.id, name, series_id)
         if link is None:
-            link = WebLink(project_id=project.id, kind=POINT, point=name,
+            link = WebLink(project_id=project.id, kind=POINT, point=name, series_id=series_id,
                            created_at=now or utc_now())
             session.add(link)
             session.flush()
@@ -122,12 +131,16 @@ def point_link(database: Database, project_code: str, point: str, *,
         return PointLink(link.id, project.code, name, _sign(key, POINT, link.id))
 
 
-def _point_row(session, project_id: int, name: str) -> WebLink | None:
+def _point_row(session, project_id: int, name: str,
+               series_id: int | None = None) -> WebLink | None:
     """The point's link (the oldest, should a store made before the lock hold two: every
-    printed link keeps working, and the oldest is the one printed again)."""
-    return session.scalar(select(WebLink).where(
-        WebLink.project_id == project_id, WebLink.kind == POINT, WebLink.point == name)
-        .order_by(WebLink.id).limit(1))
+    printed link keeps working, and the oldest is the one printed again); of the series when
+    ``series_id`` is given, else the project's own."""
+    where = (WebLink.series_id == series_id if series_id is not None
+             else (WebLink.project_id == project_id) & WebLink.series_id.is_(None))
+    return session.scalar(select(WebLink).where(where, WebLink.kind == POINT,
+                                                WebLink.point == name)
+                          .order_by(WebLink.id).limit(1))
 
 
 def _serialise(session, name: str) -> None:
@@ -289,17 +302,31 @@ def _resolve(database: Database, kind: str, token: str, project_id: int | None,
             if key is None:
                 raise LinkRefused("unknown")
             link = session.get(WebLink, _unsign(key, kind, token))
-        if link is None or link.kind != kind or (
-                project_id is not None and link.project_id != project_id):
+        if link is None or link.kind != kind:
             raise LinkRefused("unknown")
-        project = session.get(Project, link.project_id)
+        target = link.project_id
+        if link.series_id is not None:
+            # A standing link of a series feeds its open wave; a server started for one wave
+            # of the series keeps serving the link into the next.
+            if project_id is not None and project_id != link.project_id and session.scalar(
+                    select(Project.series_id).where(Project.id == project_id)) != link.series_id:
+                raise LinkRefused("unknown")
+            target = session.scalar(select(Project.id).where(
+                Project.series_id == link.series_id, Project.status != "closed"))
+            if target is None:
+                raise LinkRefused("closed")
+        elif project_id is not None and link.project_id != project_id:
+            raise LinkRefused("unknown")
+        project = session.get(Project, target)
         if project is None or project.status == "closed":
             raise LinkRefused("closed")
+        if project.status == "paused":
+            raise LinkRefused("paused")
         if link.used_at is not None:
             raise LinkRefused("used")
         if link.expires_at is not None and link.expires_at <= now:
             raise LinkRefused("expired")
-        return LinkView(link.id, link.kind, link.project_id, link.point, link.case_id,
+        return LinkView(link.id, link.kind, target, link.point, link.case_id,
                         link.expires_at)
 
 

@@ -37,6 +37,7 @@ WORDS = {
            "done": "您已完成这份问卷,谢谢!", "unknown": "链接无效,请检查后重试。",
            "expired": "这个邀请链接已过期。", "used": "这份问卷已经完成,链接不能再次使用。谢谢!",
            "busy": "访问员正在与您通话,请稍后再打开链接。", "closed": "本次调查已经结束,谢谢!",
+           "paused": "本次调查暂停填答,请稍后再来,谢谢!",
            "duplicate": "本网络已提交多份问卷,请勿重复填写。谢谢!",
            "limited": "请求过于频繁,请稍后再试。", "foreign": "请在问卷网页上作答。",
            "ok": "确认", "language": "语言"},
@@ -51,6 +52,7 @@ WORDS = {
            "used": "This questionnaire is complete; the link cannot be used again. Thank you!",
            "busy": "An interviewer is on the phone with you; please open the link later.",
            "closed": "This survey has ended. Thank you!",
+           "paused": "This survey is paused; please come back later. Thank you!",
            "duplicate": "Several questionnaires have come from this network already; please "
                         "answer only once. Thank you!",
            "limited": "Too many requests; please try again in a minute.",

@@ -44,6 +44,7 @@ from cati.services.interviews import (
     save_answers_in,
 )
 from cati.services.questionnaires import form_of
+from cati.services.series import WaveClosed, check_open
 from cati.storage.db import Database
 from cati.storage.models import Case, Interview, Project, WebInterview, WebLink
 from cati.web import addresses
@@ -195,6 +196,7 @@ def begin(database: Database, link: LinkView, address: str, *, language: str = "
             project = session.get(Project, link.project_id)
             if project is None:
                 raise NotFound(f"no project {link.project_id}")
+            _check_open(session, link.project_id)
             interview = Interview(case_id=link.case_id, project_id=link.project_id,
                                   stratum=case.stratum if case is not None else "",
                                   questionnaire_id=project.questionnaire_id, mode="web",
@@ -254,6 +256,7 @@ def submit(database: Database, interview_id: int, item: str, action: str, value:
     # One unit: the last answer and the interview's end are committed together, or neither (a
     # crash between two commits left an interview in progress for ever, its page dead).
     with database.unit() as session:
+        _check_open(session, info.project_id)
         saved = save_answers_in(session, interview_id, changes,
                                 current_item=following.name if following else None,
                                 workstation=workstation if info.case_id else None, now=now)
@@ -339,6 +342,15 @@ def _finish_in(session, interview_id: int, code: str, now: dt.datetime) -> None:
         if case is not None and code not in RESUME_CODES:
             case.state, case.disposition, case.next_call_at = "closed", code, None
             case.lease_holder = case.lease_expires_at = None
+
+
+def _check_open(session, project_id: int) -> None:
+    """A closed wave, or a paused project, takes no web answer: the respondent sees why (the
+    database refuses it as well, cati.storage.wave_guard)."""
+    try:
+        check_open(session, project_id, "web")
+    except WaveClosed as refused:
+        raise LinkRefused(refused.reason, str(refused)) from None
 
 
 def _take_case(case: Case | None, link: LinkView, now: dt.datetime,

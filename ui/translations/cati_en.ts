@@ -413,6 +413,10 @@
         <translation>Monthly report…</translation>
     </message>
     <message>
+        <source>指数规则…</source>
+        <translation>Index rule…</translation>
+    </message>
+    <message>
         <source>修改密码…</source>
         <translation>Change password…</translation>
     </message>
@@ -451,6 +455,10 @@
     <message>
         <source>绩效</source>
         <translation>Productivity</translation>
+    </message>
+    <message>
+        <source>调查期</source>
+        <translation>Waves</translation>
     </message>
     <message>
         <source>审计日志</source>
@@ -1591,6 +1599,93 @@
     </message>
 </context>
 <context>
+    <name>RuleDialog</name>
+    <message>
+        <source>指数规则 Index rule — %1</source>
+        <translation>Index rule — %1</translation>
+    </message>
+    <message>
+        <source>指数 Index</source>
+        <translation>Index</translation>
+    </message>
+    <message>
+        <source>方法 Method</source>
+        <translation>Method</translation>
+    </message>
+    <message>
+        <source>正面回答 Positive</source>
+        <translation>Positive</translation>
+    </message>
+    <message>
+        <source>不计入分母 Excluded</source>
+        <translation>Excluded</translation>
+    </message>
+    <message>
+        <source>权重 Weights</source>
+        <translation>Weights</translation>
+    </message>
+    <message>
+        <source>计入部分完成的访问 Count partial interviews</source>
+        <translation>Count partial interviews</translation>
+    </message>
+    <message>
+        <source>保存规则 Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>最低样本量(低于则不排名) Minimum n to rank</source>
+        <translation>Minimum n to rank (below it: shown, not ranked)</translation>
+    </message>
+    <message>
+        <source>保存到 Save for</source>
+        <translation>Save for</translation>
+    </message>
+    <message>
+        <source>选项代码用逗号分隔,如 1,2;不了解(8)放入“不计入分母”即不计入 · Choice codes separated by commas; put 不了解 (8) under Excluded to leave it out</source>
+        <translation>Choice codes separated by commas, e.g. 1,2; put 不了解 (8) under Excluded to leave it out of the denominator</translation>
+    </message>
+    <message>
+        <source>本期结束时冻结的规则(不可修改)</source>
+        <translation>frozen when the wave closed (read-only)</translation>
+    </message>
+    <message>
+        <source>本项目的设置</source>
+        <translation>this project&apos;s setting</translation>
+    </message>
+    <message>
+        <source>所属测评系列的规则</source>
+        <translation>the series&apos; rule</translation>
+    </message>
+    <message>
+        <source>问卷的指数定义</source>
+        <translation>the questionnaire&apos;s definitions</translation>
+    </message>
+    <message>
+        <source>规则来源 Rule from: </source>
+        <translation>Rule from: </translation>
+    </message>
+    <message>
+        <source>本项目(本期)This project</source>
+        <translation>This project (this wave)</translation>
+    </message>
+    <message>
+        <source>整个测评系列 The series %1</source>
+        <translation>The series %1</translation>
+    </message>
+    <message>
+        <source>正在保存…</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>规则已保存,此后的报告按新规则计算 Saved</source>
+        <translation>Saved</translation>
+    </message>
+    <message>
+        <source>未保存:</source>
+        <translation>Not saved: </translation>
+    </message>
+</context>
+<context>
     <name>SamplePanel</name>
     <message>
         <source>无 none</source>
@@ -2436,6 +2531,61 @@
     <message>
         <source>请稍候 Please wait</source>
         <translation>Please wait</translation>
+    </message>
+</context>
+<context>
+    <name>WavesPanel</name>
+    <message>
+        <source>调查期</source>
+        <translation>Waves</translation>
+    </message>
+    <message>
+        <source>项目</source>
+        <translation>Project</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>完成访问</source>
+        <translation>Completes</translation>
+    </message>
+    <message>
+        <source>结束时间</source>
+        <translation>Closed at</translation>
+    </message>
+    <message>
+        <source>结束本期…</source>
+        <translation>Close this wave…</translation>
+    </message>
+    <message>
+        <source>本测评系列的各期调查（结束后数据冻结，报告不再变化）</source>
+        <translation>The waves of this series (a closed wave is frozen: its reports no longer change)</translation>
+    </message>
+    <message>
+        <source>结束本期</source>
+        <translation>Close this wave</translation>
+    </message>
+    <message>
+        <source>结束 %1 后，电话、网上、实地的回答都不再接收，报告按现在的数据和规则冻结。此操作不能撤销。</source>
+        <translation>Once %1 is closed, no phone, web or field answer is taken and its reports are frozen with today&apos;s data and rule. This cannot be undone.</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>正在结束本期…</source>
+        <translation>Closing the wave…</translation>
+    </message>
+    <message>
+        <source>本期已结束，数据已冻结：</source>
+        <translation>Wave closed, its data frozen: </translation>
+    </message>
+    <message>
+        <source>失败：</source>
+        <translation>Failed: </translation>
     </message>
 </context>
 <context>
