@@ -8,7 +8,14 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from cati.services.demo import DEMO_CODE, build_demo_history, create_demo, wave_code
+from cati.services.demo import (
+    DEMO_CODE,
+    DEMO_SERIES,
+    build_demo_history,
+    create_demo,
+    wave_code,
+)
+from cati.services.series import waves as series_waves
 from cati.storage.db import Database
 from cati.storage.models import Case, Interview, Project, Suggestion
 
@@ -54,5 +61,9 @@ def test_the_demo_plays_two_closed_months_and_this_months_week(sqlite_url):
     assert {"unreachable", "refused"} & states, states
     assert len(list(follow_ups)) == 2
     assert "resolved" in open_states and "checked" not in open_states, open_states
+    with database.unit() as session:  # one series: two closed months and the open one
+        listed = [(w.code, w.status) for w in series_waves(session, DEMO_SERIES)]
+        assert listed == [(wave_code("2026-10"), "closed"), (wave_code("2026-11"), "closed"),
+                          (DEMO_CODE, "active")]
     assert build_demo_history(database) == []  # once only
     database.dispose()

@@ -7,8 +7,10 @@ be dialled.
 :func:`build_demo_history` then plays the fieldwork of a survey centre's recent months through the
 real services (:mod:`cati.services.demo_month`): the two months before this one as their own
 waves (``DEMO-YYYY-MM``, at least 30 completes per township, every call and interview as the
-queue, the engine and the interviewer's services store them) and the last week of this month on
-``DEMO`` itself, which keeps the rest of its numbers for the interviewers to call. ``cati demo``
+queue, the engine and the interviewer's services store them; their suggestions handled and
+called back; then closed) and the last week of this month on ``DEMO`` itself, the series'
+open wave, which keeps the rest of its numbers for the interviewers to call. The three are the
+waves of the series ``DEMO-SERIES``. ``cati demo``
 does both; ``--sample-only`` skips the history (the tests that only need a sample).
 """
 
@@ -30,9 +32,10 @@ from cati.services.demo_month import WaveSummary, play_suggestions, play_wave
 from cati.services.projects import ProjectInfo, create_project, get_project
 from cati.services.questionnaires import form_of
 from cati.services.sample_cases import NewCase, add_cases
+from cati.services.series import close_wave, create_series, start_wave
 from cati.services.users import add_user
 from cati.storage.db import Database
-from cati.storage.models import Interview, Project, User
+from cati.storage.models import Interview, Project, Series, User
 
 DEMO_CODE = "DEMO"
 DEMO_NAME = "平舆县公众安全感和满意度测评(演示)"
@@ -72,6 +75,9 @@ PER_TOWNSHIP = 30  # completes per township and month
 WAVE_CASES = 2000  # numbers per earlier month
 WAVE_DAYS = 24  # calling days of an earlier month
 OPEN_WAVE_DAYS = 7  # days of this month already called
+CLOSE_AFTER_DAYS = 12  # an earlier month is closed this long after its calls end
+DEMO_SERIES = "DEMO-SERIES"
+DEMO_SERIES_NAME = "平舆县公众安全感和满意度月度测评(演示)"
 
 
 def wave_code(period: str) -> str:
@@ -101,6 +107,10 @@ def build_demo_history(database: Database, *, today: dt.date | None = None, seed
                                                  User.username.like("interviewer%"))
             .order_by(User.username))]
         form_townships = _townships(session, demo.questionnaire_id)
+    with database.unit() as session:
+        if session.scalar(select(Series.id).where(Series.code == DEMO_SERIES)) is None:
+            create_series(session, DEMO_SERIES, DEMO_SERIES_NAME, now=_at_utc(
+                _month_start(today, HISTORY_MONTHS)))
     summaries = []
     for back in range(HISTORY_MONTHS, 0, -1):
         first = _month_start(today, back)
@@ -113,13 +123,23 @@ def build_demo_history(database: Database, *, today: dt.date | None = None, seed
                                          default_area_code=DEMO_AREA_CODE)
                 add_cases(session, project.id, _demo_numbers(
                     wave_cases, form_townships, random.Random(f"{seed}:{period}")))
+                start_wave(session, DEMO_SERIES, period, code, now=_at_utc(first))
         summaries.append(play_wave(
             database, code, start=_at_utc(first), days=WAVE_DAYS, per_township=per_township,
             seed=seed, wave=HISTORY_MONTHS - back, interviewers=interviewers,
             progress=progress))
         play_suggestions(database, code, start=_at_utc(first), days=WAVE_DAYS, seed=seed,
                          interviewers=interviewers, closed=True, progress=progress)
+        # Closed once its call-backs are in, as a centre publishes the month's report.
+        closing = min(_at_utc(first) + dt.timedelta(days=WAVE_DAYS + CLOSE_AFTER_DAYS),
+                      _at_utc(today) - dt.timedelta(hours=1))
+        with database.unit() as session:
+            close_wave(session, code, now=closing)
     start = max(_month_start(today, 0), today - dt.timedelta(days=OPEN_WAVE_DAYS))
+    this_month = _month_start(today, 0)
+    with database.unit() as session:
+        start_wave(session, DEMO_SERIES, f"{this_month.year}-{this_month.month:02d}", DEMO_CODE,
+                   now=_at_utc(this_month))
     summaries.append(play_wave(
         database, DEMO_CODE, start=_at_utc(start), days=max((today - start).days, 1),
         per_township=per_township + per_township // 3, stop_at=per_township, seed=seed,
