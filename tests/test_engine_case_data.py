@@ -68,3 +68,35 @@ def test_case_data_only_on_hidden_or_calculate_rows_and_pyxform_accepts_the_colu
     report = check_form(source)
     assert report.usable and report.errors == []
     assert not [w for w in report.warnings if "case_data" in w.message]
+
+
+def test_a_follow_up_case_invited_to_the_web_reads_its_complaint(database):
+    """A call-back handed to the web (an invitation) pipes the case's data like the call
+    screen: the complaint and the unit's reply are in the first page, and stay after a step."""
+    from sqlalchemy import select
+    from test_web_links import answer_through, web_client
+
+    from cati.config import QUESTIONNAIRE_DIR
+    from cati.sample.phones import PhoneRule, check_phone
+    from cati.services.projects import create_project
+    from cati.services.sample_cases import NewCase, add_cases
+    from cati.storage.models import Answer, Case
+    from cati.web.links import invite_case
+
+    with database.unit() as session:
+        project = create_project(session, "FU", QUESTIONNAIRE_DIR / "follow_up.xlsx")
+        add_cases(session, project.id, [NewCase(
+            check_phone("13800138000", PhoneRule()), "13800138000", stratum="古槐街道",
+            attributes={"suggestion_text": "村口路灯坏了三个月", "suggestion_category": "治安管理",
+                        "suggestion_unit": "古槐派出所", "suggestion_reply": "已联系供电所更换路灯",
+                        "suggestion_reply_date": "2026年11月30日"})])
+        case_id = session.scalar(select(Case.id).where(Case.project_id == project.id))
+    invitation = invite_case(database, case_id)
+    client = web_client(database, project.id)
+    client.post(invitation.path, data={"action": "start"})
+    page = client.get(invitation.path).get_data(as_text=True)
+    assert "村口路灯坏了三个月" in page and "已联系供电所更换路灯" in page, page
+    answer_through(client, invitation.path, {})  # past the introduction
+    with database.unit(immediate=False) as session:
+        stored = dict(session.execute(select(Answer.question, Answer.value)).all())
+    assert (stored["complaint"], stored["unit"]) == ("村口路灯坏了三个月", "古槐派出所")

@@ -33,7 +33,7 @@ from cati.calling import project_cache
 from cati.calling.lease_clock import store_now
 from cati.calling.views import RESUME_CODES
 from cati.errors import NotFound
-from cati.questionnaire.engine import InterviewEngine
+from cati.questionnaire.engine import InterviewEngine, case_values
 from cati.questionnaire.model import Form, Item
 from cati.services.clock import utc_now
 from cati.services.interviews import (
@@ -218,7 +218,7 @@ def screen(database: Database, interview_id: int, *, language: str | None = None
            now: dt.datetime | None = None) -> Screen:
     """The page for the interview as it stands."""
     info, form = _load(database, interview_id)
-    engine = _engine(info, form, language, now)
+    engine = _engine(info, form, language, now, _case_data(database, info))
     return _screen(info, form, engine)
 
 
@@ -240,7 +240,7 @@ def submit(database: Database, interview_id: int, item: str, action: str, value:
     info, form = _load(database, interview_id)
     if info.state != OPEN:
         return Submitted()
-    engine = _engine(info, form, language, now)
+    engine = _engine(info, form, language, now, _case_data(database, info))
     current = engine.current_item
     if current is None or current.name != item or engine.finished:
         return Submitted()  # a stale page: show the current one
@@ -297,12 +297,24 @@ def _load(database: Database, interview_id: int) -> tuple[InterviewInfo, Form]:
 _forms: dict[tuple[str, int], Form] = {}
 
 
+def _case_data(database: Database, info: InterviewInfo) -> dict[str, str] | None:
+    """What the form's ``cati::case_data`` rows read from the case (a follow-up case's
+    complaint and reply, handed to the web): only needed before the first answer, when the
+    engine starts; afterwards they are among the stored answers."""
+    if info.case_id is None or info.answers or info.current_item is not None:
+        return None
+    with database.unit(immediate=False) as session:
+        return case_values(session.scalar(select(Case.attributes)
+                                          .where(Case.id == info.case_id)))
+
+
 def _engine(info: InterviewInfo, form: Form, language: str | None,
-            now: dt.datetime | None) -> InterviewEngine:
+            now: dt.datetime | None, case_data: dict[str, str] | None = None) -> InterviewEngine:
     language = language if language in form.languages else None
     clock = (lambda: now) if now is not None else utc_now
     if info.current_item is None and not info.answers:
-        return InterviewEngine.start(form, seed=info.seed, clock=clock, language=language)
+        return InterviewEngine.start(form, seed=info.seed, clock=clock, language=language,
+                                     case_data=case_data)
     return InterviewEngine.resume(form, info.answers, seed=info.seed, clock=clock,
                                   language=language, at=info.current_item)
 
