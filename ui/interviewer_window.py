@@ -673,9 +673,11 @@ class InterviewerWindow(QMainWindow):
         self.call_view.set_busy(False)
         if info.answers:
             self.engine = InterviewEngine.resume(self.form, info.answers, seed=info.seed,
-                                                 clock=utc_now, at=info.current_item)
+                                                 clock=utc_now, at=info.current_item,
+                                                 context=info.context)
         else:
-            self.engine = InterviewEngine.start(self.form, seed=info.seed, clock=utc_now)
+            self.engine = InterviewEngine.start(self.form, seed=info.seed, clock=utc_now,
+                                                context=info.context)
         phone = (f"{self.case.phone_display}  ·  {self.case.stratum}" if self.case
                  else self.tr("实地访问"))
         self.interview_page.phone_label.setText(phone)

@@ -8,6 +8,12 @@ advance costs a handful of expression evaluations, not a pass over the whole for
 Answers are strings keyed by item name (select_multiple: space-separated choice names). An item
 that is not relevant reads as '' in expressions, as ODK does, and its stored answer is kept (so
 going back and forth loses nothing) but dropped from :meth:`InterviewEngine.final_answers`.
+
+``context`` is what the interview knows before its first question (the mode, project settings
+such as the centre's name): a ``hidden`` item without a calculation whose name is a key of the
+context takes that value (and it is saved with the answers, so the record shows what the
+respondent was shown). It is the one way facts from outside the answers reach a form; labels pipe
+them like any item (``${centre_name}``).
 """
 
 from __future__ import annotations
@@ -113,8 +119,10 @@ class InterviewEngine:
     """One interview's walk through a form. Create with :meth:`start` or :meth:`resume`."""
 
     def __init__(self, form: Form, *, seed: int, clock: Clock, language: str | None = None,
-                 answers: Mapping[str, str] | None = None) -> None:
+                 answers: Mapping[str, str] | None = None,
+                 context: Mapping[str, str] | None = None) -> None:
         self.form = form
+        self.context: dict[str, str] = dict(context or {})
         self.seed = seed
         self.clock = clock
         self.language = language or form.default_language
@@ -130,17 +138,20 @@ class InterviewEngine:
 
     # -- creating ---------------------------------------------------------------------------
     @classmethod
-    def start(cls, form: Form, *, seed: int, clock: Clock, language: str | None = None):
-        engine = cls(form, seed=seed, clock=clock, language=language)
+    def start(cls, form: Form, *, seed: int, clock: Clock, language: str | None = None,
+              context: Mapping[str, str] | None = None):
+        engine = cls(form, seed=seed, clock=clock, language=language, context=context)
         engine._advance_from(-1)
         return engine
 
     @classmethod
     def resume(cls, form: Form, answers: Mapping[str, str], *, seed: int, clock: Clock,
-               language: str | None = None, at: str | None = None):
+               language: str | None = None, at: str | None = None,
+               context: Mapping[str, str] | None = None):
         """Rebuild an interview from stored answers: replay them, stop at the first question
         without a (valid) stored answer, then go back to ``at`` if it was presented."""
-        engine = cls(form, seed=seed, clock=clock, language=language, answers=answers)
+        engine = cls(form, seed=seed, clock=clock, language=language, answers=answers,
+                     context=context)
         engine._advance_from(-1)
         while engine.outcome == IN_PROGRESS and (current := engine.current_item) is not None:
             stored = engine.answers.get(current.name)
@@ -352,6 +363,8 @@ class InterviewEngine:
             if item.calculation is not None:
                 cached = self._evaluate_string(item, item.calculation, "calculation",
                                                self.answers.get(item.name, ""))
+            elif item.kind == "hidden" and item.name in self.context:
+                cached = self.context[item.name]
             else:
                 cached = self.answers.get(item.name, item.default or "")
             self._computed[item.name] = cached

@@ -32,6 +32,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cati.calling.dispositions import SCREEN_OUT_CODES
 from cati.calling.lease_clock import DEFAULT_LEASE, store_now
 from cati.calling.outcomes import LeaseLost
 from cati.errors import CatiError, NotFound, PermissionDenied
@@ -58,6 +59,9 @@ class InterviewInfo:
     state: str
     current_item: str | None
     answers: dict[str, str] = field(default_factory=dict)
+    # What the form may know before its first question (InterviewEngine's ``context``): the
+    # mode and the project's text settings, e.g. centre_name (see interview_context).
+    context: dict[str, str] = field(default_factory=dict)
 
 
 def open_interview(database: Database, project_id: int, *, case_id: int | None = None,
@@ -165,7 +169,7 @@ def finish_interview(session: Session, interview_id: int, state: str, dispositio
     interview.state, interview.disposition, interview.ended_at = state, disposition, now
 
 
-CLOSED_STATES = {"1.1": "complete", "4.70": "screened_out", "4.80": "screened_out",
+CLOSED_STATES = {"1.1": "complete", **dict.fromkeys(SCREEN_OUT_CODES, "screened_out"),
                  "1.2": "partial", "2.12": "break_off"}
 
 
@@ -317,6 +321,19 @@ def _check_lease(session: Session, case_id: int, workstation: str | None, *,
 def _info(session: Session, interview: Interview) -> InterviewInfo:
     answers = dict(session.execute(select(Answer.question, Answer.value)
                                    .where(Answer.interview_id == interview.id)).all())
+    project = session.get(Project, interview.project_id)
     return InterviewInfo(interview.id, interview.project_id, interview.case_id,
                          interview.questionnaire_id, interview.seed, interview.mode,
-                         interview.state, interview.current_item, answers)
+                         interview.state, interview.current_item, answers,
+                         interview_context(project.settings if project else None,
+                                           interview.mode))
+
+
+def interview_context(settings: Mapping[str, object] | None, mode: str) -> dict[str, str]:
+    """The engine's context of an interview: ``mode`` (phone, web or field) and the project's
+    text settings by their names (``centre_name``: the centre the introduction names). Only
+    hidden items of the same name read them, so other settings stay out of the form."""
+    context = {key: value for key, value in (settings or {}).items()
+               if isinstance(value, str) and value.strip()}
+    context["mode"] = mode
+    return context
