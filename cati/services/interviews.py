@@ -38,6 +38,7 @@ from cati.calling.outcomes import LeaseLost
 from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.questionnaire.values import storable
 from cati.services.clock import utc_now
+from cati.services.contact_phones import keep_contact_phones
 from cati.services.questionnaires import form_of
 from cati.services.quotas import cell_is_full
 from cati.services.users import SUPERVISOR_ROLES, require_active, require_supervisor
@@ -132,6 +133,8 @@ def save_answers_in(session, interview_id: int, changes: Mapping[str, str], *,
     if interview.state != OPEN:
         raise CatiError(f"interview {interview_id} is closed ({interview.state}): only a "
                         "supervisor can correct its answers (访问已结束，只能由督导更正)")
+    form = form_of(session, interview.questionnaire_id)
+    changes = keep_contact_phones(session, interview_id, form, changes, now)
     stored = {a.question: a for a in session.scalars(
         select(Answer).where(Answer.interview_id == interview_id,
                              Answer.question.in_(list(changes))))}
@@ -142,7 +145,6 @@ def save_answers_in(session, interview_id: int, changes: Mapping[str, str], *,
         sequence += 1
     interview.current_item = current_item
     quota_full = False
-    form = form_of(session, interview.questionnaire_id)
     question = form.stratum_question
     if question and question in changes and changes[question] != "":
         interview.stratum = stratum_label(form, question, changes[question])
@@ -233,6 +235,8 @@ def correct_answer(database: Database, interview_id: int, question: str, value: 
         if not form.has_item(question):
             raise NotFound(f"interview {interview_id}: its questionnaire has no question "
                            f"'{question}' (问卷中没有该题)")
+        value = keep_contact_phones(session, interview_id, form, {question: value},
+                                    now)[question]
         answer = session.scalar(select(Answer).where(Answer.interview_id == interview_id,
                                                      Answer.question == question))
         old = None if answer is None else answer.value
