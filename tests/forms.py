@@ -45,7 +45,7 @@ def form_answers(form: Form, wanted: dict[str, str], *, mode: str = "phone",
     answers the form asks: an answer in ``wanted`` the path never reaches fails here.
     ``until``: stop after answering that question (a broken-off interview)."""
     engine = InterviewEngine.start(form, seed=0, clock=lambda: now,
-                                   context={"mode": mode, **(context or {})})
+                                   context={"interview_mode": mode, **(context or {})})
     while not engine.finished and (shown := engine.current()) is not None:
         item = shown.item
         if not item.is_question:

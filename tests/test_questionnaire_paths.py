@@ -97,7 +97,7 @@ def test_the_phone_introduction_names_the_projects_centre_and_asks_the_campaign_
     with database.unit(immediate=False) as session:
         stored = dict(session.execute(select(Answer.question, Answer.value)
                                       .where(Answer.interview_id == interview_id)).all())
-    assert (stored["mode"], stored["centre_name"]) == ("phone", CENTRE)
+    assert (stored["interview_mode"], stored["centre_name"]) == ("phone", CENTRE)
 
 
 def test_someone_outside_the_county_is_screened_out_as_out_of_sample(database,

@@ -23,11 +23,15 @@ from cati.web.links import invite_case, point_link, resolve
 # Tuesday 10:00 in Beijing: inside the default calling hours.
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 # A respondent who completes the shipped questionnaire (notes take no answer).
-COMPLETE = {"phone_kind": "3", "age": "40", "residence": "1", "occupation": "2",
-            "township": "4", "urban_rural": "1", "safety": "1", "trend": "1",
-            "sat_police": "1", "sat_procuratorate": "2", "sat_court": "1", "sat_justice": "8",
-            "suggestion": "多装路灯", "campaign_aware": "2", "gender": "2"}
-SCREEN_OUT = {"phone_kind": "2", "age": "15", "other_adult": "2"}
+COMPLETE = {"age": "40", "residence": "1", "occupation": "2", "township": "4",
+            "urban_rural": "1", "safety": "1", "trend": "1", "sat_police": "1",
+            "sat_procuratorate": "2", "sat_court": "1", "sat_justice": "8",
+            "suggestion": "多装路灯", "campaign_aware": "2", "gang_exists": "2",
+            "campaign_sat": "2", "pingan_aware": "1", "pingan_join": "2", "gender": "2",
+            "follow_up_ok": "2"}
+SCREEN_OUT = {"age": "15"}  # on the web no one else is asked to come to the phone
+# What the form stores besides the answers: the interview's context and its calculations.
+WEB_CONTEXT = {"interview_mode": "web", "centre_name": "平舆县民情调查服务中心"}
 # For tests of the pages alone: the store's part is covered on both databases elsewhere.
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -90,7 +94,8 @@ def test_invitation_holds_the_case_and_cannot_be_used_twice(database, one_case_p
         (case_id, "screened_out", "4.70")
     answers = stored_answers(database, interview.id)
     assert {k: answers[k] for k in SCREEN_OUT} == SCREEN_OUT
-    assert set(answers) - set(SCREEN_OUT) == {"resp_age"}  # the form's calculation
+    assert {k: answers[k] for k in set(answers) - set(SCREEN_OUT)} == \
+        {**WEB_CONTEXT, "resp_age": "15"}  # the form's context and calculation
     with database.unit(immediate=False) as session:
         case = session.get(Case, case_id)
         assert (case.state, case.disposition, case.lease_holder) == ("closed", "4.70", None)
@@ -191,7 +196,8 @@ def test_open_link_interviews_are_stored_like_phone_ones_and_exported_by_mode(
     assert interview.stratum == "庙湾镇"  # the township answered, as on the phone
     answers = stored_answers(database, interview.id)
     assert {k: answers[k] for k in COMPLETE} == COMPLETE
-    assert set(answers) - set(COMPLETE) == {"resp_age"}
+    assert {k: answers[k] for k in set(answers) - set(COMPLETE)} == \
+        {**WEB_CONTEXT, "resp_age": "40", "has_suggestion": "1"}
     with database.unit(immediate=False) as session:
         sequences = session.scalars(select(Answer.sequence)
                                     .where(Answer.interview_id == interview.id)).all()

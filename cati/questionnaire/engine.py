@@ -162,6 +162,12 @@ class InterviewEngine:
         if at is not None:
             engine.jump(at)
         engine._changed.clear()
+        # A context value the stored answers do not hold yet (a fresh interview resumed, a
+        # phone interview continued on the web) is still to be saved.
+        for name, value in engine.context.items():
+            if (form.has_item(name) and form.item(name).kind == "hidden"
+                    and answers.get(name) != value and engine.answers.get(name) == value):
+                engine._changed.add(name)
         return engine
 
     # -- reading ----------------------------------------------------------------------------

@@ -61,7 +61,7 @@ class InterviewInfo:
     current_item: str | None
     answers: dict[str, str] = field(default_factory=dict)
     # What the form may know before its first question (InterviewEngine's ``context``): the
-    # mode and the project's text settings, e.g. centre_name (see interview_context).
+    # interview_mode and the project's text settings, e.g. centre_name (see interview_context).
     context: dict[str, str] = field(default_factory=dict)
 
 
@@ -334,10 +334,11 @@ def _info(session: Session, interview: Interview) -> InterviewInfo:
 
 
 def interview_context(settings: Mapping[str, object] | None, mode: str) -> dict[str, str]:
-    """The engine's context of an interview: ``mode`` (phone, web or field) and the project's
-    text settings by their names (``centre_name``: the centre the introduction names). Only
+    """The engine's context of an interview: ``interview_mode`` (phone, web or field; not
+    ``mode``, which exports already use for the interview's column) and the project's text
+    settings by their names (``centre_name``: the centre the introduction names). Only
     hidden items of the same name read them, so other settings stay out of the form."""
     context = {key: value for key, value in (settings or {}).items()
                if isinstance(value, str) and value.strip()}
-    context["mode"] = mode
+    context["interview_mode"] = mode
     return context
