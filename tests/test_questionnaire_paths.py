@@ -19,7 +19,7 @@ from cati.errors import StorageDenied
 from cati.questionnaire.engine import InterviewEngine
 from cati.reporting.export import export_data
 from cati.services.aapor_report import aapor_report
-from cati.services.contact_phones import contact_phone_of
+from cati.services.contact_phones import contact_phone_check, contact_phone_of
 from cati.services.interviews import load_interview, open_interview, save_answers
 from cati.storage.db import Database
 from cati.storage.models import Answer, AnswerEvent, Case, ContactPhone, Interview, Project
@@ -272,3 +272,16 @@ def test_on_postgresql_the_web_writes_the_number_and_only_a_supervisor_reads_it(
 def _project_id(database: Database) -> int:
     with database.unit(immediate=False) as session:
         return session.execute(text("SELECT id FROM projects WHERE code = 'SAFE'")).scalar()
+
+
+def test_the_left_number_is_described_like_a_sample_phone(database, one_case_project):
+    """What a follow-up case of a web or field suggestion is made from."""
+    form = form_of_project(database, one_case_project)
+    info = open_interview(database, one_case_project, mode="field", now=NOW)
+    walked = form_answers(form, {"suggestion": "夜里货车太多,噪音大", "follow_up_ok": "1",
+                                 "contact_phone": "+86 139 1234 5678"}, mode="field")
+    save_answers(database, info.id, walked, current_item=None, now=NOW)
+    with database.unit(immediate=False) as session:
+        checked = contact_phone_check(session, info.id)
+    assert (checked.e164, checked.number_type) == ("+8613912345678", "mobile")
+    assert checked.time_zone == "Asia/Shanghai"

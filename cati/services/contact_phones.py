@@ -24,7 +24,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from cati.questionnaire.model import Form
-from cati.sample.phones import PhoneRule, cell_text, check_phone
+from cati.sample.phones import PhoneCheck, PhoneRule, cell_text, check_phone
 from cati.storage.models import ContactPhone
 
 CONTACT_QUESTION_SETTING = "cati::contact_question"
@@ -85,3 +85,14 @@ def contact_phone_of(session: Session, interview_id: int) -> str | None:
     if row is None:
         return None
     return row.phone_e164 or row.phone_raw or None
+
+
+def contact_phone_check(session: Session, interview_id: int) -> PhoneCheck | None:
+    """The left number as a sample phone is described (E.164, type, region, carrier, time
+    zone: what a follow-up case needs), or None when none was left or it is not a number the
+    sample's phone rule accepts (then only a person can read it: contact_phone_of)."""
+    phone = contact_phone_of(session, interview_id)
+    if phone is None:
+        return None
+    checked = check_phone(phone, PhoneRule())
+    return checked if checked.ok else None

@@ -26,6 +26,11 @@ role, and the database decides what that login may read and change:
     what the web pages need: projects, questionnaires, web links and their key, web interviews
     and their answers, the calling columns of an invited case; no phones, accounts or audit.
 
+The numbers web, QR and field respondents leave for a call-back (``contact_phones``) are guarded
+like the sample's: supervisors read them; an interviewer's login (its own open interview) and the
+web's (an open web interview) write them and see only which interview has one
+(CONTACT_PHONE_STATEMENTS, applied by migration 0015).
+
 The owner of the database (who runs ``cati db upgrade``; superusers too) is trusted with
 everything. ``apply_statements`` is idempotent: a later migration that adds a table calls it
 again. The group roles are server-wide (PostgreSQL roles are), created when missing; the owner
