@@ -60,7 +60,7 @@ RESPONDENTS = {
     "A": {"township": "1", "sat_police": "4", "suggestion": "路口红绿灯时间太短,希望调整",
           "unsat_reason": "去派出所办户口,民警态度不好", "follow_up_ok": "1"},
     "B": {"township": "2", "suggestion": "无"},
-    "C": {"township": "3", "sat_court": "3", "suggestion": "没有。",
+    "C": {"township": "3", "sat_court": "3", "suggestion": "无",
           "unsat_reason": "晚上多巡逻,加装摄像头", "follow_up_ok": "2"},
     "D": {"township": "4", "suggestion": '=HYPERLINK("http://x.cn","电信诈骗太多")',
           "follow_up_ok": "1"},
@@ -224,7 +224,7 @@ def test_csv_cells_that_look_like_formulas_become_text():
 
 def test_collect_is_idempotent_and_skips_empty_and_no_suggestion_answers(database, survey):
     first = collect_suggestions(database, survey.project_id, user_id=survey.supervisor, now=NOW)
-    # A: 2, C: unsat_reason, D, G, H, the field interview; B's 无 and C's blank skipped;
+    # A: 2, C: unsat_reason, D, G, H, the field interview; B's and C's 无 skipped;
     # the broken-off interview is not complete.
     assert (first.added, first.skipped, first.checked) == (7, 2, 0)
     again = collect_suggestions(database, survey.project_id, now=NOW)
@@ -382,7 +382,8 @@ def test_follow_up_project_has_exactly_the_resolved_respondents_who_agreed(datab
     assert (a_case.stratum, d_case.stratum) == ("古槐街道", "庙湾镇")
     assert (a_case.state, a_case.time_zone, a_case.number_type) == (
         "fresh", "Asia/Shanghai", "mobile")
-    a_rows = [suggestion_of(rows, iv["A"]), suggestion_of(rows, iv["A"], "unsat_reason")]
+    a_rows = sorted([suggestion_of(rows, iv["A"]), suggestion_of(rows, iv["A"], "unsat_reason")],
+                    key=lambda row: row.id)  # collected in the interview's answer order
     d_row = suggestion_of(rows, iv["D"])
     assert a_case.attributes["suggestion_ids"] == [r.id for r in a_rows]
     assert a_case.attributes["suggestion_text"] == "；".join(r.text for r in a_rows)

@@ -100,7 +100,7 @@ def checked(view) -> list[str]:
 
 def test_digit_picks_an_option_and_the_next_question_waits_for_the_save(qtbot, view, owner):
     survey(view)
-    assert view.question_label.text().startswith("您好!我是省社情民意调查中心的访问员")
+    assert view.question_label.text().startswith("您好!我是平舆县民情调查服务中心的访问员")
     assert "继续" in view.next_button.text() and view.option_buttons == []
     answer_and_save(qtbot, view, owner)
     assert view.question_label.text() == "请问您现在接听的是单位电话、住宅电话,还是手机?"
