@@ -140,9 +140,9 @@ def save_answers_in(session, interview_id: int, changes: Mapping[str, str], *,
                              Answer.question.in_(list(changes))))}
     sequence = _next_sequence(session, interview_id)
     for question, value in changes.items():
-        _apply(session, interview, stored.get(question), question, value, user_id, now,
-               sequence)
-        sequence += 1
+        if _apply(session, interview, stored.get(question), question, value, user_id, now,
+                  sequence):
+            sequence += 1  # numbers the answers in the order first given, without gaps
     interview.current_item = current_item
     quota_full = False
     question = form.stratum_question
@@ -252,9 +252,10 @@ def correct_answer(database: Database, interview_id: int, question: str, value: 
 
 
 def _apply(session: Session, interview: Interview, answer: Answer | None, question: str,
-           value: str, user_id: int | None, now: dt.datetime, sequence: int) -> None:
+           value: str, user_id: int | None, now: dt.datetime, sequence: int) -> bool:
+    """Store one answer and its history event; True when a new answer row took ``sequence``."""
     if answer is not None and answer.value == value:
-        return
+        return False
     action = "set" if answer is None else ("clear" if value == "" else "change")
     session.add(AnswerEvent(interview_id=interview.id, question=question, action=action,
                             old_value=None if answer is None else answer.value, new_value=value,
@@ -262,8 +263,9 @@ def _apply(session: Session, interview: Interview, answer: Answer | None, questi
     if answer is None:
         session.add(Answer(interview_id=interview.id, question=question, value=value,
                            answered_at=now, sequence=sequence))
-    else:
-        answer.value, answer.answered_at = value, now
+        return True
+    answer.value, answer.answered_at = value, now
+    return False
 
 
 def _next_sequence(session: Session, interview_id: int) -> int:
