@@ -285,3 +285,33 @@ def test_the_left_number_is_described_like_a_sample_phone(database, one_case_pro
         checked = contact_phone_check(session, info.id)
     assert (checked.e164, checked.number_type) == ("+8613912345678", "mobile")
     assert checked.time_zone == "Asia/Shanghai"
+
+
+def test_the_centre_is_named_at_creation_and_changed_by_a_supervisor(run_cli, db_url,
+                                                                     database):
+    from cati.config import QUESTIONNAIRE_DIR
+    from cati.services.admin import update_project_settings
+    from cati.services.users import add_user
+    from cati.storage.models import AuditEntry
+
+    form = QUESTIONNAIRE_DIR / "public_safety.xlsx"
+    bad = run_cli("--db", db_url, "project", "create", "BAD", "--form", form,
+                  "--centre-name", "  ")
+    assert bad.returncode == 1 and "1 to 64" in bad.stderr and "Traceback" not in bad.stderr
+    made = run_cli("--db", db_url, "project", "create", "PY12", "--form", form,
+                   "--centre-name", "平舆县 民情调查服务中心")
+    assert made.returncode == 0, made.stderr
+    with database.unit() as session:
+        project = session.scalar(select(Project).where(Project.code == "PY12"))
+        assert project.settings["centre_name"] == "平舆县 民情调查服务中心"
+        assert session.scalar(select(Project).where(Project.code == "BAD")) is None
+        chen = add_user(session, "chen", "password-123", "supervisor", "陈督导").id
+    update_project_settings(database, chen, project.id, centre_name=CENTRE)
+    info = open_interview(database, project.id, mode="field", now=NOW)
+    engine = InterviewEngine.start(form_of_project(database, project.id), seed=info.seed,
+                                   clock=lambda: NOW, context=info.context)
+    assert engine.current().label.startswith(f"您好!我是{CENTRE}的访问员")
+    with database.unit(immediate=False) as session:
+        changed = session.scalars(select(AuditEntry.details).where(
+            AuditEntry.action == "project_settings_changed")).one()
+    assert changed["new"] == {"centre_name": CENTRE}
