@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--form", required=True, metavar="FILE")
     create.add_argument("--name")
     create.add_argument("--default-area-code", metavar="CODE")
+    create.add_argument("--centre-name", metavar="NAME",
+                        help="the centre running the survey, named in the introduction")
     create.set_defaults(handler=_project_create)
     listing = project.add_parser("list", help="list projects")
     listing.add_argument("--json", action="store_true")
@@ -385,7 +387,8 @@ def _project_create(args: argparse.Namespace) -> int:
     database = open_database(args)
     with database.unit() as session:
         project = create_project(session, args.code, args.form, name=args.name,
-                                 default_area_code=args.default_area_code)
+                                 default_area_code=args.default_area_code,
+                                 centre_name=args.centre_name)
     print(f"created project {project.code}: {project.name} "
           f"(form {project.form_id} version {project.form_version})")
     return 0

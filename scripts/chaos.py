@@ -247,7 +247,7 @@ class Interviewer:
             workstation=self.workstation))
         form = self.form(info.questionnaire_id)
         engine = InterviewEngine.resume(form, info.answers, seed=info.seed, clock=self.now,
-                                        at=info.current_item)
+                                        at=info.current_item, context=info.context)
         numbers, rng = _numbers_in_form(form), self.rng
         breaks_off = rng.random() < BREAK_OFF_SHARE
         while not engine.finished and (item := engine.current_item) is not None:

@@ -33,3 +33,50 @@ def play(engine: InterviewEngine, *values: object) -> InterviewEngine:
 def current_name(engine: InterviewEngine) -> str | None:
     item = engine.current_item
     return item.name if item is not None else None
+
+
+def form_answers(form: Form, wanted: dict[str, str], *, mode: str = "phone",
+                 until: str | None = None, context: dict[str, str] | None = None,
+                 now: dt.datetime = CLOCK_TIME) -> dict[str, str]:
+    """The answers a real interview on ``form`` stores when the respondent gives ``wanted``
+    (question -> answer) and elsewhere the first offered choice that does not end the
+    interview, 40 or a short text; optional
+    questions not in ``wanted`` are skipped. It drives the engine, so a fixture can only hold
+    answers the form asks: an answer in ``wanted`` the path never reaches fails here.
+    ``until``: stop after answering that question (a broken-off interview)."""
+    engine = InterviewEngine.start(form, seed=0, clock=lambda: now,
+                                   context={"interview_mode": mode, **(context or {})})
+    while not engine.finished and (shown := engine.current()) is not None:
+        item = shown.item
+        if not item.is_question:
+            engine.answer()
+            continue
+        if item.name in wanted:
+            value = wanted[item.name]
+        elif not shown.required:
+            value = ""
+        elif shown.choices:
+            value = _staying_choice(engine, [c.name for c in shown.choices])
+        elif item.kind in ("integer", "decimal"):
+            value = "40"
+        else:
+            value = "好"
+        error = engine.answer(value)
+        assert error is None, f"{item.name}={value!r}: {error}"
+        if item.name == until:
+            break
+    answers = engine.final_answers()
+    missing = sorted(set(wanted) - set(answers))
+    assert not missing, f"the form never asks {missing} on this path ({engine.path})"
+    return answers
+
+
+def _staying_choice(engine: InterviewEngine, names: list[str]) -> str:
+    """The first choice after which the interview goes on (not a screen-out)."""
+    for name in names:
+        engine.answer(name)
+        ended = engine.outcome.state == "screened_out"
+        engine.back()
+        if not ended:
+            return name
+    return names[0]

@@ -16,7 +16,8 @@ COMPLETE = {
     "urban_rural": "2", "safety": "3", "safety_worry": ["2", "7"], "worry_other": "夜里路灯少",
     "trend": "1", "sat_police": "1", "sat_procuratorate": "2", "sat_court": "8",
     "sat_justice": "4", "unsat_reason": "办事慢", "suggestion": "没有", "campaign_aware": "1",
-    "gang_exists": "2", "campaign_sat": "1", "gender": "2", "follow_up_ok": "1",
+    "gang_exists": "2", "campaign_sat": "1", "pingan_aware": "1", "pingan_join": "2",
+    "gender": "2", "follow_up_ok": "1",
 }
 
 

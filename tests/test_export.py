@@ -48,13 +48,17 @@ SCREENING = {"phone_kind": "3", "age": "45", "resp_age": "45", "residence": "1",
 CORE_1 = {"safety": "3", "safety_worry": "1 7", "worry_other": EMOJI_RTL, "trend": "1",
           "sat_police": "3", "sat_procuratorate": "1", "sat_court": "2", "sat_justice": "8",
           "unsat_reason": "-2+3", "suggestion": "=1+1"}
-CLOSING_1 = {"campaign_aware": "1", "gang_exists": "2", "campaign_sat": "1", "gender": "2",
-             "follow_up_ok": "1"}
+CLOSING_1 = {"campaign_aware": "1", "gang_exists": "2", "campaign_sat": "1",
+             "pingan_aware": "1", "pingan_join": "2", "gender": "2", "follow_up_ok": "1"}
 INTERVIEW_2 = {**SCREENING, "age": "70", "resp_age": "70", "township": "19", "safety": "1",
                "trend": "2", "sat_police": "1", "sat_procuratorate": "1", "sat_court": "1",
                "sat_justice": "1", "suggestion": "@SUM(A1)", "campaign_aware": "2",
-               "gender": "1"}
-PARTIAL = {**SCREENING, "township": "5", "safety": "2", "unsat_reason": CONTROL_TEXT}
+               "gang_exists": "8", "campaign_sat": "8", "pingan_aware": "2",
+               "pingan_join": "2", "gender": "1", "follow_up_ok": "2"}
+# Broken off after the reason for the dissatisfaction with the police.
+PARTIAL = {**SCREENING, "township": "5", "safety": "2", "trend": "1", "sat_police": "4",
+           "sat_procuratorate": "1", "sat_court": "1", "sat_justice": "1",
+           "unsat_reason": CONTROL_TEXT}
 
 
 @dataclass(frozen=True)
@@ -147,12 +151,13 @@ def test_csv_export(run_cli, db_url, database, seeded, tmp_path):
     header, rows = _read_csv(out)
     assert header[:9] == [name for name, kind, _ in META_COLUMNS if kind != "phone"]
     assert "phone" not in header and "phone_local" not in header
-    questions = ["phone_kind", "age", "other_adult", "age_adult", "resp_age", "residence",
-                 "occupation", "township", "urban_rural", "safety", "safety_worry",
-                 *(f"safety_worry_{n}" for n in range(1, 8)), "worry_other", "trend",
-                 "sat_police", "sat_procuratorate", "sat_court", "sat_justice", "unsat_reason",
-                 "suggestion", "campaign_aware", "gang_exists", "campaign_sat", "gender",
-                 "follow_up_ok"]
+    questions = ["interview_mode", "centre_name", "phone_kind", "age", "other_adult", "age_adult",
+                 "resp_age", "residence", "occupation", "township", "urban_rural", "safety",
+                 "safety_worry", *(f"safety_worry_{n}" for n in range(1, 8)), "worry_other",
+                 "trend", "sat_police", "sat_procuratorate", "sat_court", "sat_justice",
+                 "unsat_reason", "suggestion", "has_suggestion", "campaign_aware",
+                 "gang_exists", "campaign_sat", "pingan_aware", "pingan_join", "gender",
+                 "follow_up_ok", "contact_phone"]
     assert header[9:] == questions
     assert [int(r["interview_id"]) for r in rows] == seeded.interviews[:2]
     first, second = rows
@@ -468,7 +473,7 @@ def test_an_empty_project_exports_a_header(database, tmp_path):
         result = export_data(database, "EMPTY", tmp_path / f"empty.{fmt}")
         assert result.rows == 0 and (tmp_path / f"empty.{fmt}").is_file()
     header, rows = _read_csv(tmp_path / "empty.csv")
-    assert rows == [] and header[-1] == "follow_up_ok"
+    assert rows == [] and header[-1] == "contact_phone"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 

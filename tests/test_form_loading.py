@@ -288,4 +288,4 @@ def test_a_stored_markdown_form_keeps_its_indices_when_read_back_from_bytes():
     path = QUESTIONNAIRE_DIR / "public_safety.md"
     from_bytes = load_form(path.read_bytes(), "public_safety.md")
     assert from_bytes.indices == load_form(path).indices
-    assert len(from_bytes.indices) == 10
+    assert len(from_bytes.indices) == 12

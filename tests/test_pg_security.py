@@ -424,7 +424,7 @@ def test_the_web_pages_and_the_hand_over_run_under_their_own_logins(centre, tmp_
         client = web_client(web, project, now=NOW)
         answer_through(client, point.path, COMPLETE)
         invited = web_client(web, project, address="10.0.0.2", now=NOW)
-        answer_through(invited, handover.invitation.path, {"phone_kind": "2"})  # begun
+        answer_through(invited, handover.invitation.path, {})  # begun
         # The web interview holds the case under the web server's login: a workstation that
         # calls itself after it (CATI_WORKSTATION=web:LINK) takes nothing.
         with web.unit() as session:

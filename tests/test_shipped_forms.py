@@ -34,11 +34,14 @@ def test_public_safety_content():
     form = load_form(QUESTIONNAIRE_DIR / "public_safety.xlsx")
     assert form.form_id == "public_safety" and form.stratum_question == "township"
     assert form.languages == ("中文 (zh)", "English (en)")
-    townships = form.choices_of(form.item("township"))
-    assert [form.text(c.labels) for c in townships] == TOWNSHIPS
-    screen_outs = [i.name for i in form.items if i.is_screen_out]
-    assert screen_outs == ["end_minor", "end_residence", "end_occupation"]
-    assert {form.item(n).disposition for n in screen_outs} == {"4.70"}
+    assert [form.text(c.labels) for c in form.strata()] == TOWNSHIPS
+    strata = {c.name for c in form.strata()}
+    outside = [c for c in form.choices_of(form.item("township")) if c.name not in strata]
+    assert [form.text(c.labels) for c in outside] == ["不住在本县"]
+    screen_outs = {i.name: i.disposition for i in form.items if i.is_screen_out}
+    assert screen_outs == {"end_minor": "4.70", "end_residence": "4.70",
+                           "end_occupation": "4.70", "end_outside": "4.10"}
+    assert form.settings["cati::contact_question"] == "contact_phone"
     safety = {c.name: c for c in form.choices_of(form.item("safety"))}
     assert [safety[n].score for n in "1234"] == [100, 80, 30, 0]
     assert safety["9"].not_read and safety["8"].not_read and not safety["1"].not_read
@@ -46,3 +49,6 @@ def test_public_safety_content():
     assert indices["safety_rate"].positive == {"1", "2"} and indices["safety_rate"].excluded == {"9"}
     assert indices["law_enforcement_sat"].method == "mean"
     assert len(indices["law_enforcement_sat"].source) == 4
+    assert indices["pingan_awareness"].source == ("pingan_aware",)
+    assert indices["pingan_participation"].source == ("pingan_join",)
+    assert indices["campaign_sat_rate"].excluded == {"8"}  # not read: 说不清

@@ -18,6 +18,7 @@ from cati.calling.outcomes import record_outcome
 from cati.calling.queue import claim_next_case
 from cati.config import QUESTIONNAIRE_DIR
 from cati.errors import CatiError, PermissionDenied
+from cati.questionnaire.loader import load_form
 from cati.services.interviews import open_interview, save_answers
 from cati.services.projects import create_project
 from cati.services.suggestions import (
@@ -46,24 +47,29 @@ from cati.storage.models import (
     Project,
     Suggestion,
 )
+from tests.forms import form_answers
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # Monday 10:00 in Beijing
 CODE = "PY2026_11"
 
-# Respondent -> the answers of a completed phone interview (township 1..: 古槐街道, 清河街道 …).
+# Respondent -> what they answer in a completed phone interview (township 1..: 古槐街道, 清河街道
+# …); the rest of each path is filled by walking the shipped form (tests.forms.form_answers), so
+# every stored answer is one the form asks. B has no suggestion and is satisfied: never asked
+# for a call-back.
 RESPONDENTS = {
-    "A": {"township": "1", "suggestion": "路口红绿灯时间太短,希望调整",
+    "A": {"township": "1", "sat_police": "4", "suggestion": "路口红绿灯时间太短,希望调整",
           "unsat_reason": "去派出所办户口,民警态度不好", "follow_up_ok": "1"},
-    "B": {"township": "2", "suggestion": "无", "follow_up_ok": "1"},
-    "C": {"township": "3", "suggestion": "   ", "unsat_reason": "晚上多巡逻,加装摄像头",
-          "follow_up_ok": "2"},
+    "B": {"township": "2", "suggestion": "无"},
+    "C": {"township": "3", "sat_court": "3", "suggestion": "无",
+          "unsat_reason": "晚上多巡逻,加装摄像头", "follow_up_ok": "2"},
     "D": {"township": "4", "suggestion": '=HYPERLINK("http://x.cn","电信诈骗太多")',
           "follow_up_ok": "1"},
     "G": {"township": "5", "suggestion": "小区经常有人偷东西", "follow_up_ok": "1"},
     "H": {"township": "6", "suggestion": "希望多帮助困难群众", "follow_up_ok": "1"},
 }
 BROKEN_OFF = {"township": "7", "suggestion": "希望多巡逻", "follow_up_ok": "1"}
-FIELD = {"suggestion": "邻居纠纷需要调解", "follow_up_ok": "1"}  # no case: no phone
+FIELD = {"suggestion": "邻居纠纷需要调解", "follow_up_ok": "1"}  # no case; left no number
+FORM = load_form(QUESTIONNAIRE_DIR / "public_safety.xlsx")
 
 
 @dataclass
@@ -107,11 +113,12 @@ def build_survey(database) -> Survey:
             for n in range(len(RESPONDENTS) + 1)])
     phones, interviews = {}, {}
     for name, answers in RESPONDENTS.items():
-        _case, interview_id, phone = complete_call(database, project.id, answers,
+        _case, interview_id, phone = complete_call(database, project.id,
+                                                   form_answers(FORM, answers),
                                                    workstation="ws1", interviewer=interviewer)
         phones[name], interviews[name] = phone, interview_id
-    complete_call(database, project.id, BROKEN_OFF, workstation="ws1", interviewer=interviewer,
-                  code="2.12")
+    complete_call(database, project.id, form_answers(FORM, BROKEN_OFF, until="follow_up_ok"),
+                  workstation="ws1", interviewer=interviewer, code="2.12")
     with database.unit() as session:
         field = Interview(project_id=project.id, questionnaire_id=project.questionnaire_id,
                           state="complete", mode="field", stratum="古槐街道", seed=1,
@@ -119,7 +126,8 @@ def build_survey(database) -> Survey:
         session.add(field)
         session.flush()
         session.add_all(Answer(interview_id=field.id, question=q, value=v, answered_at=NOW,
-                               sequence=i) for i, (q, v) in enumerate(FIELD.items()))
+                               sequence=i)
+                        for i, (q, v) in enumerate(form_answers(FORM, FIELD, mode="field").items()))
         interviews["F"] = field.id
         session.add(DoNotCall(phone_e164=phones["G"], reason="asked not to be called",
                               added_at=NOW))
@@ -216,7 +224,7 @@ def test_csv_cells_that_look_like_formulas_become_text():
 
 def test_collect_is_idempotent_and_skips_empty_and_no_suggestion_answers(database, survey):
     first = collect_suggestions(database, survey.project_id, user_id=survey.supervisor, now=NOW)
-    # A: 2, C: unsat_reason, D, G, H, the field interview; B's 无 and C's blank skipped;
+    # A: 2, C: unsat_reason, D, G, H, the field interview; B's and C's 无 skipped;
     # the broken-off interview is not complete.
     assert (first.added, first.skipped, first.checked) == (7, 2, 0)
     again = collect_suggestions(database, survey.project_id, now=NOW)
@@ -374,7 +382,8 @@ def test_follow_up_project_has_exactly_the_resolved_respondents_who_agreed(datab
     assert (a_case.stratum, d_case.stratum) == ("古槐街道", "庙湾镇")
     assert (a_case.state, a_case.time_zone, a_case.number_type) == (
         "fresh", "Asia/Shanghai", "mobile")
-    a_rows = [suggestion_of(rows, iv["A"]), suggestion_of(rows, iv["A"], "unsat_reason")]
+    a_rows = sorted([suggestion_of(rows, iv["A"]), suggestion_of(rows, iv["A"], "unsat_reason")],
+                    key=lambda row: row.id)  # collected in the interview's answer order
     d_row = suggestion_of(rows, iv["D"])
     assert a_case.attributes["suggestion_ids"] == [r.id for r in a_rows]
     assert a_case.attributes["suggestion_text"] == "；".join(r.text for r in a_rows)

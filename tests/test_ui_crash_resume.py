@@ -50,7 +50,8 @@ BEFORE_CRASH = [("intro", None), ("phone_kind", "3"), ("age", "46"), ("residence
                 ("unsat_reason", "办事慢")]
 CHILD_ANSWERS = {name: value for name, value in BEFORE_CRASH if value is not None}
 AFTER_CRASH = {"suggestion": "多巡逻", "campaign_aware": "1", "gang_exists": "2",
-               "campaign_sat": "1", "gender": "2", "follow_up_ok": "1"}
+               "campaign_sat": "1", "pingan_aware": "1", "pingan_join": "2", "gender": "2",
+               "follow_up_ok": "1"}
 
 
 @pytest.fixture

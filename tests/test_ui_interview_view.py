@@ -100,7 +100,7 @@ def checked(view) -> list[str]:
 
 def test_digit_picks_an_option_and_the_next_question_waits_for_the_save(qtbot, view, owner):
     survey(view)
-    assert view.question_label.text().startswith("您好!我是省社情民意调查中心的访问员")
+    assert view.question_label.text().startswith("您好!我是平舆县民情调查服务中心的访问员")
     assert "继续" in view.next_button.text() and view.option_buttons == []
     answer_and_save(qtbot, view, owner)
     assert view.question_label.text() == "请问您现在接听的是单位电话、住宅电话,还是手机?"
@@ -143,7 +143,7 @@ def test_enter_without_an_answer_shows_the_required_message(qtbot, view, owner):
     survey(view)
     answer_and_save(qtbot, view, owner)
     press(qtbot, view, Qt.Key.Key_Return)
-    assert view.error_label.text() == "请记录受访者的回答"
+    assert view.error_label.text() == "此题需要回答。"
     assert len(owner.saves) == 1
     press(qtbot, view, "2")
     assert answer_and_save(qtbot, view, owner) == {"phone_kind": "2"}
@@ -214,7 +214,7 @@ def test_switching_language_keeps_the_question_and_what_was_typed(qtbot, view, o
     assert changes["age"] == "15"
     assert view.option_buttons[0].text() == "1. Yes, handed over"
     press(qtbot, view, Qt.Key.Key_Return)
-    assert view.error_label.text() == "Please record the respondent's answer."
+    assert view.error_label.text() == "This question needs an answer."
 
 
 def test_select_multiple_keys_toggle_and_letters_pick_past_the_tenth(qtbot, view, owner):
@@ -366,7 +366,7 @@ def test_the_shipped_townships_are_picked_by_their_codes(qtbot, view, owner):
         PUBLIC_SAFETY, {"phone_kind": "1", "age": "40", "residence": "1", "occupation": "2"},
         seed=0, clock=lambda: CLOCK_TIME)
     view.begin(engine)
-    assert len(view.option_buttons) == 19
+    assert len(view.option_buttons) == 20  # the 19 townships and 不住在本县 (code 90)
     assert answer_and_save(qtbot, view, owner, "1", "9")["township"] == "19"
     assert view.history.item(view.history.count() - 2).text().endswith("→ 东和店镇")
 

@@ -104,8 +104,8 @@ COMPLETE = {"phone_kind": "3", "age": "46", "residence": "1", "occupation": "2",
             "township": "3", "urban_rural": "1", "safety": "3", "safety_worry": "1 2",
             "trend": "1", "sat_police": "1", "sat_procuratorate": "2", "sat_court": "1",
             "sat_justice": "4", "unsat_reason": "办事慢", "suggestion": "多巡逻",
-            "campaign_aware": "1", "gang_exists": "2", "campaign_sat": "1", "gender": "2",
-            "follow_up_ok": "1"}
+            "campaign_aware": "1", "gang_exists": "2", "campaign_sat": "1",
+            "pingan_aware": "1", "pingan_join": "2", "gender": "2", "follow_up_ok": "1"}
 
 
 def key(qtbot, widget, key_, modifier=Qt.KeyboardModifier.NoModifier):

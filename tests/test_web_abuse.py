@@ -78,7 +78,7 @@ def test_cookie_and_server_count_guard_open_links(database, one_case_project):
     assert len(web_interviews(database)) == 1
     # Cookies cleared (a new client), same address: one more start, then the count refuses.
     second = web_client(database, one_case_project, limits=limits)
-    assert current_item(answer_through(second, link.path, {})) == "phone_kind"
+    assert current_item(answer_through(second, link.path, {})) == "age"
     third = web_client(database, one_case_project, limits=limits)
     refused = third.post(link.path, data={"action": "start"})
     assert refused.status_code == 403 and "请勿重复填写" in refused.get_data(as_text=True)
@@ -102,7 +102,7 @@ def test_completions_per_point_per_hour_and_by_mode(database, one_case_project):
     west_client = web_client(database, one_case_project, address="10.0.2.1")
     answer_through(west_client, west.path, SCREEN_OUT)  # not a completion
     answer_through(web_client(database, one_case_project, address="10.0.2.2"), west.path,
-                   {"phone_kind": "1"})  # still in progress
+                   {})  # still in progress
     rows = completions_per_point_hour(database, "ONE", now=NOW + dt.timedelta(hours=2))
     beijing = dt.timezone(dt.timedelta(hours=8))
     assert [(r.point, r.hour.astimezone(beijing).hour, r.completions) for r in rows] == \

@@ -22,7 +22,13 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from test_web_links import COMPLETE, SCREEN_OUT, stored_answers, web_interviews
+from test_web_links import (
+    COMPLETE,
+    SCREEN_OUT,
+    WEB_CONTEXT,
+    stored_answers,
+    web_interviews,
+)
 
 from cati.config import QUESTIONNAIRE_DIR, REPO_ROOT
 from cati.services.projects import create_project
@@ -35,9 +41,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOT = REPO_ROOT / "docs" / "screenshots" / "web_phone.png"
 PHONE = {"width": 390, "height": 844, "pixelRatio": 2.0}
-# A respondent who feels unsafe: checkboxes, typed Chinese text and the follow-up question too.
+# A respondent who feels unsafe: checkboxes, typed Chinese text and the follow-up question too
+# (leaving no number for the call-back).
 UNSAFE = {**COMPLETE, "safety": "3", "safety_worry": "1 7", "worry_other": "夜里路灯太暗",
-          "follow_up_ok": "1"}
+          "follow_up_ok": "1", "contact_phone": ""}
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +131,7 @@ def test_respondents_answer_the_shipped_questionnaire_in_chromium(browser, serve
 
     # A second respondent (another phone): a constraint error shown and corrected.
     new_respondent(browser, url)
-    play(browser, {"phone_kind": "3"}, until="age")
+    play(browser, {}, until="age")
     give(browser, "150")
     assert "年龄应在0到120岁之间" in browser.find_element(By.ID, "error").text
     assert browser.find_element(By.ID, "value").get_attribute("value") == "150"
@@ -152,8 +159,11 @@ def test_respondents_answer_the_shipped_questionnaire_in_chromium(browser, serve
     assert (screened.state, screened.disposition) == ("screened_out", "4.70")
     assert (completed.state, completed.disposition) == ("complete", "1.1")
     # Exactly the answers given, plus the form's calculation of the respondent's age.
-    assert stored_answers(database, screened.id) == {**SCREEN_OUT, "resp_age": "15"}
-    assert stored_answers(database, completed.id) == {**UNSAFE, "resp_age": UNSAFE["age"]}
+    assert stored_answers(database, screened.id) == {**SCREEN_OUT, **WEB_CONTEXT,
+                                                     "resp_age": "15", "has_suggestion": "0"}
+    assert stored_answers(database, completed.id) == {**UNSAFE, **WEB_CONTEXT,
+                                                      "resp_age": UNSAFE["age"],
+                                                      "has_suggestion": "1"}
     with database.unit(immediate=False) as session:
         age_events = session.scalars(select(AnswerEvent.new_value).where(
             AnswerEvent.interview_id == completed.id, AnswerEvent.question == "age")).all()

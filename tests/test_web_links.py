@@ -23,11 +23,15 @@ from cati.web.links import invite_case, point_link, resolve
 # Tuesday 10:00 in Beijing: inside the default calling hours.
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 # A respondent who completes the shipped questionnaire (notes take no answer).
-COMPLETE = {"phone_kind": "3", "age": "40", "residence": "1", "occupation": "2",
-            "township": "4", "urban_rural": "1", "safety": "1", "trend": "1",
-            "sat_police": "1", "sat_procuratorate": "2", "sat_court": "1", "sat_justice": "8",
-            "suggestion": "多装路灯", "campaign_aware": "2", "gender": "2"}
-SCREEN_OUT = {"phone_kind": "2", "age": "15", "other_adult": "2"}
+COMPLETE = {"age": "40", "residence": "1", "occupation": "2", "township": "4",
+            "urban_rural": "1", "safety": "1", "trend": "1", "sat_police": "1",
+            "sat_procuratorate": "2", "sat_court": "1", "sat_justice": "8",
+            "suggestion": "多装路灯", "campaign_aware": "2", "gang_exists": "2",
+            "campaign_sat": "2", "pingan_aware": "1", "pingan_join": "2", "gender": "2",
+            "follow_up_ok": "2"}
+SCREEN_OUT = {"age": "15"}  # on the web no one else is asked to come to the phone
+# What the form stores besides the answers: the interview's context and its calculations.
+WEB_CONTEXT = {"interview_mode": "web", "centre_name": "平舆县民情调查服务中心"}
 # For tests of the pages alone: the store's part is covered on both databases elsewhere.
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -90,7 +94,8 @@ def test_invitation_holds_the_case_and_cannot_be_used_twice(database, one_case_p
         (case_id, "screened_out", "4.70")
     answers = stored_answers(database, interview.id)
     assert {k: answers[k] for k in SCREEN_OUT} == SCREEN_OUT
-    assert set(answers) - set(SCREEN_OUT) == {"resp_age"}  # the form's calculation
+    assert {k: answers[k] for k in set(answers) - set(SCREEN_OUT)} == \
+        {**WEB_CONTEXT, "resp_age": "15", "has_suggestion": "0"}  # context and calculations
     with database.unit(immediate=False) as session:
         case = session.get(Case, case_id)
         assert (case.state, case.disposition, case.lease_holder) == ("closed", "4.70", None)
@@ -122,10 +127,10 @@ def test_a_begun_invitation_resumes_on_another_browser_and_blocks_the_phone(
     case_id = _case_id(database)
     invitation = invite_case(database, case_id, valid_for=dt.timedelta(days=1), now=NOW)
     first = web_client(database, one_case_project)
-    page = answer_through(first, invitation.path, {"phone_kind": "3"})
-    assert current_item(page) == "age"
+    page = answer_through(first, invitation.path, {"age": "40"})
+    assert current_item(page) == "residence"
     other = web_client(database, one_case_project, address="10.0.0.2")
-    assert current_item(other.get(invitation.path).get_data(as_text=True)) == "age"
+    assert current_item(other.get(invitation.path).get_data(as_text=True)) == "residence"
     with database.unit(immediate=False) as session:
         case = session.get(Case, case_id)
         link_id = session.scalar(select(WebLink.id).where(WebLink.case_id == case_id))
@@ -137,14 +142,14 @@ def test_a_begun_invitation_resumes_on_another_browser_and_blocks_the_phone(
     assert claimed is not None
     resumed = open_interview(database, one_case_project, case_id=case_id, workstation="ws1",
                              now=later)
-    assert resumed.mode == "web" and resumed.answers["phone_kind"] == "3"
+    assert resumed.mode == "web" and resumed.answers["age"] == "40"
 
 
 @sqlite_only
 def test_a_new_invitation_replaces_the_old_one(database, one_case_project):
     case_id = _case_id(database)
     old = invite_case(database, case_id, now=NOW)
-    answer_through(web_client(database, one_case_project), old.path, {"phone_kind": "3"})
+    answer_through(web_client(database, one_case_project), old.path, {})  # begun
     new = invite_case(database, case_id, now=NOW + dt.timedelta(minutes=5))
     client = web_client(database, one_case_project, now=NOW + dt.timedelta(minutes=6))
     assert client.get(old.path).status_code == 410
@@ -191,7 +196,8 @@ def test_open_link_interviews_are_stored_like_phone_ones_and_exported_by_mode(
     assert interview.stratum == "庙湾镇"  # the township answered, as on the phone
     answers = stored_answers(database, interview.id)
     assert {k: answers[k] for k in COMPLETE} == COMPLETE
-    assert set(answers) - set(COMPLETE) == {"resp_age"}
+    assert {k: answers[k] for k in set(answers) - set(COMPLETE)} == \
+        {**WEB_CONTEXT, "resp_age": "40", "has_suggestion": "1"}
     with database.unit(immediate=False) as session:
         sequences = session.scalars(select(Answer.sequence)
                                     .where(Answer.interview_id == interview.id)).all()
@@ -209,9 +215,9 @@ def test_pages_hold_only_the_questionnaire_and_own_answers(database, one_case_pr
         phone = session.scalar(select(Case.phone_e164))
     link = point_link(database, "ONE", "东门")
     first = web_client(database, one_case_project, address="10.0.0.1")
-    answer_through(first, link.path, {"phone_kind": "3", "age": "47"})
+    answer_through(first, link.path, {"age": "47"})
     second = web_client(database, one_case_project, address="10.0.0.2")
-    page = answer_through(second, link.path, {"phone_kind": "1"})
+    page = answer_through(second, link.path, {})
     assert current_item(page) == "age"
     assert 'value="47"' not in page and phone not in page and phone[3:] not in page
     response = second.get(link.path)
@@ -224,18 +230,19 @@ def test_pages_hold_only_the_questionnaire_and_own_answers(database, one_case_pr
 def test_a_constraint_error_is_shown_and_nothing_is_stored(database, one_case_project):
     link = point_link(database, "ONE", "东门")
     client = web_client(database, one_case_project)
-    answer_through(client, link.path, {"phone_kind": "3"})
+    answer_through(client, link.path, {})  # past the introduction
     refused = client.post(link.path, data={"action": "next", "item": "age", "value": "150"})
     assert refused.status_code == 200
     html = refused.get_data(as_text=True)
     assert "年龄应在0到120岁之间" in html and 'value="150"' in html
     [interview] = web_interviews(database)
     assert "age" not in stored_answers(database, interview.id)
+    client.post(link.path, data={"action": "next", "item": "age", "value": "47"})
     # A stale page (posted for an item that is no longer current) changes nothing.
-    client.post(link.path, data={"action": "next", "item": "phone_kind", "value": "1"})
-    assert stored_answers(database, interview.id)["phone_kind"] == "3"
-    client.post(link.path, data={"action": "back", "item": "age"})
-    assert current_item(client.get(link.path).get_data(as_text=True)) == "phone_kind"
+    client.post(link.path, data={"action": "next", "item": "age", "value": "50"})
+    assert stored_answers(database, interview.id)["age"] == "47"
+    client.post(link.path, data={"action": "back", "item": "residence"})
+    assert current_item(client.get(link.path).get_data(as_text=True)) == "age"
 
 
 @sqlite_only
@@ -245,9 +252,9 @@ def test_english_pages(database, one_case_project):
     page = client.get(link.path + "?lang=English (en)").get_data(as_text=True)
     assert "Start" in page
     client.post(link.path, data={"action": "start"})
-    client.post(link.path, data={"action": "next", "item": "intro"})
+    client.post(link.path, data={"action": "next", "item": "intro_web"})
     page = client.get(link.path).get_data(as_text=True)
-    assert "Are you answering on a work phone" in page and "Next" in page
+    assert "How old are you?" in page and "Next" in page
 
 
 def test_cli_link_invite_and_stats(run_cli, sqlite_url, tmp_path, capsys):
@@ -416,7 +423,7 @@ def test_the_last_answer_and_the_end_are_one_commit(database, one_case_project, 
     [interview] = web_interviews(database)
     assert interview.state == "in_progress"
     # The page that ended it (the closing note) is shown again, not a dead page.
-    assert current_item(client.get(link.path).get_data(as_text=True)) == "end_thanks"
+    assert current_item(client.get(link.path).get_data(as_text=True)) == "end_thanks_web"
     page = answer_through(client, link.path, COMPLETE)
     [interview] = web_interviews(database)
     assert interview.state == "complete" and current_item(page) is None

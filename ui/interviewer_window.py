@@ -677,10 +677,10 @@ class InterviewerWindow(QMainWindow):
         if info.answers:
             self.engine = InterviewEngine.resume(self.form, info.answers, seed=info.seed,
                                                  clock=utc_now, at=info.current_item,
-                                                 case_data=case_data)
+                                                 case_data=case_data, context=info.context)
         else:
             self.engine = InterviewEngine.start(self.form, seed=info.seed, clock=utc_now,
-                                                case_data=case_data)
+                                                case_data=case_data, context=info.context)
         phone = (f"{self.case.phone_display}  ·  {self.case.stratum}" if self.case
                  else self.tr("实地访问"))
         self.interview_page.phone_label.setText(phone)

@@ -21,6 +21,11 @@ class DispositionSpec:
     shortcut: str = ""
 
 
+# Codes that end an interview as screened out: a form's screen-out note (4.70 not eligible, 4.10
+# outside the survey's area, e.g. the township question's 不在本县) and a full quota (4.80). All
+# three are AAPOR class NE, so they count as ineligible in the rates.
+SCREEN_OUT_CODES = ("4.70", "4.10", "4.80")
+
 DEFAULT_DISPOSITIONS: tuple[DispositionSpec, ...] = (
     DispositionSpec("1.1", "完成访问", "Complete", "I", True, None, True),
     DispositionSpec("1.2", "部分完成", "Partial", "P", False, 60, True),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 
 from cati.calling import project_cache
+from cati.calling.dispositions import SCREEN_OUT_CODES
 from cati.calling.hours import CallingHours
 from cati.calling.rules import max_attempts_outcome, next_attempt_time
 from cati.calling.views import RESUME_CODES, AttemptView, CaseView, RetryPolicy
@@ -48,7 +49,7 @@ class OutcomeResult:
     next_call_at: dt.datetime | None
 
 
-INTERVIEW_STATES = {"1.1": "complete", "4.70": "screened_out", "4.80": "screened_out"}
+INTERVIEW_STATES = {"1.1": "complete", **dict.fromkeys(SCREEN_OUT_CODES, "screened_out")}
 
 
 def record_outcome(database: Database, case_id: int, workstation: str, code: str, *,

@@ -402,7 +402,8 @@ def _interview(desk: _Desk, case_id: int, rng: random.Random,
         interviewer_id=user_id))
     form = desk.run(lambda: _form(database, interview.questionnaire_id))
     engine = InterviewEngine.resume(form, interview.answers, seed=interview.seed,
-                                    clock=clock.now, at=interview.current_item)
+                                    clock=clock.now, at=interview.current_item,
+                                    context=interview.context)
     numbers = _numbers_in_form(form)
     breaks_off = rng.random() < BREAK_OFF_SHARE
     while not engine.finished and (item := engine.current_item) is not None:

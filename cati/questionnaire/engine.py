@@ -14,6 +14,12 @@ column naming a case attribute: the engine is given the case's attributes (``cas
 such a row takes that value (else its own default or calculation, which is all ODK sees), so a
 label pipes the case's data with ``${row}`` like any answer and the form stays an XLSForm
 pyxform converts. The value is stored with the answers, so the interview records what was read.
+
+``context`` is what the interview knows before its first question (the mode, project settings
+such as the centre's name): a ``hidden`` item without a calculation whose name is a key of the
+context takes that value (and it is saved with the answers, so the record shows what the
+respondent was shown). It is the one way facts from outside the answers reach a form; labels pipe
+them like any item (``${centre_name}``).
 """
 
 from __future__ import annotations
@@ -132,11 +138,13 @@ class InterviewEngine:
 
     def __init__(self, form: Form, *, seed: int, clock: Clock, language: str | None = None,
                  answers: Mapping[str, str] | None = None,
-                 case_data: Mapping[str, str] | None = None) -> None:
+                 case_data: Mapping[str, str] | None = None,
+                 context: Mapping[str, str] | None = None) -> None:
         self.form = form
         # The case's attributes (the sample's columns, or what create_follow_up wrote): rows
         # with cati::case_data take their value from here, so labels pipe them with ${…}.
         self.case_data: Mapping[str, str] = dict(case_data or {})
+        self.context: dict[str, str] = dict(context or {})
         self.seed = seed
         self.clock = clock
         self.language = language or form.default_language
@@ -153,19 +161,22 @@ class InterviewEngine:
     # -- creating ---------------------------------------------------------------------------
     @classmethod
     def start(cls, form: Form, *, seed: int, clock: Clock, language: str | None = None,
-              case_data: Mapping[str, str] | None = None):
-        engine = cls(form, seed=seed, clock=clock, language=language, case_data=case_data)
+              case_data: Mapping[str, str] | None = None,
+              context: Mapping[str, str] | None = None):
+        engine = cls(form, seed=seed, clock=clock, language=language, case_data=case_data,
+                     context=context)
         engine._advance_from(-1)
         return engine
 
     @classmethod
     def resume(cls, form: Form, answers: Mapping[str, str], *, seed: int, clock: Clock,
                language: str | None = None, at: str | None = None,
-               case_data: Mapping[str, str] | None = None):
+               case_data: Mapping[str, str] | None = None,
+               context: Mapping[str, str] | None = None):
         """Rebuild an interview from stored answers: replay them, stop at the first question
         without a (valid) stored answer, then go back to ``at`` if it was presented."""
         engine = cls(form, seed=seed, clock=clock, language=language, answers=answers,
-                     case_data=case_data)
+                     case_data=case_data, context=context)
         engine._advance_from(-1)
         while engine.outcome == IN_PROGRESS and (current := engine.current_item) is not None:
             stored = engine.answers.get(current.name)
@@ -176,6 +187,12 @@ class InterviewEngine:
         if at is not None:
             engine.jump(at)
         engine._changed.clear()
+        # A context value the stored answers do not hold yet (a fresh interview resumed, a
+        # phone interview continued on the web) is still to be saved.
+        for name, value in engine.context.items():
+            if (form.has_item(name) and form.item(name).kind == "hidden"
+                    and answers.get(name) != value and engine.answers.get(name) == value):
+                engine._changed.add(name)
         return engine
 
     # -- reading ----------------------------------------------------------------------------
@@ -379,6 +396,8 @@ class InterviewEngine:
             elif item.calculation is not None:
                 cached = self._evaluate_string(item, item.calculation, "calculation",
                                                self.answers.get(item.name, ""))
+            elif item.kind == "hidden" and item.name in self.context:
+                cached = self.context[item.name]
             else:
                 cached = self.answers.get(item.name, item.default or "")
             self._computed[item.name] = cached

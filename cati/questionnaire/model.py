@@ -24,6 +24,7 @@ SILENT_KINDS = frozenset({"calculate", "hidden"})
 SELECT_KINDS = frozenset({"select_one", "select_multiple"})
 
 DEFAULT_LANGUAGE = "default"
+OUTSIDE_COLUMN = "cati::outside"  # choices sheet: this stratum choice is outside the survey's area
 
 Texts = Mapping[str, str]  # language -> text; the key "default" holds a column without ::lang
 
@@ -121,6 +122,16 @@ class Form:
 
     def choices_of(self, item: Item) -> tuple[Choice, ...]:
         return self.choices.get(item.choice_list or "", ())
+
+    def strata(self) -> tuple[Choice, ...]:
+        """The stratum question's choices that are strata: all but those marked
+        ``cati::outside`` on the choices sheet (the township question's 不住在本县, which ends the
+        interview as out of the survey's area and is no township to sample, report or rank)."""
+        if not self.stratum_question or not self.has_item(self.stratum_question):
+            return ()
+        return tuple(choice for choice in self.choices_of(self.item(self.stratum_question))
+                     if choice.attributes.get(OUTSIDE_COLUMN, "").strip().lower()
+                     not in ("yes", "true", "1"))
 
     def text(self, texts: Texts, language: str | None = None) -> str:
         """The text in ``language``, falling back to the form's default language, then any."""

@@ -4,7 +4,9 @@ Each interview answers every presented question with a value the form accepts: a
 choice, a number near the numbers that appear in the form's expressions (so that thresholds like
 ``${age} < 18`` are crossed both ways), a date, a time, or text. A question for which no value is
 accepted is a dead end; an expression that fails is an expression error; a question or note that
-no interview reached is reported too.
+no interview reached is reported too. A form with a ``hidden`` item named ``interview_mode`` (from
+the engine's context) is walked in turn as a phone, web and field interview, so items
+only one mode shows are reached too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cati.questionnaire.model import Form, Item
 TRIES_PER_QUESTION = 60
 NUMBER = re.compile(r"(?<![\w.$])-?\d+(?:\.\d+)?")
 WALK_CLOCK = dt.datetime(2026, 1, 15, 10, 0, tzinfo=dt.UTC)
+MODES = ("phone", "web", "field")
 
 
 @dataclass
@@ -61,7 +64,11 @@ def walk_form(form: Form, interviews: int, seed: int = 0) -> WalkReport:
 
 def _one_interview(form, rng, numbers, seed, report, reached) -> str:
     try:
-        engine = InterviewEngine.start(form, seed=seed, clock=lambda: WALK_CLOCK)
+        context = None
+        if form.has_item("interview_mode") and form.item("interview_mode").kind == "hidden":
+            context = {"interview_mode": MODES[seed % len(MODES)]}
+        engine = InterviewEngine.start(form, seed=seed, clock=lambda: WALK_CLOCK,
+                                       context=context)
         while not engine.finished and (item := engine.current_item) is not None:
             reached.add(item.name)
             if not item.is_question:

@@ -37,7 +37,8 @@ DataFrame). A file is written under a temporary name beside the target and renam
 only at the end, after the export is recorded in the audit log: a failure leaves nothing behind.
 
 Phone numbers are personal data: the ``phone`` column is there only with ``with_phone``, and only
-for a supervisor or an admin. An interviewer account cannot export at all.
+for a supervisor or an admin. It holds the case's number, or for a web, QR or field interview the
+number its respondent left for a call-back (contact_phones; its answer column shows a mask). An interviewer account cannot export at all.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, null, or_, select
+from sqlalchemy import and_, func, null, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -80,7 +81,16 @@ from cati.reporting.export_columns import (
 from cati.services.clock import utc_now
 from cati.services.questionnaires import form_of
 from cati.storage.db import Database
-from cati.storage.models import VOID_STATE, Answer, AuditEntry, Case, Interview, Project, User
+from cati.storage.models import (
+    VOID_STATE,
+    Answer,
+    AuditEntry,
+    Case,
+    ContactPhone,
+    Interview,
+    Project,
+    User,
+)
 
 FORMATS = ("csv", "xlsx", "sav")
 LABEL_MODES = ("codes", "text")
@@ -276,14 +286,20 @@ def _rows(session: Session, columns: Sequence[Column], selection: ColumnElement[
           with_phone: bool, labels: bool) -> Iterator[list[Cell]]:
     """Each exported interview's cells, streamed: the interviews and their answers come from
     two queries in interview order, merged as they arrive."""
-    phone = Case.phone_e164 if with_phone else null().label("phone")
+    # The case's phone, else the number a web or field respondent left for a call-back.
+    phone = (func.coalesce(Case.phone_e164, ContactPhone.phone_e164, ContactPhone.phone_raw)
+             if with_phone else null()).label("phone")
     connection = session.connection()  # Core rows: no ORM loading on the way
-    interviews = connection.execute(
+    query = (
         select(Interview.id, Interview.case_id, phone, Interview.stratum, Interview.mode,
                User.username, Interview.state, Interview.disposition, Interview.started_at,
                Interview.ended_at)
         .select_from(Interview)
-        .outerjoin(Case, Case.id == Interview.case_id)
+        .outerjoin(Case, Case.id == Interview.case_id))
+    if with_phone:
+        query = query.outerjoin(ContactPhone, ContactPhone.interview_id == Interview.id)
+    interviews = connection.execute(
+        query
         .outerjoin(User, User.id == Interview.interviewer_id)
         .where(selection).order_by(Interview.id)
         .execution_options(yield_per=STREAM_ROWS))

@@ -40,6 +40,7 @@ from cati.calling.hours import DEFAULT_WINDOWS, CallingHours
 from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.services import users
 from cati.services.clock import utc_now
+from cati.services.projects import checked_centre_name
 from cati.services.quotas import QuotaCell, quota_cells
 from cati.services.users import ROLES, UserInfo
 from cati.storage.db import Database, upsert_insert
@@ -245,11 +246,15 @@ def update_project_settings(
         database: Database, acting_user_id: int, project_id: int, *,
         calling_hours: CallingHours | Sequence[Sequence[WindowInput]] | None = None,
         max_attempts: int | None = None,
-        max_attempts_per_day: int | None = None) -> ProjectSettings:
+        max_attempts_per_day: int | None = None,
+        centre_name: str | None = None) -> ProjectSettings:
     """Change any of the calling hours (7 weekdays, Monday first, each a list of (start, end)
-    windows), the maximum attempts and the attempts per local day. All is checked before
-    anything is written; a mistake raises CatiError with one line."""
+    windows), the maximum attempts, the attempts per local day and the name of the centre the
+    introduction names. All is checked before anything is written; a mistake raises CatiError
+    with one line."""
     changes: dict[str, Any] = {}
+    if centre_name is not None:
+        changes["centre_name"] = checked_centre_name(centre_name)
     if calling_hours is not None:
         changes["calling_hours"] = calling_hours_json(calling_hours)
     if max_attempts is not None:

@@ -167,10 +167,7 @@ def _create_accounts(session: Session) -> dict[str, str]:
 
 def _townships(session: Session, questionnaire_id: int) -> list[str]:
     form = form_of(session, questionnaire_id)
-    if form.stratum_question and form.has_item(form.stratum_question):
-        item = form.item(form.stratum_question)
-        return [form.text(choice.labels) for choice in form.choices_of(item)]
-    return ["全县"]
+    return [form.text(choice.labels) for choice in form.strata()] or ["全县"]
 
 
 def _demo_numbers(count: int, townships: list[str], rng: random.Random):

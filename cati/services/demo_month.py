@@ -362,7 +362,7 @@ def _call(database: Database, form: Form, claimed, rng: random.Random,
         attributes = session.scalar(select(Case.attributes).where(Case.id == claimed.case_id))
     engine = InterviewEngine.resume(form, interview.answers, seed=interview.seed,
                                     clock=lambda: now, at=interview.current_item,
-                                    case_data=case_values(attributes))
+                                    case_data=case_values(attributes), context=interview.context)
     person = Respondent(form, township, mood, rng)
     breaks_off = rng.random() < BREAK_OFF_SHARE
     steps = 0

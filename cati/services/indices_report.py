@@ -421,8 +421,7 @@ def _declared_strata(session: Session, project_id: int, form: Form) -> list[str]
     sample's and the quotas' strata."""
     question = form.stratum_question
     if question and form.has_item(question):
-        return [stratum_label(form, question, choice.name)
-                for choice in form.choices_of(form.item(question))]
+        return [stratum_label(form, question, choice.name) for choice in form.strata()]
     sample = session.scalars(select(Case.stratum).distinct()
                              .where(Case.project_id == project_id, Case.stratum != ""))
     quotas = session.scalars(select(Quota.stratum).where(Quota.project_id == project_id))

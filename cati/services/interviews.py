@@ -34,11 +34,13 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cati.calling.dispositions import SCREEN_OUT_CODES
 from cati.calling.lease_clock import DEFAULT_LEASE, store_now
 from cati.calling.outcomes import LeaseLost
 from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.questionnaire.values import storable
 from cati.services.clock import utc_now
+from cati.services.contact_phones import keep_contact_phones
 from cati.services.questionnaires import form_of
 from cati.services.quotas import cell_is_full
 from cati.services.series import check_open
@@ -61,6 +63,9 @@ class InterviewInfo:
     state: str
     current_item: str | None
     answers: dict[str, str] = field(default_factory=dict)
+    # What the form may know before its first question (InterviewEngine's ``context``): the
+    # interview_mode and the project's text settings, e.g. centre_name (see interview_context).
+    context: dict[str, str] = field(default_factory=dict)
 
 
 def open_interview(database: Database, project_id: int, *, case_id: int | None = None,
@@ -133,17 +138,18 @@ def save_answers_in(session, interview_id: int, changes: Mapping[str, str], *,
     if interview.state != OPEN:
         raise CatiError(f"interview {interview_id} is closed ({interview.state}): only a "
                         "supervisor can correct its answers (访问已结束，只能由督导更正)")
+    form = form_of(session, interview.questionnaire_id)
+    changes = keep_contact_phones(session, interview_id, form, changes, now)
     stored = {a.question: a for a in session.scalars(
         select(Answer).where(Answer.interview_id == interview_id,
                              Answer.question.in_(list(changes))))}
     sequence = _next_sequence(session, interview_id)
     for question, value in changes.items():
-        _apply(session, interview, stored.get(question), question, value, user_id, now,
-               sequence)
-        sequence += 1
+        if _apply(session, interview, stored.get(question), question, value, user_id, now,
+                  sequence):
+            sequence += 1  # numbers the answers in the order first given, without gaps
     interview.current_item = current_item
     quota_full = False
-    form = form_of(session, interview.questionnaire_id)
     question = form.stratum_question
     if question and question in changes and changes[question] != "":
         interview.stratum = stratum_label(form, question, changes[question])
@@ -171,7 +177,7 @@ def finish_interview(session: Session, interview_id: int, state: str, dispositio
     interview.state, interview.disposition, interview.ended_at = state, disposition, now
 
 
-CLOSED_STATES = {"1.1": "complete", "4.70": "screened_out", "4.80": "screened_out",
+CLOSED_STATES = {"1.1": "complete", **dict.fromkeys(SCREEN_OUT_CODES, "screened_out"),
                  "1.2": "partial", "2.12": "break_off"}
 
 
@@ -236,6 +242,8 @@ def correct_answer(database: Database, interview_id: int, question: str, value: 
         if not form.has_item(question):
             raise NotFound(f"interview {interview_id}: its questionnaire has no question "
                            f"'{question}' (问卷中没有该题)")
+        value = keep_contact_phones(session, interview_id, form, {question: value},
+                                    now)[question]
         answer = session.scalar(select(Answer).where(Answer.interview_id == interview_id,
                                                      Answer.question == question))
         old = None if answer is None else answer.value
@@ -251,9 +259,10 @@ def correct_answer(database: Database, interview_id: int, question: str, value: 
 
 
 def _apply(session: Session, interview: Interview, answer: Answer | None, question: str,
-           value: str, user_id: int | None, now: dt.datetime, sequence: int) -> None:
+           value: str, user_id: int | None, now: dt.datetime, sequence: int) -> bool:
+    """Store one answer and its history event; True when a new answer row took ``sequence``."""
     if answer is not None and answer.value == value:
-        return
+        return False
     action = "set" if answer is None else ("clear" if value == "" else "change")
     session.add(AnswerEvent(interview_id=interview.id, question=question, action=action,
                             old_value=None if answer is None else answer.value, new_value=value,
@@ -261,8 +270,9 @@ def _apply(session: Session, interview: Interview, answer: Answer | None, questi
     if answer is None:
         session.add(Answer(interview_id=interview.id, question=question, value=value,
                            answered_at=now, sequence=sequence))
-    else:
-        answer.value, answer.answered_at = value, now
+        return True
+    answer.value, answer.answered_at = value, now
+    return False
 
 
 def _next_sequence(session: Session, interview_id: int) -> int:
@@ -324,6 +334,20 @@ def _check_lease(session: Session, case_id: int, workstation: str | None, *,
 def _info(session: Session, interview: Interview) -> InterviewInfo:
     answers = dict(session.execute(select(Answer.question, Answer.value)
                                    .where(Answer.interview_id == interview.id)).all())
+    project = session.get(Project, interview.project_id)
     return InterviewInfo(interview.id, interview.project_id, interview.case_id,
                          interview.questionnaire_id, interview.seed, interview.mode,
-                         interview.state, interview.current_item, answers)
+                         interview.state, interview.current_item, answers,
+                         interview_context(project.settings if project else None,
+                                           interview.mode))
+
+
+def interview_context(settings: Mapping[str, object] | None, mode: str) -> dict[str, str]:
+    """The engine's context of an interview: ``interview_mode`` (phone, web or field; not
+    ``mode``, which exports already use for the interview's column) and the project's text
+    settings by their names (``centre_name``: the centre the introduction names). Only
+    hidden items of the same name read them, so other settings stay out of the form."""
+    context = {key: value for key, value in (settings or {}).items()
+               if isinstance(value, str) and value.strip()}
+    context["interview_mode"] = mode
+    return context

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, cast, extract, func, select, text, tuple_
 
+from cati.calling.dispositions import SCREEN_OUT_CODES
 from cati.calling.hours import is_within_calling_hours, next_calling_time
 from cati.calling.lease_clock import store_now
 from cati.errors import NotFound
@@ -51,7 +52,7 @@ from cati.storage.models import (
 from cati.web.activity import ModeCounts, modes_of
 
 REFUSALS = ("2.111", "2.112")
-SCREEN_OUTS = ("4.70", "4.80")
+SCREEN_OUTS = SCREEN_OUT_CODES
 COMPLETE = "1.1"
 OPEN_STATES = ("fresh", "scheduled", "resume", "appointment")
 SHORT_SHARE = 0.5

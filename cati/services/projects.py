@@ -41,7 +41,10 @@ class ProjectInfo:
 
 
 def create_project(session: Session, code: str, form_path: str | Path, *, name: str | None = None,
-                   default_area_code: str | None = None) -> ProjectInfo:
+                   default_area_code: str | None = None,
+                   centre_name: str | None = None) -> ProjectInfo:
+    """A new project on the form at ``form_path``. ``centre_name``: the centre running the
+    survey, which the shipped form's introduction names (its ``centre_name`` hidden item)."""
     if not CODE_PATTERN.match(code):
         raise CatiError(f"'{code}' is not a valid project code (letters, digits, _ . -)")
     if default_area_code is not None and not AREA_CODE_PATTERN.match(default_area_code):
@@ -50,6 +53,8 @@ def create_project(session: Session, code: str, form_path: str | Path, *, name: 
         raise AlreadyExists(f"project '{code}' already exists")
     questionnaire = store_questionnaire(session, form_path)
     settings = {**DEFAULT_SETTINGS, "default_area_code": default_area_code}
+    if centre_name is not None:
+        settings["centre_name"] = checked_centre_name(centre_name)
     new_project(session, code, questionnaire.id, name or questionnaire.title, settings)
     return get_project(session, code)
 
@@ -69,6 +74,14 @@ def new_project(session: Session, code: str, questionnaire_id: int, name: str,
             position=position))
     session.flush()
     return project
+
+
+def checked_centre_name(name: str) -> str:
+    """The centre's name as the introduction reads it: one line, 1 to 64 characters."""
+    name = " ".join(name.split())
+    if not 0 < len(name) <= 64:
+        raise CatiError("the centre's name must be 1 to 64 characters (调查中心名称应为1到64个字)")
+    return name
 
 
 def get_project(session: Session, code: str) -> ProjectInfo:

@@ -234,7 +234,7 @@ def _known_strata(database: Database, project_id: int) -> frozenset[str] | None:
         if not question:
             return None
         return frozenset(stratum_label(form, question, choice.name)
-                         for choice in form.choices_of(form.item(question)))
+                         for choice in form.strata())
 
 
 def _unknown_strata(connection: Connection,

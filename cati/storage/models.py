@@ -337,6 +337,18 @@ class Answer(Base):
     sequence: Mapped[int] = mapped_column(Integer)
 
 
+class ContactPhone(Base):
+    """The phone a respondent without a called number (web, QR, field) left for a call-back;
+    the answer keeps only a mask (cati.services.contact_phones). Protected like cases' phones."""
+
+    __tablename__ = "contact_phones"
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(128))
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    phone_raw: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class AnswerEvent(Base):
     """Append-only: every set, change and clear of an answer, who and when."""
 

@@ -28,6 +28,11 @@ role, and the database decides what that login may read and change:
     what the web pages need: projects, questionnaires, web links and their key, web interviews
     and their answers, the calling columns of an invited case; no phones, accounts or audit.
 
+The numbers web, QR and field respondents leave for a call-back (``contact_phones``) are guarded
+like the sample's: supervisors read them; an interviewer's login (its own open interview) and the
+web's (an open web interview) write them and see only which interview has one
+(CONTACT_PHONE_STATEMENTS, applied by migration 0015).
+
 The owner of the database (who runs ``cati db upgrade``; superusers too) is trusted with
 everything. ``apply_statements`` is idempotent: a later migration that adds a table calls it
 again. The group roles are server-wide (PostgreSQL roles are), created when missing; the owner
@@ -467,6 +472,29 @@ def _policy_statements() -> list[str]:
             clause += f" WITH CHECK ({check})"
         statements.append(clause)
     return statements
+
+
+# contact_phones (migration 0015): the number a web, QR or field respondent left for a call-back.
+# Like a case's phone: supervisors read it; an interviewer (its own open field interview) and the
+# web pages (an open web interview) write it and see only which interview has one.
+CONTACT_PHONE_STATEMENTS = [
+    "REVOKE ALL ON contact_phones FROM PUBLIC",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON contact_phones TO cati_supervisor",
+    "GRANT SELECT (interview_id, question), INSERT, DELETE ON contact_phones "
+    "TO cati_interviewer, cati_web",
+    "ALTER TABLE contact_phones ENABLE ROW LEVEL SECURITY",
+    "DROP POLICY IF EXISTS cati_supervise ON contact_phones",
+    "CREATE POLICY cati_supervise ON contact_phones FOR ALL TO cati_supervisor "
+    "USING (true) WITH CHECK (true)",
+    "DROP POLICY IF EXISTS cati_own ON contact_phones",
+    f"CREATE POLICY cati_own ON contact_phones FOR ALL TO cati_interviewer "
+    f"USING (interview_id IN {_OPEN_OWN_INTERVIEWS}) "
+    f"WITH CHECK (interview_id IN {_OPEN_OWN_INTERVIEWS})",
+    "DROP POLICY IF EXISTS cati_web ON contact_phones",
+    f"CREATE POLICY cati_web ON contact_phones FOR ALL TO cati_web "
+    f"USING (interview_id IN {_OPEN_WEB_INTERVIEWS}) "
+    f"WITH CHECK (interview_id IN {_OPEN_WEB_INTERVIEWS})",
+]
 
 
 _FUNCTION_SIGNATURES = {

@@ -35,6 +35,7 @@ from cati.calling.views import RESUME_CODES
 from cati.errors import NotFound
 from cati.questionnaire.engine import InterviewEngine, case_values
 from cati.questionnaire.model import Form, Item
+from cati.questionnaire.values import message
 from cati.services.clock import utc_now
 from cati.services.interviews import (
     CLOSED_STATES,
@@ -52,7 +53,8 @@ from cati.web.links import INVITE, POINT, LinkRefused, LinkView, mark_used
 
 QUOTA_FULL = "4.80"
 OPEN = "in_progress"
-# Instructions for the interviewer in the shipped forms' hints: not shown to a web respondent.
+# Instructions for the interviewer in the shipped forms' hints: not shown to a web respondent,
+# and neither are the choices marked cati::not_read (see _not_read_choice).
 INTERVIEWER_HINTS = ("〔访问员", "(Interviewer", "〔Interviewer")
 
 
@@ -248,6 +250,8 @@ def submit(database: Database, interview_id: int, item: str, action: str, value:
         if not engine.back():
             return Submitted()
     else:
+        if _not_read_choice(engine, current, value):
+            return Submitted(error=message("choice", engine.language))
         error = engine.answer(value if current.is_question else None)
         if error is not None:
             return Submitted(error=error)
@@ -270,6 +274,16 @@ def submit(database: Database, interview_id: int, item: str, action: str, value:
     if code == "1.1":
         project_cache.forget(database.url)  # a quota cell may have filled
     return Submitted(ended=True)
+
+
+def _not_read_choice(engine: InterviewEngine, item: Item, value: str) -> bool:
+    """Whether ``value`` picks a choice the interviewer does not read out (说不清, 拒答): on the
+    phone such a choice records what a respondent said unprompted; a web page does not offer it
+    (so it is not shown, and a posted one is refused)."""
+    if item.kind not in ("select_one", "select_multiple"):
+        return False
+    hidden = {c.name for c in engine.offered_choices(item) if c.not_read}
+    return bool(hidden.intersection(value.split()))
 
 
 def closing_words(database: Database, interview_id: int, *,
@@ -314,9 +328,9 @@ def _engine(info: InterviewInfo, form: Form, language: str | None,
     clock = (lambda: now) if now is not None else utc_now
     if info.current_item is None and not info.answers:
         return InterviewEngine.start(form, seed=info.seed, clock=clock, language=language,
-                                     case_data=case_data)
+                                     case_data=case_data, context=info.context)
     return InterviewEngine.resume(form, info.answers, seed=info.seed, clock=clock,
-                                  language=language, at=info.current_item)
+                                  language=language, at=info.current_item, context=info.context)
 
 
 def _screen(info: InterviewInfo, form: Form, engine: InterviewEngine) -> Screen:
@@ -331,7 +345,7 @@ def _screen(info: InterviewInfo, form: Form, engine: InterviewEngine) -> Screen:
     value = shown.value or ""
     picked = set(value.split()) if item.kind == "select_multiple" else {value}
     choices = tuple(ChoiceView(c.name, form.text(c.labels, language), c.name in picked)
-                    for c in shown.choices)
+                    for c in shown.choices if not c.not_read)
     hint = "" if shown.hint.startswith(INTERVIEWER_HINTS) else shown.hint
     index = form.index_of(item.name)
     return Screen(state=OPEN, item=item.name, kind=item.kind, label=shown.label, hint=hint,
