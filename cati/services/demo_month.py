@@ -262,6 +262,8 @@ _CHOOSERS: dict[str, Callable[[Respondent, InterviewEngine, Item], object]] = {
     "gang_exists": _choose(lambda p: {"1": 0.05, "2": 0.85, "8": 0.10}),
     "campaign_sat": _choose(lambda p: {"1": 0.55 + p.mood.campaign, "2": 0.35, "3": 0.07,
                                        "4": 0.03}),
+    "pingan_aware": _choose(lambda p: {"1": 0.78 + p.mood.campaign, "2": 0.22}),
+    "pingan_join": _choose(lambda p: {"1": 0.3 + p.mood.campaign, "2": 0.7}),
     "gender": _choose(lambda p: {"1": 0.52, "2": 0.48}),
     "follow_up_ok": _choose(lambda p: {"1": 0.65, "2": 0.35}),
     # The call-back (follow_up form): most problems were dealt with, not all.
@@ -338,10 +340,7 @@ def play_wave(database: Database, project_code: str, *, start: dt.datetime, days
 
 
 def _township_names(form: Form) -> list[str]:
-    if form.stratum_question and form.has_item(form.stratum_question):
-        item = form.item(form.stratum_question)
-        return [form.text(choice.labels) for choice in form.choices_of(item)]
-    return []
+    return [form.text(choice.labels) for choice in form.strata()]
 
 
 def _call(database: Database, form: Form, claimed, rng: random.Random,

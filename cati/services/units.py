@@ -267,10 +267,7 @@ def project_townships(session: Session, project: Project) -> tuple[str, ...]:
         form = form_of(session, project.questionnaire_id)
     except CatiError:
         return ()
-    question = form.stratum_question
-    if not question or not form.has_item(question):
-        return ()
-    return tuple(form.text(choice.labels) for choice in form.choices_of(form.item(question)))
+    return tuple(form.text(choice.labels) for choice in form.strata())
 
 
 def _unit(session: Session, project_id: int, unit_id: int) -> ResponsibleUnit:
