@@ -42,7 +42,7 @@ from cati.services.suggestions import (
 )
 from cati.services.units import intake_file, overdue, seed_units, unit_figures
 from cati.services.users import add_user
-from cati.storage.models import Project
+from cati.storage.models import Case, Project
 from cati.web.links import point_link
 
 FORM = QUESTIONNAIRE_DIR / "public_safety.xlsx"
@@ -129,10 +129,11 @@ def test_a_month_of_the_county_centre(database, db_url, run_cli, tmp_path):
     for township in phone.completes_by_township:  # room for the web and the field
         set_quota(database, november, township, 50)
     poster = point_link(database, "PS2611", "县政务大厅", series=True, now=REVIEWED)
-    for n, text in enumerate((WEB_TRAFFIC, "没有")):
+    for n, text in enumerate((WEB_TRAFFIC, "没有")):  # the first leaves a number to call
         page = answer_through(web_client(database, november, address=f"10.0.1.{n}",
                                          now=REVIEWED),
-                              poster.path, {**COMPLETE, "suggestion": text})
+                              poster.path, {**COMPLETE, "suggestion": text, "follow_up_ok": "1",
+                                            "contact_phone": "13700137007"})
         assert "问卷已提交" in page
     _field_interview(database, november, staff[0][0], FIELD_LIGHTS)
     opinions = tmp_path / "来信来电.csv"
@@ -151,7 +152,7 @@ def test_a_month_of_the_county_centre(database, db_url, run_cli, tmp_path):
     assert rows[FIELD_LIGHTS].category == "治安管理"
 
     # Review: every suggestion assigned to its unit; one deadline passes unanswered.
-    late = rows[FIELD_LIGHTS].id
+    late = rows["夜市烧烤摊喝酒闹事噪音扰民"].id  # the suggestion box's: its unit never answers
     for row in collected:
         update_suggestion(database, row.id, user_id=boss, valid=True,
                           category=row.category or "治安管理",
@@ -166,6 +167,15 @@ def test_a_month_of_the_county_centre(database, db_url, run_cli, tmp_path):
 
     # Call-backs on the follow-up form: whoever agreed, phone, web, field and intake alike.
     follow_up = create_follow_up(database, november, user_id=boss, now=REVIEWED)
+    with database.unit(immediate=False) as session:
+        called = dict(session.execute(
+            select(Case.phone_e164, Case.attributes)
+            .where(Case.project_id == follow_up.project_id)).all())
+    # The web and the field respondents on the numbers they left, the 110 caller on the
+    # landline given, the letter writer on theirs; the suggestion box left no number.
+    assert called["+8613700137007"]["suggestion_text"] == WEB_TRAFFIC
+    assert called["+8613900139009"]["suggestion_text"] == FIELD_LIGHTS
+    assert {"+8613800138001", "+8613800138002", "+863965012345"} <= set(called)
     update_project_settings(database, boss, follow_up.project_id, max_attempts=2)
     play_wave(database, follow_up.code, start=REVIEWED, days=10, per_township=0, seed=3,
               wave=0, interviewers=staff)

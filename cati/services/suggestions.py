@@ -63,9 +63,12 @@ The loop:
    (``cati::case_data``) and its introduction pipes them with ``${…}``, so the interviewer
    reads the complaint, its unit and the reply; the attributes are a snapshot taken when the
    project is made. Each suggestion is linked to its case (``follow_up_case_id``), so a second
-   run does not add it again; one reopened and resolved again is followed up again. Numbers on the do-not-call list and interviews without a
-   case (field mode) are left out and counted. The new project copies the region, default area
-   code, calling hours and attempt caps of the original.
+   run does not add it again; one reopened and resolved again is followed up again. A web or
+   field respondent (no case) is called on the number they left with their consent
+   (``contact_phones``); opinions taken in by hand on theirs. Numbers on the do-not-call list,
+   and respondents without a case who left no number, are left out and counted. The new
+   project copies the region, default area code, calling hours and attempt caps of the
+   original.
 
 Every change is written to the audit log with the acting user's id in the same transaction
 (collect: one entry per run; review: one per suggestion changed, with old and new values;
@@ -118,6 +121,7 @@ from cati.config import QUESTIONNAIRE_DIR
 from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.sample.phones import PhoneCheck
 from cati.services.clock import utc_now
+from cati.services.contact_phones import contact_phone_check
 from cati.services.interviews import stratum_label
 from cati.services.projects import CODE_PATTERN, create_project
 from cati.services.questionnaires import form_of
@@ -380,7 +384,7 @@ class FollowUpResult:
     code: str
     cases: int  # numbers in the new project's sample
     suggestions: int  # suggestions linked to those cases
-    skipped_no_phone: int  # suggestions from interviews without a case (field mode)
+    skipped_no_phone: int  # web or field suggestions whose respondent left no number
     skipped_dnc: int  # suggestions whose number is on the do-not-call list
 
 
@@ -842,9 +846,15 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
                                      Suggestion.status == RESOLVED,
                                      Suggestion.follow_up_case_id.is_(None))
             .order_by(Suggestion.id).options(undefer(Suggestion.contact_phone))).all()
+        # Web and field respondents (no case) are called on the number they left, if any
+        # (cati.services.contact_phones: kept apart from the answers, read here by the
+        # supervisor's session).
+        left = {interview.id: contact_phone_check(session, interview.id)
+                for _s, interview, case in found if case is None}
+        left_phones = {check.e164 for check in left.values() if check is not None}
         blocked = set(session.scalars(select(DoNotCall.phone_e164).where(
             DoNotCall.phone_e164.in_({case.phone_e164 for _s, _i, case in found if case}
-                                     | {s.contact_phone for s in taken_in}),
+                                     | {s.contact_phone for s in taken_in} | left_phones),
             or_(DoNotCall.expires_at.is_(None), DoNotCall.expires_at > now))))
         groups: dict[str, list[tuple[Suggestion, Interview | None, Case | None]]] = {}
         no_phone = dnc = 0
@@ -854,8 +864,15 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
             else:
                 groups.setdefault(suggestion.contact_phone or "", []).append(
                     (suggestion, None, None))
+        checks: dict[str, PhoneCheck] = {}
         for suggestion, interview, case in found:
-            if case is None or not case.phone_e164:
+            check = left.get(interview.id) if case is None else None
+            if check is not None and check.e164 not in blocked:
+                checks[check.e164] = check
+                groups.setdefault(check.e164, []).append((suggestion, interview, None))
+            elif check is not None:
+                dnc += 1
+            elif case is None or not case.phone_e164:
                 no_phone += 1
             elif case.phone_e164 in blocked:
                 dnc += 1
@@ -875,8 +892,8 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
         follow_up.settings = {**(follow_up.settings or {}),
                               **{k: settings[k] for k in COPIED_SETTINGS if k in settings},
                               "follow_up_of": {"project_id": project.id, "code": project.code}}
-        add_cases(session, info.id, [_new_case(project.code, items)
-                                     for items in groups.values()])
+        add_cases(session, info.id, [_new_case(project.code, items, checks.get(phone))
+                                     for phone, items in groups.items()])
         case_ids = dict(session.execute(select(Case.phone_e164, Case.id)
                                         .where(Case.project_id == info.id)).all())
         linked = []
@@ -896,9 +913,16 @@ def create_follow_up(database: Database, project_id: int, *, user_id: int | None
 
 
 def _new_case(source_code: str,
-              items: list[tuple[Suggestion, Interview | None, Case | None]]) -> NewCase:
+              items: list[tuple[Suggestion, Interview | None, Case | None]],
+              left: PhoneCheck | None = None) -> NewCase:
     first, interview, case = next((item for item in items if item[2] is not None), items[0])
-    if case is None or interview is None:  # only opinions taken in by hand: their phone
+    if case is None and left is not None and left.e164:  # the number a respondent left
+        zone = left.time_zone or "Asia/Shanghai"
+        phone = PhoneCheck(left.e164, None, left.number_type, left.region, left.carrier, zone)
+        raw = left.e164
+        stratum = (interview.stratum if interview is not None else "") or first.township or ""
+        source_interview = interview.id if interview is not None else None
+    elif case is None or interview is None:  # only opinions taken in by hand: their phone
         from cati.sample.phones import PhoneRule, check_phone
 
         checked = check_phone(first.contact_phone, PhoneRule())
