@@ -28,7 +28,7 @@ def test_the_demo_plays_two_closed_months_and_this_months_week(sqlite_url):
     with database.unit() as session:
         create_demo(session, cases=500)
     waves = build_demo_history(database, today=dt.date(2026, 12, 7), per_township=2,
-                               wave_cases=200)
+                               wave_cases=320)
     assert [wave.project_code for wave in waves] == [wave_code("2026-10"), wave_code("2026-11"),
                                                      DEMO_CODE]
     with database.unit() as session:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from cati.config import QUESTIONNAIRE_DIR
 from cati.sample.phones import PhoneRule, check_phone
+from cati.services.bulletin import update_bulletin_settings
 from cati.services.clock import utc_now
 from cati.services.demo_month import WaveSummary, play_suggestions, play_wave
 from cati.services.projects import ProjectInfo, create_project, get_project
@@ -72,11 +73,14 @@ def create_demo(session: Session, *, cases: int = 3000, seed: int = 2026) -> Dem
 
 HISTORY_MONTHS = 2  # closed months before the current one
 PER_TOWNSHIP = 30  # completes per township and month
-WAVE_CASES = 2000  # numbers per earlier month
+WAVE_CASES = 2600  # numbers per earlier month (about a third end in a complete)
 WAVE_DAYS = 24  # calling days of an earlier month
 OPEN_WAVE_DAYS = 7  # days of this month already called
 CLOSE_AFTER_DAYS = 12  # an earlier month is closed this long after its calls end
 DEMO_SERIES = "DEMO-SERIES"
+# The Word report's settings of every demo month: the centre and its targets.
+DEMO_REPORT = {"centre_name": "平舆县民情调查服务中心",
+               "targets": {"composite": 0.85, "safety_rate": 0.9}}
 DEMO_SERIES_NAME = "平舆县公众安全感和满意度月度测评(演示)"
 
 
@@ -130,6 +134,7 @@ def build_demo_history(database: Database, *, today: dt.date | None = None, seed
             progress=progress))
         play_suggestions(database, code, start=_at_utc(first), days=WAVE_DAYS, seed=seed,
                          interviewers=interviewers, closed=True, progress=progress)
+        update_bulletin_settings(database, code, DEMO_REPORT)
         # Closed once its call-backs are in, as a centre publishes the month's report.
         closing = min(_at_utc(first) + dt.timedelta(days=WAVE_DAYS + CLOSE_AFTER_DAYS),
                       _at_utc(today) - dt.timedelta(hours=1))
@@ -144,6 +149,7 @@ def build_demo_history(database: Database, *, today: dt.date | None = None, seed
         database, DEMO_CODE, start=_at_utc(start), days=max((today - start).days, 1),
         per_township=per_township + per_township // 3, stop_at=per_township, seed=seed,
         wave=HISTORY_MONTHS, interviewers=interviewers, progress=progress))
+    update_bulletin_settings(database, DEMO_CODE, DEMO_REPORT)
     play_suggestions(database, DEMO_CODE, start=_at_utc(start),
                      days=max((today - start).days, 1), seed=seed, interviewers=interviewers,
                      closed=False, progress=progress)
