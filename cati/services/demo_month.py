@@ -60,7 +60,7 @@ LINE_OUTCOMES = (("3.13", 0.30), ("3.12", 0.04), ("3.16", 0.10), ("2.22", 0.03))
 DEAD_NUMBER = (("4.31", 0.07), ("4.33", 0.03))  # first call only: the number is not in service
 REFUSAL = (("2.111", 0.10), ("2.112", 0.10))  # of contacts
 BREAK_OFF_SHARE = 0.02
-SEATS = 8  # interviewers calling at once in the demo's room
+SEATS = 3  # interviewers calling at once in the demo's room: a month's calls take two weeks
 
 SUGGESTIONS: Mapping[str, tuple[str, ...]] = {
     "交通管理": ("学校门口上下学时车太多,希望交警早晚来疏导", "路口红绿灯时间太短,老人过马路来不及",
@@ -74,8 +74,10 @@ SUGGESTIONS: Mapping[str, tuple[str, ...]] = {
                  "听说有放高利贷的,希望打击"),
     "群众求助": ("邻居宅基地纠纷闹了一年没人调解", "家里老人走失过一次,希望帮忙装定位"),
 }
+# Why dissatisfied: half say nothing usable (说不清楚 is no suggestion and is not collected).
 UNSAT_REASONS = ("办事效率低,跑了好几趟", "反映的问题一直没有人管", "态度不太好",
-                 "对法院判决执行不到位不满意", "打官司时间拖得太长")
+                 "对法院判决执行不到位不满意", "打官司时间拖得太长", "说不清楚", "说不清楚",
+                 "说不上来", "不好说", "没有")
 NO_SUGGESTION = ("没有", "没有", "没有", "没有建议", "暂时没有", "挺好的,没有")
 REPLIES: Mapping[str, tuple[str, ...]] = {
     "交通管理": ("已在上下学时段安排交警和护学岗疏导", "已协调调整信号灯配时",
@@ -232,7 +234,7 @@ def _text_from(pool: tuple[str, ...]):
 
 
 def _suggestion(person: Respondent, engine: InterviewEngine, item: Item) -> str:
-    share = 0.45 if person.unhappy else 0.18
+    share = 0.3 if person.unhappy else 0.1
     if person.rng.random() >= share:
         return person.rng.choice(NO_SUGGESTION)
     category = person.rng.choice(sorted(SUGGESTIONS))
