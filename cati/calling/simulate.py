@@ -424,7 +424,12 @@ def _interview(desk: _Desk, case_id: int, rng: random.Random,
         desk.run(lambda: renew_lease(database, case_id, workstation, now=clock.now(),
                                      lease=clock.lease))
         clock.spend(SECONDS_PER_ANSWER)
-    report.played[interview.id] = (clock.now(), dict(engine.answers))
+    # A break-off before the first answer stored nothing: the interview's context (its mode,
+    # the centre's name), computed when it began, is saved with the first answer only.
+    unsaved = engine.take_changes()
+    report.played[interview.id] = (clock.now(), {question: value for question, value
+                                                 in engine.answers.items()
+                                                 if question not in unsaved})
     if not engine.finished:
         return ("1.2" if len(engine.answers) > 10 else "2.12"), interview.id
     return engine.outcome.disposition or "1.1", interview.id
