@@ -17,16 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from cati.errors import CatiError
 from cati.reporting import charts
 from cati.reporting.indices import ALL, round_half_up
+from cati.reporting.monthly import checked_path, write_whole
 from cati.services.bulletin import (
     AgencyRow,
     BulletinFigures,
@@ -59,27 +58,12 @@ def write_bulletin(database, project_code: str, out_path: str | os.PathLike[str]
         if compare is not None:
             earlier = [code for code in earlier if code != compare] + [compare]
         figures = bulletin_figures(session, project_code, earlier, as_of=as_of)
-    data = bulletin_bytes(figures)
-    handle, temporary = tempfile.mkstemp(suffix=".docx", dir=out.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, out)
-    except OSError as exc:
-        raise CatiError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    write_whole(out, bulletin_bytes(figures))
     return out
 
 
 def checked_docx(out_path: str | os.PathLike[str]) -> Path:
-    out = Path(out_path)
-    if out.suffix.lower() != ".docx":
-        raise CatiError(f"{out}: the Word report is a .docx file")
-    if not out.parent.is_dir():
-        raise CatiError(f"{out}: the folder does not exist")
-    return out
+    return checked_path(out_path, ".docx", "the Word report is a .docx file")
 
 
 def bulletin_bytes(figures: BulletinFigures) -> bytes:

@@ -112,10 +112,13 @@ def monthly_workbook(figures) -> Workbook:
     return book
 
 
-def checked_path(out_path: str | os.PathLike[str]) -> Path:
+def checked_path(out_path: str | os.PathLike[str], suffix: str = ".xlsx",
+                 kind: str = "the report is an Excel workbook: name a file ending in .xlsx"
+                 ) -> Path:
+    """``out_path`` when it ends in ``suffix`` and its folder exists, else one line."""
     out = Path(out_path)
-    if out.suffix.lower() != ".xlsx":
-        raise CatiError(f"{out}: the report is an Excel workbook: name a file ending in .xlsx")
+    if out.suffix.lower() != suffix:
+        raise CatiError(f"{out}: {kind}")
     if not out.parent.is_dir():
         raise CatiError(f"{out}: the folder does not exist")
     return out
@@ -127,13 +130,21 @@ def save(book: Workbook, out: Path, *, stamp: dt.datetime | None = None) -> None
     With ``stamp`` the file is a function of its content alone: the workbook's created and
     modified properties and every zip entry's time are ``stamp`` (a closed wave's report, stamped
     with its close, regenerates byte-identical)."""
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
-    os.close(handle)
+    if stamp is not None:
+        write_whole(out, _stamped(book, stamp))
+        return
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_whole(out, buffer.getvalue())
+
+
+def write_whole(out: Path, data: bytes) -> None:
+    """Write ``data`` next to ``out`` and rename it there: a reader sees the old file or the
+    new one, never half of one; a failure is one line and leaves no temporary file."""
+    handle, temporary = tempfile.mkstemp(suffix=out.suffix, dir=out.parent)
     try:
-        if stamp is None:
-            book.save(temporary)
-        else:
-            Path(temporary).write_bytes(_stamped(book, stamp))
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.replace(temporary, out)
     except OSError as exc:
         raise CatiError(f"{out}: cannot write ({exc.strerror or exc})") from None

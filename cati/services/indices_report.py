@@ -226,6 +226,19 @@ def mode_json(row: IndexRow) -> dict[str, Any]:
 STRATUM, MODE = 1, 0  # the parts of a (mode, stratum) key
 
 
+def _by_mode(rules, counts) -> tuple[tuple[str, ...], Any, tuple[IndexRow, ...]]:
+    """The same indices per mode: the modes in order, the interviews per mode, and the rows
+    (the modes take the place of the strata; their ranks mean nothing and are dropped; ALL is
+    the report's own)."""
+    per_mode, mode_answers = counts.by(MODE)
+    modes = tuple(sorted(per_mode, key=_mode_order))
+    place = {rule.name: i for i, rule in enumerate(rules)}
+    return modes, per_mode, tuple(sorted(
+        (replace(row, rank=None, tied_with=())
+         for row in compute_indices(rules, modes, per_mode, mode_answers) if row.stratum != ALL),
+        key=lambda row: (place[row.index], _mode_order(row.stratum))))
+
+
 def _mode_order(mode: str) -> tuple[int, str]:
     return (MODES.index(mode) if mode in MODES else len(MODES), mode)
 
@@ -253,15 +266,7 @@ def indices_report(session: Session, project_code: str,
     counted, answers = counts.by(STRATUM)
     strata = _declared_strata(session, project.id, form)
     rows = compute_indices(rules, strata, counted, answers, earlier)
-    # The same indices per mode: the modes take the place of the strata (their ranks mean
-    # nothing and are dropped; ALL is the report's own).
-    per_mode, mode_answers = counts.by(MODE)
-    modes = tuple(sorted(per_mode, key=_mode_order))
-    place = {rule.name: i for i, rule in enumerate(rules)}
-    mode_rows = tuple(sorted(
-        (replace(row, rank=None, tied_with=())
-         for row in compute_indices(rules, modes, per_mode, mode_answers) if row.stratum != ALL),
-        key=lambda row: (place[row.index], _mode_order(row.stratum))))
+    modes, per_mode, mode_rows = _by_mode(rules, counts)
     reported = tuple(dict.fromkeys(row.stratum for row in rows if row.stratum != ALL))
     version = session.scalar(select(Questionnaire.version)
                              .where(Questionnaire.id == project.questionnaire_id)) or ""
@@ -323,13 +328,7 @@ def series_indices_report(session: Session, series_code: str, first: dt.date,
     counted, answers = counts.by(STRATUM)
     strata = _declared_strata(session, latest.id, form)
     rows = compute_indices(rules, strata, counted, answers, None)
-    per_mode, mode_answers = counts.by(MODE)
-    modes = tuple(sorted(per_mode, key=_mode_order))
-    place = {rule.name: i for i, rule in enumerate(rules)}
-    mode_rows = tuple(sorted(
-        (replace(row, rank=None, tied_with=())
-         for row in compute_indices(rules, modes, per_mode, mode_answers) if row.stratum != ALL),
-        key=lambda row: (place[row.index], _mode_order(row.stratum))))
+    modes, per_mode, mode_rows = _by_mode(rules, counts)
     reported = tuple(dict.fromkeys(row.stratum for row in rows if row.stratum != ALL))
     version = session.scalar(select(Questionnaire.version)
                              .where(Questionnaire.id == latest.questionnaire_id)) or ""
