@@ -12,6 +12,7 @@ import datetime as dt
 import getpass
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -166,6 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cati: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`cati … | head`): nothing more to say, and
+        # nothing for the interpreter's final flush to fail on either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:
         # A full or read-only store reached through a raw driver cursor (the import's COPY
         # and executemany) skips the engine's error hook: still one line, not a traceback. So

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
 
 from cati.config import QUESTIONNAIRE_DIR
 
@@ -73,3 +77,12 @@ def test_unreachable_postgres_is_one_line(run_cli):
     assert result.returncode == 1
     assert result.stderr.startswith("cati: cannot open the database")
     assert "Traceback" not in result.stderr
+
+
+def test_output_into_a_pipe_that_closes_is_no_traceback(tmp_path):
+    """`cati … | head`: the reader stops early; cati stops quietly, with no traceback."""
+    command = (f"{shlex.quote(sys.executable)} -m cati form walk "
+               f"{shlex.quote(str(QUESTIONNAIRE_DIR / 'public_safety.xlsx'))} --random 20 | true")
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={**os.environ, "CATI_DATA_DIR": str(tmp_path)})
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
