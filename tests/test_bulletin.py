@@ -147,6 +147,16 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{round_half_up(Fraction(str(value)) * 100, 1)}%"
 
 
+def composite(report_rows):
+    """From `cati report indices --json` rows: stratum -> (n, the mean of safety_rate and
+    law_enforcement_sat), the report's default composite."""
+    safety = {r["stratum"]: r for r in report_rows if r["index"] == "safety_rate"}
+    law = {r["stratum"]: r for r in report_rows if r["index"] == "law_enforcement_sat"}
+    return {name: (row["n"], None if row["value"] is None or law[name]["value"] is None
+                   else (row["value"] + law[name]["value"]) / 2)
+            for name, row in safety.items() if name != "ALL" and row["n"] > 0}
+
+
 def test_the_ranking_table_matches_the_indices_report(run_cli, month, db_url, tmp_path):
     out = tmp_path / "通报.docx"
     made = run_cli("--db", db_url, "report", "monthly", "--project", "PY2026_11", "--out", out)
@@ -155,14 +165,6 @@ def test_the_ranking_table_matches_the_indices_report(run_cli, month, db_url, tm
                               "--json").stdout)["rows"]
     before = json.loads(run_cli("--db", db_url, "report", "indices", "--project", "PY2026_10",
                                 "--json").stdout)["rows"]
-
-    def composite(report_rows):
-        """stratum -> (n, the mean of safety_rate and law_enforcement_sat)."""
-        safety = {r["stratum"]: r for r in report_rows if r["index"] == "safety_rate"}
-        law = {r["stratum"]: r for r in report_rows if r["index"] == "law_enforcement_sat"}
-        return {name: (row["n"], None if row["value"] is None or law[name]["value"] is None
-                       else (row["value"] + law[name]["value"]) / 2)
-                for name, row in safety.items() if name != "ALL" and row["n"] > 0}
 
     now, then = composite(rows), composite(before)
     ranks = competition_ranks({name: Fraction(str(value)) for name, (n, value) in now.items()

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from docx import Document
 from sqlalchemy import select
-from test_bulletin import percent, table_of, texts
+from test_bulletin import composite, percent, table_of, texts
 from test_web_links import COMPLETE, answer_through, current_item, web_client
 
 from cati.config import QUESTIONNAIRE_DIR
@@ -233,13 +233,6 @@ def test_a_month_of_the_county_centre(database, db_url, run_cli, tmp_path):
     rows_json = json.loads(before[0])["rows"]
     earlier_json = json.loads(run_cli("--db", db_url, "report", "indices", "--project",
                                       "PS2610", "--json").stdout)["rows"]
-
-    def composite(report_rows):
-        safety = {r["stratum"]: r for r in report_rows if r["index"] == "safety_rate"}
-        law = {r["stratum"]: r for r in report_rows if r["index"] == "law_enforcement_sat"}
-        return {name: (row["n"], None if row["value"] is None or law[name]["value"] is None
-                       else (row["value"] + law[name]["value"]) / 2)
-                for name, row in safety.items() if name != "ALL" and row["n"] > 0}
 
     now, then = composite(rows_json), composite(earlier_json)
     ranks = competition_ranks({name: Fraction(str(value)) for name, (n, value) in now.items()
