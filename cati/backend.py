@@ -27,7 +27,8 @@ from cati.config import user_data_dir
 from cati.errors import CatiError, NotFound, PermissionDenied, SessionExpired
 from cati.journal import ANSWERS, FIELD_CLOSE, OUTCOME, Flushed, Journal, write_journal
 from cati.questionnaire.model import Form
-from cati.services import appointments, interviews, presence, projects, users
+from cati.services import appointments, assignments, interviews, presence, projects, users
+from cati.services.assignments import AssignmentInfo, ClaimScope
 from cati.services.clock import utc_now
 from cati.services.dispositions import call_buttons, list_dispositions
 from cati.services.interviews import InterviewInfo, SaveResult
@@ -453,6 +454,34 @@ class Backend:
             self._database.dispose()
         if self._identity is not None:
             self._identity.release()
+
+    # -- named interviewers on a project or a stratum (cati.services.assignments) -----------
+    def assignments(self, project_id: int) -> list[AssignmentInfo]:
+        self._acting(roles=tuple(SUPERVISOR_ROLES))
+        return assignments.list_assignments(self.database, project_id)
+
+    def assignment_choices(self, project_id: int) -> tuple[list[tuple[str, str]], list[str]]:
+        """The active interviewers (username, name) and the project's strata, for the panel."""
+        self._acting(roles=tuple(SUPERVISOR_ROLES))
+        return (assignments.interviewers(self.database),
+                assignments.project_strata(self.database, project_id))
+
+    def add_assignment(self, project_id: int, username: str, *, stratum: str | None = None,
+                       only: bool = False) -> AssignmentInfo:
+        actor = self._acting(roles=tuple(SUPERVISOR_ROLES))
+        return assignments.add_assignment(self.database, project_id, username, stratum=stratum,
+                                          only=only, actor_id=actor)
+
+    def remove_assignment(self, project_id: int, username: str, *,
+                          stratum: str | None = None) -> None:
+        actor = self._acting(roles=tuple(SUPERVISOR_ROLES))
+        assignments.remove_assignment(self.database, project_id, username, stratum=stratum,
+                                      actor_id=actor)
+
+    def assignment_scope(self, project_id: int, interviewer_id: int) -> ClaimScope:
+        """What the project's assignments mean for this interviewer (the Ready page)."""
+        interviewer_id = self._acting(interviewer_id)
+        return assignments.claim_scope(self.database, project_id, interviewer_id)
 
 
 _ACTING_PARAMETERS = ("acting_user_id", "user_id")

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from cati import (
+    cli_assign,
     cli_audit,
     cli_calling,
     cli_export,
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_calling.add_commands(commands, open_database)
     cli_audit.add_commands(commands, open_database)
     cli_web.add_commands(commands, open_database)
+    cli_assign.add_commands(commands, open_database)
     for module in (cli_indices, cli_export, cli_suggestions, cli_units, cli_waves):
         module.add_commands(commands, report_commands, open_database)
     return parser

@@ -1,4 +1,5 @@
-"""What the claim needs to know about a project — its status, calling hours and quota cells —
+"""What the claim needs to know about a project — its status, calling hours, quota cells and
+named interviewers' assignments —
 kept per process for up to a second, so a claim is not three extra round trips.
 
 Changes made in this process (quotas, settings, status, a complete) forget the entry at once;
@@ -13,23 +14,24 @@ import time
 from typing import Any
 
 TTL_SECONDS = 1.0
-_entries: dict[tuple[str, int], tuple[float, Any]] = {}
+_entries: dict[tuple[str, int, str], tuple[float, Any]] = {}
 _lock = threading.Lock()
 
 
-def get(url: str, project_id: int) -> Any | None:
+def get(url: str, project_id: int, kind: str = "facts") -> Any | None:
+    """``kind``: which facts (the claim's ``facts``; ``assignments``, cati.services.assignments)."""
     with _lock:
-        found = _entries.get((url, project_id))
+        found = _entries.get((url, project_id, kind))
     if found is None or time.monotonic() - found[0] >= TTL_SECONDS:
         return None
     return found[1]
 
 
-def put(url: str, project_id: int, value: Any) -> None:
+def put(url: str, project_id: int, value: Any, kind: str = "facts") -> None:
     with _lock:
         if len(_entries) > 64:
             _entries.clear()
-        _entries[(url, project_id)] = (time.monotonic(), value)
+        _entries[(url, project_id, kind)] = (time.monotonic(), value)
 
 
 def forget(url: str | None = None) -> None:

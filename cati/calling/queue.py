@@ -29,6 +29,7 @@ from cati.calling.hours import CallingHours, is_within_calling_hours
 from cati.calling.lease_clock import DEFAULT_LEASE, store_now
 from cati.calling.views import RESUME_CODES
 from cati.services.admin import project_calling_hours
+from cati.services.assignments import claim_rules, scoped
 from cati.services.clock import utc_now
 from cati.services.quotas import quota_cells
 from cati.storage.db import Database
@@ -151,7 +152,9 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
     appointment (a hard one only for the interviewer who booked it, until its window ends),
     an interview this interviewer left unfinished, then the queue (interviews to resume, due
     retries, fresh numbers). With quotas, full strata are not served and fresh numbers come
-    from the stratum furthest behind its target, in random order within it.
+    from the stratum furthest behind its target, in random order within it. A project or
+    stratum assigned to named interviewers is served to them only, their strata first
+    (cati.services.assignments.scoped).
 
     ``now`` is the business clock (calling hours, due times, appointments); the lease is
     stamped and compared with the store's clock (cati.calling.lease_clock), so a workstation
@@ -167,8 +170,10 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
         project_hours, cells = known
         hours = hours or project_hours
         _sweep_missed_appointments(session, database, project_id, now)
-        for source, pick in _candidates(project_id, workstation, interviewer_id, now,
-                                        lease_now, hours, take_back, cells):
+        # Named interviewers' projects and strata (cati.services.assignments): one more WHERE.
+        for source, pick in scoped(_candidates(project_id, workstation, interviewer_id, now,
+                                               lease_now, hours, take_back, cells),
+                                   claim_rules(session, database, project_id), interviewer_id):
             row = _lease(session, database, pick, workstation, expires)
             if row is not None:
                 case_id, *rest = row

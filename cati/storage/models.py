@@ -581,10 +581,29 @@ class AuditEntry(Base):
     hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class Assignment(Base):
+    """A named interviewer put on a project (``stratum`` "") or on one stratum of it
+    (cati.services.assignments; the claim honours it, cati.calling.queue). ``exclusive`` (the
+    command line's ``--only``; ONLY is an SQL keyword): a stratum assignment that keeps the
+    interviewer to their assigned strata."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("project_id", "stratum", "user_id",
+                                       name="uq_assignments_project_stratum_user"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    stratum: Mapped[str] = mapped_column(String(128), default="")  # "": the whole project
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 __all__ = [
     "Answer",
     "AnswerEvent",
     "Appointment",
+    "Assignment",
     "AuditEntry",
     "Base",
     "CallAttempt",

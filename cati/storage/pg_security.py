@@ -542,3 +542,17 @@ def units_statements(suggestion_columns: list[str]) -> list[str]:
                        f"CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON "
                        f"{table} FOR EACH ROW EXECUTE FUNCTION cati_audit_row()"]
     return statements
+
+
+# assignments (migration 0019): named interviewers on a project or a stratum. Supervisors manage
+# them; interviewers read them (the claim serves assigned work to the assigned only, and says
+# why the others get nothing) and change none; the database logs every change, like quotas.
+ASSIGNMENT_STATEMENTS = [
+    f"REVOKE ALL ON assignments FROM PUBLIC, {_GROUP_LIST}",
+    "GRANT SELECT ON assignments TO cati_interviewer",
+    "GRANT INSERT, UPDATE, DELETE ON assignments TO cati_supervisor",
+    "GRANT USAGE ON SEQUENCE assignments_id_seq TO cati_supervisor",
+    "DROP TRIGGER IF EXISTS cati_audit_row ON assignments",
+    "CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON assignments "
+    "FOR EACH ROW EXECUTE FUNCTION cati_audit_row()",
+]

@@ -1,0 +1,61 @@
+"""Named interviewers on a project or on a stratum: assignments
+
+Revision ID: 0019
+Revises: 0016
+
+A centre puts named interviewers on a project (the experienced ones on the follow-up calls) or
+on a stratum (the dialect speakers on a township); the claim serves assigned work to them only
+(cati.services.assignments, cati.calling.queue). On PostgreSQL supervisors manage the table,
+interviewers read it (their claim needs it) and the database logs every change
+(cati.storage.pg_security.ASSIGNMENT_STATEMENTS).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from cati.storage.models import UtcDateTime
+
+revision = "0019"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "assignments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("stratum", sa.String(128), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("exclusive", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"],
+                                name=op.f("fk_assignments_project_id_projects")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"],
+                                name=op.f("fk_assignments_user_id_users")),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"],
+                                name=op.f("fk_assignments_created_by_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assignments")),
+        sa.UniqueConstraint("project_id", "stratum", "user_id",
+                            name="uq_assignments_project_stratum_user"),
+    )
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        from cati.storage.pg_security import ASSIGNMENT_STATEMENTS
+
+        roles = bind.execute(sa.text(
+            "SELECT count(*) FROM pg_roles WHERE rolname IN "
+            "('cati_interviewer', 'cati_supervisor', 'cati_web')")).scalar()
+        if roles == 3:
+            for statement in ASSIGNMENT_STATEMENTS:
+                op.execute(statement)
+        else:
+            op.execute("REVOKE ALL ON assignments FROM PUBLIC")
+
+
+def downgrade() -> None:
+    op.drop_table("assignments")
