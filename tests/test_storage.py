@@ -15,7 +15,7 @@ from cati.storage.migrate import alembic_config, current_revision, head_revision
 from cati.storage.models import Base, User
 
 # Alembic cannot compare indexes on expressions; they are checked by name below.
-EXPRESSION_INDEXES = {"ix_cases_claim", "ix_cases_fresh"}
+EXPRESSION_INDEXES = {"ix_cases_claim", "ix_cases_fresh", "ix_cases_claim_stratum"}
 
 
 def _index_name(difference) -> str | None:

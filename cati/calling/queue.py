@@ -63,7 +63,7 @@ class ClaimedCase:
     attempts: int
     lease_holder: str
     lease_expires_at: dt.datetime
-    source: str = "queue"  # held | appointment | resume | queue | fresh
+    source: str = "queue"  # held | appointment | resume | assigned | queue | fresh
 
 
 _CLAIMED = (Case.id, Case.stratum, Case.region, Case.carrier, Case.time_zone, Case.state,
@@ -170,10 +170,12 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
         project_hours, cells = known
         hours = hours or project_hours
         _sweep_missed_appointments(session, database, project_id, now)
-        # Named interviewers' projects and strata (cati.services.assignments): one more WHERE.
+        # Named interviewers' projects and strata (cati.services.assignments): their own
+        # strata first, then one more WHERE on each statement.
+        scope = claim_rules(session, database, project_id).scope(interviewer_id)
         for source, pick in scoped(_candidates(project_id, workstation, interviewer_id, now,
-                                               lease_now, hours, take_back, cells),
-                                   claim_rules(session, database, project_id), interviewer_id):
+                                               lease_now, hours, take_back, cells,
+                                               mine=scope.mine), scope, interviewer_id):
             row = _lease(session, database, pick, workstation, expires)
             if row is not None:
                 case_id, *rest = row
@@ -201,8 +203,10 @@ def _project_facts(session, database: Database,
 
 def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
                 now: dt.datetime, lease_now: dt.datetime, hours: CallingHours, take_back: bool,
-                cells: dict):
-    """(source, SELECT of one case id) in the order they are tried; each is one index walk."""
+                cells: dict, mine: tuple[str, ...] = ()):
+    """(source, SELECT of one case id) in the order they are tried; each is one index walk.
+    ``mine``: the strata assigned to this interviewer, each tried before the queue (in queue
+    order within the stratum: ix_cases_claim_stratum)."""
     if take_back:
         yield "held", (select(Case.id).where(Case.lease_holder == workstation,
                                              Case.project_id == project_id,
@@ -229,6 +233,10 @@ def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
             .order_by(Case.next_call_at, Case.id).limit(1))
     callable_now = _callable(project_id, now, lease_now, open_zones,
                              interviewer_id=interviewer_id)
+    for stratum in mine:
+        if stratum not in full:
+            yield "assigned", (select(Case.id).where(callable_now, Case.stratum == stratum)
+                               .order_by(*_order()).limit(1))
     if not cells:
         yield "queue", select(Case.id).where(callable_now).order_by(*_order()).limit(1)
         return

@@ -45,7 +45,8 @@ from cati.storage.db import Database
 from cati.storage.models import Appointment, Assignment, AuditEntry, Case, Project, User
 
 CACHE_KIND = "assignments"
-KEPT_SOURCES = frozenset({"held", "resume"})  # the claim's own work: never filtered
+# The claim's own work (and the interviewer's own strata): never filtered.
+KEPT_SOURCES = frozenset({"held", "resume", "assigned"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,38 +128,27 @@ def claim_rules(session: Session, database: Database, project_id: int) -> ClaimR
     return known
 
 
-def scoped(candidates: Iterable[tuple[str, object]], rules: ClaimRules,
+def scoped(candidates: Iterable[tuple[str, object]], scope: ClaimScope,
            interviewer_id: int | None) -> Iterator[tuple[str, object]]:
-    """The claim's candidate statements (cati.calling.queue) with the assignments applied:
-    one more WHERE on each, so each stays one index walk. The interviewer's own strata are
-    tried first (every queue statement limited to them), then the rest they may take."""
-    if rules is NO_RULES:
+    """The claim's candidate statements (cati.calling.queue) with the assignments applied: one
+    more WHERE on each, so each stays one index walk. The interviewer's own strata come as
+    ``assigned`` statements (one per stratum, before the queue); with ``only`` (or on a project
+    assigned to others) the queue after them is not tried."""
+    if not scope.applies:
         yield from candidates
         return
-    scope = rules.scope(interviewer_id)
-    if scope.only:
-        allowed = Case.stratum.in_(scope.mine)
-    elif scope.others:
-        allowed = Case.stratum.not_in(scope.others)
-    else:
-        allowed = true()
+    allowed = Case.stratum.not_in(scope.others) if scope.others else true()
     booked_for_me = (and_(Appointment.hard.is_(True), Appointment.interviewer_id == interviewer_id)
                      if interviewer_id is not None else false())
-    later = []
     for source, pick in candidates:
         if source in KEPT_SOURCES:
             yield source, pick
         elif source == "appointment":
+            mine = Case.stratum.in_(scope.mine) if scope.only else allowed
             yield source, pick.where(booked_for_me if scope.refused
-                                     else or_(booked_for_me, allowed))
-        elif scope.refused:
-            continue
-        elif scope.mine and not scope.only:
-            yield source, pick.where(Case.stratum.in_(scope.mine))
-            later.append((source, pick.where(allowed)))
-        else:
+                                     else or_(booked_for_me, mine))
+        elif not (scope.refused or scope.only):
             yield source, pick.where(allowed)
-    yield from later
 
 
 def claim_scope(database: Database, project_id: int, interviewer_id: int) -> ClaimScope:

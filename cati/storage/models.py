@@ -213,6 +213,11 @@ class Case(Base):
         Index("ix_cases_claim", "project_id", text(QUEUE_RANK), text("priority DESC"),
               "next_call_at", "draw", "id",
               postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        # The claim's walk within one stratum (a named interviewer's own strata first,
+        # cati.services.assignments).
+        Index("ix_cases_claim_stratum", "project_id", "stratum", text(QUEUE_RANK),
+              text("priority DESC"), "next_call_at", "draw", "id",
+              postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
         # Fresh numbers of one stratum in random order (quota-led drawing).
         Index("ix_cases_fresh", "project_id", "stratum", text("priority DESC"), "draw", "id",
               postgresql_where=text(FRESH_SQL), sqlite_where=text(FRESH_SQL)),

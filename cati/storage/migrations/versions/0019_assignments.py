@@ -4,8 +4,8 @@ Revision ID: 0019
 Revises: 0016
 
 A centre puts named interviewers on a project (the experienced ones on the follow-up calls) or
-on a stratum (the dialect speakers on a township); the claim serves assigned work to them only
-(cati.services.assignments, cati.calling.queue). On PostgreSQL supervisors manage the table,
+on a stratum (the dialect speakers on a township); the claim serves assigned work to them only,
+their strata first through ix_cases_claim_stratum (cati.services.assignments, cati.calling.queue). On PostgreSQL supervisors manage the table,
 interviewers read it (their claim needs it) and the database logs every change
 (cati.storage.pg_security.ASSIGNMENT_STATEMENTS).
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from cati.storage.models import UtcDateTime
+from cati.storage.models import OPEN_STATES_SQL, QUEUE_RANK, UtcDateTime
 
 revision = "0019"
 down_revision = "0016"
@@ -43,6 +43,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("project_id", "stratum", "user_id",
                             name="uq_assignments_project_stratum_user"),
     )
+    # A named interviewer's strata come first: the claim walks this index within one stratum.
+    op.create_index("ix_cases_claim_stratum", "cases",
+                    ["project_id", "stratum", sa.text(QUEUE_RANK), sa.text("priority DESC"),
+                     "next_call_at", "draw", "id"],
+                    postgresql_where=sa.text(OPEN_STATES_SQL),
+                    sqlite_where=sa.text(OPEN_STATES_SQL))
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         from cati.storage.pg_security import ASSIGNMENT_STATEMENTS
@@ -58,4 +64,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_claim_stratum", table_name="cases")
     op.drop_table("assignments")
