@@ -97,6 +97,23 @@ def no_call_text(why: NoCallReason, tr) -> str:
               "another workstation or its quota is full").format(retry=retry)
 
 
+def assignment_text(scope, tr) -> str:
+    """The Ready page's line on the project's named interviewers (cati.services.assignments);
+    "" when the project assigns nobody."""
+    if scope is None or not scope.applies:
+        return ""
+    if scope.refused:
+        return tr("本项目已指派给指定访问员，您不在其中；如需拨打请联系督导")
+    strata = "、".join(scope.mine)
+    if scope.mine and scope.only:
+        return tr("您被指派到：{strata}（只拨这些分层）").format(strata=strata)
+    if scope.mine:
+        return tr("您被指派到：{strata}（优先拨打）").format(strata=strata)
+    if scope.restricted:
+        return tr("本项目指派给指定访问员，您是其中之一")
+    return ""
+
+
 class ReadyPage(QWidget):
     """Between calls: Ready / Pause, the countdown to the next call, field interviews."""
 
@@ -121,6 +138,10 @@ class ReadyPage(QWidget):
         self.today = plain_label()  # the interviewer's own figures today
         self.today.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.today.setObjectName("myDay")
+        self.assignment = plain_label()  # which assignment this interviewer's calls serve
+        self.assignment.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.assignment.setObjectName("assignment")
+        self.assignment.setWordWrap(True)
         row = QHBoxLayout()
         for button in (self.pause_button, self.pause_reason, self.cancel_button,
                        self.field_button):
@@ -131,6 +152,7 @@ class ReadyPage(QWidget):
         layout.addWidget(self.ready_button)
         layout.addLayout(row)
         layout.addWidget(self.today)
+        layout.addWidget(self.assignment)
         layout.addStretch(2)
         self.cancel_button.hide()
 
@@ -180,6 +202,7 @@ class InterviewerWindow(QMainWindow):
                  speech_problem: str = "", settings: QSettings | None = None) -> None:
         super().__init__()
         self.backend, self.tasks, self.user = backend, tasks, user
+        self.assignment_scope = None  # the project's named interviewers, as they concern me
         self.prefs = prefs or Preferences()
         self.speaker = speaker
         self.speech_problem = speech_problem
@@ -354,7 +377,14 @@ class InterviewerWindow(QMainWindow):
             project_id = self.project.id
             self.tasks.run(lambda: self.backend.my_day(project_id), self._show_my_day,
                            lambda _error: None)
+            user_id = self.user.id
+            self.tasks.run(lambda: self.backend.assignment_scope(project_id, user_id),
+                           self._show_assignment, lambda _error: None)
         self.state_changed.emit(state)
+
+    def _show_assignment(self, scope) -> None:
+        self.assignment_scope = scope
+        self.ready_page.assignment.setText(assignment_text(scope, self.tr))
 
     def _show_my_day(self, day) -> None:
         online = utc_now() - self.logged_in_at
@@ -498,6 +528,10 @@ class InterviewerWindow(QMainWindow):
 
     def _show_no_call(self, why) -> None:
         if self.state != "ready":
+            return
+        scope = self.assignment_scope
+        if scope is not None and scope.refused and why.reason not in ("paused", "closed"):
+            self.ready_page.status.setText(assignment_text(scope, self.tr))
             return
         self.ready_page.status.setText(no_call_text(why, self.tr))
 
