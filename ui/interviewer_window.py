@@ -97,23 +97,6 @@ def no_call_text(why: NoCallReason, tr) -> str:
               "another workstation or its quota is full").format(retry=retry)
 
 
-def assignment_text(scope, tr) -> str:
-    """The Ready page's line on the project's named interviewers (cati.services.assignments);
-    "" when the project assigns nobody."""
-    if scope is None or not scope.applies:
-        return ""
-    if scope.refused:
-        return tr("本项目已指派给指定访问员，您不在其中；如需拨打请联系督导")
-    strata = "、".join(scope.mine)
-    if scope.mine and scope.only:
-        return tr("您被指派到：{strata}（只拨这些分层）").format(strata=strata)
-    if scope.mine:
-        return tr("您被指派到：{strata}（优先拨打）").format(strata=strata)
-    if scope.restricted:
-        return tr("本项目指派给指定访问员，您是其中之一")
-    return ""
-
-
 class ReadyPage(QWidget):
     """Between calls: Ready / Pause, the countdown to the next call, field interviews."""
 
@@ -384,7 +367,23 @@ class InterviewerWindow(QMainWindow):
 
     def _show_assignment(self, scope) -> None:
         self.assignment_scope = scope
-        self.ready_page.assignment.setText(assignment_text(scope, self.tr))
+        self.ready_page.assignment.setText(self._assignment_text(scope))
+
+    def _assignment_text(self, scope) -> str:
+        """The Ready page's line on the project's named interviewers (cati.services.assignments);
+        "" when the project assigns nobody."""
+        if scope is None or not scope.applies:
+            return ""
+        if scope.refused:
+            return self.tr("本项目已指派给指定访问员，您不在其中；如需拨打请联系督导")
+        strata = "、".join(scope.mine)
+        if scope.mine and scope.only:
+            return self.tr("您被指派到：{strata}（只拨这些分层）").format(strata=strata)
+        if scope.mine:
+            return self.tr("您被指派到：{strata}（优先拨打）").format(strata=strata)
+        if scope.restricted:
+            return self.tr("本项目指派给指定访问员，您是其中之一")
+        return ""
 
     def _show_my_day(self, day) -> None:
         online = utc_now() - self.logged_in_at
@@ -531,7 +530,7 @@ class InterviewerWindow(QMainWindow):
             return
         scope = self.assignment_scope
         if scope is not None and scope.refused and why.reason not in ("paused", "closed"):
-            self.ready_page.status.setText(assignment_text(scope, self.tr))
+            self.ready_page.status.setText(self._assignment_text(scope))
             return
         self.ready_page.status.setText(no_call_text(why, self.tr))
 

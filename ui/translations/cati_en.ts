@@ -127,6 +127,61 @@
     </message>
 </context>
 <context>
+    <name>AssignmentsPanel</name>
+    <message>
+        <source>访问员</source>
+        <translation>Interviewer</translation>
+    </message>
+    <message>
+        <source>指派范围</source>
+        <translation>Assigned to</translation>
+    </message>
+    <message>
+        <source>只拨所指派的分层</source>
+        <translation>Only the assigned strata</translation>
+    </message>
+    <message>
+        <source>指派</source>
+        <translation>Assign</translation>
+    </message>
+    <message>
+        <source>取消所选指派</source>
+        <translation>Remove the chosen assignment</translation>
+    </message>
+    <message>
+        <source>访问员：</source>
+        <translation>Interviewer:</translation>
+    </message>
+    <message>
+        <source>范围：</source>
+        <translation>Scope:</translation>
+    </message>
+    <message>
+        <source>指派给指定访问员的项目或分层只分给他们；分层的指派访问员优先拨打自己的分层</source>
+        <translation>A project or stratum assigned to named interviewers is served to them only; a stratum&apos;s named interviewers call their own strata first</translation>
+    </message>
+    <message>
+        <source>整个项目</source>
+        <translation>Whole project</translation>
+    </message>
+    <message>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>正在保存…</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>已保存</source>
+        <translation>Saved</translation>
+    </message>
+    <message>
+        <source>失败：</source>
+        <translation>Failed: </translation>
+    </message>
+</context>
+<context>
     <name>AuditPanel</name>
     <message>
         <source>全部操作</source>
@@ -858,6 +913,22 @@
     <message>
         <source>取号失败：</source>
         <translation>Could not get a number: </translation>
+    </message>
+    <message>
+        <source>本项目已指派给指定访问员，您不在其中；如需拨打请联系督导</source>
+        <translation>This project is assigned to named interviewers and you are not one of them; ask your supervisor to call it</translation>
+    </message>
+    <message>
+        <source>您被指派到：{strata}（只拨这些分层）</source>
+        <translation>You are assigned to: {strata} (only these strata)</translation>
+    </message>
+    <message>
+        <source>您被指派到：{strata}（优先拨打）</source>
+        <translation>You are assigned to: {strata} (called first)</translation>
+    </message>
+    <message>
+        <source>本项目指派给指定访问员，您是其中之一</source>
+        <translation>This project is assigned to named interviewers; you are one of them</translation>
     </message>
     <message>
         <source>今日：拨打 {calls} · 接通 {contacts} · 完成 {completes} · 访问 {minutes} 分钟 · 在线 {hours}:{mins:02d}</source>
