@@ -200,3 +200,14 @@ def test_postgres_supervisors_manage_and_interviewers_only_read(database, centre
 def test_removing_what_is_not_there_is_not_found(database, centre):
     with pytest.raises(NotFound):
         remove_assignment(database, centre["project"], "olga", stratum=MIAOWAN, actor_id=None)
+
+
+def test_a_full_quota_stops_the_assigned_stratum_too(database, centre):
+    from cati.services.quotas import set_quota
+
+    set_quota(database, centre["project"], MIAOWAN, 0)  # full from the start
+    add_assignment(database, centre["project"], "olga", stratum=MIAOWAN, actor_id=centre["lin"])
+    assert claim(database, centre, "olga") == GUHUAI  # not her full township
+    add_assignment(database, centre["project"], "olga", stratum=MIAOWAN, only=True,
+                   actor_id=centre["lin"])
+    assert claim(database, centre, "olga") is None
