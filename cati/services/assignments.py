@@ -21,7 +21,10 @@ dialect speakers on a township (a stratum assignment). Decisions:
   stratum; on a project assignment it is refused.
 - The claim reads the assignments once a second per process (cati.calling.project_cache, kind
   ``assignments``); a change made here forgets that at once, one made elsewhere is seen within
-  the second.
+  the second. Their own strata are one statement each, walking ix_cases_claim_stratum in queue
+  order within the stratum (so a used-up stratum costs one empty index probe, not a walk of
+  the whole queue); the other strata are the usual statements with ``stratum NOT IN (strata
+  assigned to others)``, which skips those strata's rows at the front of the queue.
 - Only supervisors and admins change assignments (checked here; on PostgreSQL the grants of
   cati.storage.pg_security.ASSIGNMENT_STATEMENTS refuse everyone else, and the database logs
   each change). Each change is an audit entry (``assignment_added``, ``assignment_changed``,
