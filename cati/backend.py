@@ -369,6 +369,16 @@ class Backend:
         user_id = self._acting(roles=SUPERVISOR_ROLES)
         return productivity(self.database, project_id, first_day, last_day, user_id=user_id)
 
+    def changes_since(self, cursor: int | None, user_id: int | None = None):
+        """What the room changed after ``cursor`` (cati.services.changes), read as the
+        logged-in supervisor or admin: the console's open tabs refresh from it."""
+        from cati.services.changes import changes_since
+
+        user_id = self._acting(user_id, roles=SUPERVISOR_ROLES)
+        if user_id is None:
+            raise PermissionDenied("log in first (请先登录)")
+        return changes_since(self.database, user_id, cursor)
+
     def write_productivity(self, path: str, rows) -> str:
         from cati.services.productivity import write_productivity_xlsx
 

@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -74,7 +74,7 @@ def local_label(moment, time_zone: str | None) -> str:
     today = utc_now().astimezone(zone).date()
     when = f"{local:%H:%M}" if local.date() == today else f"{local:%m-%d %H:%M}"
     if time_zone in (None, "Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"):
-        return f"北京时间 {when}"
+        return QCoreApplication.translate("InterviewerWindow", "北京时间 {when}").format(when=when)
     return f"{when} ({time_zone})"
 
 

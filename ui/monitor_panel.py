@@ -22,7 +22,7 @@ from PySide6.QtCharts import (
     QChartView,
     QValueAxis,
 )
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -49,8 +49,11 @@ STATE_NAMES = {"ready": "就绪", "paused": "暂停", "call": "通话中", "inte
 PAUSE_NAMES = {"break": "休息", "training": "培训", "meeting": "会议", "other": "其他"}
 FLAG_NAMES = {"short_interviews": "访问时长远低于中位数",
               "uniform_answers": "回答明显比其他访问员一致"}
-TOTALS = (("calls", "拨打"), ("contacts", "接通"), ("completes", "完成"),
-          ("screen_outs", "筛除"), ("refusals", "拒访"))
+TOTALS = (("calls", QT_TRANSLATE_NOOP("MonitorPanel", "拨打")),
+          ("contacts", QT_TRANSLATE_NOOP("MonitorPanel", "接通")),
+          ("completes", QT_TRANSLATE_NOOP("MonitorPanel", "完成")),
+          ("screen_outs", QT_TRANSLATE_NOOP("MonitorPanel", "筛除")),
+          ("refusals", QT_TRANSLATE_NOOP("MonitorPanel", "拒访")))
 RATES = ("RR1", "RR3", "COOP1", "REF1", "CON1")
 
 

@@ -98,6 +98,38 @@
 <context>
     <name>AppointmentsPanel</name>
     <message>
+        <source>预约时间(对方当地)</source>
+        <translation>Time (respondent&apos;s local)</translation>
+    </message>
+    <message>
+        <source>号码</source>
+        <translation>Number</translation>
+    </message>
+    <message>
+        <source>样本层</source>
+        <translation>Stratum</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>预约人</source>
+        <translation>Booked by</translation>
+    </message>
+    <message>
+        <source>专属访问员</source>
+        <translation>Reserved for</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
         <source>显示已结束的预约</source>
         <translation>Show closed appointments</translation>
     </message>
@@ -828,6 +860,10 @@
 <context>
     <name>InterviewerWindow</name>
     <message>
+        <source>北京时间 {when}</source>
+        <translation>{when} Beijing time</translation>
+    </message>
+    <message>
         <source>cati — 访问员 %1</source>
         <translation>cati — interviewer %1</translation>
     </message>
@@ -1087,7 +1123,7 @@
     </message>
     <message>
         <source>状态</source>
-        <translation>State</translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>持续</source>
@@ -1104,6 +1140,18 @@
     <message>
         <source>完成</source>
         <translation>Completes</translation>
+    </message>
+    <message>
+        <source>接通</source>
+        <translation>Contacts</translation>
+    </message>
+    <message>
+        <source>筛除</source>
+        <translation>Screened out</translation>
+    </message>
+    <message>
+        <source>拒访</source>
+        <translation>Refusals</translation>
     </message>
     <message>
         <source>拒访率</source>
@@ -1642,7 +1690,7 @@
     </message>
     <message>
         <source>选项代码用逗号分隔,如 1,2;不了解(8)放入“不计入分母”即不计入 · Choice codes separated by commas; put 不了解 (8) under Excluded to leave it out</source>
-        <translation>Choice codes separated by commas, e.g. 1,2; put 不了解 (8) under Excluded to leave it out of the denominator</translation>
+        <translation>Choice codes separated by commas, e.g. 1,2; put “don’t know” (8) under Excluded to leave it out of the denominator</translation>
     </message>
     <message>
         <source>本期结束时冻结的规则(不可修改)</source>
@@ -2545,7 +2593,7 @@
     </message>
     <message>
         <source>状态</source>
-        <translation>State</translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>完成访问</source>
@@ -2632,6 +2680,10 @@
     <message>
         <source>合计</source>
         <translation>Total</translation>
+    </message>
+    <message>
+        <source>{hour}时</source>
+        <translation>{hour}:00</translation>
     </message>
     <message>
         <source>个人邀请</source>
@@ -2721,6 +2773,17 @@
     <message>
         <source>无效 not valid</source>
         <translation>not valid</translation>
+    </message>
+</context>
+<context>
+    <name>plain</name>
+    <message>
+        <source>北京时间</source>
+        <translation>Beijing time</translation>
+    </message>
+    <message>
+        <source>本机时间 UTC{offset}</source>
+        <translation>local time UTC{offset}</translation>
     </message>
 </context>
 <context>
