@@ -41,6 +41,7 @@ from cati.questionnaire.model import Form, Item
 from cati.questionnaire.walk import _candidate, _numbers_in_form
 from cati.services.admin import project_calling_hours
 from cati.services.interviews import open_interview, save_answers
+from cati.services.presence import report_presence
 from cati.services.questionnaires import form_of
 from cati.services.quotas import set_quota
 from cati.services.suggestions import (
@@ -60,6 +61,7 @@ LINE_OUTCOMES = (("3.13", 0.30), ("3.12", 0.04), ("3.16", 0.10), ("2.22", 0.03))
 DEAD_NUMBER = (("4.31", 0.07), ("4.33", 0.03))  # first call only: the number is not in service
 REFUSAL = (("2.111", 0.10), ("2.112", 0.10))  # of contacts
 BREAK_OFF_SHARE = 0.02
+SHIFT_GAP = dt.timedelta(minutes=30)  # a seat idle longer than this has ended its shift
 SEATS = 3  # interviewers calling at once in the demo's room: a month's calls take two weeks
 
 SUGGESTIONS: Mapping[str, tuple[str, ...]] = {
@@ -310,9 +312,13 @@ def play_wave(database: Database, project_code: str, *, start: dt.datetime, days
     now = next_calling_time(start, TIME_ZONE, hours)
     calls, outcomes, done = 0, Counter(), Counter()
     turn = 0
+    # Each seat's shift in the presence history (the console's productivity tab): on Ready at
+    # its first call, off line after its last call before a gap of more than half an hour.
+    last_end: dict[str, tuple[int, dt.datetime]] = {}
     while now < end:
         user_id, workstation = interviewers[turn % len(interviewers)]
         turn += 1
+        _shift(database, project_id, workstation, user_id, last_end.get(workstation), now)
         claimed = claim_next_case(database, project_id, workstation, interviewer_id=user_id,
                                   now=now, hours=hours)
         if claimed is None:
@@ -326,6 +332,7 @@ def play_wave(database: Database, project_code: str, *, start: dt.datetime, days
         ended = now + dt.timedelta(minutes=minutes)
         record_outcome(database, claimed.case_id, workstation, code, interviewer_id=user_id,
                        started_at=now, now=ended, hours=hours, interview_id=interview_id)
+        last_end[workstation] = (user_id, ended)
         outcomes[code] += 1
         if code == "1.1":
             done[claimed.stratum or ""] += 1
@@ -337,8 +344,20 @@ def play_wave(database: Database, project_code: str, *, start: dt.datetime, days
         now = next_calling_time(now + gap, TIME_ZONE, hours)
         if progress is not None and calls % 200 == 0:
             progress(f"{project_code}: {calls} calls, {sum(done.values())} completes")
+    for workstation, (user_id, ended) in last_end.items():
+        report_presence(database, workstation, user_id, project_id, "offline", now=ended)
     return WaveSummary(project_code, calls, outcomes["1.1"], outcomes["4.70"],
                        outcomes["2.111"] + outcomes["2.112"], dict(done))
+
+
+def _shift(database: Database, project_id: int, workstation: str, user_id: int,
+           last: tuple[int, dt.datetime] | None, now: dt.datetime) -> None:
+    """Open the seat's shift at ``now`` when it has none or its last call ended long ago."""
+    if last is not None and now - last[1] <= SHIFT_GAP:
+        return
+    if last is not None:
+        report_presence(database, workstation, last[0], project_id, "offline", now=last[1])
+    report_presence(database, workstation, user_id, project_id, "ready", now=now)
 
 
 def _township_names(form: Form) -> list[str]:
