@@ -81,7 +81,7 @@ def survey(database):
 
 
 def test_a_draw_takes_each_interviewers_share_never_twice_never_a_void_one(survey):
-    database, project_id, boss, people, void_interview = survey
+    database, project_id, boss, _people, void_interview = survey
     result = draw_backchecks(database, project_id, rate="5%", seed=7, user_id=boss, now=LATER)
     # 5% of 20, 12 and the 2 left of zhao's 3, rounded up, at least one each.
     assert result.as_json() == {"project": f"{CODE}-FH", "drawn": 3,
@@ -215,7 +215,7 @@ def test_back_check_calls_confirm_or_not_and_the_figures_follow(survey, run_cli,
 
 
 def test_the_command_line_draws_and_refuses_bad_input_in_one_line(survey, run_cli, db_url):
-    database, project_id, boss, _people, _void = survey
+    database, _project_id, _boss, _people, _void = survey
 
     def audit_and_rows():
         with database.unit(immediate=False) as session:
