@@ -53,6 +53,10 @@ def complete_call(database, project_id: int, interviewer: int, workstation: str,
 
 @pytest.fixture
 def survey(database):
+    return build_survey(database)
+
+
+def build_survey(database):
     """Three interviewers' completes (20, 12, 3); one of zhao's voided by reopening its case."""
     with database.unit() as session:
         admin = add_user(session, "admin", "password-123", "admin", "管理员").id

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import func, select
-from test_backcheck import CALLS, LATER, play_call, survey  # noqa: F401  (fixture)
+from test_backcheck import CALLS, LATER, build_survey, play_call
 
 from cati.services.backcheck import BackcheckService
 from cati.services.workstation import next_call
@@ -26,6 +26,11 @@ def tasks(qtbot):
     yield runner
     qtbot.waitUntil(lambda: runner.pending == 0, timeout=WAIT)
     runner.shutdown()
+
+
+@pytest.fixture
+def survey(database):
+    return build_survey(database)
 
 
 def opened(qtbot, survey, tasks) -> BackcheckPanel:

@@ -67,7 +67,7 @@ class BackcheckPanel(QWidget):
         self.message.setWordWrap(True)
         self.list = self._table([self.tr("访问员"), self.tr("原访问日期"), self.tr("访问编号"),
                                  self.tr("复核结果"), self.tr("差异"), self.tr("复核时间")])
-        self.figures = self._table([self.tr("访问员"), self.tr("成功访问"), self.tr("抽取"),
+        self.figures = self._table([self.tr("访问员"), self.tr("成功访问"), self.tr("已抽取"),
                                     self.tr("已复核"), self.tr("核实无误"), self.tr("未能核实"),
                                     self.tr("未联系上"), self.tr("拒绝复核"), self.tr("核实率")])
         self.list.horizontalHeader().setStretchLastSection(False)
@@ -118,6 +118,19 @@ class BackcheckPanel(QWidget):
         return {"confirmed": self.tr("核实无误"), "not_confirmed": self.tr("未能核实"),
                 "unreachable": self.tr("未联系上"), "refused": self.tr("拒绝复核"),
                 None: self.tr("待复核")}
+
+    def finding_text(self, finding: dict) -> str:
+        """One discrepancy in the window's language (the values compared are the forms')."""
+        names = {"did_not_take_part": self.tr("受访者说没有接受过调查"),
+                 "does_not_remember": self.tr("受访者记不清是否接受过调查"),
+                 "not_public_safety": self.tr("受访者说调查不是关于公众安全"),
+                 "age_band": self.tr("年龄段不符"), "township": self.tr("乡镇不符")}
+        code = str(finding.get("code", ""))
+        text = names.get(code, code)
+        if "original" in finding:
+            text += self.tr("(原:{original},复核:{reported})").format(
+                original=finding["original"], reported=finding.get("reported", ""))
+        return text
 
     # -- work on the worker -------------------------------------------------------------------
 
@@ -180,21 +193,21 @@ class BackcheckPanel(QWidget):
         names = self.result_names()
         self.list.setRowCount(len(view.rows))
         for r, row in enumerate(view.rows):
-            date = row.original_date.astimezone().strftime("%Y-%m-%d %H:%M") \
+            date = row.original_date.astimezone().strftime("%Y-%m-%d") \
                 if row.original_date else ""
             checked = row.checked_at.astimezone().strftime("%Y-%m-%d") if row.checked_at else ""
             result = names.get(row.result, row.result or "")
             if row.void:
                 result += self.tr("(已作废)")
             values = [row.interviewer_name, date, str(row.interview_id), result,
-                      ";".join(row.discrepancies), checked]
+                      self.tr("；").join(self.finding_text(f) for f in row.findings), checked]
             colour = RESULT_COLOURS.get(row.result or "")
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if colour is not None:
                     item.setBackground(QBrush(colour))
-                if c == 4 and row.notes:
-                    item.setToolTip("\n".join(row.notes))
+                if c == 4 and (value or row.notes):
+                    item.setToolTip("\n".join([value, *row.notes]).strip())
                 self.list.setItem(r, c, item)
         self.figures.setRowCount(len(view.figures))
         for r, figure in enumerate(view.figures):

@@ -159,6 +159,9 @@ class BackcheckRow:
     notes: tuple[str, ...]
     checked_at: dt.datetime | None
     void: bool  # the original interview has been voided since
+    # The discrepancies as stored: {"code": …, "original": …, "reported": …} (a window words
+    # them in its own language).
+    findings: tuple[dict[str, Any], ...] = ()
 
     @property
     def result_label(self) -> str:
@@ -338,7 +341,7 @@ def draw_backchecks(database: Database, project_id: int, *, rate: float | str,
             return DrawResult(existing.code, existing.id, False, 0, per_interviewer,
                               len(skipped_dnc))
         backcheck, created = _backcheck_project(session, database, project, form_path)
-        cases = _add_cases(session, project, backcheck, picked)
+        cases = _add_cases(session, project, backcheck, picked, chooser)
         for interview, case in zip(picked, cases, strict=True):
             session.add(Backcheck(project_id=project_id, interview_id=interview.id,
                                   interviewer_id=interview.interviewer_id, case_id=case.id,
@@ -441,7 +444,9 @@ def _default_dispositions(session: Session, project: Project) -> None:
 
 
 def _add_cases(session: Session, project: Project, backcheck: Project,
-               picked: list[Interview]) -> list[Case]:
+               picked: list[Interview], chooser: random.Random) -> list[Case]:
+    """One case per drawn interview; its calling order (``draw``) from the draw's random
+    numbers, so a seeded draw is called in a repeatable order too."""
     if not picked:
         return []
     originals = {case.id: case for case in session.scalars(
@@ -468,7 +473,7 @@ def _add_cases(session: Session, project: Project, backcheck: Project,
                                                         or interview.started_at, zone),
                                 "source_project": project.code},
                     state="fresh", attempts=0, priority=0,
-                    draw=random.SystemRandom().getrandbits(31))
+                    draw=chooser.getrandbits(31))
         session.add(case)
         cases.append(case)
     session.flush()
@@ -612,7 +617,8 @@ def _rows(session: Session, project_id: int) -> list[BackcheckRow]:
             backcheck.id, backcheck.interview_id, username or "", display or username or "",
             ended, backcheck.case_id, backcheck.drawn_at, backcheck.result,
             tuple(discrepancy_text(d) for d in details.get("discrepancies", [])),
-            tuple(details.get("notes", [])), backcheck.checked_at, state == VOID))
+            tuple(details.get("notes", [])), backcheck.checked_at, state == VOID,
+            tuple(details.get("discrepancies", []))))
     return rows
 
 

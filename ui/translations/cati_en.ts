@@ -239,6 +239,10 @@
         <translation>Completes</translation>
     </message>
     <message>
+        <source>已抽取</source>
+        <translation>Drawn</translation>
+    </message>
+    <message>
         <source>已复核</source>
         <translation>Checked</translation>
     </message>
@@ -283,6 +287,30 @@
         <translation>Pending</translation>
     </message>
     <message>
+        <source>受访者说没有接受过调查</source>
+        <translation>Says they took part in no survey</translation>
+    </message>
+    <message>
+        <source>受访者记不清是否接受过调查</source>
+        <translation>Does not remember taking part</translation>
+    </message>
+    <message>
+        <source>受访者说调查不是关于公众安全</source>
+        <translation>Says the survey was not about public safety</translation>
+    </message>
+    <message>
+        <source>年龄段不符</source>
+        <translation>Age band differs</translation>
+    </message>
+    <message>
+        <source>乡镇不符</source>
+        <translation>Township differs</translation>
+    </message>
+    <message>
+        <source>(原:{original},复核:{reported})</source>
+        <translation> (interview: {original}, back-check: {reported})</translation>
+    </message>
+    <message>
         <source>抽取了 {n} 个成功访问,放入复核项目 {code}</source>
         <translation>Drew {n} completed interviews into back-check project {code}</translation>
     </message>
@@ -297,6 +325,10 @@
     <message>
         <source>(已作废)</source>
         <translation> (void)</translation>
+    </message>
+    <message>
+        <source>；</source>
+        <translation>; </translation>
     </message>
 </context>
 <context>
