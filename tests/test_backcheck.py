@@ -238,6 +238,10 @@ def test_the_command_line_draws_and_refuses_bad_input_in_one_line(survey, run_cl
         assert done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
     assert run_cli("--db", db_url, "backcheck", "list", "NOPE").returncode == 1
+    refused = run_cli("--db", db_url, "backcheck", "draw", CODE, "--rate", "5%",
+                      "--user", "wang")  # an interviewer
+    assert refused.returncode == 1 and "仅督导或管理员" in refused.stderr
+    assert refused.stderr.count("\n") == 1
     assert audit_and_rows() == before
 
     done = run_cli("--db", db_url, "backcheck", "draw", CODE, "--rate", "5%",
@@ -248,6 +252,9 @@ def test_the_command_line_draws_and_refuses_bad_input_in_one_line(survey, run_cl
     listed = run_cli("--db", db_url, "backcheck", "list", CODE)
     assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 6
     assert all("pending" in line for line in listed.stdout.splitlines())
+    # The back-check project is not drawn from itself.
+    itself = run_cli("--db", db_url, "backcheck", "draw", f"{CODE}-FH", "--rate", "5%")
+    assert itself.returncode == 1 and "back-check project" in itself.stderr
 
 
 def test_the_shipped_back_check_form_is_built_from_its_source():
