@@ -464,6 +464,15 @@ class Backend:
         if self._identity is not None:
             self._identity.release()
 
+    # -- back-checks (复核) ------------------------------------------------------------------
+
+    def backcheck_service(self):
+        """Back-checks for the console's 复核 tab: draw, the list and the figures (supervisors
+        and admins, checked per call)."""
+        from cati.services.backcheck import BackcheckService
+
+        return self._guarded(BackcheckService(self.database), roles=SUPERVISOR_ROLES)
+
 
 _ACTING_PARAMETERS = ("acting_user_id", "user_id")
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from cati import (
     cli_audit,
+    cli_backcheck,
     cli_calling,
     cli_export,
     cli_forms,
@@ -143,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_calling.add_commands(commands, open_database)
     cli_audit.add_commands(commands, open_database)
     cli_web.add_commands(commands, open_database)
-    for module in (cli_indices, cli_export, cli_suggestions, cli_units, cli_waves):
+    for module in (cli_indices, cli_export, cli_suggestions, cli_units, cli_waves,
+                   cli_backcheck):
         module.add_commands(commands, report_commands, open_database)
     return parser
 

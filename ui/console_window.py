@@ -20,6 +20,7 @@ from cati.services.users import UserInfo
 from ui.admin_panels import ProjectSettingsPanel, QuotaPanel, UsersPanel
 from ui.appointments_panel import AppointmentsPanel
 from ui.audit_panel import AuditPanel
+from ui.backcheck_panel import BackcheckPanel
 from ui.changes import ChangeWatcher
 from ui.monitor_panel import MonitorPanel
 from ui.password_dialog import PasswordDialog
@@ -188,13 +189,17 @@ class ConsoleWindow(QMainWindow):
                            lambda: self.backend.close_wave(code), self.tasks, code)
         self.panels["waves"] = waves
         self.tabs.addTab(waves, self.tr("调查期"))
+        backcheck = BackcheckPanel(self.backend.backcheck_service(), self.tasks, project_id,
+                                   user_id)
+        self.panels["backcheck"] = backcheck
+        self.tabs.addTab(backcheck, self.tr("复核"))
         audit = AuditPanel(self.backend.audit_service(user_id), self.tasks)
         self.panels["audit"] = audit
         self.tabs.addTab(audit, self.tr("审计日志"))
         audit.start()
         # What one tab changes, the others show at once (the watcher reads the feed now).
         for signal in (sample.sample_changed, appointments.changed, suggestions.changed,
-                       units.changed):
+                       units.changed, backcheck.changed):
             signal.connect(self.watcher.poke)
         self._follow_changes()
         if self.user.role == "admin":
@@ -217,7 +222,7 @@ class ConsoleWindow(QMainWindow):
     # Tabs that read again when shown (and every STALE_TAB_MS while shown): cheap reads only,
     # not the sample's table (its pages load as they scroll) nor the monitor (its own timer).
     REFRESHED_TABS = ("appointments", "audit", "suggestions", "units", "web", "quotas",
-                      "productivity", "waves")
+                      "productivity", "waves", "backcheck")
 
     def _tab_shown(self, index: int) -> None:
         widget = self.tabs.widget(index)

@@ -605,3 +605,22 @@ __all__ = [
     "WebKey",
     "WebLink",
 ]
+
+
+class Backcheck(Base):
+    """One completed interview drawn for a back-check (复核) call: its case in the back-check
+    project and, once that call has an outcome, the result (cati.services.backcheck)."""
+
+    __tablename__ = "backchecks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)  # the original
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), unique=True)
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)  # the call-back
+    drawn_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    drawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # None while being called; confirmed | not_confirmed | unreachable | refused
+    result: Mapped[str | None] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    check_interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"))

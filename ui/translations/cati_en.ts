@@ -229,6 +229,141 @@
     </message>
 </context>
 <context>
+    <name>BackcheckPanel</name>
+    <message>
+        <source>抽取比例,如 5% 或 0.05</source>
+        <translation>Share to draw, e.g. 5% or 0.05</translation>
+    </message>
+    <message>
+        <source>抽取</source>
+        <translation>Draw</translation>
+    </message>
+    <message>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>访问员</source>
+        <translation>Interviewer</translation>
+    </message>
+    <message>
+        <source>原访问日期</source>
+        <translation>Interview date</translation>
+    </message>
+    <message>
+        <source>访问编号</source>
+        <translation>Interview</translation>
+    </message>
+    <message>
+        <source>复核结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>差异</source>
+        <translation>Discrepancies</translation>
+    </message>
+    <message>
+        <source>复核时间</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
+        <source>成功访问</source>
+        <translation>Completes</translation>
+    </message>
+    <message>
+        <source>已抽取</source>
+        <translation>Drawn</translation>
+    </message>
+    <message>
+        <source>已复核</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
+        <source>核实无误</source>
+        <translation>Confirmed</translation>
+    </message>
+    <message>
+        <source>未能核实</source>
+        <translation>Not confirmed</translation>
+    </message>
+    <message>
+        <source>未联系上</source>
+        <translation>Unreachable</translation>
+    </message>
+    <message>
+        <source>拒绝复核</source>
+        <translation>Refused</translation>
+    </message>
+    <message>
+        <source>核实率</source>
+        <translation>Confirmed rate</translation>
+    </message>
+    <message>
+        <source>抽取比例</source>
+        <translation>Share</translation>
+    </message>
+    <message>
+        <source>每位访问员至少</source>
+        <translation>At least per interviewer</translation>
+    </message>
+    <message>
+        <source>抽中的访问</source>
+        <translation>Drawn interviews</translation>
+    </message>
+    <message>
+        <source>按访问员统计</source>
+        <translation>By interviewer</translation>
+    </message>
+    <message>
+        <source>待复核</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <source>受访者说没有接受过调查</source>
+        <translation>Says they took part in no survey</translation>
+    </message>
+    <message>
+        <source>受访者记不清是否接受过调查</source>
+        <translation>Does not remember taking part</translation>
+    </message>
+    <message>
+        <source>受访者说调查不是关于公众安全</source>
+        <translation>Says the survey was not about public safety</translation>
+    </message>
+    <message>
+        <source>年龄段不符</source>
+        <translation>Age band differs</translation>
+    </message>
+    <message>
+        <source>乡镇不符</source>
+        <translation>Township differs</translation>
+    </message>
+    <message>
+        <source>(原:{original},复核:{reported})</source>
+        <translation> (interview: {original}, back-check: {reported})</translation>
+    </message>
+    <message>
+        <source>抽取了 {n} 个成功访问,放入复核项目 {code}</source>
+        <translation>Drew {n} completed interviews into back-check project {code}</translation>
+    </message>
+    <message>
+        <source>复核项目:</source>
+        <translation>Back-check project: </translation>
+    </message>
+    <message>
+        <source>尚未抽取</source>
+        <translation>Nothing drawn yet</translation>
+    </message>
+    <message>
+        <source>(已作废)</source>
+        <translation> (void)</translation>
+    </message>
+    <message>
+        <source>；</source>
+        <translation>; </translation>
+    </message>
+</context>
+<context>
     <name>CallView</name>
     <message>
         <source>反映的问题 Complaint</source>
@@ -491,6 +626,10 @@
     <message>
         <source>调查期</source>
         <translation>Waves</translation>
+    </message>
+    <message>
+        <source>复核</source>
+        <translation>Back-checks</translation>
     </message>
     <message>
         <source>审计日志</source>
