@@ -73,6 +73,8 @@ def test_the_demo_plays_two_closed_months_and_this_months_week(sqlite_url):
                                     .where(Project.code == wave_code("2026-11")))
     rows = productivity(database, project_id, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
     assert rows and all(row.hours > 0 for row in rows if row.calls), rows[:3]
+    # A shift's completes came from its own contacts (an interview is counted where it began).
+    assert all(row.completes <= row.contacts for row in rows), rows
     per_hour = sum(row.calls for row in rows) / sum(row.hours for row in rows)
     assert 2 < per_hour < 60, per_hour
     assert build_demo_history(database) == []  # once only

@@ -1490,6 +1490,18 @@
 <context>
     <name>ProductivityPanel</name>
     <message>
+        <source>上午</source>
+        <translation>Morning</translation>
+    </message>
+    <message>
+        <source>下午</source>
+        <translation>Afternoon</translation>
+    </message>
+    <message>
+        <source>晚上</source>
+        <translation>Evening</translation>
+    </message>
+    <message>
         <source>查询 Show</source>
         <translation>Show</translation>
     </message>
