@@ -82,7 +82,7 @@ def test_a_sex_by_age_band_cell_fills_and_screens_out_the_next_respondent(databa
     assert _cells(database, project_id) == {"古槐街道": (0, 10, False),
                                             "男18-34": (0, 1, False), "女60+": (0, 2, False)}
 
-    full, first, _ = _interview(database, project_id, form, {"age": "25", "gender": "1"})
+    full, _, _ = _interview(database, project_id, form, {"age": "25", "gender": "1"})
     assert full is None
     assert _cells(database, project_id)["男18-34"] == (1, 1, True)
 

@@ -414,11 +414,9 @@ def set_quotas(database: Database, acting_user_id: int, project_id: int,
         actor = _require_project_role(session, acting_user_id, "set quotas")
         _project(session, project_id)
         for name, target, condition in checked:
-            old_target, old_condition, _ = set_cell_in(session, project_id, name, target,
-                                                       condition)
-            new_condition = condition or None
-            if old_target != target or (old_condition or None) != (
-                    " ".join(new_condition.split()) if new_condition else None):
+            old_target, old_condition, new_condition = set_cell_in(session, project_id, name,
+                                                                   target, condition)
+            if old_target != target or old_condition != new_condition:
                 details = {"project_id": project_id, "stratum": name,
                            "old_target": old_target, "new_target": target}
                 if old_condition or new_condition:

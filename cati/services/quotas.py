@@ -422,10 +422,12 @@ def sample_columns(session: Session, project_id: int, *, look: int = 500) -> set
 
 
 def set_cell_in(session: Session, project_id: int, name: str, target: int,
-                condition: str | None) -> tuple[int | None, str | None, int | None]:
-    """Set (or replace) one quota inside the caller's unit: a stratum's when ``condition`` is
-    None or empty, else a cell's, checked against the project's questionnaire and sample.
-    Returns the old (target, condition, quota id) — (None, None, None) when new."""
+                condition: str | None) -> tuple[int | None, str | None, str | None]:
+    """Set (or replace) one quota inside the caller's unit: a cell's when ``condition`` is
+    given (checked against the project's questionnaire and sample), else a stratum's, or only
+    the target of an existing cell (its condition kept: a target edited in place, or a pasted
+    line without a condition). Returns (old target, old condition, new condition); the old
+    ones are None when the quota is new."""
     name = " ".join(name.split())
     if not name:
         raise CatiError("a quota needs a stratum or a name (配额需要样本层或名称)")
@@ -441,11 +443,13 @@ def set_cell_in(session: Session, project_id: int, name: str, target: int,
         project_id=project_id, stratum=name, target=target, expression=text
     ).on_conflict_do_nothing(index_elements=["project_id", "stratum"]).returning(Quota.id)
     inserted = session.connection().execute(insert_new).first()
-    old: tuple[int | None, str | None, int | None] = (None, None, None)
+    old: tuple[int | None, str | None] = (None, None)
     if inserted is None:
         quota = session.scalars(select(Quota).where(
             Quota.project_id == project_id, Quota.stratum == name).with_for_update()).one()
-        old = (quota.target, quota.expression, quota.id)
+        old = (quota.target, quota.expression)
+        if text is None:
+            text = quota.expression  # only the target changes
         quota.target, quota.expression = target, text
         quota_id = quota.id
         if old[1] != text:  # a new condition: its memberships and stamps start again
@@ -461,7 +465,7 @@ def set_cell_in(session: Session, project_id: int, name: str, target: int,
         if cell.sample_only:
             stamp_cells(session, project_id, [cell])
         _count_existing(session, project_id, cell)
-    return old
+    return old[0], old[1], text
 
 
 def _count_existing(session: Session, project_id: int, cell: Condition) -> None:
