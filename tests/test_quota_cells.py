@@ -20,6 +20,7 @@ from cati.errors import CatiError
 from cati.services.admin import list_quotas as admin_list_quotas
 from cati.services.admin import parse_quota_lines, set_quotas
 from cati.services.interviews import open_interview, save_answers
+from cati.services.monitor import snapshot
 from cati.services.projects import create_project
 from cati.services.questionnaires import form_of
 from cati.services.quotas import list_quotas, recount, set_quota
@@ -100,6 +101,11 @@ def test_a_sex_by_age_band_cell_fills_and_screens_out_the_next_respondent(databa
     assert _interview(database, project_id, form, {"age": "50", "gender": "1"})[0] is None
     assert _cells(database, project_id) == {"古槐街道": (3, 10, False),
                                             "男18-34": (1, 1, True), "女60+": (1, 2, False)}
+    # The monitor's quota table lists the cells beside the strata.
+    shot = snapshot(database, project_id, now=MONDAY_10)
+    assert [(c.name, c.completes, c.target, c.condition) for c in shot.cells] == [
+        ("女60+", 1, 2, WOMEN_60), ("男18-34", 1, 1, MEN_18_34)]
+    assert [(r.stratum, r.target, r.completes) for r in shot.strata] == [("古槐街道", 10, 3)]
     # The kept counts agree with a full re-evaluation of every complete.
     assert [(r.name, r.kept, r.evaluated) for r in recount(database, project_id)] == [
         ("女60+", 1, 1), ("男18-34", 1, 1)]
