@@ -158,3 +158,25 @@ def test_the_quota_tab_adds_a_cell_and_refuses_a_bad_pasted_list_whole(qtbot, st
     assert _quotas(store) == [("女18-49", 40, WOMEN_18_49), ("样本女性", 3, "${性别} = '女'")]
     assert [panel.model.index(r, QuotaModel.CONDITION).data()
             for r in range(panel.model.rowCount())] == [WOMEN_18_49, "${性别} = '女'"]
+
+
+def test_the_monitor_shows_the_cells_beside_the_strata(qtbot, store, tasks):
+    from cati.services.monitor import snapshot
+    from ui.monitor_panel import MonitorPanel
+
+    with store.unit(immediate=False) as session:
+        project_id = session.scalar(select(Case.project_id).limit(1))
+    set_quota(store, project_id, "古槐街道", 10)
+    set_quota(store, project_id, "样本女性", 0, "${性别} = '女'")
+    panel = MonitorPanel(lambda: snapshot(store, project_id), tasks, interval_s=1)
+    qtbot.addWidget(panel)
+    shown = []
+    panel.refreshed.connect(shown.append)
+    panel.show()
+    qtbot.waitUntil(lambda: len(shown) >= 1, timeout=WAIT)
+    table = panel.strata
+    cells = {table.item(row, 0).text(): row for row in range(table.rowCount())}
+    assert "配额：样本女性" in cells and "古槐街道" in cells
+    row = cells["配额：样本女性"]
+    assert table.item(row, 1).text() == "0 / 0" and table.item(row, 5).text() == "已满"
+    assert "${性别} = '女'" in table.item(row, 0).toolTip()
