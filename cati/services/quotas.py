@@ -14,7 +14,11 @@ of the questionnaire's item of that name (calculations included: their stored va
 ``${name}`` is the case's sample column of that name (the phone list's extra columns, kept in
 the case's attributes, read as text as the engine's ``case_data`` does). A name that is neither
 an item of the project's questionnaire nor a column of its sample is refused when set, as is an
-expression that does not read; nothing is stored then.
+expression that does not read; nothing is stored then. The sample's columns are those seen on
+its first and last cases, so a cell on a sample column is set after the list is imported. A
+name both asked and in the sample is the answer. Setting a cell's target without a condition
+keeps its condition (a target edited in place, a pasted line of two columns); a new condition
+counts the completes already made and restamps the cases.
 
 - Counting: when an interview completes, the cells whose condition holds for its stored
   answers and its case's columns are recorded (``quota_members``); a cell's completes are its
@@ -22,7 +26,10 @@ expression that does not read; nothing is stored then.
   ``recount`` re-evaluates every complete and compares (and, asked, repairs).
 - During the interview: a save that answers a name a cell reads, after which every item the
   cell reads has an answer and the condition holds, and that cell is full, says ``quota_full``
-  (the window ends the interview with 4.80, as for a full stratum).
+  (the window ends the interview with 4.80, as for a full stratum). "Every item has an
+  answer" is the certainty rule: simple and never early, but a cell that reads an item its
+  respondent may skip (``${age_adult}``) is only judged at completion; read the calculation
+  that is always answered instead (the shipped form's ``${resp_age}``).
 - At the claim: a cell that reads only sample columns is stamped on its cases
   (``case_quota_cells``) when set and when cases are imported; the cases of a full one are not
   served (an indexed NOT EXISTS in cati.calling.queue).
