@@ -223,7 +223,7 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
 # logs the rows changed as well, cati.storage.pg_security). Accounts, imports, exports and
 # corrections are audited by their services.
 AUDITED_COMMANDS = {("demo", None), ("project", "create"), ("quota", "set"), ("quota", "remove"),
-                    ("disposition", "set"), ("dnc", "add"), ("dnc", "import"), ("web", "link"),
+                    ("quota", "recount"), ("disposition", "set"), ("dnc", "add"), ("dnc", "import"), ("web", "link"),
                     ("web", "invite"), ("suggestions", "set"), ("suggestions", "settings"),
                     ("suggestions", "follow-up")}
 _NOT_AUDITED_ARGUMENTS = {"db", "opened_url", "handler", "command", "action", "password_stdin",

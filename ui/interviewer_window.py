@@ -710,6 +710,14 @@ class InterviewerWindow(QMainWindow):
         # A full quota: the respondent is still on the line. The closing words are shown to be
         # read; the interview ends (4.80) and the next call's countdown starts only after.
         if flushed.written and result is not None and result.quota_full:
+            cell = result.quota_cell
+            if cell:  # a quota cell with a condition (e.g. sex × age band) is full
+                self.quota_message = self.tr(
+                    "配额“{cell}”已满，访问到此结束（4.80）。").format(cell=cell)
+                self.interview_view.show_closing(self.quota_message, self.tr(
+                    "谢谢您的配合！像您这样的受访者我们已经访问够了，这次就不再打扰您了。"
+                    "祝您生活愉快，再见！"))
+                return
             self.quota_message = self.tr("该乡镇（街道）的样本配额已满，访问到此结束（4.80）。")
             self.interview_view.show_closing(self.quota_message, self.tr(
                 "谢谢您的配合！您所在乡镇（街道）的访问名额已经满了，这次就不再打扰您了。"

@@ -318,6 +318,20 @@ class MonitorPanel(QWidget):
             verdict = {None: "", True: self.tr("能"), False: self.tr("⚠ 不够")}[stratum.reachable]
             table.setItem(row, 5, _item(verdict, tip=self.tr(
                 "按目前每个已拨号码的完成率，剩余号码能否达到配额") if stratum.target else ""))
+        # Quota cells with a condition (e.g. sex × age band) after the strata: the condition
+        # is the row's tip; remaining and dialled numbers are the strata's figures only.
+        table.setRowCount(len(ordered) + len(shot.cells))
+        for row, cell in enumerate(shot.cells, len(ordered)):
+            table.setItem(row, 0, _item(self.tr("配额：{name}").format(name=cell.name),
+                                        tip=cell.condition))
+            table.setItem(row, 1, _item(f"{cell.completes} / {cell.target}", align_right=True))
+            bar = QProgressBar()
+            bar.setRange(0, max(1, cell.target))
+            bar.setValue(min(cell.completes, bar.maximum()))
+            table.setCellWidget(row, 2, bar)
+            for column in (3, 4):
+                table.setItem(row, column, _item("—", align_right=True))
+            table.setItem(row, 5, _item(self.tr("已满") if cell.full else ""))
 
     def _show_interviewers(self, shot: Snapshot) -> None:
         table = self.interviewers

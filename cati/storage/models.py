@@ -581,6 +581,30 @@ class AuditEntry(Base):
     hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class QuotaMember(Base):
+    """A complete interview counted in a quota cell with a condition (cati.services.quotas):
+    written when the interview completes, so a cell's completes are one indexed count."""
+
+    __tablename__ = "quota_members"
+    __table_args__ = (Index("ix_quota_members_interview", "interview_id"),)
+    quota_id: Mapped[int] = mapped_column(ForeignKey("quotas.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    interview_id: Mapped[int] = mapped_column(BigId, ForeignKey("interviews.id"),
+                                              primary_key=True)
+
+
+class CaseQuotaCell(Base):
+    """A case whose sample columns put it in a quota cell that reads only sample columns:
+    stamped when the cell is set and when cases are imported, so the claim skips the cases of
+    a full cell with one indexed NOT EXISTS."""
+
+    __tablename__ = "case_quota_cells"
+    __table_args__ = (Index("ix_case_quota_cells_quota", "quota_id"),)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), primary_key=True)
+    quota_id: Mapped[int] = mapped_column(ForeignKey("quotas.id", ondelete="CASCADE"),
+                                          primary_key=True)
+
+
 __all__ = [
     "Answer",
     "AnswerEvent",
@@ -589,12 +613,14 @@ __all__ = [
     "Base",
     "CallAttempt",
     "Case",
+    "CaseQuotaCell",
     "Disposition",
     "DoNotCall",
     "Interview",
     "Presence",
     "Project",
     "Quota",
+    "QuotaMember",
     "ResponsibleUnit",
     "RoutingRule",
     "SampleBatch",

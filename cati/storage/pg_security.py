@@ -497,6 +497,34 @@ CONTACT_PHONE_STATEMENTS = [
 ]
 
 
+# Quota cells with a condition (migration 0017): supervisors set them (and their case stamps);
+# an interviewer's login (the web's) records the cells of an interview it has just completed
+# and nothing else; everyone who claims reads the stamps and the counts.
+_COMPLETED_OWN = (f"(SELECT id FROM interviews WHERE interviewer_id = {_MINE} "
+                  "AND state = 'complete')")
+_COMPLETED_WEB = "(SELECT id FROM interviews WHERE mode = 'web' AND state = 'complete')"
+QUOTA_CELL_STATEMENTS = [
+    "REVOKE ALL ON quota_members, case_quota_cells FROM PUBLIC",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON quota_members, case_quota_cells "
+    "TO cati_supervisor",
+    "GRANT SELECT ON quota_members, case_quota_cells TO cati_interviewer, cati_web",
+    "GRANT INSERT ON quota_members TO cati_interviewer, cati_web",
+    "ALTER TABLE quota_members ENABLE ROW LEVEL SECURITY",
+    "DROP POLICY IF EXISTS cati_read ON quota_members",
+    "CREATE POLICY cati_read ON quota_members FOR SELECT TO cati_interviewer, cati_web "
+    "USING (true)",
+    "DROP POLICY IF EXISTS cati_supervise ON quota_members",
+    "CREATE POLICY cati_supervise ON quota_members FOR ALL TO cati_supervisor "
+    "USING (true) WITH CHECK (true)",
+    "DROP POLICY IF EXISTS cati_own ON quota_members",
+    f"CREATE POLICY cati_own ON quota_members FOR INSERT TO cati_interviewer "
+    f"WITH CHECK (interview_id IN {_COMPLETED_OWN})",
+    "DROP POLICY IF EXISTS cati_web ON quota_members",
+    f"CREATE POLICY cati_web ON quota_members FOR INSERT TO cati_web "
+    f"WITH CHECK (interview_id IN {_COMPLETED_WEB})",
+]
+
+
 _FUNCTION_SIGNATURES = {
     "cati_user_id()": "cati_interviewer, cati_web",
     "cati_is_admin()": "cati_interviewer",

@@ -1143,6 +1143,14 @@
         <translation>Respondent hung up (Ctrl+H)</translation>
     </message>
     <message>
+        <source>配额“{cell}”已满，访问到此结束（4.80）。</source>
+        <translation>The quota “{cell}” is full: the interview ends here (4.80).</translation>
+    </message>
+    <message>
+        <source>谢谢您的配合！像您这样的受访者我们已经访问够了，这次就不再打扰您了。祝您生活愉快，再见！</source>
+        <translation>Thank you for your help! We already have all the interviews we need with people like you, so we won&apos;t take more of your time. Have a nice day, goodbye!</translation>
+    </message>
+    <message>
         <source>该乡镇（街道）的样本配额已满，访问到此结束（4.80）。</source>
         <translation>This township&apos;s quota is full: the interview ends here (4.80).</translation>
     </message>
@@ -1391,6 +1399,14 @@
     <message>
         <source>按目前每个已拨号码的完成率，剩余号码能否达到配额</source>
         <translation>Whether the numbers left can reach the quota at the current completes per number dialled</translation>
+    </message>
+    <message>
+        <source>配额：{name}</source>
+        <translation>Quota: {name}</translation>
+    </message>
+    <message>
+        <source>已满</source>
+        <translation>Full</translation>
     </message>
     <message>
         <source>结果 </source>
@@ -1671,12 +1687,12 @@
 <context>
     <name>QuotaModel</name>
     <message>
-        <source>样本层 Stratum</source>
-        <translation>Stratum</translation>
-    </message>
-    <message>
         <source>目标 Target</source>
         <translation>Target</translation>
+    </message>
+    <message>
+        <source>样本层或名称 Stratum or name</source>
+        <translation>Stratum or name</translation>
     </message>
     <message>
         <source>完成 Completes</source>
@@ -1691,6 +1707,10 @@
         <translation>State</translation>
     </message>
     <message>
+        <source>条件 Condition</source>
+        <translation>Condition</translation>
+    </message>
+    <message>
         <source>已满 full</source>
         <translation>full</translation>
     </message>
@@ -1699,8 +1719,28 @@
         <translation>open</translation>
     </message>
     <message>
+        <source>（样本层）(stratum)</source>
+        <translation>(stratum)</translation>
+    </message>
+    <message>
+        <source>已满:不再拨打样本属于该配额的号码 Full: no more calls to numbers whose sample is in this cell</source>
+        <translation>Full: no more calls to numbers whose sample is in this cell</translation>
+    </message>
+    <message>
+        <source>已满:符合条件的受访者以 4.80 结束 Full: respondents who meet the condition end with 4.80</source>
+        <translation>Full: respondents who meet the condition end with 4.80</translation>
+    </message>
+    <message>
         <source>已满:不再拨打该层的号码 Full: no more calls in this stratum</source>
         <translation>Full: no more calls in this stratum</translation>
+    </message>
+    <message>
+        <source>只看样本列:拨号前即排除 Reads sample columns only: skipped before dialling</source>
+        <translation>Reads sample columns only: skipped before dialling</translation>
+    </message>
+    <message>
+        <source>按回答判断:访问中确定后结束 Reads answers: ends the interview once certain</source>
+        <translation>Reads answers: ends the interview once certain</translation>
     </message>
 </context>
 <context>
@@ -1712,6 +1752,18 @@
     <message>
         <source>添加配额 Add quota</source>
         <translation>Add quota</translation>
+    </message>
+    <message>
+        <source>样本层或名称 Stratum or name</source>
+        <translation>Stratum or name</translation>
+    </message>
+    <message>
+        <source>条件(可空),如 ${gender} = &apos;1&apos; and ${resp_age} &lt; 35 Condition (optional)</source>
+        <translation>Condition (optional), e.g. ${gender} = &apos;1&apos; and ${resp_age} &lt; 35</translation>
+    </message>
+    <message>
+        <source>用问卷题目名或样本列名 ${名称};留空即按样本层设配额 Name questions or sample columns as ${name}; empty: a stratum quota</source>
+        <translation>Name questions or sample columns as ${name}; empty: a stratum quota</translation>
     </message>
     <message>
         <source>删除配额 Remove quota</source>
@@ -1726,16 +1778,24 @@
         <translation>Paste quotas…</translation>
     </message>
     <message>
-        <source>从表格复制两列(样本层、目标)粘贴进来,一次设置多层 Paste two columns (stratum, target) copied from a spreadsheet: all are set, or none</source>
-        <translation>Paste two columns (stratum, target) copied from a spreadsheet: all are set, or none</translation>
+        <source>从表格复制两列(样本层、目标)或三列(名称、目标、条件)粘贴进来,一次设置多个 Paste two columns (stratum, target) or three (name, target, condition) copied from a spreadsheet: all are set, or none</source>
+        <translation>Paste two columns (stratum, target) or three (name, target, condition) copied from a spreadsheet: all are set, or none</translation>
+    </message>
+    <message>
+        <source>条件 Condition</source>
+        <translation>Condition</translation>
+    </message>
+    <message>
+        <source>配额:每层(或每个条件)完成访问的目标数,已满的不再拨打或以 4.80 结束 Quotas: completes wanted per stratum (or per condition); full ones get no more calls or end with 4.80</source>
+        <translation>Quotas: completes wanted per stratum (or per condition); full ones get no more calls or end with 4.80</translation>
+    </message>
+    <message>
+        <source>每行一个样本层和目标数,如“古槐街道&lt;Tab&gt;30”;或名称、目标数和条件,以 Tab 分隔 One stratum and its target per line, or a name, a target and a condition separated by tabs:</source>
+        <translation>One stratum and its target per line, or a name, a target and a condition separated by tabs:</translation>
     </message>
     <message>
         <source>目标 Target</source>
         <translation>Target</translation>
-    </message>
-    <message>
-        <source>配额:每层完成访问的目标数,已满的层不再拨打 Quotas: completes wanted per stratum; full ones get no more calls</source>
-        <translation>Quotas: completes wanted per stratum; full ones get no more calls</translation>
     </message>
     <message>
         <source>请先填写样本层 Enter a stratum first</source>
@@ -1744,10 +1804,6 @@
     <message>
         <source>粘贴配额 Paste quotas</source>
         <translation>Paste quotas</translation>
-    </message>
-    <message>
-        <source>每行一个样本层和目标数,如“古槐街道&lt;Tab&gt;30” One stratum and its target per line:</source>
-        <translation>One stratum and its target per line, e.g. “古槐街道&lt;Tab&gt;30”:</translation>
     </message>
     <message>
         <source>已保存 {n} 个配额 Saved {n} quotas</source>
