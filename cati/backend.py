@@ -370,6 +370,16 @@ class Backend:
         user_id = self._acting(roles=SUPERVISOR_ROLES)
         return productivity(self.database, project_id, first_day, last_day, user_id=user_id)
 
+    def changes_since(self, cursor: int | None, user_id: int | None = None):
+        """What the room changed after ``cursor`` (cati.services.changes), read as the
+        logged-in supervisor or admin: the console's open tabs refresh from it."""
+        from cati.services.changes import changes_since
+
+        user_id = self._acting(user_id, roles=SUPERVISOR_ROLES)
+        if user_id is None:
+            raise PermissionDenied("log in first (请先登录)")
+        return changes_since(self.database, user_id, cursor)
+
     def write_productivity(self, path: str, rows) -> str:
         from cati.services.productivity import write_productivity_xlsx
 
@@ -454,6 +464,15 @@ class Backend:
             self._database.dispose()
         if self._identity is not None:
             self._identity.release()
+
+    # -- back-checks (复核) ------------------------------------------------------------------
+
+    def backcheck_service(self):
+        """Back-checks for the console's 复核 tab: draw, the list and the figures (supervisors
+        and admins, checked per call)."""
+        from cati.services.backcheck import BackcheckService
+
+        return self._guarded(BackcheckService(self.database), roles=SUPERVISOR_ROLES)
 
     # -- named interviewers on a project or a stratum (cati.services.assignments) -----------
     def assignments(self, project_id: int) -> list[AssignmentInfo]:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from cati import (
     cli_assign,
     cli_audit,
+    cli_backcheck,
     cli_calling,
     cli_export,
     cli_forms,
@@ -145,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audit.add_commands(commands, open_database)
     cli_web.add_commands(commands, open_database)
     cli_assign.add_commands(commands, open_database)
-    for module in (cli_indices, cli_export, cli_suggestions, cli_units, cli_waves):
+    for module in (cli_indices, cli_export, cli_suggestions, cli_units, cli_waves,
+                   cli_backcheck):
         module.add_commands(commands, report_commands, open_database)
     return parser
 
@@ -223,7 +225,7 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
 # logs the rows changed as well, cati.storage.pg_security). Accounts, imports, exports and
 # corrections are audited by their services.
 AUDITED_COMMANDS = {("demo", None), ("project", "create"), ("quota", "set"), ("quota", "remove"),
-                    ("disposition", "set"), ("dnc", "add"), ("dnc", "import"), ("web", "link"),
+                    ("quota", "recount"), ("disposition", "set"), ("dnc", "add"), ("dnc", "import"), ("web", "link"),
                     ("web", "invite"), ("suggestions", "set"), ("suggestions", "settings"),
                     ("suggestions", "follow-up")}
 _NOT_AUDITED_ARGUMENTS = {"db", "opened_url", "handler", "command", "action", "password_stdin",

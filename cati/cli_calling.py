@@ -9,21 +9,34 @@ from cati.services.projects import get_project
 
 
 def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
-    quota = commands.add_parser("quota", help="completes targets per stratum").add_subparsers(
-        dest="action", required=True)
-    put = quota.add_parser("set", help="set a stratum's target (0 stops it at once)")
+    quota = commands.add_parser("quota", help="completes targets per stratum or per cell"
+                                ).add_subparsers(dest="action", required=True)
+    put = quota.add_parser("set", help="set a stratum's target (0 stops it at once), or a "
+                           "cell's with --when")
     put.add_argument("--project", required=True, metavar="CODE")
-    put.add_argument("--stratum", required=True)
+    put.add_argument("--stratum", "--name", dest="stratum", required=True,
+                     help="the stratum, or the cell's name with --when")
     put.add_argument("--target", required=True, type=int)
+    put.add_argument("--when", metavar="EXPR", default=None,
+                     help="the cell's condition, an XLSForm expression over the questionnaire's "
+                     "answers and the sample's columns, e.g. \"${gender} = '1' and "
+                     "${resp_age} < 35\"")
     put.set_defaults(handler=lambda args: _quota_set(args, open_database(args)))
-    drop = quota.add_parser("remove", help="remove a stratum's quota")
+    drop = quota.add_parser("remove", help="remove a stratum's (or a cell's) quota")
     drop.add_argument("--project", required=True, metavar="CODE")
-    drop.add_argument("--stratum", required=True)
+    drop.add_argument("--stratum", "--name", dest="stratum", required=True)
     drop.set_defaults(handler=lambda args: _quota_remove(args, open_database(args)))
     show = quota.add_parser("list", help="targets and completes")
     show.add_argument("--project", required=True, metavar="CODE")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=lambda args: _quota_list(args, open_database(args)))
+    again = quota.add_parser("recount", help="re-evaluate every complete against the cells' "
+                             "conditions and compare with the kept counts")
+    again.add_argument("--project", required=True, metavar="CODE")
+    again.add_argument("--repair", action="store_true",
+                       help="rewrite the kept memberships to the re-evaluation")
+    again.add_argument("--json", action="store_true")
+    again.set_defaults(handler=lambda args: _quota_recount(args, open_database(args)))
 
     disp = commands.add_parser("disposition", help="the project's disposition table"
                                ).add_subparsers(dest="action", required=True)
@@ -50,8 +63,10 @@ def _project_id(database, code: str) -> int:
 def _quota_set(args, database) -> int:
     from cati.services.quotas import set_quota
 
-    cell = set_quota(database, _project_id(database, args.project), args.stratum, args.target)
-    print(f"{cell.stratum}: {cell.completes}/{cell.target}" + (" (full)" if cell.full else ""))
+    cell = set_quota(database, _project_id(database, args.project), args.stratum, args.target,
+                     args.when)
+    print(f"{cell.stratum}: {cell.completes}/{cell.target}" + (" (full)" if cell.full else "")
+          + (f" when {cell.condition}" if cell.condition else ""))
     return 0
 
 
@@ -69,12 +84,29 @@ def _quota_list(args, database) -> int:
 
     cells = list_quotas(database, _project_id(database, args.project))
     if args.json:
-        print(json.dumps([{"stratum": c.stratum, "target": c.target, "completes": c.completes,
-                           "full": c.full} for c in cells], ensure_ascii=False))
+        print(json.dumps([{"stratum": c.stratum, "name": c.name, "target": c.target,
+                           "completes": c.completes, "full": c.full,
+                           "condition": c.condition, "sample_only": c.sample_only}
+                          for c in cells], ensure_ascii=False))
         return 0
     for cell in cells:
-        print(f"{cell.stratum}\t{cell.completes}/{cell.target}" + ("\tfull" if cell.full else ""))
+        print(f"{cell.stratum}\t{cell.completes}/{cell.target}" + ("\tfull" if cell.full else "")
+              + (f"\twhen {cell.condition}" if cell.condition else ""))
     return 0
+
+
+def _quota_recount(args, database) -> int:
+    from cati.services.quotas import recount
+
+    rows = recount(database, _project_id(database, args.project), repair=args.repair)
+    if args.json:
+        print(json.dumps([{"name": r.name, "kept": r.kept, "evaluated": r.evaluated,
+                           "agrees": r.agrees} for r in rows], ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row.name}\tkept {row.kept}\tevaluated {row.evaluated}"
+                  + ("" if row.agrees else ("\trepaired" if args.repair else "\tDIFFERS")))
+    return 0 if args.repair or all(r.agrees for r in rows) else 1
 
 
 def _disposition_list(args, database) -> int:

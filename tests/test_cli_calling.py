@@ -22,8 +22,10 @@ def test_quota_set_list_remove(run_cli, sqlite_url):
                    "--target", "0").stdout.strip() == "清河街道: 0/0 (full)"
     listed = json.loads(run_cli("--db", sqlite_url, "quota", "list", "--project", "Q1",
                                 "--json").stdout)
-    assert listed == [{"stratum": "古槐街道", "target": 40, "completes": 0, "full": False},
-                      {"stratum": "清河街道", "target": 0, "completes": 0, "full": True}]
+    assert listed == [{"stratum": "古槐街道", "name": "古槐街道", "target": 40, "completes": 0,
+                       "full": False, "condition": "", "sample_only": False},
+                      {"stratum": "清河街道", "name": "清河街道", "target": 0, "completes": 0,
+                       "full": True, "condition": "", "sample_only": False}]
     bad = run_cli("--db", sqlite_url, "quota", "set", "--project", "Q1", "--stratum", "x",
                   "--target", "-1")
     assert (bad.returncode, bad.stderr.strip()) == (

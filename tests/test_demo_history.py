@@ -15,6 +15,7 @@ from cati.services.demo import (
     create_demo,
     wave_code,
 )
+from cati.services.productivity import productivity
 from cati.services.series import waves as series_waves
 from cati.storage.db import Database
 from cati.storage.models import Case, Interview, Project, Suggestion
@@ -65,5 +66,16 @@ def test_the_demo_plays_two_closed_months_and_this_months_week(sqlite_url):
         listed = [(w.code, w.status) for w in series_waves(session, DEMO_SERIES)]
         assert listed == [(wave_code("2026-10"), "closed"), (wave_code("2026-11"), "closed"),
                           (DEMO_CODE, "active")]
+    # The seats' shifts are in the presence history: the productivity tab shows their hours
+    # beside their calls (hours that cover the calls' minutes, not zero).
+    with database.unit() as session:
+        project_id = session.scalar(select(Project.id)
+                                    .where(Project.code == wave_code("2026-11")))
+    rows = productivity(database, project_id, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    assert rows and all(row.hours > 0 for row in rows if row.calls), rows[:3]
+    # A shift's completes came from its own contacts (an interview is counted where it began).
+    assert all(row.completes <= row.contacts for row in rows), rows
+    per_hour = sum(row.calls for row in rows) / sum(row.hours for row in rows)
+    assert 2 < per_hour < 60, per_hour
     assert build_demo_history(database) == []  # once only
     database.dispose()

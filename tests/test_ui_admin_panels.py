@@ -110,7 +110,8 @@ def test_the_quota_panel_shows_the_quotas_in_the_database(qtbot, database, servi
     assert expected == [("古槐街道", 3, 3), ("清河街道", 10, 1)]
     assert table_text(panel.model) == [
         [stratum, str(target), str(done), f"{done}/{target}",
-         "已满 full" if done >= target else "进行中 open"] for stratum, target, done in expected]
+         "已满 full" if done >= target else "进行中 open", "（样本层）(stratum)"]
+        for stratum, target, done in expected]
     fractions = [panel.model.index(row, QuotaModel.PROGRESS).data(QuotaModel.FRACTION_ROLE)
                  for row in range(2)]
     assert fractions == [1.0, 0.1]
@@ -134,7 +135,8 @@ def test_editing_a_target_in_its_spin_box_saves_it(qtbot, database, service, tas
         qtbot.keyClick(editor, Qt.Key.Key_Return)
     settle(qtbot, panel)
     assert quota_query(database, store["project"])[1] == ("清河街道", 1, 1)
-    assert table_text(panel.model)[1] == ["清河街道", "1", "1", "1/1", "已满 full"]
+    assert table_text(panel.model)[1] == ["清河街道", "1", "1", "1/1", "已满 full",
+                                          "（样本层）(stratum)"]
 
 
 def test_adding_and_removing_a_stratum(qtbot, database, service, tasks, store):

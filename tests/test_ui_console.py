@@ -236,8 +236,8 @@ def test_the_monitor_says_when_the_project_is_outside_its_calling_hours(qtbot, d
 
 def test_a_tab_shows_what_changed_elsewhere_when_it_is_opened(qtbot, database, db_url):
     """An appointment booked at an interviewer's desk shows when the supervisor opens the
-    appointments tab, and a do-not-call from the sample tab is in the audit tab at once: no
-    refresh button pressed."""
+    appointments tab, and a do-not-call from the sample tab is in the audit tab when it is
+    opened: no refresh button pressed."""
     from cati.backend import Backend
     from cati.calling.outcomes import book_appointment
     from cati.calling.queue import claim_next_case
@@ -270,6 +270,8 @@ def test_a_tab_shows_what_changed_elsewhere_when_it_is_opened(qtbot, database, d
     qtbot.mouseClick(sample.dnc_button, Qt.MouseButton.LeftButton)
     sample.dnc_dialog.setTextValue("本人要求")
     sample.dnc_dialog.accept()
+    qtbot.waitUntil(lambda: tasks.pending == 0, timeout=WAIT)
+    console.tabs.setCurrentWidget(audit)  # the supervisor looks at the audit tab
     qtbot.waitUntil(lambda: audit.model.rowCount() > before, timeout=WAIT)
     assert "sample.add_to_dnc" in [e.action for e in audit.model.entries]
     console.close()

@@ -540,3 +540,14 @@ def test_the_progress_caption_sits_beside_the_bar_where_it_can_be_read(view):
     assert view.progress_label.text().startswith("第 ") and "题" in view.progress_label.text()
     caption = view.progress_label.geometry()
     assert not caption.intersects(view.progress.geometry())
+
+
+def test_the_side_list_reads_the_introduction_as_the_question_did(qtbot, view, owner):
+    """The side list shows the centre's name where the introduction says ${centre_name}, as the
+    question itself read it (it showed the raw reference)."""
+    survey(view)
+    assert "平舆县民情调查服务中心" in view.question_label.text()
+    answer_and_save(qtbot, view, owner)
+    first = view.history.item(0)
+    assert "${" not in first.text() and first.text().startswith("1. 您好!我是平舆县")
+    assert "平舆县民情调查服务中心" in first.toolTip()

@@ -6,11 +6,12 @@ hand, to refresh the pictures the README shows:
     xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" env QT_QPA_PLATFORM=xcb \\
         .venv/bin/python tests/ui_screenshot_child.py docs/screenshots
 
-Usage: ui_screenshot_child.py OUT_DIR [--control]
+Usage: ui_screenshot_child.py OUT_DIR [--control] [--english]
 
 Writes OUT_DIR/call_screen.png, OUT_DIR/interview_screen.png, OUT_DIR/township_filter.png (and, with --control,
 OUT_DIR/tofu_control.png: the question text's length in characters no font has, drawn in the
-question's font, i.e. what missing glyphs look like) and prints one JSON object on stdout:
+question's font, i.e. what missing glyphs look like) and prints one JSON object on stdout. With --english the interface speaks English (the
+questionnaire stays as written) and the files are named call_screen_en.png and so on:
 
     platform        Qt's platform plugin ("xcb" on an X server)
     cjk_families    the installed families that write Simplified Chinese
@@ -29,7 +30,7 @@ import json
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QPoint, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -117,7 +118,7 @@ def main_window(central: QWidget) -> QMainWindow:
     """A window dressed as InterviewerWindow: title, the settings menu, a status bar."""
     window = QMainWindow()
     window.setWindowTitle(f"cati — {PROJECT_NAME} — {INTERVIEWER}")
-    window.menuBar().addAction("设置…")
+    window.menuBar().addAction(QCoreApplication.translate("InterviewerWindow", "设置…"))
     window.statusBar().addPermanentWidget(QLabel())
     window.setCentralWidget(central)
     window.resize(*WINDOW_SIZE)
@@ -303,7 +304,7 @@ def control(font: QFont, length: int, path: Path) -> dict:
 
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
-    if len(args) != 1 or set(argv) - {*args, "--control"}:
+    if len(args) != 1 or set(argv) - {*args, "--control", "--english"}:
         print(next(p for p in __doc__.split("\n\n") if p.startswith("Usage:")),
               file=sys.stderr)
         return 2
@@ -311,6 +312,12 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("cati")
+    suffix = ""
+    if "--english" in argv:
+        from ui.i18n import install_translator
+
+        install_translator(app, "en")
+        suffix = "_en"
     report: dict = {
         "platform": app.platformName(),
         "cjk_families": QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese),
@@ -322,7 +329,7 @@ def main(argv: list[str]) -> int:
                         ("township_filter", township_screen)):
         window, widgets = build()
         show(window)
-        report["screens"][name] = save(window, widgets, out / f"{name}.png")
+        report["screens"][name] = save(window, widgets, out / f"{name}{suffix}.png")
         shown.append(window)
         if name == "interview_screen" and "--control" in argv:
             question = widgets["question"]

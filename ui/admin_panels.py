@@ -125,12 +125,14 @@ class _Panel(QWidget):
 
 
 class QuotaModel(QAbstractTableModel):
-    """One row per stratum with a quota. Editing a target does not change the row: it emits
-    ``target_edited`` and the panel saves it; the saved cell comes back through update_cell."""
+    """One row per stratum with a quota, and per cell with a condition (its condition in the
+    last column). Editing a target does not change the row: it emits ``target_edited`` and
+    the panel saves it (a cell keeps its condition); the saved cell comes back through
+    update_cell."""
 
     target_edited = Signal(str, int)  # stratum, new target
 
-    STRATUM, TARGET, COMPLETES, PROGRESS, STATE = range(5)
+    STRATUM, TARGET, COMPLETES, PROGRESS, STATE, CONDITION = range(6)
     FRACTION_ROLE = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent: Any = None) -> None:
@@ -141,7 +143,7 @@ class QuotaModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.cells)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 5
+        return 0 if parent.isValid() else 6
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -149,8 +151,9 @@ class QuotaModel(QAbstractTableModel):
             return None
         if orientation == Qt.Orientation.Vertical:
             return str(section + 1)
-        titles = (self.tr("样本层 Stratum"), self.tr("目标 Target"), self.tr("完成 Completes"),
-                  self.tr("进度 Progress"), self.tr("状态 State"))
+        titles = (self.tr("样本层或名称 Stratum or name"), self.tr("目标 Target"),
+                  self.tr("完成 Completes"), self.tr("进度 Progress"), self.tr("状态 State"),
+                  self.tr("条件 Condition"))
         return titles[section] if 0 <= section < len(titles) else None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -168,7 +171,8 @@ class QuotaModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return (cell.stratum, str(cell.target), str(cell.completes),
                     f"{cell.completes}/{cell.target}",
-                    self.tr("已满 full") if cell.full else self.tr("进行中 open"))[column]
+                    self.tr("已满 full") if cell.full else self.tr("进行中 open"),
+                    cell.condition or self.tr("（样本层）(stratum)"))[column]
         if role == Qt.ItemDataRole.EditRole and column == self.TARGET:
             return cell.target
         if role == self.FRACTION_ROLE:
@@ -178,7 +182,18 @@ class QuotaModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.TARGET, self.COMPLETES):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == self.STATE and cell.full:
+            if cell.condition and cell.sample_only:
+                return self.tr("已满:不再拨打样本属于该配额的号码 "
+                               "Full: no more calls to numbers whose sample is in this cell")
+            if cell.condition:
+                return self.tr("已满:符合条件的受访者以 4.80 结束 "
+                               "Full: respondents who meet the condition end with 4.80")
             return self.tr("已满:不再拨打该层的号码 Full: no more calls in this stratum")
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.CONDITION and cell.condition:
+            return (self.tr("只看样本列:拨号前即排除 Reads sample columns only: "
+                            "skipped before dialling") if cell.sample_only
+                    else self.tr("按回答判断:访问中确定后结束 Reads answers: ends the "
+                                 "interview once certain"))
         return None
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -203,7 +218,7 @@ class QuotaModel(QAbstractTableModel):
         for row, old in enumerate(self.cells):
             if old.stratum == cell.stratum:
                 self.cells[row] = cell
-                self.dataChanged.emit(self.index(row, 0), self.index(row, self.STATE))
+                self.dataChanged.emit(self.index(row, 0), self.index(row, self.CONDITION))
                 return
         row = sum(1 for old in self.cells if old.stratum < cell.stratum)
         self.beginInsertRows(QModelIndex(), row, row)
@@ -220,6 +235,11 @@ class QuotaModel(QAbstractTableModel):
 
     def row_of(self, stratum: str) -> int:
         return next((row for row, c in enumerate(self.cells) if c.stratum == stratum), -1)
+
+    def condition_of(self, stratum: str) -> str | None:
+        """The condition of the row of that name (None: a stratum, or no such row)."""
+        row = self.row_of(stratum)
+        return (self.cells[row].condition or None) if row >= 0 else None
 
 
 class TargetDelegate(QStyledItemDelegate):
@@ -262,7 +282,9 @@ class ProgressDelegate(QStyledItemDelegate):
 
 
 class QuotaPanel(_Panel):
-    """Quotas of one project: edit a target in place, add a stratum, remove one."""
+    """Quotas of one project: edit a target in place, add a stratum or a cell with a condition
+    (an XLSForm expression over the questionnaire's answers and the sample's columns, e.g.
+    ``${gender} = '1' and ${resp_age} < 35``), remove one, paste many."""
 
     def __init__(self, service: AdminService, tasks: TaskRunner, project_id: int, user_id: int,
                  parent: QWidget | None = None) -> None:
@@ -286,7 +308,14 @@ class QuotaPanel(_Panel):
         self.stratum_edit = QComboBox()
         self.stratum_edit.setEditable(True)
         self.stratum_edit.setMinimumContentsLength(12)
-        self.stratum_edit.lineEdit().setPlaceholderText(self.tr("样本层 Stratum"))
+        self.stratum_edit.lineEdit().setPlaceholderText(self.tr("样本层或名称 Stratum or name"))
+        self.condition_edit = QLineEdit()
+        self.condition_edit.setPlaceholderText(self.tr(
+            "条件(可空),如 ${gender} = '1' and ${resp_age} < 35 "
+            "Condition (optional)"))
+        self.condition_edit.setToolTip(self.tr(
+            "用问卷题目名或样本列名 ${名称};留空即按样本层设配额 "
+            "Name questions or sample columns as ${name}; empty: a stratum quota"))
         self.target_spin = QSpinBox()
         self.target_spin.setRange(0, MAX_TARGET)
         self.target_spin.setValue(100)
@@ -294,8 +323,10 @@ class QuotaPanel(_Panel):
         self.remove_button = QPushButton(self.tr("删除配额 Remove quota"))
         self.refresh_button = QPushButton(self.tr("刷新 Refresh"))
         self.paste_button = QPushButton(self.tr("粘贴配额… Paste quotas…"))
-        self.paste_button.setToolTip(self.tr("从表格复制两列(样本层、目标)粘贴进来,一次设置多层 "
-                                             "Paste two columns (stratum, target) copied from a "
+        self.paste_button.setToolTip(self.tr("从表格复制两列(样本层、目标)或三列(名称、目标、条件)"
+                                             "粘贴进来,一次设置多个 "
+                                             "Paste two columns (stratum, target) or three "
+                                             "(name, target, condition) copied from a "
                                              "spreadsheet: all are set, or none"))
         self.paste_button.clicked.connect(self.ask_pasted_quotas)
         self.paste_dialog: QInputDialog | None = None
@@ -303,12 +334,15 @@ class QuotaPanel(_Panel):
         self.remove_button.clicked.connect(self.remove_selected)
         self.refresh_button.clicked.connect(self.refresh)
         self.stratum_edit.lineEdit().returnPressed.connect(self.add_stratum)
+        self.condition_edit.returnPressed.connect(self.add_stratum)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         adding = QHBoxLayout()
         adding.addWidget(plain_label(self.tr("样本层 Stratum")))
         adding.addWidget(self.stratum_edit, 1)
         adding.addWidget(plain_label(self.tr("目标 Target")))
         adding.addWidget(self.target_spin)
+        adding.addWidget(plain_label(self.tr("条件 Condition")))
+        adding.addWidget(self.condition_edit, 2)
         adding.addWidget(self.add_button)
         actions = QHBoxLayout()
         actions.addWidget(self.remove_button)
@@ -316,9 +350,11 @@ class QuotaPanel(_Panel):
         actions.addStretch(1)
         actions.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(plain_label(self.tr("配额:每层完成访问的目标数,已满的层不再拨打 "
-                                             "Quotas: completes wanted per stratum; full ones "
-                                             "get no more calls")))
+        layout.addWidget(plain_label(self.tr("配额:每层(或每个条件)完成访问的目标数,已满的不再拨打"
+                                             "或以 4.80 结束 "
+                                             "Quotas: completes wanted per stratum (or per "
+                                             "condition); full ones get no more calls or end "
+                                             "with 4.80")))
         layout.addWidget(self.table, 1)
         layout.addLayout(adding)
         layout.addLayout(actions)
@@ -350,9 +386,10 @@ class QuotaPanel(_Panel):
         self.stratum_edit.setEditText(typed)
 
     @Slot(str, int)
-    def save_target(self, stratum: str, target: int) -> None:
+    def save_target(self, stratum: str, target: int, condition: str | None = None) -> None:
+        """Save a target; a cell's condition is kept (None: the service keeps it)."""
         user, project = self.user_id, self.project_id
-        self._run(lambda: self.service.set_quota(user, project, stratum, target),
+        self._run(lambda: self.service.set_quota(user, project, stratum, target, condition),
                   self._saved)
 
     @Slot()
@@ -361,15 +398,17 @@ class QuotaPanel(_Panel):
         if not stratum:
             self._show(self.tr("请先填写样本层 Enter a stratum first"), error=True)
             return
-        self.save_target(stratum, self.target_spin.value())
+        self.save_target(stratum, self.target_spin.value(),
+                         self.condition_edit.text().strip() or None)
 
     @Slot()
     def ask_pasted_quotas(self) -> None:
         """A box to paste quotas into (a dialog that does not block), then all are set."""
         dialog = QInputDialog(self)
         dialog.setWindowTitle(self.tr("粘贴配额 Paste quotas"))
-        dialog.setLabelText(self.tr("每行一个样本层和目标数,如“古槐街道<Tab>30” "
-                                    "One stratum and its target per line:"))
+        dialog.setLabelText(self.tr("每行一个样本层和目标数,如“古槐街道<Tab>30”;或名称、目标数和"
+                                    "条件,以 Tab 分隔 One stratum and its target per line, "
+                                    "or a name, a target and a condition separated by tabs:"))
         dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput, True)
         dialog.textValueSelected.connect(self._quotas_pasted)
         dialog.finished.connect(dialog.deleteLater)
@@ -392,6 +431,7 @@ class QuotaPanel(_Panel):
         self.model.update_cell(cell)
         if self.stratum_edit.currentText().strip() == cell.stratum:
             self.stratum_edit.setEditText("")
+            self.condition_edit.clear()
         self._fill_strata()
         self._show(self.tr("已保存 Saved: {stratum} → {target}").format(
             stratum=cell.stratum, target=cell.target))

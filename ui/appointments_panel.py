@@ -25,7 +25,6 @@ from ui.plain import plain_label
 from ui.tasks import TaskRunner, error_text
 
 STATUS = {"open": "待拨", "kept": "已拨", "missed": "已错过", "cancelled": "已取消"}
-HEADERS = ("预约时间(对方当地)", "号码", "样本层", "类型", "预约人", "专属访问员", "备注", "状态")
 
 
 class AppointmentsPanel(QWidget):
@@ -40,8 +39,11 @@ class AppointmentsPanel(QWidget):
         super().__init__(parent)
         self._load, self._move, self._cancel, self._tasks = load, move, cancel, tasks
         self.rows: list[AppointmentRow] = []
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
+        headers = [self.tr("预约时间(对方当地)"), self.tr("号码"), self.tr("样本层"),
+                   self.tr("类型"), self.tr("预约人"), self.tr("专属访问员"), self.tr("备注"),
+                   self.tr("状态")]
+        self.table = QTableWidget(0, len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)

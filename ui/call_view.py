@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from cati.services.clock import utc_now
 from cati.services.workstation import AppointmentLine, AttemptLine, CallInfo, DispositionButton
 from ui.appointment_dialog import AppointmentDialog
+from ui.i18n import in_language
 from ui.plain import plain_label, plain_tip, rich_label
 
 Clock = Callable[[], dt.datetime]
@@ -82,7 +83,8 @@ class OutcomeButton(QPushButton):
         super().__init__(parent)
         self.disposition = button
         key_text = key.toString(QKeySequence.SequenceFormat.NativeText) if key else ""
-        self.label = plain_label(button.label_zh)
+        name = in_language(button.label_zh, button.label_en)
+        self.label = plain_label(name)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setWordWrap(True)
         big = self.label.font()
@@ -101,8 +103,8 @@ class OutcomeButton(QPushButton):
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             layout.addWidget(label)
         self.setMinimumHeight(64)
-        self.setAccessibleName(f"{button.label_zh} {button.code} {key_text}".strip())
-        tip = f"{button.label_en} ({button.code})"
+        self.setAccessibleName(f"{name} {button.code} {key_text}".strip())
+        tip = f"{button.label_en or name} ({button.code})"  # the AAPOR name in English
         if button.final:
             tip += "\n" + self.tr("最终结果:号码将结案 (final: the number is closed)")
         self.setToolTip(plain_tip(tip))
@@ -346,9 +348,10 @@ class CallView(QWidget):
         self.history_table.setRowCount(len(history))
         for row, attempt in enumerate(history):
             if attempt.disposition is None:
-                outcome = attempt.label_zh or self.tr("约访")
+                outcome = in_language(attempt.label_zh, attempt.label_en) or self.tr("约访")
             else:
-                outcome = f"{attempt.label_zh} ({attempt.disposition})"
+                outcome = f"{in_language(attempt.label_zh, attempt.label_en)} " \
+                          f"({attempt.disposition})"
             cells = (self._local(attempt.started_at).strftime(HISTORY_TIME_FORMAT),
                      attempt.interviewer or "—", outcome, attempt.note)
             for column, text in enumerate(cells):

@@ -14,11 +14,14 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QMainWindow, QTabWidget, Q
 
 from cati.backend import Backend
 from cati.errors import PermissionDenied
+from cati.services import changes
 from cati.services.projects import ProjectInfo
 from cati.services.users import UserInfo
 from ui.admin_panels import ProjectSettingsPanel, QuotaPanel, UsersPanel
 from ui.appointments_panel import AppointmentsPanel
 from ui.audit_panel import AuditPanel
+from ui.backcheck_panel import BackcheckPanel
+from ui.changes import ChangeWatcher
 from ui.monitor_panel import MonitorPanel
 from ui.password_dialog import PasswordDialog
 from ui.plain import plain_label
@@ -33,6 +36,25 @@ from ui.web_panel import WebPanel
 
 CONSOLE_ROLES = ("supervisor", "admin")
 STALE_TAB_MS = 30_000
+
+# The change-feed topics each tab shows (cati.services.changes): a change to one of them
+# re-reads the tab if it is on screen, else when it is next opened.
+PANEL_TOPICS: dict[str, frozenset[str]] = {
+    "monitor": frozenset({changes.CASES, changes.QUOTAS, changes.SETTINGS,
+                          changes.ASSIGNMENTS}),
+    "sample": frozenset({changes.CASES}),
+    "appointments": frozenset({changes.APPOINTMENTS}),
+    "suggestions": frozenset({changes.SUGGESTIONS, changes.UNITS}),
+    "units": frozenset({changes.UNITS, changes.SUGGESTIONS}),
+    "quotas": frozenset({changes.QUOTAS}),
+    "settings": frozenset({changes.SETTINGS}),
+    "web": frozenset({changes.WEB}),
+    "waves": frozenset({changes.WAVES}),
+    "audit": frozenset({changes.AUDIT}),
+    "users": frozenset({changes.USERS}),
+    "assignments": frozenset({changes.ASSIGNMENTS, changes.USERS}),
+    "backcheck": frozenset({changes.BACKCHECK}),
+}
 
 
 class ConsoleWindow(QMainWindow):
@@ -73,6 +95,12 @@ class ConsoleWindow(QMainWindow):
         self.stale_timer.setInterval(STALE_TAB_MS)
         self.stale_timer.timeout.connect(lambda: self._tab_shown(self.tabs.currentIndex()))
         self.stale_timer.start()
+        # Every tab follows the room's audited changes (cati.services.changes): what one tab
+        # or another desk changes shows in the tabs that show it, without a refresh button.
+        user_id = user.id
+        self.watcher = ChangeWatcher(
+            lambda cursor: self.backend.changes_since(cursor, user_id), self.read_tasks, self)
+        self.watcher.start()
         self.monitor: MonitorPanel | None = None
         self.panels: dict[str, Any] = {}
         self.resize(1280, 820)
@@ -111,6 +139,7 @@ class ConsoleWindow(QMainWindow):
         if self.monitor is not None:
             self.monitor.timer.stop()
         self.tabs.clear()
+        self.watcher.forget_views()
         project_id = project.id
         self.monitor = MonitorPanel(lambda: self.backend.monitor_snapshot(project_id),
                                     self.read_tasks,
@@ -160,36 +189,48 @@ class ConsoleWindow(QMainWindow):
                            lambda: self.backend.close_wave(code), self.tasks, code)
         self.panels["waves"] = waves
         self.tabs.addTab(waves, self.tr("调查期"))
+        backcheck = BackcheckPanel(self.backend.backcheck_service(), self.tasks, project_id,
+                                   user_id)
+        self.panels["backcheck"] = backcheck
+        self.tabs.addTab(backcheck, self.tr("复核"))
         audit = AuditPanel(self.backend.audit_service(user_id), self.tasks)
         self.panels["audit"] = audit
         self.tabs.addTab(audit, self.tr("审计日志"))
         audit.start()
-        # What one tab changes, the others show at once: every action is audited, and a case
-        # closed or put on the do-not-call list loses its open appointments.
+        # What one tab changes, the others show at once (the watcher reads the feed now).
         for signal in (sample.sample_changed, appointments.changed, suggestions.changed,
-                       units.changed):
-            signal.connect(self._data_changed)
+                       units.changed, backcheck.changed):
+            signal.connect(self.watcher.poke)
+        self._follow_changes()
         if self.user.role == "admin":
             users = UsersPanel(admin, self.tasks, user_id)
             self.panels["users"] = users
             self.tabs.addTab(users, self.tr("用户"))
+            self.watcher.follow(users, PANEL_TOPICS["users"])
+
+    def _follow_changes(self) -> None:
+        """Each tab follows the topics it shows (PANEL_TOPICS)."""
+        if self.monitor is not None:
+            self.watcher.follow(self.monitor, PANEL_TOPICS["monitor"])
+        for name, panel in self.panels.items():
+            topics = PANEL_TOPICS.get(name)
+            if topics:
+                # The sample's long table is not re-read under the supervisor's selection.
+                refresh = panel.model.refresh if name == "sample" else None
+                self.watcher.follow(panel, topics, refresh, live=name != "sample")
 
     # Tabs that read again when shown (and every STALE_TAB_MS while shown): cheap reads only,
     # not the sample's table (its pages load as they scroll) nor the monitor (its own timer).
     REFRESHED_TABS = ("appointments", "audit", "suggestions", "units", "web", "quotas",
-                      "productivity", "waves")
+                      "productivity", "waves", "backcheck")
 
     def _tab_shown(self, index: int) -> None:
         widget = self.tabs.widget(index)
+        if widget is not None:
+            self.watcher.shown(widget)
         for name in self.REFRESHED_TABS:
             panel = self.panels.get(name)
             if panel is not None and panel is widget:
-                panel.refresh()
-
-    def _data_changed(self, *_args) -> None:
-        for name in ("appointments", "audit"):
-            panel = self.panels.get(name)
-            if panel is not None:
                 panel.refresh()
 
     def save_monthly_report(self) -> QFileDialog | None:
@@ -251,6 +292,7 @@ class ConsoleWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.stale_timer.stop()
+        self.watcher.stop()
         save_geometry(self, "console")
         if self.monitor is not None:
             self.monitor.timer.stop()

@@ -16,6 +16,13 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 
 SOURCE_LANGUAGE = "zh_CN"
 _TRANSLATOR_NAME = "cati-translator"
+_language = SOURCE_LANGUAGE  # the language the interface speaks now
+
+
+def in_language(chinese: str, english: str) -> str:
+    """A name the data carries in both languages (a disposition's label_zh and label_en): the
+    one the interface speaks now (Chinese when there is no English)."""
+    return english if _language != SOURCE_LANGUAGE and english else chinese
 
 
 def translations_dir() -> Path:
@@ -34,17 +41,23 @@ def install_translator(app: QCoreApplication, language: str) -> bool:
     will be in that language: always for zh_CN (the language they are written in), otherwise
     when cati_<language>.qm was found and loaded.
     """
+    global _language
     remove_translators(app)
     qt_translations = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     _install(app, f"qtbase_{language}", qt_translations)  # Qt's own strings, where shipped
     if language == SOURCE_LANGUAGE:
         return True
     path = qm_file(language)
-    return _install(app, path.name, str(path.parent))
+    installed = _install(app, path.name, str(path.parent))
+    if installed:
+        _language = language
+    return installed
 
 
 def remove_translators(app: QCoreApplication) -> None:
     """Back to the strings as written (Chinese), for widgets created from now on."""
+    global _language
+    _language = SOURCE_LANGUAGE
     for translator in app.findChildren(QTranslator):
         if translator.objectName() == _TRANSLATOR_NAME:
             app.removeTranslator(translator)

@@ -688,7 +688,7 @@ class InterviewView(QWidget):
         cached = self._history_cache.get(key)
         if cached is None:
             item = engine.form.item(name)
-            label = engine.form.text(item.labels, engine.language)
+            label = engine.label_of(name)  # ${centre_name} as the question read it
             text = f"{position + 1}. {_shorten(label, 16)}"
             answer = self._answer_text(item)
             if answer:

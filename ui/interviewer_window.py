@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -74,7 +74,7 @@ def local_label(moment, time_zone: str | None) -> str:
     today = utc_now().astimezone(zone).date()
     when = f"{local:%H:%M}" if local.date() == today else f"{local:%m-%d %H:%M}"
     if time_zone in (None, "Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"):
-        return f"北京时间 {when}"
+        return QCoreApplication.translate("InterviewerWindow", "北京时间 {when}").format(when=when)
     return f"{when} ({time_zone})"
 
 
@@ -743,6 +743,14 @@ class InterviewerWindow(QMainWindow):
         # A full quota: the respondent is still on the line. The closing words are shown to be
         # read; the interview ends (4.80) and the next call's countdown starts only after.
         if flushed.written and result is not None and result.quota_full:
+            cell = result.quota_cell
+            if cell:  # a quota cell with a condition (e.g. sex × age band) is full
+                self.quota_message = self.tr(
+                    "配额“{cell}”已满，访问到此结束（4.80）。").format(cell=cell)
+                self.interview_view.show_closing(self.quota_message, self.tr(
+                    "谢谢您的配合！像您这样的受访者我们已经访问够了，这次就不再打扰您了。"
+                    "祝您生活愉快，再见！"))
+                return
             self.quota_message = self.tr("该乡镇（街道）的样本配额已满，访问到此结束（4.80）。")
             self.interview_view.show_closing(self.quota_message, self.tr(
                 "谢谢您的配合！您所在乡镇（街道）的访问名额已经满了，这次就不再打扰您了。"

@@ -22,7 +22,7 @@ from PySide6.QtCharts import (
     QChartView,
     QValueAxis,
 )
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -49,8 +49,11 @@ STATE_NAMES = {"ready": "就绪", "paused": "暂停", "call": "通话中", "inte
 PAUSE_NAMES = {"break": "休息", "training": "培训", "meeting": "会议", "other": "其他"}
 FLAG_NAMES = {"short_interviews": "访问时长远低于中位数",
               "uniform_answers": "回答明显比其他访问员一致"}
-TOTALS = (("calls", "拨打"), ("contacts", "接通"), ("completes", "完成"),
-          ("screen_outs", "筛除"), ("refusals", "拒访"))
+TOTALS = (("calls", QT_TRANSLATE_NOOP("MonitorPanel", "拨打")),
+          ("contacts", QT_TRANSLATE_NOOP("MonitorPanel", "接通")),
+          ("completes", QT_TRANSLATE_NOOP("MonitorPanel", "完成")),
+          ("screen_outs", QT_TRANSLATE_NOOP("MonitorPanel", "筛除")),
+          ("refusals", QT_TRANSLATE_NOOP("MonitorPanel", "拒访")))
 RATES = ("RR1", "RR3", "COOP1", "REF1", "CON1")
 
 
@@ -315,6 +318,20 @@ class MonitorPanel(QWidget):
             verdict = {None: "", True: self.tr("能"), False: self.tr("⚠ 不够")}[stratum.reachable]
             table.setItem(row, 5, _item(verdict, tip=self.tr(
                 "按目前每个已拨号码的完成率，剩余号码能否达到配额") if stratum.target else ""))
+        # Quota cells with a condition (e.g. sex × age band) after the strata: the condition
+        # is the row's tip; remaining and dialled numbers are the strata's figures only.
+        table.setRowCount(len(ordered) + len(shot.cells))
+        for row, cell in enumerate(shot.cells, len(ordered)):
+            table.setItem(row, 0, _item(self.tr("配额：{name}").format(name=cell.name),
+                                        tip=cell.condition))
+            table.setItem(row, 1, _item(f"{cell.completes} / {cell.target}", align_right=True))
+            bar = QProgressBar()
+            bar.setRange(0, max(1, cell.target))
+            bar.setValue(min(cell.completes, bar.maximum()))
+            table.setCellWidget(row, 2, bar)
+            for column in (3, 4):
+                table.setItem(row, column, _item("—", align_right=True))
+            table.setItem(row, 5, _item(self.tr("已满") if cell.full else ""))
 
     def _show_interviewers(self, shot: Snapshot) -> None:
         table = self.interviewers

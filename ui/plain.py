@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -54,13 +54,14 @@ def local_zone_label(now: dt.datetime | None = None) -> str:
     zones: the respondent's, the project's, this computer's — each is named)."""
     offset = (now or dt.datetime.now().astimezone()).utcoffset() or dt.timedelta(0)
     if offset == dt.timedelta(hours=8):
-        return "北京时间"
+        return QCoreApplication.translate("plain", "北京时间")
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
-    return f"本机时间 UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return QCoreApplication.translate("plain", "本机时间 UTC{offset}").format(
+        offset=f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}")
 
 
 def zone_name_label(zone: str) -> str:
     """A named IANA zone as a title says it: 北京时间 for China's, else the name."""
-    return "北京时间" if zone in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC") \
-        else zone
+    return QCoreApplication.translate("plain", "北京时间") \
+        if zone in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC") else zone

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 from ui.plain import plain_label
 from ui.tasks import TaskRunner, error_text
 
-SHIFT_NAMES = {"morning": "上午", "afternoon": "下午", "evening": "晚上"}
+SHIFT_NAMES = {"morning": QT_TRANSLATE_NOOP("ProductivityPanel", "上午"),
+               "afternoon": QT_TRANSLATE_NOOP("ProductivityPanel", "下午"),
+               "evening": QT_TRANSLATE_NOOP("ProductivityPanel", "晚上")}
 
 
 def _minutes(row, prefix: str) -> str:

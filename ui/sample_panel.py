@@ -51,6 +51,7 @@ from cati.services.sample_browser import (
     SampleFilters,
 )
 from ui.correction_dialog import CorrectionDialog
+from ui.i18n import in_language
 from ui.plain import local_zone_label, plain_label
 from ui.sample_model import SampleTableModel
 from ui.tasks import TaskRunner
@@ -364,7 +365,7 @@ class SamplePanel(QWidget):
     def _show_dispositions(self, choices: list[DispositionChoice]) -> None:
         self.disposition_combo.blockSignals(True)
         for choice in choices:
-            self.disposition_combo.addItem(f"{choice.code} {choice.label_zh}", choice.code)
+            self.disposition_combo.addItem(f"{choice.code} {in_language(choice.label_zh, choice.label_en)}", choice.code)
         self.disposition_combo.blockSignals(False)
 
     @Slot()
@@ -408,7 +409,7 @@ class SamplePanel(QWidget):
             return
         _fill(self.history_table, [
             (_local(a.started_at), a.interviewer or a.workstation,
-             f"{a.disposition or ''} {a.label_zh}".strip(), a.note) for a in attempts])
+             f"{a.disposition or ''} {in_language(a.label_zh, a.label_en)}".strip(), a.note) for a in attempts])
 
     @Slot()
     def explain_current(self) -> None:

@@ -66,7 +66,7 @@ class WebPanel(QWidget):
         self.modes.setText(self.tr("今日访问（按方式）：") + ("；".join(parts) or self.tr("无")))
         hours = activity.hours
         self.table.setColumnCount(len(hours) + 1)
-        self.table.setHorizontalHeaderLabels([f"{h:%H}时" for h in hours] + [self.tr("合计")])
+        self.table.setHorizontalHeaderLabels([self.tr("{hour}时").format(hour=f"{h:%H}") for h in hours] + [self.tr("合计")])
         self.table.setRowCount(len(activity.points))
         self.table.setVerticalHeaderLabels(
             [p.point or self.tr("个人邀请") for p in activity.points])

@@ -22,6 +22,7 @@ from cati.calling.views import RESUME_CODES, AttemptView, CaseView, RetryPolicy
 from cati.errors import CatiError, NotFound
 from cati.services.admin import project_calling_hours
 from cati.services.clock import utc_now
+from cati.services.quotas import record_completion
 from cati.storage.db import Database
 from cati.storage.models import (
     OPEN_APPOINTMENT_SQL,
@@ -88,6 +89,7 @@ def record_outcome(database: Database, case_id: int, workstation: str, code: str
                 raise NotFound(f"no interview {interview_id} for case {case.id}")
             interview.state = INTERVIEW_STATES.get(code, "closed")
             interview.disposition, interview.ended_at = code, now
+            record_completion(session, interview)  # its quota cells (cati.services.quotas)
         _keep_appointments(session, case.id, attempt.id)
         case.lease_holder = case.lease_expires_at = None
         if code == "1.1":

@@ -22,7 +22,7 @@ import functools
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, literal, literal_column, or_, select, text, true, update
+from sqlalchemy import and_, case, exists, literal, literal_column, or_, select, text, true, update
 
 from cati.calling import project_cache
 from cati.calling.hours import CallingHours, is_within_calling_hours
@@ -31,7 +31,7 @@ from cati.calling.views import RESUME_CODES
 from cati.services.admin import project_calling_hours
 from cati.services.assignments import claim_rules, scoped
 from cati.services.clock import utc_now
-from cati.services.quotas import quota_cells
+from cati.services.quotas import full_sample_cells, quota_cells
 from cati.storage.db import Database
 from cati.storage.models import (
     FRESH_SQL,
@@ -40,6 +40,7 @@ from cati.storage.models import (
     QUEUE_RANK,
     Appointment,
     Case,
+    CaseQuotaCell,
     Interview,
     Project,
 )
@@ -167,14 +168,14 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
         known = _project_facts(session, database, project_id)
         if known is None:
             return None  # paused, closed or gone: nothing is handed out
-        project_hours, cells = known
+        project_hours, cells, full_cells = known
         hours = hours or project_hours
         _sweep_missed_appointments(session, database, project_id, now)
         # Named interviewers' projects and strata (cati.services.assignments): their own
         # strata first, then one more WHERE on each statement.
         scope = claim_rules(session, database, project_id).scope(interviewer_id)
         for source, pick in scoped(_candidates(project_id, workstation, interviewer_id, now,
-                                               lease_now, hours, take_back, cells,
+                                               lease_now, hours, take_back, cells, full_cells,
                                                mine=scope.mine), scope, interviewer_id):
             row = _lease(session, database, pick, workstation, expires)
             if row is not None:
@@ -186,8 +187,9 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
 
 
 def _project_facts(session, database: Database,
-                   project_id: int) -> tuple[CallingHours, dict] | None:
-    """(calling hours, quota cells) of an active project, None when it hands out nothing;
+                   project_id: int) -> tuple[CallingHours, dict, tuple[int, ...]] | None:
+    """(calling hours, stratum quota cells, full sample-only quota cells) of an active project,
+    None when it hands out nothing;
     kept per process for up to a second (cati.calling.project_cache)."""
     known = project_cache.get(database.url, project_id)
     if known is None:
@@ -196,17 +198,18 @@ def _project_facts(session, database: Database,
             known = (None,)
         else:
             known = (project_calling_hours(project.settings or {}),
-                     quota_cells(session, project_id))
+                     quota_cells(session, project_id), full_sample_cells(session, project_id))
         project_cache.put(database.url, project_id, known)
     return None if known[0] is None else known
 
 
 def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
                 now: dt.datetime, lease_now: dt.datetime, hours: CallingHours, take_back: bool,
-                cells: dict, mine: tuple[str, ...] = ()):
+                cells: dict, full_cells: tuple[int, ...] = (), mine: tuple[str, ...] = ()):
     """(source, SELECT of one case id) in the order they are tried; each is one index walk.
-    ``mine``: the strata assigned to this interviewer, each tried before the queue (in queue
-    order within the stratum: ix_cases_claim_stratum)."""
+    A case stamped in a full sample-only quota cell (cati.services.quotas) is skipped by an
+    indexed NOT EXISTS on case_quota_cells. ``mine``: the strata assigned to this interviewer,
+    each tried before the queue (in queue order within the stratum: ix_cases_claim_stratum)."""
     if take_back:
         yield "held", (select(Case.id).where(Case.lease_holder == workstation,
                                              Case.project_id == project_id,
@@ -214,6 +217,9 @@ def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
                        .order_by(Case.id).limit(1))
     full = sorted(stratum for stratum, (target, done) in cells.items() if done >= target)
     not_full = Case.stratum.not_in(full) if full else true()
+    if full_cells:
+        not_full = and_(not_full, ~exists().where(CaseQuotaCell.case_id == Case.id,
+                                                  CaseQuotaCell.quota_id.in_(full_cells)))
     reserved_ok = or_(Appointment.hard.is_(False), Appointment.interviewer_id.is_(None),
                       Appointment.interviewer_id == interviewer_id)
     yield "appointment", (
@@ -235,10 +241,12 @@ def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
                              interviewer_id=interviewer_id)
     for stratum in mine:
         if stratum not in full:
-            yield "assigned", (select(Case.id).where(callable_now, Case.stratum == stratum)
+            yield "assigned", (select(Case.id).where(callable_now, Case.stratum == stratum,
+                                                     not_full)
                                .order_by(*_order()).limit(1))
     if not cells:
-        yield "queue", select(Case.id).where(callable_now).order_by(*_order()).limit(1)
+        yield "queue", (select(Case.id).where(callable_now, not_full)
+                        .order_by(*_order()).limit(1))
         return
     yield "queue", (select(Case.id).where(callable_now, text(NOT_FRESH_SQL), not_full)
                     .order_by(*_order()).limit(1))
@@ -247,11 +255,11 @@ def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
     fresh_order = (Case.priority.desc(), Case.draw, Case.id)
     for _, stratum in behind:
         yield "fresh", (select(Case.id).where(callable_now, text(FRESH_SQL),
-                                              Case.stratum == stratum)
+                                              Case.stratum == stratum, not_full)
                         .order_by(*fresh_order).limit(1))
     # Strata without a quota count as on target: after every stratum that is behind.
     yield "fresh", (select(Case.id).where(callable_now, text(FRESH_SQL),
-                                          Case.stratum.not_in(list(cells)))
+                                          Case.stratum.not_in(list(cells)), not_full)
                     .order_by(*fresh_order).limit(1))
 
 

@@ -437,6 +437,11 @@ class InterviewEngine:
     def _message(self, texts: Mapping[str, str], key: str) -> str:
         return self.form.text(texts, self.language) or message(key, self.language)
 
+    def label_of(self, name: str) -> str:
+        """An item's label in the interview's language, its ${…} filled in as the question
+        shows it (the side list of answered questions)."""
+        return self._pipe(self.form.text(self.form.item(name).labels, self.language))
+
     def _pipe(self, text: str) -> str:
         if "${" not in text:
             return text

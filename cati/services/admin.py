@@ -41,9 +41,9 @@ from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.services import users
 from cati.services.clock import utc_now
 from cati.services.projects import checked_centre_name
-from cati.services.quotas import QuotaCell, quota_cells
+from cati.services.quotas import QuotaCell, all_cells, remove_cell_in, set_cell_in
 from cati.services.users import ROLES, UserInfo
-from cati.storage.db import Database, upsert_insert
+from cati.storage.db import Database
 from cati.storage.models import AuditEntry, Case, Project, Quota, User
 
 ADMIN = "admin"
@@ -386,78 +386,81 @@ def _settings_of(project: Project) -> ProjectSettings:
 
 
 def list_quotas(database: Database, acting_user_id: int, project_id: int) -> list[QuotaCell]:
+    """Stratum quotas, then cells with a condition (cati.services.quotas), each by name."""
     with database.unit(immediate=False) as session:
         _require_project_role(session, acting_user_id, "see quotas")
         _project(session, project_id)
-        cells = quota_cells(session, project_id)
-    return [QuotaCell(stratum, target, done) for stratum, (target, done) in sorted(cells.items())]
+        return all_cells(session, project_id)
 
 
 def set_quota(database: Database, acting_user_id: int, project_id: int, stratum: str,
-              target: int) -> QuotaCell:
-    """Set (or replace) the target of one stratum. The claim reads the quotas at every claim,
-    so a stratum whose completes reach the new target is no longer served from the next one."""
-    return set_quotas(database, acting_user_id, project_id, [(stratum, target)])[0]
+              target: int, condition: str | None = None) -> QuotaCell:
+    """Set (or replace) the target of one stratum, or of one cell with a ``condition``. The
+    claim reads the quotas at every claim, so a stratum whose completes reach the new target is
+    no longer served from the next one."""
+    return set_quotas(database, acting_user_id, project_id, [(stratum, target, condition)])[0]
 
 
 def set_quotas(database: Database, acting_user_id: int, project_id: int,
-               cells: Sequence[tuple[str, int]]) -> list[QuotaCell]:
-    """Set the targets of several strata at once (pasted, or read from a file): all or none."""
-    checked = [_checked_quota(stratum, target) for stratum, target in cells]
+               cells: Sequence[tuple]) -> list[QuotaCell]:
+    """Set several quotas at once (pasted, or read from a file): all or none. Each is
+    (stratum, target) or (name, target, condition); a condition is checked against the
+    project's questionnaire and sample (cati.services.quotas.check_condition)."""
+    checked = [_checked_quota(*cell) for cell in cells]
     if not checked:
         raise CatiError("no quota given (未提供配额)")
     project_cache.forget(database.url)
     with database.unit() as session:
         actor = _require_project_role(session, acting_user_id, "set quotas")
         _project(session, project_id)
-        for stratum, target in checked:
-            _set_quota_in(session, actor, project_id, stratum, target)
+        for name, target, condition in checked:
+            old_target, old_condition, new_condition = set_cell_in(session, project_id, name,
+                                                                   target, condition)
+            if old_target != target or old_condition != new_condition:
+                details = {"project_id": project_id, "stratum": name,
+                           "old_target": old_target, "new_target": target}
+                if old_condition or new_condition:
+                    details.update(old_condition=old_condition, new_condition=new_condition)
+                _audit(session, actor, "quota_set", **details)
         session.flush()
-        now_cells = quota_cells(session, project_id)
-        return [QuotaCell(stratum, *now_cells[stratum]) for stratum, _ in checked]
+        now_cells = {cell.stratum: cell for cell in all_cells(session, project_id)}
+        return [now_cells[name] for name, _, _ in checked]
 
 
-def _checked_quota(stratum: str, target: int) -> tuple[str, int]:
-    stratum = stratum.strip()
+def _checked_quota(stratum: str, target: int,
+                   condition: str | None = None) -> tuple[str, int, str | None]:
+    stratum = " ".join(stratum.split())
     if not stratum:
         raise CatiError("a quota needs a stratum (配额需要样本层)")
     if isinstance(target, bool) or not isinstance(target, int) or target < 0:
         raise CatiError(f"a quota target must be a whole number, 0 or more, not {target!r} "
                         "(配额目标须为 0 或以上的整数)")
-    return stratum, target
-
-
-def _set_quota_in(session, actor, project_id: int, stratum: str, target: int) -> None:
-    # Insert-if-new in one statement, then the existing row locked: two supervisors setting
-    # the same new stratum at once must not break the unique key.
-    inserted = session.connection().execute(upsert_insert(session)(Quota).values(
-        project_id=project_id, stratum=stratum, target=target).on_conflict_do_nothing(
-        index_elements=["project_id", "stratum"]).returning(Quota.id)).first()
-    old = None
-    if inserted is None:
-        quota = session.scalars(select(Quota).where(
-            Quota.project_id == project_id, Quota.stratum == stratum)
-            .with_for_update()).one()
-        old, quota.target = quota.target, target
-    if old != target:
-        _audit(session, actor, "quota_set", project_id=project_id, stratum=stratum,
-               old_target=old, new_target=target)
+    return stratum, target, (condition.strip() or None) if condition else None
 
 
 QUOTA_LINE = re.compile(r"^\s*(?P<stratum>.+?)\s*[\t,，:：=\s]\s*(?P<target>[+-]?\d+)\s*$")
+# name<TAB>target<TAB>condition: a cell with a condition (only tabs: a condition holds spaces)
+QUOTA_CELL_LINE = re.compile(r"^\s*(?P<stratum>[^\t]+?)\s*\t\s*(?P<target>[+-]?\d+)\s*\t"
+                             r"(?P<condition>.*\S.*)$")
 
 
-def parse_quota_lines(text: str) -> list[tuple[str, int]]:
+def parse_quota_lines(text: str) -> list[tuple[str, int, str | None]]:
     """Quotas as pasted from a spreadsheet: one stratum and its target per line, separated by a
-    tab, a comma, a colon or spaces (古槐街道<TAB>30). Blank lines are skipped; a header line
-    whose target is not a number is skipped when it is the first. Any other line that does not
-    read is an error naming its line number, and nothing is set."""
+    tab, a comma, a colon or spaces (古槐街道<TAB>30), or a cell's name, target and condition
+    separated by tabs (男18-34<TAB>40<TAB>${gender} = '1' and ${resp_age} < 35). Blank lines
+    are skipped; a header line whose target is not a number is skipped when it is the first.
+    Any other line that does not read is an error naming its line number, and nothing is set
+    (conditions are checked when set, also all or none)."""
     cells, problems = [], []
     lines = text.splitlines()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        found = QUOTA_LINE.match(line)
+        line = line.rstrip(" \t\r")  # a spreadsheet's empty trailing cells
+        # Three tab-separated columns are a cell with a condition, or an error (never a
+        # stratum whose name happens to hold tabs).
+        found = (QUOTA_CELL_LINE.match(line) if line.count("\t") >= 2
+                 else QUOTA_LINE.match(line))
         if found is None:
             if not cells and not problems:
                 continue  # a header such as 乡镇  目标
@@ -467,10 +470,13 @@ def parse_quota_lines(text: str) -> list[tuple[str, int]]:
         if target < 0:
             problems.append(f"line {number}: {line.strip()!r} (a target is 0 or more)")
             continue
-        cells.append((found["stratum"].strip(), target))
+        condition = found.groupdict().get("condition")
+        cells.append((found["stratum"].strip(), target,
+                      condition.strip() if condition else None))
     if problems:
-        raise CatiError("each line must be a stratum and a whole number (每行应为样本层和目标数): "
-                        + "; ".join(problems[:5])
+        raise CatiError("each line must be a stratum and a whole number, or a name, a number "
+                        "and a condition separated by tabs (每行应为样本层和目标数，或以制表符分隔的"
+                        "名称、目标数和条件): " + "; ".join(problems[:5])
                         + (f"; … {len(problems) - 5} more" if len(problems) > 5 else ""))
     if not cells:
         raise CatiError("no quota found in the text (未找到配额)")
@@ -479,7 +485,7 @@ def parse_quota_lines(text: str) -> list[tuple[str, int]]:
 
 def remove_quota(database: Database, acting_user_id: int, project_id: int,
                  stratum: str) -> bool:
-    """False when the stratum had no quota."""
+    """False when the stratum (or the cell) had no quota."""
     project_cache.forget(database.url)
     with database.unit() as session:
         actor = _require_project_role(session, acting_user_id, "remove quotas")
@@ -488,9 +494,11 @@ def remove_quota(database: Database, acting_user_id: int, project_id: int,
                                                    Quota.stratum == stratum))
         if quota is None:
             return False
-        _audit(session, actor, "quota_removed", project_id=project_id, stratum=stratum,
-               old_target=quota.target)
-        session.delete(quota)
+        details = {"project_id": project_id, "stratum": stratum, "old_target": quota.target}
+        if quota.expression:
+            details["old_condition"] = quota.expression
+        _audit(session, actor, "quota_removed", **details)
+        remove_cell_in(session, quota)
         return True
 
 
@@ -554,8 +562,9 @@ class AdminService:
         return list_quotas(self.database, acting_user_id, project_id)
 
     def set_quota(self, acting_user_id: int, project_id: int, stratum: str,
-                  target: int) -> QuotaCell:
-        return set_quota(self.database, acting_user_id, project_id, stratum, target)
+                  target: int, condition: str | None = None) -> QuotaCell:
+        return set_quota(self.database, acting_user_id, project_id, stratum, target,
+                         condition)
 
     def set_quotas_from_text(self, acting_user_id: int, project_id: int,
                              text: str) -> list[QuotaCell]:

@@ -41,6 +41,7 @@ from cati.questionnaire.model import Form, Item
 from cati.questionnaire.walk import _candidate, _numbers_in_form
 from cati.services.admin import project_calling_hours
 from cati.services.interviews import open_interview, save_answers
+from cati.services.presence import report_presence
 from cati.services.questionnaires import form_of
 from cati.services.quotas import set_quota
 from cati.services.suggestions import (
@@ -60,7 +61,8 @@ LINE_OUTCOMES = (("3.13", 0.30), ("3.12", 0.04), ("3.16", 0.10), ("2.22", 0.03))
 DEAD_NUMBER = (("4.31", 0.07), ("4.33", 0.03))  # first call only: the number is not in service
 REFUSAL = (("2.111", 0.10), ("2.112", 0.10))  # of contacts
 BREAK_OFF_SHARE = 0.02
-SEATS = 3  # interviewers calling at once in the demo's room: a month's calls take two weeks
+SHIFT_GAP = dt.timedelta(minutes=30)
+ANSWERED_AFTER = dt.timedelta(minutes=1)  # a seat idle longer than this has ended its shift
 
 SUGGESTIONS: Mapping[str, tuple[str, ...]] = {
     "交通管理": ("学校门口上下学时车太多,希望交警早晚来疏导", "路口红绿灯时间太短,老人过马路来不及",
@@ -310,9 +312,18 @@ def play_wave(database: Database, project_code: str, *, start: dt.datetime, days
     now = next_calling_time(start, TIME_ZONE, hours)
     calls, outcomes, done = 0, Counter(), Counter()
     turn = 0
+    # Each seat's shift in the presence history (the console's productivity tab): on Ready at
+    # its first call, off line after its last call before a gap of more than half an hour.
+    last_end: dict[str, tuple[int, dt.datetime]] = {}
     while now < end:
         user_id, workstation = interviewers[turn % len(interviewers)]
         turn += 1
+        if workstation in last_end and last_end[workstation][1] > now:
+            # One interviewer, one call at a time: the seat's next call waits for its last.
+            now = next_calling_time(last_end[workstation][1], TIME_ZONE, hours)
+            if now >= end:
+                break
+        _shift(database, project_id, workstation, user_id, last_end.get(workstation), now)
         claimed = claim_next_case(database, project_id, workstation, interviewer_id=user_id,
                                   now=now, hours=hours)
         if claimed is None:
@@ -324,21 +335,48 @@ def play_wave(database: Database, project_code: str, *, start: dt.datetime, days
         code, interview_id, minutes = _call(database, form, claimed, rng, moods, now,
                                             user_id, workstation, project_id)
         ended = now + dt.timedelta(minutes=minutes)
+        _on_the_call(database, project_id, workstation, user_id, claimed.case_id, now, ended,
+                     interview_id is not None)
         record_outcome(database, claimed.case_id, workstation, code, interviewer_id=user_id,
                        started_at=now, now=ended, hours=hours, interview_id=interview_id)
+        last_end[workstation] = (user_id, ended)
         outcomes[code] += 1
         if code == "1.1":
             done[claimed.stratum or ""] += 1
             if stop_at is not None and len(done) == len(townships) \
                     and min(done.values()) >= stop_at:
                 break
-        # The room has SEATS interviewers calling at once: the next call starts this much later.
-        gap = (ended - now) / SEATS + dt.timedelta(seconds=rng.randint(5, 20))
+        # The room's interviewers call at once: the next call starts this much later.
+        gap = (ended - now) / len(interviewers) + dt.timedelta(seconds=rng.randint(5, 20))
         now = next_calling_time(now + gap, TIME_ZONE, hours)
         if progress is not None and calls % 200 == 0:
             progress(f"{project_code}: {calls} calls, {sum(done.values())} completes")
+    for workstation, (user_id, ended) in last_end.items():
+        report_presence(database, workstation, user_id, project_id, "offline", now=ended)
     return WaveSummary(project_code, calls, outcomes["1.1"], outcomes["4.70"],
                        outcomes["2.111"] + outcomes["2.112"], dict(done))
+
+
+def _shift(database: Database, project_id: int, workstation: str, user_id: int,
+           last: tuple[int, dt.datetime] | None, now: dt.datetime) -> None:
+    """Open the seat's shift at ``now`` when it has none or its last call ended long ago."""
+    if last is not None and now - last[1] <= SHIFT_GAP:
+        return
+    if last is not None:
+        report_presence(database, workstation, last[0], project_id, "offline", now=last[1])
+    report_presence(database, workstation, user_id, project_id, "ready", now=now)
+
+
+def _on_the_call(database: Database, project_id: int, workstation: str, user_id: int,
+                 case_id: int, began: dt.datetime, ended: dt.datetime, interview: bool) -> None:
+    """The seat's states through one call, as its window reports them: on the call while it
+    rings, interviewing once someone answers the introduction (a minute in), Ready after."""
+    report_presence(database, workstation, user_id, project_id, "call", case_id, now=began)
+    talk = began + ANSWERED_AFTER
+    if interview and talk < ended:
+        report_presence(database, workstation, user_id, project_id, "interviewing", case_id,
+                        now=talk)
+    report_presence(database, workstation, user_id, project_id, "ready", now=ended)
 
 
 def _township_names(form: Form) -> list[str]:

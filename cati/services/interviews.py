@@ -42,7 +42,7 @@ from cati.questionnaire.values import storable
 from cati.services.clock import utc_now
 from cati.services.contact_phones import keep_contact_phones
 from cati.services.questionnaires import form_of
-from cati.services.quotas import cell_is_full
+from cati.services.quotas import cell_is_full, full_cell_after_save, record_completion
 from cati.services.series import check_open
 from cati.services.users import SUPERVISOR_ROLES, require_active, require_supervisor
 from cati.storage.db import Database
@@ -102,6 +102,9 @@ def open_interview(database: Database, project_id: int, *, case_id: int | None =
 class SaveResult:
     stratum: str  # the interview's stratum after this save
     quota_full: bool  # the stratum question was answered and its quota cell is full: 4.80
+    # The full quota cell with a condition this save made certain ("" when none; quota_full
+    # is then true as well): cati.services.quotas.
+    quota_cell: str = ""
 
 
 def save_answers(database: Database, interview_id: int, changes: Mapping[str, str], *,
@@ -111,7 +114,9 @@ def save_answers(database: Database, interview_id: int, changes: Mapping[str, st
 
     When the changes answer the questionnaire's stratum question, the interview's stratum
     becomes that answer's label, and ``quota_full`` says whether its quota cell is already
-    full (the window then ends the interview with 4.80)."""
+    full (the window then ends the interview with 4.80). So does a save after which a quota
+    cell with a condition over the answers just given is certain to hold and is full
+    (``quota_cell`` names it; cati.services.quotas.full_cell_after_save)."""
     with database.unit() as session:
         return save_answers_in(session, interview_id, changes, current_item=current_item,
                                user_id=user_id, workstation=workstation, now=now)
@@ -154,6 +159,9 @@ def save_answers_in(session, interview_id: int, changes: Mapping[str, str], *,
     if question and question in changes and changes[question] != "":
         interview.stratum = stratum_label(form, question, changes[question])
         quota_full = cell_is_full(session, interview.project_id, interview.stratum)
+    full_cell = None if quota_full else full_cell_after_save(session, interview, form, changes)
+    if full_cell is not None:
+        return SaveResult(interview.stratum, True, full_cell)
     return SaveResult(interview.stratum, quota_full)
 
 
@@ -175,6 +183,7 @@ def finish_interview(session: Session, interview_id: int, state: str, dispositio
         raise NotFound(f"no interview {interview_id}")
     check_open(session, interview.project_id, interview.mode)
     interview.state, interview.disposition, interview.ended_at = state, disposition, now
+    record_completion(session, interview)  # the quota cells it counts in (when complete)
 
 
 CLOSED_STATES = {"1.1": "complete", **dict.fromkeys(SCREEN_OUT_CODES, "screened_out"),

@@ -35,7 +35,7 @@ from cati.services.admin import project_calling_hours
 from cati.services.clock import utc_now
 from cati.services.presence import presence_in
 from cati.services.questionnaires import form_of
-from cati.services.quotas import quota_cells
+from cati.services.quotas import QuotaCell, condition_cells, quota_cells
 from cati.services.users import require_supervisor
 from cati.storage.db import Database
 from cati.storage.models import (
@@ -129,6 +129,9 @@ class Snapshot:
     status: str = "active"  # the project's: active | paused | closed
     # When the project's zone is outside its calling hours: when they open again (UTC).
     calling_opens_at: dt.datetime | None = None
+    # Quota cells with a condition (sex × age band, a sample column …): name, target,
+    # completes and condition (cati.services.quotas), beside the strata.
+    cells: list[QuotaCell] = field(default_factory=list)
 
 
 def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = None,
@@ -204,8 +207,9 @@ def snapshot(database: Database, project_id: int, *, now: dt.datetime | None = N
         hours = project_calling_hours(project.settings or {})
         opens_at = (None if is_within_calling_hours(now, zone.key, hours)
                     else next_calling_time(now, zone.key, hours))
+        cells = condition_cells(session, project_id)
     return Snapshot(now, day_start, today, overall, hourly, strata, interviewers, by_state,
-                    by_disposition, due, zone.key, modes, project.status, opens_at)
+                    by_disposition, due, zone.key, modes, project.status, opens_at, cells)
 
 
 def _totals(attempts: dict, cases: dict, classes: dict[str, str],

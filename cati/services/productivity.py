@@ -104,10 +104,12 @@ def productivity(database: Database, project_id: int, first_day: dt.date, last_d
             .where(CallAttempt.project_id == project_id, CallAttempt.started_at >= start,
                    CallAttempt.started_at < end, CallAttempt.disposition.is_not(None),
                    CallAttempt.interviewer_id.is_not(None))).all()
+        # A complete counts in the shift its interview began, as its call and contact do (an
+        # interview that ran past the end of a shift made more completes than contacts there).
         completes = session.execute(
-            select(Interview.interviewer_id, Interview.ended_at)
+            select(Interview.interviewer_id, Interview.started_at)
             .where(and_(Interview.project_id == project_id, Interview.state == "complete",
-                        Interview.ended_at >= start, Interview.ended_at < end,
+                        Interview.started_at >= start, Interview.started_at < end,
                         Interview.interviewer_id.is_not(None)))).all()
     cells: dict[tuple[dt.date, str, int], dict] = defaultdict(
         lambda: {"seconds": defaultdict(float), "calls": 0, "contacts": 0, "completes": 0,
@@ -127,8 +129,8 @@ def productivity(database: Database, project_id: int, first_day: dt.date, last_d
         cell["calls"] += 1
         cell["contacts"] += code in contact
         cell["refusals"] += code in refusal
-    for uid, ended in completes:
-        local = ended.astimezone(zone)
+    for uid, began in completes:
+        local = began.astimezone(zone)
         cells[(local.date(), slot_of_time(local.time()), uid)]["completes"] += 1
     rows = []
     for (day, shift, uid), cell in cells.items():

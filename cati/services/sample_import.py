@@ -641,6 +641,11 @@ def _complete(connection: Connection, batch_id: int) -> None:
                                .where(SampleBatch.id == batch_id)).one()
     connection.execute(update(SampleBatch).where(SampleBatch.id == batch_id)
                        .values(state="complete"))
+    # The batch's cases in the quota cells that read only sample columns (the claim skips a
+    # full cell's cases); in the unit that makes the batch complete.
+    from cati.services.quotas import stamp_batch
+
+    stamp_batch(connection, batch.project_id, batch_id)
     counts = dict(batch.counts or {})
     connection.execute(insert(AuditEntry).values(
         user_id=batch.imported_by, at=utc_now(), action="sample_imported",

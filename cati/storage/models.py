@@ -586,6 +586,30 @@ class AuditEntry(Base):
     hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class QuotaMember(Base):
+    """A complete interview counted in a quota cell with a condition (cati.services.quotas):
+    written when the interview completes, so a cell's completes are one indexed count."""
+
+    __tablename__ = "quota_members"
+    __table_args__ = (Index("ix_quota_members_interview", "interview_id"),)
+    quota_id: Mapped[int] = mapped_column(ForeignKey("quotas.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    interview_id: Mapped[int] = mapped_column(BigId, ForeignKey("interviews.id"),
+                                              primary_key=True)
+
+
+class CaseQuotaCell(Base):
+    """A case whose sample columns put it in a quota cell that reads only sample columns:
+    stamped when the cell is set and when cases are imported, so the claim skips the cases of
+    a full cell with one indexed NOT EXISTS."""
+
+    __tablename__ = "case_quota_cells"
+    __table_args__ = (Index("ix_case_quota_cells_quota", "quota_id"),)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), primary_key=True)
+    quota_id: Mapped[int] = mapped_column(ForeignKey("quotas.id", ondelete="CASCADE"),
+                                          primary_key=True)
+
+
 class Assignment(Base):
     """A named interviewer put on a project (``stratum`` "") or on one stratum of it
     (cati.services.assignments; the claim honours it, cati.calling.queue). ``exclusive`` (the
@@ -613,12 +637,14 @@ __all__ = [
     "Base",
     "CallAttempt",
     "Case",
+    "CaseQuotaCell",
     "Disposition",
     "DoNotCall",
     "Interview",
     "Presence",
     "Project",
     "Quota",
+    "QuotaMember",
     "ResponsibleUnit",
     "RoutingRule",
     "SampleBatch",
@@ -629,3 +655,22 @@ __all__ = [
     "WebKey",
     "WebLink",
 ]
+
+
+class Backcheck(Base):
+    """One completed interview drawn for a back-check (复核) call: its case in the back-check
+    project and, once that call has an outcome, the result (cati.services.backcheck)."""
+
+    __tablename__ = "backchecks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)  # the original
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), unique=True)
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)  # the call-back
+    drawn_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    drawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # None while being called; confirmed | not_confirmed | unreachable | refused
+    result: Mapped[str | None] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    check_interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"))

@@ -497,6 +497,34 @@ CONTACT_PHONE_STATEMENTS = [
 ]
 
 
+# Quota cells with a condition (migration 0017): supervisors set them (and their case stamps);
+# an interviewer's login (the web's) records the cells of an interview it has just completed
+# and nothing else; everyone who claims reads the stamps and the counts.
+_COMPLETED_OWN = (f"(SELECT id FROM interviews WHERE interviewer_id = {_MINE} "
+                  "AND state = 'complete')")
+_COMPLETED_WEB = "(SELECT id FROM interviews WHERE mode = 'web' AND state = 'complete')"
+QUOTA_CELL_STATEMENTS = [
+    "REVOKE ALL ON quota_members, case_quota_cells FROM PUBLIC",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON quota_members, case_quota_cells "
+    "TO cati_supervisor",
+    "GRANT SELECT ON quota_members, case_quota_cells TO cati_interviewer, cati_web",
+    "GRANT INSERT ON quota_members TO cati_interviewer, cati_web",
+    "ALTER TABLE quota_members ENABLE ROW LEVEL SECURITY",
+    "DROP POLICY IF EXISTS cati_read ON quota_members",
+    "CREATE POLICY cati_read ON quota_members FOR SELECT TO cati_interviewer, cati_web "
+    "USING (true)",
+    "DROP POLICY IF EXISTS cati_supervise ON quota_members",
+    "CREATE POLICY cati_supervise ON quota_members FOR ALL TO cati_supervisor "
+    "USING (true) WITH CHECK (true)",
+    "DROP POLICY IF EXISTS cati_own ON quota_members",
+    f"CREATE POLICY cati_own ON quota_members FOR INSERT TO cati_interviewer "
+    f"WITH CHECK (interview_id IN {_COMPLETED_OWN})",
+    "DROP POLICY IF EXISTS cati_web ON quota_members",
+    f"CREATE POLICY cati_web ON quota_members FOR INSERT TO cati_web "
+    f"WITH CHECK (interview_id IN {_COMPLETED_WEB})",
+]
+
+
 _FUNCTION_SIGNATURES = {
     "cati_user_id()": "cati_interviewer, cati_web",
     "cati_is_admin()": "cati_interviewer",
@@ -542,6 +570,60 @@ def units_statements(suggestion_columns: list[str]) -> list[str]:
                        f"CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON "
                        f"{table} FOR EACH ROW EXECUTE FUNCTION cati_audit_row()"]
     return statements
+
+
+# backchecks (migration 0018): the back-check (复核) draw and its results. Supervisors draw (insert)
+# and read; the results are written by the supervisor's session from the back-check cases'
+# outcomes (cati.services.backcheck.settle), never by an interviewer's login, which has no
+# privilege on the table at all: it only makes the calls, on the back-check project's cases,
+# through the normal calling path. A supervisor may not create projects, so the back-check
+# project of a first draw is made by a definer function that makes nothing else: a project coded
+# p_code on a questionnaire whose form_id is 'backcheck', linked to its source project, once per
+# source. A supervisor may store a questionnaire (the shipped back-check form) for it; only a
+# project the function or an admin makes can use one.
+BACKCHECK_STATEMENTS = [
+    "REVOKE ALL ON backchecks FROM PUBLIC, cati_interviewer, cati_web",
+    "GRANT SELECT, INSERT, UPDATE ON backchecks TO cati_supervisor",
+    "GRANT USAGE ON SEQUENCE backchecks_id_seq TO cati_supervisor",
+    "GRANT INSERT ON questionnaires TO cati_supervisor",
+    """
+CREATE OR REPLACE FUNCTION cati_backcheck_project(p_source integer, p_code text, p_name text,
+    p_settings jsonb, p_questionnaire integer) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  made integer;
+BEGIN
+  IF NOT (pg_has_role(session_user, 'cati_supervisor', 'MEMBER')
+          OR pg_has_role(session_user, (SELECT tableowner FROM pg_tables
+                                        WHERE schemaname = 'public' AND tablename = 'projects'),
+                         'MEMBER')) THEN
+    RAISE EXCEPTION 'only a supervisor or an admin can draw back-checks (仅督导或管理员可以抽取复核)'
+      USING ERRCODE = '42501';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM questionnaires WHERE id = p_questionnaire
+                 AND form_id = 'backcheck') THEN
+    RAISE EXCEPTION 'questionnaire % is not a back-check form', p_questionnaire
+      USING ERRCODE = '22023';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM projects WHERE id = p_source)
+     OR (p_settings -> 'backcheck_of' ->> 'project_id')::integer IS DISTINCT FROM p_source THEN
+    RAISE EXCEPTION 'no source project %', p_source USING ERRCODE = '22023';
+  END IF;
+  IF EXISTS (SELECT 1 FROM projects
+             WHERE (settings -> 'backcheck_of' ->> 'project_id')::integer = p_source) THEN
+    RAISE EXCEPTION 'project % has a back-check project already', p_source
+      USING ERRCODE = '23505';
+  END IF;
+  INSERT INTO projects (code, name, questionnaire_id, status, settings, created_at)
+  VALUES (p_code, p_name, p_questionnaire, 'active', p_settings, now())
+  RETURNING id INTO made;
+  RETURN made;
+END $$""",
+    "REVOKE ALL ON FUNCTION cati_backcheck_project(integer, text, text, jsonb, integer) "
+    "FROM PUBLIC",
+    "GRANT EXECUTE ON FUNCTION cati_backcheck_project(integer, text, text, jsonb, integer) "
+    "TO cati_supervisor",
+]
 
 
 # assignments (migration 0019): named interviewers on a project or a stratum. Supervisors manage

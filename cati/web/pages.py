@@ -33,7 +33,7 @@ color:#fff;flex:1}button.sec{background:#e3e6ea;color:#1b1b1b;flex:0 0 auto}
 WORDS = {
     "zh": {"next": "下一题", "back": "上一题", "start": "开始填写", "submit": "提交",
            "intro": "本问卷匿名填写,只有您本人的回答会发送到服务器。",
-           "complete": "问卷已提交,谢谢您的参与!", "quota": "本乡镇(街道)的名额已满,谢谢您的参与!",
+           "complete": "问卷已提交,谢谢您的参与!", "quota": "与您情况相同的受访者名额已满,谢谢您的参与!",
            "done": "您已完成这份问卷,谢谢!", "unknown": "链接无效,请检查后重试。",
            "expired": "这个邀请链接已过期。", "used": "这份问卷已经完成,链接不能再次使用。谢谢!",
            "busy": "访问员正在与您通话,请稍后再打开链接。", "closed": "本次调查已经结束,谢谢!",
@@ -45,7 +45,7 @@ WORDS = {
            "intro": "The questionnaire is anonymous; only your own answers are sent to the "
                     "server.",
            "complete": "Your answers have been sent. Thank you for taking part!",
-           "quota": "We have all the answers we need from your township. Thank you!",
+           "quota": "We already have all the answers we need from people in your situation. Thank you!",
            "done": "You have already answered this questionnaire. Thank you!",
            "unknown": "This link is not valid; please check it.",
            "expired": "This invitation has expired.",

@@ -98,6 +98,38 @@
 <context>
     <name>AppointmentsPanel</name>
     <message>
+        <source>预约时间(对方当地)</source>
+        <translation>Time (respondent&apos;s local)</translation>
+    </message>
+    <message>
+        <source>号码</source>
+        <translation>Number</translation>
+    </message>
+    <message>
+        <source>样本层</source>
+        <translation>Stratum</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>预约人</source>
+        <translation>Booked by</translation>
+    </message>
+    <message>
+        <source>专属访问员</source>
+        <translation>Reserved for</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
         <source>显示已结束的预约</source>
         <translation>Show closed appointments</translation>
     </message>
@@ -249,6 +281,141 @@
     <message>
         <source>详情</source>
         <translation>Details</translation>
+    </message>
+</context>
+<context>
+    <name>BackcheckPanel</name>
+    <message>
+        <source>抽取比例,如 5% 或 0.05</source>
+        <translation>Share to draw, e.g. 5% or 0.05</translation>
+    </message>
+    <message>
+        <source>抽取</source>
+        <translation>Draw</translation>
+    </message>
+    <message>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>访问员</source>
+        <translation>Interviewer</translation>
+    </message>
+    <message>
+        <source>原访问日期</source>
+        <translation>Interview date</translation>
+    </message>
+    <message>
+        <source>访问编号</source>
+        <translation>Interview</translation>
+    </message>
+    <message>
+        <source>复核结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>差异</source>
+        <translation>Discrepancies</translation>
+    </message>
+    <message>
+        <source>复核时间</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
+        <source>成功访问</source>
+        <translation>Completes</translation>
+    </message>
+    <message>
+        <source>已抽取</source>
+        <translation>Drawn</translation>
+    </message>
+    <message>
+        <source>已复核</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
+        <source>核实无误</source>
+        <translation>Confirmed</translation>
+    </message>
+    <message>
+        <source>未能核实</source>
+        <translation>Not confirmed</translation>
+    </message>
+    <message>
+        <source>未联系上</source>
+        <translation>Unreachable</translation>
+    </message>
+    <message>
+        <source>拒绝复核</source>
+        <translation>Refused</translation>
+    </message>
+    <message>
+        <source>核实率</source>
+        <translation>Confirmed rate</translation>
+    </message>
+    <message>
+        <source>抽取比例</source>
+        <translation>Share</translation>
+    </message>
+    <message>
+        <source>每位访问员至少</source>
+        <translation>At least per interviewer</translation>
+    </message>
+    <message>
+        <source>抽中的访问</source>
+        <translation>Drawn interviews</translation>
+    </message>
+    <message>
+        <source>按访问员统计</source>
+        <translation>By interviewer</translation>
+    </message>
+    <message>
+        <source>待复核</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <source>受访者说没有接受过调查</source>
+        <translation>Says they took part in no survey</translation>
+    </message>
+    <message>
+        <source>受访者记不清是否接受过调查</source>
+        <translation>Does not remember taking part</translation>
+    </message>
+    <message>
+        <source>受访者说调查不是关于公众安全</source>
+        <translation>Says the survey was not about public safety</translation>
+    </message>
+    <message>
+        <source>年龄段不符</source>
+        <translation>Age band differs</translation>
+    </message>
+    <message>
+        <source>乡镇不符</source>
+        <translation>Township differs</translation>
+    </message>
+    <message>
+        <source>(原:{original},复核:{reported})</source>
+        <translation> (interview: {original}, back-check: {reported})</translation>
+    </message>
+    <message>
+        <source>抽取了 {n} 个成功访问,放入复核项目 {code}</source>
+        <translation>Drew {n} completed interviews into back-check project {code}</translation>
+    </message>
+    <message>
+        <source>复核项目:</source>
+        <translation>Back-check project: </translation>
+    </message>
+    <message>
+        <source>尚未抽取</source>
+        <translation>Nothing drawn yet</translation>
+    </message>
+    <message>
+        <source>(已作废)</source>
+        <translation> (void)</translation>
+    </message>
+    <message>
+        <source>；</source>
+        <translation>; </translation>
     </message>
 </context>
 <context>
@@ -514,6 +681,10 @@
     <message>
         <source>调查期</source>
         <translation>Waves</translation>
+    </message>
+    <message>
+        <source>复核</source>
+        <translation>Back-checks</translation>
     </message>
     <message>
         <source>审计日志</source>
@@ -883,6 +1054,10 @@
 <context>
     <name>InterviewerWindow</name>
     <message>
+        <source>北京时间 {when}</source>
+        <translation>{when} Beijing time</translation>
+    </message>
+    <message>
         <source>cati — 访问员 %1</source>
         <translation>cati — interviewer %1</translation>
     </message>
@@ -1039,6 +1214,14 @@
         <translation>Respondent hung up (Ctrl+H)</translation>
     </message>
     <message>
+        <source>配额“{cell}”已满，访问到此结束（4.80）。</source>
+        <translation>The quota “{cell}” is full: the interview ends here (4.80).</translation>
+    </message>
+    <message>
+        <source>谢谢您的配合！像您这样的受访者我们已经访问够了，这次就不再打扰您了。祝您生活愉快，再见！</source>
+        <translation>Thank you for your help! We already have all the interviews we need with people like you, so we won&apos;t take more of your time. Have a nice day, goodbye!</translation>
+    </message>
+    <message>
         <source>该乡镇（街道）的样本配额已满，访问到此结束（4.80）。</source>
         <translation>This township&apos;s quota is full: the interview ends here (4.80).</translation>
     </message>
@@ -1158,7 +1341,7 @@
     </message>
     <message>
         <source>状态</source>
-        <translation>State</translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>持续</source>
@@ -1175,6 +1358,18 @@
     <message>
         <source>完成</source>
         <translation>Completes</translation>
+    </message>
+    <message>
+        <source>接通</source>
+        <translation>Contacts</translation>
+    </message>
+    <message>
+        <source>筛除</source>
+        <translation>Screened out</translation>
+    </message>
+    <message>
+        <source>拒访</source>
+        <translation>Refusals</translation>
     </message>
     <message>
         <source>拒访率</source>
@@ -1277,6 +1472,14 @@
         <translation>Whether the numbers left can reach the quota at the current completes per number dialled</translation>
     </message>
     <message>
+        <source>配额：{name}</source>
+        <translation>Quota: {name}</translation>
+    </message>
+    <message>
+        <source>已满</source>
+        <translation>Full</translation>
+    </message>
+    <message>
         <source>结果 </source>
         <translation>Outcome </translation>
     </message>
@@ -1373,6 +1576,18 @@
 </context>
 <context>
     <name>ProductivityPanel</name>
+    <message>
+        <source>上午</source>
+        <translation>Morning</translation>
+    </message>
+    <message>
+        <source>下午</source>
+        <translation>Afternoon</translation>
+    </message>
+    <message>
+        <source>晚上</source>
+        <translation>Evening</translation>
+    </message>
     <message>
         <source>查询 Show</source>
         <translation>Show</translation>
@@ -1543,12 +1758,12 @@
 <context>
     <name>QuotaModel</name>
     <message>
-        <source>样本层 Stratum</source>
-        <translation>Stratum</translation>
-    </message>
-    <message>
         <source>目标 Target</source>
         <translation>Target</translation>
+    </message>
+    <message>
+        <source>样本层或名称 Stratum or name</source>
+        <translation>Stratum or name</translation>
     </message>
     <message>
         <source>完成 Completes</source>
@@ -1563,6 +1778,10 @@
         <translation>State</translation>
     </message>
     <message>
+        <source>条件 Condition</source>
+        <translation>Condition</translation>
+    </message>
+    <message>
         <source>已满 full</source>
         <translation>full</translation>
     </message>
@@ -1571,8 +1790,28 @@
         <translation>open</translation>
     </message>
     <message>
+        <source>（样本层）(stratum)</source>
+        <translation>(stratum)</translation>
+    </message>
+    <message>
+        <source>已满:不再拨打样本属于该配额的号码 Full: no more calls to numbers whose sample is in this cell</source>
+        <translation>Full: no more calls to numbers whose sample is in this cell</translation>
+    </message>
+    <message>
+        <source>已满:符合条件的受访者以 4.80 结束 Full: respondents who meet the condition end with 4.80</source>
+        <translation>Full: respondents who meet the condition end with 4.80</translation>
+    </message>
+    <message>
         <source>已满:不再拨打该层的号码 Full: no more calls in this stratum</source>
         <translation>Full: no more calls in this stratum</translation>
+    </message>
+    <message>
+        <source>只看样本列:拨号前即排除 Reads sample columns only: skipped before dialling</source>
+        <translation>Reads sample columns only: skipped before dialling</translation>
+    </message>
+    <message>
+        <source>按回答判断:访问中确定后结束 Reads answers: ends the interview once certain</source>
+        <translation>Reads answers: ends the interview once certain</translation>
     </message>
 </context>
 <context>
@@ -1584,6 +1823,18 @@
     <message>
         <source>添加配额 Add quota</source>
         <translation>Add quota</translation>
+    </message>
+    <message>
+        <source>样本层或名称 Stratum or name</source>
+        <translation>Stratum or name</translation>
+    </message>
+    <message>
+        <source>条件(可空),如 ${gender} = &apos;1&apos; and ${resp_age} &lt; 35 Condition (optional)</source>
+        <translation>Condition (optional), e.g. ${gender} = &apos;1&apos; and ${resp_age} &lt; 35</translation>
+    </message>
+    <message>
+        <source>用问卷题目名或样本列名 ${名称};留空即按样本层设配额 Name questions or sample columns as ${name}; empty: a stratum quota</source>
+        <translation>Name questions or sample columns as ${name}; empty: a stratum quota</translation>
     </message>
     <message>
         <source>删除配额 Remove quota</source>
@@ -1598,16 +1849,24 @@
         <translation>Paste quotas…</translation>
     </message>
     <message>
-        <source>从表格复制两列(样本层、目标)粘贴进来,一次设置多层 Paste two columns (stratum, target) copied from a spreadsheet: all are set, or none</source>
-        <translation>Paste two columns (stratum, target) copied from a spreadsheet: all are set, or none</translation>
+        <source>从表格复制两列(样本层、目标)或三列(名称、目标、条件)粘贴进来,一次设置多个 Paste two columns (stratum, target) or three (name, target, condition) copied from a spreadsheet: all are set, or none</source>
+        <translation>Paste two columns (stratum, target) or three (name, target, condition) copied from a spreadsheet: all are set, or none</translation>
+    </message>
+    <message>
+        <source>条件 Condition</source>
+        <translation>Condition</translation>
+    </message>
+    <message>
+        <source>配额:每层(或每个条件)完成访问的目标数,已满的不再拨打或以 4.80 结束 Quotas: completes wanted per stratum (or per condition); full ones get no more calls or end with 4.80</source>
+        <translation>Quotas: completes wanted per stratum (or per condition); full ones get no more calls or end with 4.80</translation>
+    </message>
+    <message>
+        <source>每行一个样本层和目标数,如“古槐街道&lt;Tab&gt;30”;或名称、目标数和条件,以 Tab 分隔 One stratum and its target per line, or a name, a target and a condition separated by tabs:</source>
+        <translation>One stratum and its target per line, or a name, a target and a condition separated by tabs:</translation>
     </message>
     <message>
         <source>目标 Target</source>
         <translation>Target</translation>
-    </message>
-    <message>
-        <source>配额:每层完成访问的目标数,已满的层不再拨打 Quotas: completes wanted per stratum; full ones get no more calls</source>
-        <translation>Quotas: completes wanted per stratum; full ones get no more calls</translation>
     </message>
     <message>
         <source>请先填写样本层 Enter a stratum first</source>
@@ -1616,10 +1875,6 @@
     <message>
         <source>粘贴配额 Paste quotas</source>
         <translation>Paste quotas</translation>
-    </message>
-    <message>
-        <source>每行一个样本层和目标数,如“古槐街道&lt;Tab&gt;30” One stratum and its target per line:</source>
-        <translation>One stratum and its target per line, e.g. “古槐街道&lt;Tab&gt;30”:</translation>
     </message>
     <message>
         <source>已保存 {n} 个配额 Saved {n} quotas</source>
@@ -1713,7 +1968,7 @@
     </message>
     <message>
         <source>选项代码用逗号分隔,如 1,2;不了解(8)放入“不计入分母”即不计入 · Choice codes separated by commas; put 不了解 (8) under Excluded to leave it out</source>
-        <translation>Choice codes separated by commas, e.g. 1,2; put 不了解 (8) under Excluded to leave it out of the denominator</translation>
+        <translation>Choice codes separated by commas, e.g. 1,2; put “don’t know” (8) under Excluded to leave it out of the denominator</translation>
     </message>
     <message>
         <source>本期结束时冻结的规则(不可修改)</source>
@@ -2616,7 +2871,7 @@
     </message>
     <message>
         <source>状态</source>
-        <translation>State</translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>完成访问</source>
@@ -2703,6 +2958,10 @@
     <message>
         <source>合计</source>
         <translation>Total</translation>
+    </message>
+    <message>
+        <source>{hour}时</source>
+        <translation>{hour}:00</translation>
     </message>
     <message>
         <source>个人邀请</source>
@@ -2792,6 +3051,17 @@
     <message>
         <source>无效 not valid</source>
         <translation>not valid</translation>
+    </message>
+</context>
+<context>
+    <name>plain</name>
+    <message>
+        <source>北京时间</source>
+        <translation>Beijing time</translation>
+    </message>
+    <message>
+        <source>本机时间 UTC{offset}</source>
+        <translation>local time UTC{offset}</translation>
     </message>
 </context>
 <context>

@@ -1,7 +1,7 @@
 """Named interviewers on a project or on a stratum: assignments
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 
 A centre puts named interviewers on a project (the experienced ones on the follow-up calls) or
 on a stratum (the dialect speakers on a township); the claim serves assigned work to them only,
@@ -18,7 +18,7 @@ from alembic import op
 from cati.storage.models import OPEN_STATES_SQL, QUEUE_RANK, UtcDateTime
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
