@@ -19,6 +19,7 @@ from cati.services.projects import ProjectInfo
 from cati.services.users import UserInfo
 from ui.admin_panels import ProjectSettingsPanel, QuotaPanel, UsersPanel
 from ui.appointments_panel import AppointmentsPanel
+from ui.assignments_panel import AssignmentsPanel
 from ui.audit_panel import AuditPanel
 from ui.backcheck_panel import BackcheckPanel
 from ui.changes import ChangeWatcher
@@ -189,6 +190,16 @@ class ConsoleWindow(QMainWindow):
                            lambda: self.backend.close_wave(code), self.tasks, code)
         self.panels["waves"] = waves
         self.tabs.addTab(waves, self.tr("调查期"))
+        assignments = AssignmentsPanel(
+            lambda: (self.backend.assignments(project_id),
+                     self.backend.assignment_choices(project_id)),
+            lambda user, stratum, only: self.backend.add_assignment(
+                project_id, user, stratum=stratum, only=only),
+            lambda user, stratum: self.backend.remove_assignment(project_id, user,
+                                                                 stratum=stratum),
+            self.tasks)
+        self.panels["assignments"] = assignments
+        self.tabs.addTab(assignments, self.tr("指派"))
         backcheck = BackcheckPanel(self.backend.backcheck_service(), self.tasks, project_id,
                                    user_id)
         self.panels["backcheck"] = backcheck
@@ -199,7 +210,7 @@ class ConsoleWindow(QMainWindow):
         audit.start()
         # What one tab changes, the others show at once (the watcher reads the feed now).
         for signal in (sample.sample_changed, appointments.changed, suggestions.changed,
-                       units.changed, backcheck.changed):
+                       units.changed, backcheck.changed, assignments.changed):
             signal.connect(self.watcher.poke)
         self._follow_changes()
         if self.user.role == "admin":
@@ -222,7 +233,7 @@ class ConsoleWindow(QMainWindow):
     # Tabs that read again when shown (and every STALE_TAB_MS while shown): cheap reads only,
     # not the sample's table (its pages load as they scroll) nor the monitor (its own timer).
     REFRESHED_TABS = ("appointments", "audit", "suggestions", "units", "web", "quotas",
-                      "productivity", "waves", "backcheck")
+                      "productivity", "waves", "backcheck", "assignments")
 
     def _tab_shown(self, index: int) -> None:
         widget = self.tabs.widget(index)

@@ -174,7 +174,7 @@
     </message>
     <message>
         <source>指派</source>
-        <translation>Assign</translation>
+        <translation>Assignments</translation>
     </message>
     <message>
         <source>取消所选指派</source>
@@ -681,6 +681,10 @@
     <message>
         <source>调查期</source>
         <translation>Waves</translation>
+    </message>
+    <message>
+        <source>指派</source>
+        <translation>Assignments</translation>
     </message>
     <message>
         <source>复核</source>
