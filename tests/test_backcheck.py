@@ -108,12 +108,31 @@ def test_a_draw_takes_each_interviewers_share_never_twice_never_a_void_one(surve
     assert len(cases) == 17 and checks.settings["backcheck_of"]["code"] == CODE
     # The checker's case names the centre and the original call's day, never its answers.
     assert {tuple(sorted(c.attributes)) for c in cases} == {
-        ("call_date", "centre_name", "source_project")}
+        ("call_date", "centre_name", "checked_interviewer_id", "source_project")}
     assert {c.attributes["call_date"] for c in cases} == {"2026年11月23日"}
     assert {c.attributes["centre_name"] for c in cases} == {"平舆县民情调查服务中心"}
     assert [a.details["per_interviewer"] for a in audit] == [
         {"wang": 1, "li": 1, "zhao": 1}, {"wang": 9, "li": 5, "zhao": 0}]
     assert all(a.user_id == boss for a in audit)
+
+
+def test_an_interviewer_never_gets_the_call_that_checks_their_own_interview(survey):
+    """zhao's draw is zhao's one remaining complete: zhao's Ready on the back-check project
+    finds nothing, while wang, claiming for the same project, is handed that very call."""
+    database, project_id, boss, people, _void = survey
+    result = draw_backchecks(database, project_id, rate="5%", seed=7, user_id=boss, now=LATER)
+    with database.unit(immediate=False) as session:
+        checks = session.scalar(select(Project.id).where(Project.code == result.project))
+        zhaos = set(session.scalars(select(Backcheck.case_id)
+                                    .where(Backcheck.interviewer_id == people["zhao"])))
+    claimed_by_zhao = []
+    while (call := next_call(database, checks, people["zhao"], "ws-zhao", now=LATER)):
+        claimed_by_zhao.append(call.case_id)
+        record_outcome(database, call.case_id, "ws-zhao", "4.51",  # held back, out of the way
+                       interviewer_id=people["zhao"], now=LATER)
+    assert len(claimed_by_zhao) == 2 and not zhaos & set(claimed_by_zhao)
+    call = next_call(database, checks, people["wang"], "ws-wang", now=LATER)
+    assert call is not None and call.case_id in zhaos
 
 
 # The back-check answers of each scenario; None: no interview, the call's codes instead.

@@ -46,6 +46,9 @@ from cati.storage.models import (
 )
 
 APPOINTMENT_STATE = "appointment"
+# A back-check case's attribute naming the interviewer whose interview it checks
+# (cati.services.backcheck): that interviewer is never handed the call.
+CHECKED_INTERVIEWER = "checked_interviewer_id"
 NOT_FRESH_SQL = "state IN ('resume', 'scheduled')"
 
 # How long an interview whose workstation vanished waits for its own interviewer.
@@ -168,7 +171,7 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
         known = _project_facts(session, database, project_id)
         if known is None:
             return None  # paused, closed or gone: nothing is handed out
-        project_hours, cells, full_cells = known
+        project_hours, cells, full_cells, checks_others = known
         hours = hours or project_hours
         _sweep_missed_appointments(session, database, project_id, now)
         # Named interviewers' projects and strata (cati.services.assignments): their own
@@ -176,7 +179,10 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
         scope = claim_rules(session, database, project_id).scope(interviewer_id)
         for source, pick in scoped(_candidates(project_id, workstation, interviewer_id, now,
                                                lease_now, hours, take_back, cells, full_cells,
-                                               mine=scope.mine), scope, interviewer_id):
+                                               mine=scope.mine,
+                                               not_checked_by=interviewer_id
+                                               if checks_others else None),
+                                   scope, interviewer_id):
             row = _lease(session, database, pick, workstation, expires)
             if row is not None:
                 case_id, *rest = row
@@ -187,9 +193,9 @@ def claim_next_case(database: Database, project_id: int, workstation: str, *,
 
 
 def _project_facts(session, database: Database,
-                   project_id: int) -> tuple[CallingHours, dict, tuple[int, ...]] | None:
-    """(calling hours, stratum quota cells, full sample-only quota cells) of an active project,
-    None when it hands out nothing;
+                   project_id: int) -> tuple[CallingHours, dict, tuple[int, ...], bool] | None:
+    """(calling hours, stratum quota cells, full sample-only quota cells, whether it checks
+    other interviewers' work) of an active project, None when it hands out nothing;
     kept per process for up to a second (cati.calling.project_cache)."""
     known = project_cache.get(database.url, project_id)
     if known is None:
@@ -198,18 +204,22 @@ def _project_facts(session, database: Database,
             known = (None,)
         else:
             known = (project_calling_hours(project.settings or {}),
-                     quota_cells(session, project_id), full_sample_cells(session, project_id))
+                     quota_cells(session, project_id), full_sample_cells(session, project_id),
+                     "backcheck_of" in (project.settings or {}))
         project_cache.put(database.url, project_id, known)
     return None if known[0] is None else known
 
 
 def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
                 now: dt.datetime, lease_now: dt.datetime, hours: CallingHours, take_back: bool,
-                cells: dict, full_cells: tuple[int, ...] = (), mine: tuple[str, ...] = ()):
+                cells: dict, full_cells: tuple[int, ...] = (), mine: tuple[str, ...] = (),
+                not_checked_by: int | None = None):
     """(source, SELECT of one case id) in the order they are tried; each is one index walk.
     A case stamped in a full sample-only quota cell (cati.services.quotas) is skipped by an
     indexed NOT EXISTS on case_quota_cells. ``mine``: the strata assigned to this interviewer,
-    each tried before the queue (in queue order within the stratum: ix_cases_claim_stratum)."""
+    each tried before the queue (in queue order within the stratum: ix_cases_claim_stratum).
+    ``not_checked_by``: in a back-check project, the interviewer claiming, who never gets a call
+    that checks their own interview (the case's ``checked_interviewer_id``)."""
     if take_back:
         yield "held", (select(Case.id).where(Case.lease_holder == workstation,
                                              Case.project_id == project_id,
@@ -220,6 +230,9 @@ def _candidates(project_id: int, workstation: str, interviewer_id: int | None,
     if full_cells:
         not_full = and_(not_full, ~exists().where(CaseQuotaCell.case_id == Case.id,
                                                   CaseQuotaCell.quota_id.in_(full_cells)))
+    if not_checked_by is not None:
+        checked = Case.attributes[CHECKED_INTERVIEWER].as_integer()
+        not_full = and_(not_full, or_(checked.is_(None), checked != not_checked_by))
     reserved_ok = or_(Appointment.hard.is_(False), Appointment.interviewer_id.is_(None),
                       Appointment.interviewer_id == interviewer_id)
     yield "appointment", (

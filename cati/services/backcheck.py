@@ -78,6 +78,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, aliased, undefer
 
+from cati.calling.queue import CHECKED_INTERVIEWER
 from cati.config import QUESTIONNAIRE_DIR
 from cati.errors import CatiError, NotFound, PermissionDenied
 from cati.services.clock import utc_now
@@ -471,7 +472,9 @@ def _add_cases(session: Session, project: Project, backcheck: Project,
                     attributes={"centre_name": centres.get(interview.id) or fallback,
                                 "call_date": _day_words(interview.ended_at
                                                         or interview.started_at, zone),
-                                "source_project": project.code},
+                                "source_project": project.code,
+                                # never handed to the interviewer it checks (cati.calling.queue)
+                                CHECKED_INTERVIEWER: interview.interviewer_id},
                     state="fresh", attempts=0, priority=0,
                     draw=chooser.getrandbits(31))
         session.add(case)
