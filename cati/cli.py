@@ -224,7 +224,7 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Database
 # that succeeded is an audit entry ``command`` with its arguments (on PostgreSQL the database
 # logs the rows changed as well, cati.storage.pg_security). Accounts, imports, exports and
 # corrections are audited by their services.
-AUDITED_COMMANDS = {("demo", None), ("project", "create"), ("quota", "set"), ("quota", "remove"),
+AUDITED_COMMANDS = {("demo", None), ("project", "create"), ("quota", "set"), ("quota", "load"), ("quota", "remove"),
                     ("quota", "recount"), ("disposition", "set"), ("dnc", "add"), ("dnc", "import"), ("web", "link"),
                     ("web", "invite"), ("suggestions", "set"), ("suggestions", "settings"),
                     ("suggestions", "follow-up")}

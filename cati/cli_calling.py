@@ -22,6 +22,12 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
                      "answers and the sample's columns, e.g. \"${gender} = '1' and "
                      "${resp_age} < 35\"")
     put.set_defaults(handler=lambda args: _quota_set(args, open_database(args)))
+    load = quota.add_parser("load", help="set many quotas from a file: all or none (.xlsx: the "
+                            "first sheet; .csv; .txt/.tsv as pasted): stratum and target, or "
+                            "name, target and condition, per row")
+    load.add_argument("file")
+    load.add_argument("--project", required=True, metavar="CODE")
+    load.set_defaults(handler=lambda args: _quota_load(args, open_database(args)))
     drop = quota.add_parser("remove", help="remove a stratum's (or a cell's) quota")
     drop.add_argument("--project", required=True, metavar="CODE")
     drop.add_argument("--stratum", "--name", dest="stratum", required=True)
@@ -68,6 +74,55 @@ def _quota_set(args, database) -> int:
     print(f"{cell.stratum}: {cell.completes}/{cell.target}" + (" (full)" if cell.full else "")
           + (f" when {cell.condition}" if cell.condition else ""))
     return 0
+
+
+def _quota_load(args, database) -> int:
+    from cati.errors import CatiError
+    from cati.services.admin import parse_quota_lines, set_quotas
+
+    text, where = _quota_file_text(args.file)
+    try:
+        cells = parse_quota_lines(text)
+    except CatiError as error:
+        raise CatiError(f"{where}: {error}".replace("line ", "row ")) from None
+    for cell in set_quotas(database, None, _project_id(database, args.project), cells):
+        print(f"{cell.stratum}: {cell.completes}/{cell.target}" + (" (full)" if cell.full else "")
+              + (f" when {cell.condition}" if cell.condition else ""))
+    return 0
+
+
+def _quota_file_text(name: str) -> tuple[str, str]:
+    """The file's rows as pasted lines (cells joined by tabs), and where it is, for messages."""
+    import csv
+    from pathlib import Path
+
+    from cati.errors import CatiError
+
+    path = Path(name)
+    if not path.is_file():
+        raise CatiError(f"{name}: no such file (找不到文件)")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as error:  # any unreadable workbook is one line
+            raise CatiError(f"{name}: not a readable workbook ({type(error).__name__}) "
+                            "(无法读取的 Excel 文件)") from None
+        sheet = book.worksheets[0]
+        rows = ["\t".join("" if value is None else str(value).strip() for value in row)
+                for row in sheet.iter_rows(values_only=True)]
+        book.close()
+        return "\n".join(rows), f"{name}, sheet {sheet.title}"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise CatiError(f"{name}: not UTF-8 text (文件须为 UTF-8 文本)") from None
+    if suffix == ".csv":
+        text = "\n".join("\t".join(cell.strip() for cell in row)
+                         for row in csv.reader(text.splitlines()))
+    return text, name
 
 
 def _quota_remove(args, database) -> int:

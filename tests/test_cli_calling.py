@@ -37,6 +37,42 @@ def test_quota_set_list_remove(run_cli, sqlite_url):
     assert gone.returncode == 1 and "no quota" in gone.stderr
 
 
+def test_quotas_load_from_a_workbook_all_or_none(run_cli, sqlite_url, tmp_path):
+    """A centre's quota sheet (township, target; a sex × age cell with its condition) set in
+    one go; a sheet with one bad row sets nothing and names the file, the sheet and the row."""
+    import openpyxl
+
+    _project(run_cli, sqlite_url)
+
+    def sheet(name, rows):
+        book = openpyxl.Workbook()
+        book.active.title = "配额"
+        for row in rows:
+            book.active.append(row)
+        book.save(tmp_path / name)
+        return str(tmp_path / name)
+
+    def listed():
+        return {(c["name"], c["target"], c["condition"]) for c in json.loads(run_cli(
+            "--db", sqlite_url, "quota", "list", "--project", "Q1", "--json").stdout)}
+
+    bad = run_cli("--db", sqlite_url, "quota", "load", "--project", "Q1",
+                  sheet("bad.xlsx", [("乡镇", "目标"), ("古槐街道", 40), ("清河街道", "很多")]))
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1, bad.stderr
+    assert "bad.xlsx, sheet 配额" in bad.stderr and "row 3" in bad.stderr
+    assert listed() == set()
+    good = run_cli("--db", sqlite_url, "quota", "load", "--project", "Q1", sheet(
+        "good.xlsx", [("乡镇", "目标"), ("古槐街道", 40), ("清河街道", 35),
+                      ("男18-34", 20, "${gender} = '1' and ${resp_age} < 35")]))
+    assert good.returncode == 0, good.stderr
+    assert listed() == {("古槐街道", 40, ""), ("清河街道", 35, ""),
+                        ("男18-34", 20, "${gender} = '1' and ${resp_age} < 35")}
+    missing = run_cli("--db", sqlite_url, "quota", "load", "--project", "Q1",
+                      str(tmp_path / "nope.csv"))
+    assert missing.returncode == 1 and "nope.csv: no such file" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
 def test_disposition_table_is_editable_but_not_its_class(run_cli, sqlite_url):
     _project(run_cli, sqlite_url)
     changed = run_cli("--db", sqlite_url, "disposition", "set", "3.13", "--project", "Q1",

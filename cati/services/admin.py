@@ -401,22 +401,25 @@ def set_quota(database: Database, acting_user_id: int, project_id: int, stratum:
     return set_quotas(database, acting_user_id, project_id, [(stratum, target, condition)])[0]
 
 
-def set_quotas(database: Database, acting_user_id: int, project_id: int,
+def set_quotas(database: Database, acting_user_id: int | None, project_id: int,
                cells: Sequence[tuple]) -> list[QuotaCell]:
     """Set several quotas at once (pasted, or read from a file): all or none. Each is
     (stratum, target) or (name, target, condition); a condition is checked against the
-    project's questionnaire and sample (cati.services.quotas.check_condition)."""
+    project's questionnaire and sample (cati.services.quotas.check_condition).
+    ``acting_user_id`` None: the command line (``cati quota load``), audited with its arguments
+    by cati.cli like every command that changes the calling set-up."""
     checked = [_checked_quota(*cell) for cell in cells]
     if not checked:
         raise CatiError("no quota given (未提供配额)")
     project_cache.forget(database.url)
     with database.unit() as session:
-        actor = _require_project_role(session, acting_user_id, "set quotas")
+        actor = (None if acting_user_id is None
+                 else _require_project_role(session, acting_user_id, "set quotas"))
         _project(session, project_id)
         for name, target, condition in checked:
             old_target, old_condition, new_condition = set_cell_in(session, project_id, name,
                                                                    target, condition)
-            if old_target != target or old_condition != new_condition:
+            if actor is not None and (old_target != target or old_condition != new_condition):
                 details = {"project_id": project_id, "stratum": name,
                            "old_target": old_target, "new_target": target}
                 if old_condition or new_condition:
