@@ -123,11 +123,21 @@ def test_the_interviewers_pages_are_english(qtbot, english, sqlite_url, tmp_path
     qtbot.waitUntil(lambda: window.state == "call" and window.tasks.pending == 0, timeout=WAIT)
     if words := chinese_words(window, data=data):
         found["call"] = words
+    qtbot.mouseClick(window.call_view.appointment_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.call_view.appointment_dialog is not None, timeout=WAIT)
+    if words := chinese_words(window.call_view.appointment_dialog, data=data):
+        found["appointment"] = words
+    window.call_view.appointment_dialog.reject()
     qtbot.keyClick(window, Qt.Key.Key_F9)
     qtbot.waitUntil(lambda: window.state == "interview" and window.tasks.pending == 0,
                     timeout=WAIT)
     if words := chinese_words(window, data=data):
         found["interview"] = words
+    qtbot.mouseClick(window.interview_page.hangup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.hangup_box is not None, timeout=WAIT)
+    if words := chinese_words(window.hangup_box, data=data):
+        found["hung up"] = words
+    window.hangup_box.reject()
     window.close()
     app.shutdown()
     database.dispose()
