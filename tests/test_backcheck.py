@@ -171,7 +171,7 @@ def play_call(database, project_id: int, call, answers: dict[str, str], user: in
 
 
 def test_back_check_calls_confirm_or_not_and_the_figures_follow(survey, run_cli, db_url):
-    database, project_id, boss, people, _void = survey
+    database, project_id, boss, _people, _void = survey
     draw = draw_backchecks(database, project_id, rate="10%", seed=3, user_id=boss, now=LATER)
     assert draw.per_interviewer == {"wang": 2, "li": 2, "zhao": 1}
     with database.unit() as session:  # a checker whose own work is not among the drawn

@@ -26,7 +26,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 from sqlalchemy import select
 
@@ -44,6 +43,7 @@ from cati.services.workstation import next_call
 from cati.storage.db import Database
 from cati.storage.models import Answer, Backcheck
 from tests.forms import form_answers
+from tests.screenshot_support import save_png, wait_until
 from ui.backcheck_panel import BackcheckPanel
 from ui.i18n import install_translator
 from ui.tasks import TaskRunner
@@ -54,24 +54,6 @@ CHECKS = dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC)  # Thursday 14:00
 INTERVIEWERS = {"wangfang": ("王芳", 24), "lina": ("李娜", 18), "zhangwei": ("张伟", 15),
                 "liuyang": ("刘洋", 12), "chenjing": ("陈静", 9)}
 SEED = 20261126
-HANG_GUARD = 120
-
-
-def wait_until(condition, what: str) -> None:
-    if condition():
-        return
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.timeout.connect(lambda: condition() and loop.quit())
-    poll.start(50)
-    guard = QTimer()
-    guard.setSingleShot(True)
-    guard.timeout.connect(loop.quit)
-    guard.start(HANG_GUARD * 1000)
-    loop.exec()
-    poll.stop()
-    if not condition():
-        raise SystemExit(f"gave up waiting for {what}")
 
 
 def interview(database: Database, project_id: int, user: int, workstation: str,
@@ -182,10 +164,7 @@ def shoot(app: QApplication, database: Database, project_id: int, boss: int,
     wait_until(lambda: panel.view is not None and not panel.busy, "the panel's reading")
     for _ in range(3):
         app.processEvents()
-    pixmap = window.grab()
-    if not pixmap.save(str(out), "PNG"):
-        raise SystemExit(f"cannot write {out}")
-    report = {"file": str(out), "size": [pixmap.width(), pixmap.height()],
+    report = {**save_png(window, out),
               "results": [panel.list.item(r, 3).text() for r in range(panel.list.rowCount())],
               "figures": [[panel.figures.item(r, c).text() for c in range(9)]
                           for r in range(panel.figures.rowCount())]}

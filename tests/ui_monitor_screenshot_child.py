@@ -41,11 +41,10 @@ import json
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCharts import QBarSeries
-from PySide6.QtCore import QEventLoop, QPoint, QTimer
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
@@ -56,6 +55,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QWidget,
 )
+from screenshot_support import wait_until
 from ui_screenshot_child import control, glyph_check, glyph_index
 
 from cati.calling.simulate import simulate
@@ -79,25 +79,6 @@ QUOTAS = {"古槐街道": 2, "东皇街道": 3, "清河街道": 5}  # completes 
 SUPERVISOR = "督导"
 APPOINTMENTS = "一小时内到期的预约"  # a caption: the test looks at its strokes
 HANG_GUARD = 240  # seconds: only so that a wedged simulation cannot hold the caller
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    """Run the event loop until `condition` holds (a QEventLoop, not QTest.qWait, which starves
-    worker threads under PySide6 6.11). Exits the program after HANG_GUARD seconds."""
-    if condition():
-        return
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.timeout.connect(lambda: condition() and loop.quit())
-    poll.start(50)
-    guard = QTimer()
-    guard.setSingleShot(True)
-    guard.timeout.connect(loop.quit)
-    guard.start(HANG_GUARD * 1000)
-    loop.exec()
-    poll.stop()
-    if not condition():
-        raise SystemExit(f"gave up waiting for {what}")
 
 
 def prepare(database: Database) -> int:
@@ -202,7 +183,7 @@ def run(app: QApplication, db_url: str, out: Path, *, with_control: bool) -> dic
     panel.refreshed.connect(shown.append)
     window.show()
     panel.refresh()
-    wait_until(lambda: bool(shown), "the first refresh")
+    wait_until(lambda: bool(shown), "the first refresh", HANG_GUARD)
 
     result: dict = {}
     done = threading.Event()
@@ -219,16 +200,16 @@ def run(app: QApplication, db_url: str, out: Path, *, with_control: bool) -> dic
     worker = threading.Thread(target=work, name="simulation")
     worker.start()
     try:
-        wait_until(done.is_set, "the simulation")
+        wait_until(done.is_set, "the simulation", HANG_GUARD)
     finally:
         worker.join()
     if "error" in result:
         raise SystemExit(f"the simulation failed: {result['error']}")
     during = len(shown)
     # A refresh in flight when the run ended may have read before its end: wait for the next.
-    wait_until(lambda: len(shown) > during + 1, "a refresh after the simulation")
+    wait_until(lambda: len(shown) > during + 1, "a refresh after the simulation", HANG_GUARD)
     panel.timer.stop()
-    wait_until(lambda: not panel.in_flight, "the last refresh")
+    wait_until(lambda: not panel.in_flight, "the last refresh", HANG_GUARD)
     for _ in range(3):
         app.processEvents()
 

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QEventLoop, QTimer
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QApplication, QMainWindow
 from sqlalchemy import func, select
 
@@ -30,6 +30,7 @@ from cati.services.demo import DEMO_NAME, build_demo_history, create_demo, wave_
 from cati.services.productivity import productivity, write_productivity_xlsx
 from cati.storage.db import Database
 from cati.storage.models import CallAttempt, Project
+from tests.screenshot_support import save_png, wait_until
 from ui.i18n import install_translator
 from ui.productivity_panel import ProductivityPanel
 from ui.tasks import TaskRunner
@@ -37,23 +38,6 @@ from ui.tasks import TaskRunner
 WINDOW_SIZE = (1100, 560)
 TODAY = dt.date(2026, 12, 7)
 DAYS_SHOWN = 2
-HANG_GUARD = 120
-
-
-def wait_until(condition, what: str) -> None:
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.timeout.connect(lambda: condition() and loop.quit())
-    poll.start(50)
-    guard = QTimer()
-    guard.setSingleShot(True)
-    guard.timeout.connect(loop.quit)
-    guard.start(HANG_GUARD * 1000)
-    if not condition():
-        loop.exec()
-    poll.stop()
-    if not condition():
-        raise SystemExit(f"gave up waiting for {what}")
 
 
 def prepare(database: Database) -> tuple[int, dt.date]:
@@ -88,10 +72,7 @@ def shoot(app: QApplication, database: Database, project_id: int, first: dt.date
     wait_until(lambda: tasks.pending == 0 and panel.table.rowCount() > 0, "the rows")
     for _ in range(3):
         app.processEvents()
-    pixmap = window.grab()
-    if not pixmap.save(str(out), "PNG"):
-        raise SystemExit(f"cannot write {out}")
-    report = {"file": str(out), "size": [pixmap.width(), pixmap.height()],
+    report = {**save_png(window, out),
               "rows": [[panel.table.item(r, c).text() for c in range(panel.table.columnCount())]
                        for r in range(panel.table.rowCount())]}
     window.close()
