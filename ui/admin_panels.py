@@ -190,10 +190,10 @@ class QuotaModel(QAbstractTableModel):
                                "Full: respondents who meet the condition end with 4.80")
             return self.tr("已满:不再拨打该层的号码 Full: no more calls in this stratum")
         if role == Qt.ItemDataRole.ToolTipRole and column == self.CONDITION and cell.condition:
-            return (self.tr("只看样本列:拨号前即排除 Reads sample columns only: "
-                            "skipped before dialling") if cell.sample_only
-                    else self.tr("按回答判断:访问中确定后结束 Reads answers: ends the "
-                                 "interview once certain"))
+            return plain_tip(self.tr("只看样本列:拨号前即排除 Reads sample columns only: "
+                                     "skipped before dialling") if cell.sample_only
+                             else self.tr("按回答判断:访问中确定后结束 Reads answers: ends "
+                                          "the interview once certain"))
         return None
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.plain import plain_label
+from ui.plain import plain_label, plain_tip
 from ui.tasks import TaskRunner, error_text
 
 ERROR_STYLE = "color: #b00020;"
@@ -207,7 +207,7 @@ class BackcheckPanel(QWidget):
                 if colour is not None:
                     item.setBackground(QBrush(colour))
                 if c == 4 and (value or row.notes):
-                    item.setToolTip("\n".join([value, *row.notes]).strip())
+                    item.setToolTip(plain_tip("\n".join([value, *row.notes]).strip()))
                 self.list.setItem(r, c, item)
         self.figures.setRowCount(len(view.figures))
         for r, figure in enumerate(view.figures):
