@@ -305,6 +305,7 @@ class QuotaPanel(_Panel):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QuotaModel.STRATUM, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(QuotaModel.PROGRESS, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QuotaModel.CONDITION, QHeaderView.ResizeMode.Stretch)
         self.stratum_edit = QComboBox()
         self.stratum_edit.setEditable(True)
         self.stratum_edit.setMinimumContentsLength(12)

@@ -174,7 +174,7 @@
     </message>
     <message>
         <source>指派</source>
-        <translation>Assignments</translation>
+        <translation>Assign</translation>
     </message>
     <message>
         <source>取消所选指派</source>
@@ -1345,7 +1345,7 @@
     </message>
     <message>
         <source>状态</source>
-        <translation>Status</translation>
+        <translation>State</translation>
     </message>
     <message>
         <source>持续</source>
@@ -2875,7 +2875,7 @@
     </message>
     <message>
         <source>状态</source>
-        <translation>Status</translation>
+        <translation>State</translation>
     </message>
     <message>
         <source>完成访问</source>
