@@ -1,0 +1,154 @@
+"""``cati phone``: the workstation's softphone (baresip) from the command line.
+
+    cati phone check [--json] [--wait S]
+    cati phone call URI [--record FILE] [--hangup-after S] [--no-answer-after S] [--play WAV]
+                        [--project CODE] [--json]
+
+``check`` prints, with ``--json``, {"ok", "baresip": path or null, "version", "modules":
+{"required", "missing"}, "account": AOR or null, "registered": true/false/null,
+"register_reason", "codecs": ["PCMA/8000/1", ...], "settings": path}; exit 1 when not ok.
+
+``call`` prints, with ``--json``, {"uri", "outcome", "sip_status", "proposed_disposition",
+"ring_s", "talk_s", "recording": path or null, ...} (cati.telephony.call.CallResult.as_json).
+URI is a SIP URI (``sip:resp@127.0.0.1:5080``), dialled as it is, or an E.164 number
+(``+8657188001234``), formatted with the project's dialing plan and sent to the account's
+domain (needs a SIP account). Without an account a direct URI is dialled from a local one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from cati.errors import CatiError
+from cati.telephony import settings as phone_settings
+from cati.telephony.baresip import (
+    REQUIRED_MODULES,
+    BaresipAgent,
+    available_modules,
+    baresip_binary,
+    baresip_version,
+)
+
+_SIP_URI = re.compile(r"^sips?:[^\s@]+@[^\s]+$|^sips?:[^\s@]+$")
+
+
+def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
+    phone = commands.add_parser("phone", help="the workstation's softphone (SIP)").add_subparsers(
+        dest="action", required=True)
+    check = phone.add_parser("check", help="is the softphone installed, registered, which codecs")
+    check.add_argument("--wait", type=float, default=10.0, metavar="S",
+                       help="seconds to wait for the registration (default 10)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=_check)
+    call = phone.add_parser("call", help="dial a SIP URI or a number and report the outcome")
+    call.add_argument("uri", metavar="URI")
+    call.add_argument("--record", type=Path, metavar="FILE", help="record the call to FILE")
+    call.add_argument("--hangup-after", type=_seconds, metavar="S",
+                      help="hang up S seconds after the answer")
+    call.add_argument("--no-answer-after", type=_seconds, default=30.0, metavar="S",
+                      help="give up unanswered after S seconds (default 30)")
+    call.add_argument("--play", type=Path, metavar="WAV",
+                      help="send this WAV (mono, 8000 Hz) as the workstation's voice")
+    call.add_argument("--project", metavar="CODE",
+                      help="use the project's dialing plan and outcome table")
+    call.add_argument("--json", action="store_true")
+    call.set_defaults(handler=lambda args: _call(args, open_database))
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 4 * 3600:
+        raise argparse.ArgumentTypeError(f"seconds out of range: {text!r}")
+    return value
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = phone_settings.load()
+    binary = baresip_binary()
+    modules = available_modules()
+    missing = [m for m in REQUIRED_MODULES if m not in modules]
+    report = {
+        "ok": False,
+        "baresip": binary,
+        "version": baresip_version(binary) if binary else None,
+        "modules": {"required": list(REQUIRED_MODULES), "missing": missing},
+        "account": settings.aor or None,
+        "registered": None,
+        "register_reason": None,
+        "codecs": [],
+        "settings": str(phone_settings.settings_path()),
+    }
+    if binary and not missing:
+        with BaresipAgent(settings.agent_options()) as agent:
+            if settings.has_account and settings.register:
+                event = agent.wait_for({"REGISTER_OK", "REGISTER_FAIL"}, args.wait)
+                report["registered"] = bool(event and event.get("type") == "REGISTER_OK")
+                report["register_reason"] = (str(event.get("param") or "") if event
+                                             else f"no answer from the registrar in {args.wait:g} s")
+            report["codecs"] = agent.codecs()
+    report["ok"] = bool(binary) and not missing and report["registered"] is not False
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(f"baresip: {binary or 'not installed (apt-get install baresip-core)'}"
+              + (f" v{report['version']}" if report["version"] else ""))
+        if missing:
+            print("modules missing: " + ", ".join(missing))
+        print("account: " + (settings.aor or "none (direct SIP URIs only)"))
+        if report["registered"] is not None:
+            print(("registered" if report["registered"] else "NOT registered")
+                  + f" ({report['register_reason']})")
+        print("codecs: " + (", ".join(report["codecs"]) or "-"))
+    return 0 if report["ok"] else 1
+
+
+def _call(args: argparse.Namespace, open_database) -> int:
+    from cati.telephony.call import place_call
+    from cati.telephony.dialing import DialPlan, dial_uri
+
+    settings = phone_settings.load()
+    project_settings: dict = {}
+    if args.project:
+        from cati.services.projects import get_project
+
+        database = open_database(args)
+        with database.unit(immediate=False) as session:
+            project_settings = get_project(session, args.project).settings
+    uri = args.uri.strip()
+    if uri.startswith("+"):
+        if not settings.has_account:
+            raise CatiError("a number needs a SIP account (phone.json); without one dial a "
+                            "SIP URI such as sip:resp@127.0.0.1:5080")
+        uri = dial_uri(DialPlan.from_settings(project_settings).digits(uri), settings.domain)
+    elif not _SIP_URI.match(uri):
+        raise CatiError(f"{args.uri!r} is not a SIP URI (sip:user@host[:port]) or an E.164 "
+                        "number (+86...)")
+    if args.play is not None and not args.play.is_file():
+        raise CatiError(f"{args.play}: no such file")
+    if args.record is not None and args.record.exists():
+        raise CatiError(f"{args.record}: exists already (a recording is never overwritten)")
+    options = settings.agent_options(record=args.record is not None,
+                                     audio_source=str(args.play.resolve()) if args.play else None)
+    with BaresipAgent(options) as agent:
+        if settings.has_account and settings.register:
+            event = agent.wait_for({"REGISTER_OK", "REGISTER_FAIL"}, 10)
+            if not event or event.get("type") != "REGISTER_OK":
+                raise CatiError(f"{settings.aor}: not registered ("
+                                + (str(event.get("param")) if event else "no answer") + ")")
+        result = place_call(agent, uri, record_to=args.record,
+                            hangup_after=args.hangup_after,
+                            no_answer_after=args.no_answer_after, settings=project_settings)
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        print(f"{result.uri}: {result.outcome} (SIP {result.sip_status or '-'}, "
+              f"{result.reason or '-'}); proposed disposition {result.proposed_disposition or '-'}"
+              f"; rang {result.ring_s:.1f} s, talked {result.talk_s:.1f} s"
+              + (f"; recording {result.recording.path}" if result.recording else ""))
+    return 0
