@@ -11,7 +11,7 @@
 ``call`` prints, with ``--json``, {"uri", "outcome", "sip_status", "proposed_disposition",
 "ring_s", "talk_s", "recording": path or null, ...} (cati.telephony.call.CallResult.as_json).
 URI is a SIP URI (``sip:resp@127.0.0.1:5080``), dialled as it is, or an E.164 number
-(``+8657188001234``), formatted with the project's dialing plan and sent to the account's
+(``+8657188001234``), formatted with the dialing plan (phone.json's, the project's over it) and sent to the account's
 domain (needs a SIP account). Without an account a direct URI is dialled from a local one.
 """
 
@@ -46,9 +46,9 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     call = phone.add_parser("call", help="dial a SIP URI or a number and report the outcome")
     call.add_argument("uri", metavar="URI")
     call.add_argument("--record", type=Path, metavar="FILE", help="record the call to FILE")
-    call.add_argument("--hangup-after", type=_seconds, metavar="S",
+    call.add_argument("--hangup-after", metavar="S",
                       help="hang up S seconds after the answer")
-    call.add_argument("--no-answer-after", type=_seconds, default=30.0, metavar="S",
+    call.add_argument("--no-answer-after", default="30", metavar="S",
                       help="give up unanswered after S seconds (default 30)")
     call.add_argument("--play", type=Path, metavar="WAV",
                       help="send this WAV (mono, 8000 Hz) as the workstation's voice")
@@ -58,13 +58,16 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     call.set_defaults(handler=lambda args: _call(args, open_database))
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str | None, option: str) -> float | None:
+    """Checked here, not by argparse: a mistake is one line and exit 1, like every command."""
+    if text is None:
+        return None
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise CatiError(f"{option}: not a number of seconds: {text!r}") from None
     if not 0 < value <= 4 * 3600:
-        raise argparse.ArgumentTypeError(f"seconds out of range: {text!r}")
+        raise CatiError(f"{option}: seconds out of range (0 to 14400): {text!r}")
     return value
 
 
@@ -110,8 +113,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _call(args: argparse.Namespace, open_database) -> int:
     from cati.telephony.call import place_call
-    from cati.telephony.dialing import DialPlan, dial_uri
+    from cati.telephony.dialing import dial_uri
 
+    hangup_after = _seconds(args.hangup_after, "--hangup-after")
+    no_answer_after = _seconds(args.no_answer_after, "--no-answer-after")
     settings = phone_settings.load()
     project_settings: dict = {}
     if args.project:
@@ -125,7 +130,7 @@ def _call(args: argparse.Namespace, open_database) -> int:
         if not settings.has_account:
             raise CatiError("a number needs a SIP account (phone.json); without one dial a "
                             "SIP URI such as sip:resp@127.0.0.1:5080")
-        uri = dial_uri(DialPlan.from_settings(project_settings).digits(uri), settings.domain)
+        uri = dial_uri(settings.dial_plan(project_settings).digits(uri), settings.domain)
     elif not _SIP_URI.match(uri):
         raise CatiError(f"{args.uri!r} is not a SIP URI (sip:user@host[:port]) or an E.164 "
                         "number (+86...)")
@@ -142,8 +147,7 @@ def _call(args: argparse.Namespace, open_database) -> int:
                 raise CatiError(f"{settings.aor}: not registered ("
                                 + (str(event.get("param")) if event else "no answer") + ")")
         result = place_call(agent, uri, record_to=args.record,
-                            hangup_after=args.hangup_after,
-                            no_answer_after=args.no_answer_after, settings=project_settings)
+                            hangup_after=hangup_after, no_answer_after=no_answer_after, settings=project_settings)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
     else:

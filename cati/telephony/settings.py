@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cati.config import user_data_dir
 from cati.errors import CatiError
 from cati.telephony.baresip import NULL_AUDIO, AgentOptions, SipAccount
+from cati.telephony.dialing import SETTINGS_KEY as DIALING_KEY
+from cati.telephony.dialing import DialPlan
 
 KEYRING_SERVICE = "cati-sip"
 PASSWORD_ENV = "CATI_SIP_PASSWORD"
@@ -42,7 +45,7 @@ class PhoneSettings:
     audio_source: str = NULL_AUDIO
     listen_host: str = "127.0.0.1"
     recordings_folder: str = ""
-    extra: dict = field(default_factory=dict)
+    dialing: dict = field(default_factory=dict)  # the centre's PBX: cati.telephony.dialing
 
     @property
     def has_account(self) -> bool:
@@ -77,6 +80,10 @@ class PhoneSettings:
         return AgentOptions(account=account, listen_host=self.listen_host,
                             codecs=tuple(self.codecs), audio_player=self.audio_player,
                             audio_source=audio_source or self.audio_source, record=record)
+
+    def dial_plan(self, project_settings: Mapping | None = None) -> DialPlan:
+        merged = {**self.dialing, **dict((project_settings or {}).get(DIALING_KEY) or {})}
+        return DialPlan.from_settings({DIALING_KEY: merged})
 
     def as_json(self) -> dict:
         data = asdict(self)
