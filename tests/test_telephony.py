@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from sip_lab import Kamailio, Respondent, need, speech_wav, wav_seconds
 
 from cati.telephony.baresip import AgentOptions, BaresipAgent, free_sip_port
 from cati.telephony.call import place_call
 from cati.telephony.recording import channel_rms, describe
-from tests.sip_lab import Kamailio, Respondent, need, speech_wav, wav_seconds
 
 pytestmark = pytest.mark.telephony
 

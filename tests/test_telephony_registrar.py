@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from tests.sip_lab import Kamailio
+from sip_lab import Kamailio
 
 pytestmark = pytest.mark.telephony
 

@@ -12,9 +12,11 @@ Path, size, duration and sha256 are measured from the file written.
 from __future__ import annotations
 
 import array
+import datetime as dt
 import hashlib
 import math
 import os
+import shutil
 import time
 import wave
 from dataclasses import dataclass
@@ -124,3 +126,29 @@ def channel_rms(path: Path, channel: int) -> float:
     if not side:
         return 0.0
     return math.sqrt(sum(s * s for s in side) / len(side))
+
+
+def file_recording(source: Path, folder: Path, project_code: str, attempt_id: int,
+                   when: dt.datetime) -> RecordingInfo:
+    """Move a call's recording to ``FOLDER/PROJECT/YYYY-MM/attempt-ID.wav`` (named by the
+    attempt, so the database row and the file name agree; by month, so no folder grows for
+    ever). Never overwrites; across file systems (a shared folder) it copies, checks the sha256
+    of the copy, then removes the source."""
+    safe_code = "".join(c if c.isalnum() or c in "-_" else "_" for c in project_code) or "_"
+    target = folder / safe_code / when.strftime("%Y-%m") / f"attempt-{attempt_id}.wav"
+    if target.exists():
+        raise FileExistsError(f"{target} exists already")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    before = describe(source)
+    try:
+        os.link(source, target)  # same file system: atomic, and never over an existing file
+        source.unlink()
+    except OSError:
+        partial = target.with_name(f".{target.name}.part")
+        shutil.copyfile(source, partial)
+        if describe(partial).sha256 != before.sha256:
+            partial.unlink(missing_ok=True)
+            raise OSError(f"{target}: the copy differs from the recording") from None
+        os.replace(partial, target)
+        source.unlink()
+    return describe(target)
