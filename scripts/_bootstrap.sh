@@ -29,9 +29,9 @@ CATI_APT_BASE=(
 # Only for scripts/test: a PostgreSQL server. scripts/run leaves it out on purpose: Debian's
 # package starts a server as a system service, which a one-machine (SQLite) desktop does not need.
 # pulseaudio: a null sink for the speech tests; chromium: the web pages tested in a real browser;
-# telephony tests: a respondent's speech made with espeak-ng and resampled to 8 kHz with sox,
+# telephony tests: a respondent's speech (espeak-ng, above) resampled to 8 kHz with sox,
 # kamailio as the registrar (digest auth) and as a network that answers busy/decline/5xx.
-CATI_APT_TEST=(postgresql pulseaudio chromium chromium-driver faketime sox espeak-ng kamailio)
+CATI_APT_TEST=(postgresql pulseaudio chromium chromium-driver faketime sox kamailio)
 
 cati_say() {
     printf '==> %s\n' "$*" >&2
