@@ -147,3 +147,29 @@ def test_existing_recording_is_never_overwritten(run_cli, tmp_path):
     done = run_cli("phone", "call", "sip:resp@127.0.0.1:5999", "--record", str(target))
     assert done.returncode == 1 and "exists already" in done.stderr
     assert target.read_bytes() == b"RIFF"
+
+
+def test_interviewer_hangs_up_from_another_thread(workstation, voices):
+    """The window's hang-up button: a ringing call given up is no_answer; an answered call
+    hung up ends with its talk time, and the window heard each step as it happened."""
+    import threading
+
+    from cati.telephony.call import CallControl
+
+    for mode, after, outcome in (("ring", 1.0, "no_answer"), ("auto", 1.5, "answered")):
+        control, heard = CallControl(), []
+
+        def progress(kind, at, heard=heard, control=control, after=after):
+            heard.append(kind)
+            if kind == ("ringing" if after == 1.0 else "answered"):
+                threading.Timer(after, control.hang_up).start()
+
+        with Respondent(mode, play=voices["interviewer"] if mode == "auto" else None) as resp:
+            result = place_call(workstation, resp.uri, no_answer_after=20, control=control,
+                                on_progress=progress)
+        assert result.outcome == outcome
+        if outcome == "answered":
+            assert heard == ["ringing", "answered", "ended"]
+            assert abs(result.talk_s - after) < 0.3
+        else:
+            assert heard == ["ringing", "ended"] and abs(result.ring_s - after) < 0.3

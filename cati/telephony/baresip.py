@@ -233,6 +233,8 @@ class BaresipAgent:
         lines += [
             "module_tmp account.so",
             "module_app menu.so",
+            # menu prints the call's status line ten times a second: ~1 MB of log per hour
+            "statmode_default off",
             "module_app ctrl_tcp.so",
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
             *o.extra_config,

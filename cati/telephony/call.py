@@ -14,6 +14,10 @@ Decisions:
   when the network sent nothing.
 - ``ring_s`` is from the first ringing event to the answer (or the end); 0 when it never rang.
   ``talk_s`` is from the answer to the end.
+- The window runs ``place_call`` off its GUI thread: ``on_progress(kind, at)`` tells it
+  ``ringing``, ``answered`` and ``ended`` as they happen, and its hang-up button calls
+  ``CallControl.hang_up`` (the dialling thread sends the command; an interviewer who hangs
+  up a ringing call gave up on it: ``no_answer``, like the timer).
 - Recording: only answered calls keep one (merged from baresip's two dumps into ``record_to``,
   cati.telephony.recording); the dumps of every call are removed from the agent's folder.
 """
@@ -21,8 +25,9 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,9 +76,27 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+class CallControl:
+    """The other threads' handle on a call in progress."""
+
+    def __init__(self) -> None:
+        self._hang_up = threading.Event()
+
+    def hang_up(self) -> None:
+        self._hang_up.set()
+
+    @property
+    def hang_up_requested(self) -> bool:
+        return self._hang_up.is_set()
+
+
+POLL_S = 0.1  # how soon a hang-up asked by another thread is sent
+
+
 def place_call(agent: BaresipAgent, uri: str, *, record_to: Path | None = None,
                hangup_after: float | None = None, no_answer_after: float = 30.0,
-               settings: Mapping | None = None) -> CallResult:
+               settings: Mapping | None = None, control: CallControl | None = None,
+               on_progress: Callable[[str, dt.datetime], None] | None = None) -> CallResult:
     """Dial ``uri`` and wait for the end of the call. ``settings``: the project's (its
     outcome-to-disposition table)."""
     while agent.next_event(0) is not None:  # leftovers of an earlier call
@@ -101,8 +124,14 @@ def place_call(agent: BaresipAgent, uri: str, *, record_to: Path | None = None,
             deadline = answered + (hangup_after if hangup_after is not None else MAX_CALL_S)
         else:
             deadline = mono0 + no_answer_after
-        event = agent.next_event(deadline - now)
+        asked = control is not None and control.hang_up_requested and hung_up_at is None
+        wait = 0.0 if asked else deadline - now
+        if control is not None:
+            wait = min(wait, POLL_S)
+        event = agent.next_event(wait)
         if event is None:
+            if not asked and time.monotonic() < deadline:
+                continue  # a poll for the hang-up button, not a time-out
             if hung_up_at is not None:
                 closed = time.monotonic()
                 reason = reason or "no CALL_CLOSED from baresip after hang-up"
@@ -116,13 +145,19 @@ def place_call(agent: BaresipAgent, uri: str, *, record_to: Path | None = None,
         if event.get("direction") not in (None, "outgoing"):
             continue
         if kind in ("CALL_RINGING", "CALL_PROGRESS"):
+            if rang is None and on_progress is not None:
+                on_progress("ringing", wall(event["_at"]))
             rang = rang or event["_at"]
             provisional = 183 if kind == "CALL_PROGRESS" else 180
         elif kind == "CALL_ESTABLISHED":
             answered = answered or event["_at"]
+            if on_progress is not None:
+                on_progress("answered", wall(answered))
         elif kind == "CALL_CLOSED":
             closed = event["_at"]
             reason = str(event.get("param") or "")
+            if on_progress is not None:
+                on_progress("ended", wall(closed))
     status = sip_status(reason)
     cancelled = hung_up_at is not None and answered is None
     outcome = classify(established=answered is not None, status=status,
