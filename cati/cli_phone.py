@@ -3,10 +3,15 @@
     cati phone check [--json] [--wait S]
     cati phone call URI [--record FILE] [--hangup-after S] [--no-answer-after S] [--play WAV]
                         [--project CODE] [--json]
+    cati phone settings PROJECT [--record-calls on|off] [--no-answer-after S]
+                        [--propose OUTCOME=CODE|none ...] [--as NAME] [--json]
 
 ``check`` prints, with ``--json``, {"ok", "baresip": path or null, "version", "modules":
-{"required", "missing"}, "account": AOR or null, "registered": true/false/null,
+{"required", "missing", "available"}, "account": AOR or null, "registered": true/false/null,
 "register_reason", "codecs": ["PCMA/8000/1", ...], "settings": path}; exit 1 when not ok.
+
+``settings`` prints, with ``--json``, {"project", "record_calls", "no_answer_after_s",
+"proposals": {outcome: code or null}} after any change (supervisors and admins).
 
 ``call`` prints, with ``--json``, {"uri", "outcome", "sip_status", "proposed_disposition",
 "ring_s", "talk_s", "recording": path or null, ...} (cati.telephony.call.CallResult.as_json).
@@ -48,14 +53,58 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     call.add_argument("--record", type=Path, metavar="FILE", help="record the call to FILE")
     call.add_argument("--hangup-after", metavar="S",
                       help="hang up S seconds after the answer")
-    call.add_argument("--no-answer-after", default="30", metavar="S",
-                      help="give up unanswered after S seconds (default 30)")
+    call.add_argument("--no-answer-after", metavar="S",
+                      help="give up unanswered after S seconds (default: the project's "
+                           "no_answer_after_s, else 30)")
     call.add_argument("--play", type=Path, metavar="WAV",
                       help="send this WAV (mono, 8000 Hz) as the workstation's voice")
     call.add_argument("--project", metavar="CODE",
                       help="use the project's dialing plan and outcome table")
     call.add_argument("--json", action="store_true")
     call.set_defaults(handler=lambda args: _call(args, open_database))
+    settings = phone.add_parser("settings", help="a project's recording, ring time and the "
+                                "disposition each call outcome proposes")
+    settings.add_argument("project", metavar="PROJECT")
+    settings.add_argument("--record-calls", choices=("on", "off"))
+    settings.add_argument("--no-answer-after", metavar="S",
+                          help="hang up an unanswered call after S seconds (5-180)")
+    settings.add_argument("--propose", action="append", default=[], metavar="OUTCOME=CODE",
+                          help="the disposition an outcome proposes (none: the interviewer "
+                               "codes it); repeat for several")
+    settings.add_argument("--as", dest="acting", metavar="NAME",
+                          help="the supervisor recorded in the audit log")
+    settings.add_argument("--json", action="store_true")
+    settings.set_defaults(handler=lambda args: _settings(args, open_database(args)))
+
+
+def _settings(args: argparse.Namespace, database) -> int:
+    from cati.services.phone_settings import phone_settings, update_phone_settings
+    from cati.services.users import acting_user_id
+
+    proposals: dict[str, str | None] = {}
+    for item in args.propose:
+        outcome, sep, code = item.partition("=")
+        if not sep or not outcome.strip() or not code.strip():
+            raise CatiError(f"--propose {item!r}: write OUTCOME=CODE (e.g. busy=3.12) or "
+                            "OUTCOME=none")
+        code = code.strip()
+        proposals[outcome.strip()] = None if code.lower() == "none" else code
+    seconds = _seconds(args.no_answer_after, "--no-answer-after")
+    if args.record_calls is None and seconds is None and not proposals:
+        found = phone_settings(database, args.project)
+    else:
+        found = update_phone_settings(
+            database, acting_user_id(database, args.acting), args.project,
+            record_calls=None if args.record_calls is None else args.record_calls == "on",
+            no_answer_after_s=seconds, proposals=proposals)
+    if args.json:
+        print(json.dumps(found.as_json(), ensure_ascii=False))
+    else:
+        print(f"{found.code}: recording {'on' if found.record_calls else 'off'}; unanswered "
+              f"calls hung up after {found.no_answer_after_s:g} s")
+        for outcome, code in found.proposals.items():
+            print(f"  {outcome:<10} -> {code or '(the interviewer codes it)'}")
+    return 0
 
 
 def _seconds(text: str | None, option: str) -> float | None:
@@ -80,7 +129,8 @@ def _check(args: argparse.Namespace) -> int:
         "ok": False,
         "baresip": binary,
         "version": baresip_version(binary) if binary else None,
-        "modules": {"required": list(REQUIRED_MODULES), "missing": missing},
+        "modules": {"required": list(REQUIRED_MODULES), "missing": missing,
+                    "available": modules},
         "account": settings.aor or None,
         "registered": None,
         "register_reason": None,
@@ -114,9 +164,9 @@ def _check(args: argparse.Namespace) -> int:
 def _call(args: argparse.Namespace, open_database) -> int:
     from cati.telephony.call import place_call
     from cati.telephony.dialing import dial_uri
+    from cati.telephony.outcomes import DEFAULT_NO_ANSWER_S, NO_ANSWER_KEY
 
     hangup_after = _seconds(args.hangup_after, "--hangup-after")
-    no_answer_after = _seconds(args.no_answer_after, "--no-answer-after")
     settings = phone_settings.load()
     project_settings: dict = {}
     if args.project:
@@ -125,6 +175,10 @@ def _call(args: argparse.Namespace, open_database) -> int:
         database = open_database(args)
         with database.unit(immediate=False) as session:
             project_settings = get_project(session, args.project).settings
+    no_answer_after = _seconds(
+        args.no_answer_after if args.no_answer_after is not None
+        else str(project_settings.get(NO_ANSWER_KEY) or DEFAULT_NO_ANSWER_S),
+        "--no-answer-after")
     uri = args.uri.strip()
     if uri.startswith("+"):
         if not settings.has_account:

@@ -36,6 +36,11 @@ DEFAULT_OUTCOME_DISPOSITIONS: dict[str, str | None] = {
     "failed": "3.16",
 }
 SETTINGS_KEY = "call_outcome_dispositions"
+# How long an unanswered call rings before cati hangs up (project setting, seconds): 30 s is
+# about six rings, the usual giving-up point of Chinese carriers' own ring timers (~45-60 s)
+# kept shorter so an interviewer does not wait out a voicemail pick-up.
+NO_ANSWER_KEY = "no_answer_after_s"
+DEFAULT_NO_ANSWER_S = 30.0
 
 BUSY_STATUSES = frozenset({486, 600})
 REJECTED_STATUSES = frozenset({603})

@@ -81,6 +81,12 @@ class PhoneSettings:
                             codecs=tuple(self.codecs), audio_player=self.audio_player,
                             audio_source=audio_source or self.audio_source, record=record)
 
+    def recordings_dir(self) -> Path:
+        """Where recordings are filed: the setting (a shared folder for a room), else
+        ``recordings`` in the user data directory."""
+        return Path(self.recordings_folder) if self.recordings_folder else (
+            user_data_dir() / "recordings")
+
     def dial_plan(self, project_settings: Mapping | None = None) -> DialPlan:
         merged = {**self.dialing, **dict((project_settings or {}).get(DIALING_KEY) or {})}
         return DialPlan.from_settings({DIALING_KEY: merged})
