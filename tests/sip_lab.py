@@ -40,9 +40,15 @@ def speech_wav(folder: Path, text: str = SPEECH_ZH, name: str = "speech.wav",
     target = folder / name
     subprocess.run([need("espeak-ng"), "-v", "zh", "-w", str(raw), text], check=True,
                    capture_output=True)
-    effects = ["trim", "0", str(seconds), "pad", "0", str(seconds)] if seconds else []
+    effects = ["trim", "0", str(seconds)] if seconds else []
     subprocess.run([need("sox"), str(raw), "-r", "8000", "-c", "1", "-b", "16", str(target),
                     *effects], check=True, capture_output=True)
+    short = seconds - wav_seconds(target) if seconds else 0
+    if short > 0.01:  # the speech was shorter: silence after it, up to ``seconds``
+        padded = folder / f"{name}.pad.wav"
+        subprocess.run([need("sox"), str(target), str(padded), "pad", "0", f"{short:.3f}"],
+                       check=True, capture_output=True)
+        padded.replace(target)
     return target
 
 

@@ -308,10 +308,16 @@ class BaresipAgent:
             self._sock.close()
             self._sock = None
         if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
+            # baresip's first SIGTERM unregisters and waits for open SIP transactions (a CANCEL
+            # to a dead line waits out its 32 s timer); the second stops at once.
+            for signal_wait in (1.0, 2.0):
+                self._process.terminate()
+                try:
+                    self._process.wait(timeout=signal_wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            if self._process.poll() is None:
                 self._process.kill()
                 self._process.wait(timeout=5)
         if self._reader is not None:
