@@ -1,5 +1,9 @@
 """``cati phone``: the workstation's softphone (baresip) from the command line.
 
+    cati phone setup [--account AOR] [--outbound URI] [--auth-user U] [--no-register]
+                     [--listen IP] [--codecs pcma,pcmu] [--audio DRIVER,DEVICE]
+                     [--recordings DIR] [--trunk-prefix D] [--area-code D]
+                     [--dial-format national|e164] [--mobile-prefix D] [--password-stdin] [--json]
     cati phone check [--json] [--wait S]
     cati phone call URI [--record FILE] [--hangup-after S] [--no-answer-after S] [--play WAV]
                         [--project CODE] [--json]
@@ -9,6 +13,9 @@
 ``check`` prints, with ``--json``, {"ok", "baresip": path or null, "version", "modules":
 {"required", "missing", "available"}, "account": AOR or null, "registered": true/false/null,
 "register_reason", "codecs": ["PCMA/8000/1", ...], "settings": path}; exit 1 when not ok.
+
+``setup`` changes the given entries of this workstation's phone.json (the others are kept)
+and prints it, with ``--json`` as the object stored; the password goes to the keyring.
 
 ``settings`` prints, with ``--json``, {"project", "record_calls", "no_answer_after_s",
 "proposals": {outcome: code or null}} after any change (supervisors and admins).
@@ -43,6 +50,26 @@ _SIP_URI = re.compile(r"^sips?:[^\s@]+@[^\s]+$|^sips?:[^\s@]+$")
 def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     phone = commands.add_parser("phone", help="the workstation's softphone (SIP)").add_subparsers(
         dest="action", required=True)
+    setup = phone.add_parser("setup", help="this workstation's SIP account, audio, recordings "
+                             "folder and dialing plan (phone.json)")
+    setup.add_argument("--account", metavar="AOR", help="sip:8001@pbx.example.cn ('' removes)")
+    setup.add_argument("--outbound", metavar="URI", help="registrar/proxy, sip:HOST[:PORT]")
+    setup.add_argument("--auth-user", metavar="U", help="the digest user, when not the AOR's")
+    setup.add_argument("--no-register", action="store_true",
+                       help="the PBX knows this workstation by its address (no REGISTER)")
+    setup.add_argument("--listen", metavar="IP", help="this workstation's address for SIP")
+    setup.add_argument("--codecs", metavar="LIST", help="e.g. pcma,pcmu (first preferred)")
+    setup.add_argument("--audio", metavar="DRIVER,DEVICE",
+                       help="headset, e.g. alsa,default; 'null': no sound card")
+    setup.add_argument("--recordings", metavar="DIR", help="the recordings folder (shared)")
+    setup.add_argument("--trunk-prefix", metavar="D")
+    setup.add_argument("--area-code", metavar="D", help="the centre's, e.g. 0571")
+    setup.add_argument("--dial-format", choices=("national", "e164"))
+    setup.add_argument("--mobile-prefix", metavar="D")
+    setup.add_argument("--password-stdin", action="store_true",
+                       help="read the SIP password from stdin into the keyring")
+    setup.add_argument("--json", action="store_true")
+    setup.set_defaults(handler=_setup)
     check = phone.add_parser("check", help="is the softphone installed, registered, which codecs")
     check.add_argument("--wait", type=float, default=10.0, metavar="S",
                        help="seconds to wait for the registration (default 10)")
@@ -118,6 +145,53 @@ def _seconds(text: str | None, option: str) -> float | None:
     if not 0 < value <= 4 * 3600:
         raise CatiError(f"{option}: seconds out of range (0 to 14400): {text!r}")
     return value
+
+
+def _setup(args: argparse.Namespace) -> int:
+    import dataclasses
+    import sys
+
+    current = phone_settings.load()
+    changes: dict = {}
+    for option, field in (("account", "aor"), ("outbound", "outbound"),
+                          ("auth_user", "auth_user"), ("listen", "listen_host"),
+                          ("recordings", "recordings_folder")):
+        value = getattr(args, option)
+        if value is not None:
+            changes[field] = value.strip()
+    if args.no_register:
+        changes["register"] = False
+    if args.codecs is not None:
+        changes["codecs"] = tuple(c.strip() for c in args.codecs.split(",") if c.strip())
+    if args.audio is not None:
+        changes["audio_player"] = changes["audio_source"] = args.audio.strip()
+    dialing = dict(current.dialing)
+    for option, key in (("trunk_prefix", "trunk_prefix"), ("area_code", "area_code"),
+                        ("dial_format", "format"), ("mobile_prefix", "mobile_prefix")):
+        value = getattr(args, option)
+        if value is not None:
+            dialing[key] = value.strip()
+    changes["dialing"] = dialing
+    wanted = phone_settings.checked(dataclasses.replace(current, **changes))
+    if wanted.recordings_folder:
+        folder = Path(wanted.recordings_folder)
+        if not folder.is_dir():
+            raise CatiError(f"recordings folder {folder}: no such folder (create it, or mount "
+                            "the shared folder, first)")
+    if args.password_stdin:
+        if not wanted.aor:
+            raise CatiError("--password-stdin needs an account (--account sip:USER@HOST)")
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CatiError("no password on stdin")
+        phone_settings.save_password(wanted.aor, password)
+    path = phone_settings.save(wanted)
+    if args.json:
+        print(json.dumps(wanted.as_json(), ensure_ascii=False))
+    else:
+        print(f"{path}: account {wanted.aor or 'none (direct SIP URIs only)'}"
+              + (f" via {wanted.outbound}" if wanted.outbound else ""))
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -63,3 +63,43 @@ def test_call_refused_when_the_account_does_not_register(run_cli, phone_json):
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.strip() == ("cati: sip:8001@127.0.0.1: not registered "
                                    "(401 Unauthorized)")
+
+
+def test_setup_writes_phone_json_and_the_account_registers(run_cli, registrar, tmp_path):
+    env = {"CATI_DATA_DIR": str(tmp_path), "CATI_SIP_PASSWORD": "s3cret"}
+    (tmp_path / "rec").mkdir()
+    done = run_cli("phone", "setup", "--account", "sip:8002@127.0.0.1", "--outbound",
+                   f"sip:{registrar.host}", "--codecs", "pcma", "--recordings",
+                   str(tmp_path / "rec"), "--trunk-prefix", "9", "--area-code", "0571",
+                   "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    stored = json.loads((tmp_path / "phone.json").read_text(encoding="utf-8"))
+    assert stored == json.loads(done.stdout)
+    assert (stored["aor"], stored["codecs"], stored["dialing"]) == (
+        "sip:8002@127.0.0.1", ["pcma"], {"trunk_prefix": "9", "area_code": "0571"})
+    assert (tmp_path / "phone.json").stat().st_mode & 0o077 == 0
+    report = json.loads(run_cli("phone", "check", "--json", env=env).stdout)
+    assert report["registered"] is True and report["account"] == "sip:8002@127.0.0.1"
+    # one entry changed, the others kept
+    assert run_cli("phone", "setup", "--area-code", "010", env=env).returncode == 0
+    again = json.loads((tmp_path / "phone.json").read_text(encoding="utf-8"))
+    assert again == {**stored, "dialing": {"trunk_prefix": "9", "area_code": "010"}}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--account", "8001@pbx"], "write sip:USER@HOST"),
+    (["--outbound", "pbx.example.cn"], "write sip:HOST[:PORT]"),
+    (["--listen", "my-pc"], "an IP address of this workstation"),
+    (["--codecs", "pcma,amr"], "codec 'amr'"),
+    (["--trunk-prefix", "9x"], "digits only"),
+    (["--recordings", "/nonexistent/rec"], "no such folder"),
+])
+def test_setup_mistake_is_one_line_and_keeps_phone_json(run_cli, tmp_path, args, message):
+    env = {"CATI_DATA_DIR": str(tmp_path)}
+    assert run_cli("phone", "setup", "--account", "sip:8001@127.0.0.1", env=env).returncode == 0
+    before = (tmp_path / "phone.json").read_bytes()
+    done = run_cli("phone", "setup", *args, env=env)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("cati: ") and message in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert (tmp_path / "phone.json").read_bytes() == before

@@ -17,8 +17,10 @@ Decisions:
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -119,3 +121,55 @@ def load(path: Path | None = None) -> PhoneSettings:
     if "codecs" in data:
         data["codecs"] = tuple(data["codecs"])
     return PhoneSettings(**data)
+
+
+_AOR = re.compile(r"^sips?:[^@\s;]+@[^@\s;]+$")
+_URI = re.compile(r"^sips?:[^\s]+$")
+
+
+def checked(settings: PhoneSettings) -> PhoneSettings:
+    """The settings, or CatiError naming the first that makes no sense."""
+    if settings.aor and not _AOR.match(settings.aor):
+        raise CatiError(f"account {settings.aor!r}: write sip:USER@HOST (e.g. "
+                        "sip:8001@pbx.example.cn)")
+    if settings.outbound and not _URI.match(settings.outbound):
+        raise CatiError(f"outbound proxy {settings.outbound!r}: write sip:HOST[:PORT]")
+    try:
+        ipaddress.ip_address(settings.listen_host)
+    except ValueError:
+        raise CatiError(f"listen address {settings.listen_host!r}: an IP address of this "
+                        "workstation (127.0.0.1, or its LAN address for a PBX)") from None
+    for codec in settings.codecs:
+        if codec.lower() not in KNOWN_CODECS:
+            raise CatiError(f"codec {codec!r}: one of {', '.join(KNOWN_CODECS)}")
+    settings.dial_plan()  # raises DialingError (a CatiError) on a bad plan
+    return settings
+
+
+KNOWN_CODECS = ("pcma", "pcmu", "g722", "opus", "gsm")
+
+
+def save(settings: PhoneSettings, path: Path | None = None) -> Path:
+    """Write phone.json (0600: it names the account), replacing it whole."""
+    path = path or settings_path()
+    partial = path.with_name(f".{path.name}.part")
+    partial.unlink(missing_ok=True)
+    descriptor = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(settings.as_json(), handle, ensure_ascii=False, indent=2)
+    os.replace(partial, path)
+    return path
+
+
+def save_password(aor: str, password: str) -> None:
+    """The SIP password into the system keyring; CatiError where there is no secure one."""
+    from cati.credentials import secure_keyring
+
+    backend = secure_keyring()
+    if backend is None:
+        raise CatiError(f"no secure keyring on this workstation: give the password in the "
+                        f"environment variable {PASSWORD_ENV} instead")
+    try:
+        backend.set_password(KEYRING_SERVICE, aor, password)
+    except Exception as exc:  # a locked keyring
+        raise CatiError(f"the keyring refused the password ({exc})") from None
