@@ -84,7 +84,7 @@ class Respondent:
         while not self._stop.is_set():
             event = self.agent.next_event(0.2)
             if event and event.get("type") == "CALL_INCOMING":
-                self.agent.command("hangup")
+                self.agent.hangup()
 
     def stop(self) -> None:
         self._stop.set()

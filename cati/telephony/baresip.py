@@ -68,6 +68,13 @@ class SipAccount:
     regint: int = 600
 
     def line(self, codecs: tuple[str, ...]) -> str:
+        """baresip's account line. Its parameter values end at ``;`` or white space and are not
+        unquoted (baresip 1.0), so a password or user holding one is refused here rather than
+        cut short there (a registration failing for no visible reason)."""
+        for name, value in (("password", self.password), ("auth user", self.auth_user)):
+            if any(c in value for c in ' ;"\t\r\n'):
+                raise SoftphoneError(f"the SIP {name} holds a space, ';' or '\"', which "
+                                     "baresip cannot take: set another one on the PBX")
         params = ["answermode=manual", f"regint={self.regint if self.register else 0}"]
         if self.auth_user:
             params.append(f"auth_user={self.auth_user}")
@@ -400,6 +407,17 @@ class BaresipAgent:
                     raise SoftphoneError(f"baresip did not answer {name!r}: " + self.last_error())
                 self._responded.wait(min(left, 0.5))
             return self._responses.pop(token)
+
+    def dial(self, uri: str) -> dict:
+        return self.command("dial", uri)
+
+    def hangup(self) -> dict:
+        """Hang up the current call (a ringing incoming one is turned down with 486)."""
+        return self.command("hangup")
+
+    def accept(self) -> dict:
+        """Answer the ringing incoming call."""
+        return self.command("accept")
 
     def next_event(self, timeout: float) -> dict | None:
         """The next event, or None after ``timeout`` seconds. A ``_GONE`` event says the

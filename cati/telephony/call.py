@@ -108,7 +108,7 @@ def place_call(agent: BaresipAgent, uri: str, *, record_to: Path | None = None,
     def wall(mono: float | None) -> dt.datetime | None:
         return None if mono is None else wall0 + dt.timedelta(seconds=mono - mono0)
 
-    reply = agent.command("dial", uri)
+    reply = agent.dial(uri)
     rang = answered = closed = None
     provisional: int | None = None
     reason = ""
@@ -137,7 +137,7 @@ def place_call(agent: BaresipAgent, uri: str, *, record_to: Path | None = None,
                 reason = reason or "no CALL_CLOSED from baresip after hang-up"
                 break
             hung_up_at = time.monotonic()
-            agent.command("hangup")
+            agent.hangup()
             continue
         kind = event.get("type")
         if kind == "_GONE":
