@@ -103,3 +103,10 @@ def test_setup_mistake_is_one_line_and_keeps_phone_json(run_cli, tmp_path, args,
     assert done.stderr.startswith("cati: ") and message in done.stderr
     assert len(done.stderr.splitlines()) == 1
     assert (tmp_path / "phone.json").read_bytes() == before
+
+
+def test_password_baresip_cannot_take_is_one_line(run_cli, phone_json):
+    done = run_cli("phone", "check", env={"CATI_SIP_PASSWORD": "two words"})
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.strip() == ("cati: the SIP password holds a space, ';' or '\"', which "
+                                   "baresip cannot take: set another one on the PBX")
