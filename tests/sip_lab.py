@@ -165,10 +165,15 @@ class Kamailio:
             stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
         deadline = time.monotonic() + 10
-        while "SO_RCVBUF is finally" not in self.log():
-            assert self.process.poll() is None, "kamailio stopped: " + self.log()[-500:]
-            assert time.monotonic() < deadline, "kamailio did not start: " + self.log()[-500:]
-            time.sleep(0.05)
+        try:
+            while "SO_RCVBUF is finally" not in self.log():
+                assert self.process.poll() is None, "kamailio stopped: " + self.log()[-500:]
+                assert time.monotonic() < deadline, ("kamailio did not start: "
+                                                     + self.log()[-500:])
+                time.sleep(0.05)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def log(self) -> str:

@@ -258,12 +258,22 @@ class BaresipAgent:
     # -- life ------------------------------------------------------------------------------
 
     def start(self, timeout: float = 10.0) -> BaresipAgent:
-        binary = baresip_binary()
-        if binary is None:
-            raise SoftphoneError("baresip is not installed (Debian: apt-get install baresip-core)")
-        missing = [m for m in REQUIRED_MODULES if m not in available_modules()]
-        if missing:
-            raise SoftphoneError("baresip modules missing: " + ", ".join(missing))
+        """Write the config, start baresip, connect to its control port and make the SIP
+        account. Whatever fails on the way stops the process it started and removes the folder
+        made for it (a context manager's exit does not run when its entry raises)."""
+        try:
+            binary = baresip_binary()
+            if binary is None:
+                raise SoftphoneError("baresip is not installed (Debian: apt-get install "
+                                     "baresip-core)")
+            missing = [m for m in REQUIRED_MODULES if m not in available_modules()]
+            if missing:
+                raise SoftphoneError("baresip modules missing: " + ", ".join(missing))
+            account_line = (self.options.account.line(self.options.codecs)
+                            if self.options.account is not None else None)
+        except SoftphoneError:
+            self.remove()  # the folder made in __init__
+            raise
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.record_dir.mkdir(mode=0o700, exist_ok=True)
         self.sip_port = free_sip_port(self.options.listen_host)
@@ -278,6 +288,23 @@ class BaresipAgent:
                 stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True)
         finally:
             log.close()
+        try:
+            self._connect(timeout)
+            if account_line is not None:
+                # An account from the accounts file registers before the control connection
+                # is open, and baresip sends events only to a connected client: the
+                # REGISTER_OK or REGISTER_FAIL would be lost. Made here, its registration
+                # events reach us (and the password never touches the disk).
+                reply = self.command("uanew", account_line)
+                if not reply.get("ok"):
+                    raise SoftphoneError("baresip refused the SIP account: "
+                                         + str(reply.get("data") or self.last_error()))
+        except BaseException:
+            self.remove()
+            raise
+        return self
+
+    def _connect(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
             if self._process.poll() is not None:
@@ -287,24 +314,12 @@ class BaresipAgent:
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    self.stop()
                     raise SoftphoneError("baresip did not open its control port: "
                                          + self.last_error()) from None
                 time.sleep(0.05)
         self._sock.settimeout(None)
         self._reader = threading.Thread(target=self._read, name="baresip-ctrl", daemon=True)
         self._reader.start()
-        if self.options.account is not None:
-            # An account from the accounts file registers before the control connection is
-            # open, and baresip sends events only to a connected client: the REGISTER_OK or
-            # REGISTER_FAIL would be lost. Made here, its registration events reach us (and the
-            # password never touches the disk).
-            reply = self.command("uanew", self.options.account.line(self.options.codecs))
-            if not reply.get("ok"):
-                self.stop()
-                raise SoftphoneError("baresip refused the SIP account: "
-                                     + str(reply.get("data") or self.last_error()))
-        return self
 
     def stop(self) -> None:
         """Quit baresip (it hangs up its calls and unregisters), kill it if it lingers."""
