@@ -1,7 +1,8 @@
 """``cati phone``: the workstation's softphone (baresip) from the command line.
 
     cati phone setup [--account AOR] [--outbound URI] [--auth-user U] [--no-register]
-                     [--listen IP] [--codecs pcma,pcmu] [--audio DRIVER,DEVICE]
+                     [--listen IP] [--rtp-ports LOW-HIGH] [--codecs pcma,pcmu]
+                     [--audio DRIVER,DEVICE]
                      [--recordings DIR] [--trunk-prefix D] [--area-code D]
                      [--dial-format national|e164] [--mobile-prefix D] [--password-stdin] [--json]
     cati phone check [--json] [--wait S]
@@ -58,6 +59,8 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     setup.add_argument("--no-register", action="store_true",
                        help="the PBX knows this workstation by its address (no REGISTER)")
     setup.add_argument("--listen", metavar="IP", help="this workstation's address for SIP")
+    setup.add_argument("--rtp-ports", metavar="LOW-HIGH",
+                       help="the audio (RTP) port range the firewall lets through")
     setup.add_argument("--codecs", metavar="LIST", help="e.g. pcma,pcmu (first preferred)")
     setup.add_argument("--audio", metavar="DRIVER,DEVICE",
                        help="headset, e.g. alsa,default; 'null': no sound card")
@@ -155,7 +158,8 @@ def _setup(args: argparse.Namespace) -> int:
     changes: dict = {}
     for option, field in (("account", "aor"), ("outbound", "outbound"),
                           ("auth_user", "auth_user"), ("listen", "listen_host"),
-                          ("recordings", "recordings_folder")):
+                          ("recordings", "recordings_folder"),
+                          ("rtp_ports", "rtp_ports")):
         value = getattr(args, option)
         if value is not None:
             changes[field] = value.strip()

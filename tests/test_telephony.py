@@ -69,6 +69,16 @@ def test_answered_call_is_recorded_with_the_respondents_speech(run_cli, voices, 
     assert result["answered_at"] and result["ended_at"]
 
 
+def test_audio_within_the_firewalls_rtp_ports(voices, tmp_path):
+    options = AgentOptions(record=True, rtp_ports="21000-21010")
+    with Respondent("auto", play=voices["respondent"]) as respondent, \
+            BaresipAgent(options) as workstation:
+        result = place_call(workstation, respondent.uri, record_to=tmp_path / "call.wav")
+        assert "rtp_ports 21000-21010" in (workstation.folder / "config").read_text()
+    assert result.outcome == "answered"
+    assert channel_rms(tmp_path / "call.wav", 1) > 10 * SILENCE_RMS
+
+
 def test_busy_respondent_is_busy_and_proposes_3_12(run_cli):
     with Respondent("busy") as respondent:
         result = _call(run_cli, respondent.uri)

@@ -71,12 +71,13 @@ def test_setup_writes_phone_json_and_the_account_registers(run_cli, registrar, t
     done = run_cli("phone", "setup", "--account", "sip:8002@127.0.0.1", "--outbound",
                    f"sip:{registrar.host}", "--codecs", "pcma", "--recordings",
                    str(tmp_path / "rec"), "--trunk-prefix", "9", "--area-code", "0571",
-                   "--json", env=env)
+                   "--rtp-ports", "20000-20100", "--json", env=env)
     assert done.returncode == 0, done.stderr
     stored = json.loads((tmp_path / "phone.json").read_text(encoding="utf-8"))
     assert stored == json.loads(done.stdout)
-    assert (stored["aor"], stored["codecs"], stored["dialing"]) == (
-        "sip:8002@127.0.0.1", ["pcma"], {"trunk_prefix": "9", "area_code": "0571"})
+    assert (stored["aor"], stored["codecs"], stored["dialing"], stored["rtp_ports"]) == (
+        "sip:8002@127.0.0.1", ["pcma"], {"trunk_prefix": "9", "area_code": "0571"},
+        "20000-20100")
     assert (tmp_path / "phone.json").stat().st_mode & 0o077 == 0
     report = json.loads(run_cli("phone", "check", "--json", env=env).stdout)
     assert report["registered"] is True and report["account"] == "sip:8002@127.0.0.1"
@@ -93,6 +94,7 @@ def test_setup_writes_phone_json_and_the_account_registers(run_cli, registrar, t
     (["--codecs", "pcma,amr"], "codec 'amr'"),
     (["--trunk-prefix", "9x"], "digits only"),
     (["--recordings", "/nonexistent/rec"], "no such folder"),
+    (["--rtp-ports", "80-90"], "a range like 10000-20000"),
 ])
 def test_setup_mistake_is_one_line_and_keeps_phone_json(run_cli, tmp_path, args, message):
     env = {"CATI_DATA_DIR": str(tmp_path)}

@@ -100,6 +100,7 @@ class AgentOptions:
     record: bool = False
     answermode: str = "manual"  # the local account's: "auto" answers (a test respondent)
     local_user: str = "cati"
+    rtp_ports: str = ""  # "10000-20000": the range a centre's firewall lets through
     extra_config: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -228,6 +229,7 @@ class BaresipAgent:
             "audio_level no",
             "rtcp_mux no",
             "jitter_buffer_delay 5-10",
+            *([f"rtp_ports {o.rtp_ports}"] if o.rtp_ports else []),
             f"module_path {module_dir()}",
             "module g711.so",
             "module aufile.so",

@@ -46,6 +46,7 @@ class PhoneSettings:
     audio_player: str = NULL_AUDIO
     audio_source: str = NULL_AUDIO
     listen_host: str = "127.0.0.1"
+    rtp_ports: str = ""  # e.g. "10000-20000" (the firewall's range); blank: any
     recordings_folder: str = ""
     dialing: dict = field(default_factory=dict)  # the centre's PBX: cati.telephony.dialing
 
@@ -81,7 +82,8 @@ class PhoneSettings:
                                  register=self.register)
         return AgentOptions(account=account, listen_host=self.listen_host,
                             codecs=tuple(self.codecs), audio_player=self.audio_player,
-                            audio_source=audio_source or self.audio_source, record=record)
+                            audio_source=audio_source or self.audio_source, record=record,
+                            rtp_ports=self.rtp_ports)
 
     def recordings_dir(self) -> Path:
         """Where recordings are filed: the setting (a shared folder for a room), else
@@ -139,6 +141,9 @@ def checked(settings: PhoneSettings) -> PhoneSettings:
     except ValueError:
         raise CatiError(f"listen address {settings.listen_host!r}: an IP address of this "
                         "workstation (127.0.0.1, or its LAN address for a PBX)") from None
+    ports = re.fullmatch(r"(\d{4,5})-(\d{4,5})", settings.rtp_ports)
+    if settings.rtp_ports and not (ports and 1024 <= int(ports[1]) < int(ports[2]) <= 65535):
+        raise CatiError(f"RTP ports {settings.rtp_ports!r}: a range like 10000-20000")
     for codec in settings.codecs:
         if codec.lower() not in KNOWN_CODECS:
             raise CatiError(f"codec {codec!r}: one of {', '.join(KNOWN_CODECS)}")
