@@ -4,7 +4,8 @@
                      [--listen IP] [--rtp-ports LOW-HIGH] [--codecs pcma,pcmu]
                      [--audio DRIVER,DEVICE]
                      [--recordings DIR] [--trunk-prefix D] [--area-code D]
-                     [--dial-format national|e164] [--mobile-prefix D] [--password-stdin] [--json]
+                     [--dial-format national|e164] [--mobile-prefix D] [--password-stdin]
+                     [--dial-mode preview|progressive] [--auto-dial S] [--json]
     cati phone check [--json] [--wait S]
     cati phone call URI [--record FILE] [--hangup-after S] [--no-answer-after S] [--play WAV]
                         [--project CODE] [--json]
@@ -69,6 +70,11 @@ def add_commands(commands: argparse._SubParsersAction, open_database) -> None:
     setup.add_argument("--area-code", metavar="D", help="the centre's, e.g. 0571")
     setup.add_argument("--dial-format", choices=("national", "e164"))
     setup.add_argument("--mobile-prefix", metavar="D")
+    setup.add_argument("--dial-mode", choices=("preview", "progressive"),
+                       help="preview: the interviewer dials (Ctrl+D) after reading the case; "
+                            "progressive: dialled as soon as a case is claimed")
+    setup.add_argument("--auto-dial", metavar="S",
+                       help="preview: dial by itself after S seconds (0: only by hand)")
     setup.add_argument("--password-stdin", action="store_true",
                        help="read the SIP password from stdin into the keyring")
     setup.add_argument("--json", action="store_true")
@@ -165,6 +171,13 @@ def _setup(args: argparse.Namespace) -> int:
             changes[field] = value.strip()
     if args.no_register:
         changes["register"] = False
+    if args.dial_mode is not None:
+        changes["dial_mode"] = args.dial_mode
+    if args.auto_dial is not None:
+        try:
+            changes["auto_dial_s"] = float(args.auto_dial)
+        except ValueError:
+            raise CatiError(f"--auto-dial: not a number of seconds: {args.auto_dial!r}") from None
     if args.codecs is not None:
         changes["codecs"] = tuple(c.strip() for c in args.codecs.split(",") if c.strip())
     if args.audio is not None:

@@ -11,7 +11,9 @@ order once it is back — each entry exactly once:
 - answers are idempotent by value: replaying a save that landed before the reply was lost writes
   nothing (no second answer event), and a replay keeps the time the answer was given;
 - an outcome whose commit may have landed is looked up (this workstation's attempt on the case
-  with that start and code) before it is recorded again.
+  with that start and code) before it is recorded again;
+- an outcome may carry the softphone's call (``call``: cati.services.recordings.FinishedCall),
+  stored on the attempt just after it (its recording filed under the attempt's id).
 
 When the case went to another workstation in the meantime (its lease expired while this one was
 cut off, and someone else claimed it), the database refuses the writes (``LeaseLost``). Those
@@ -232,11 +234,19 @@ def _write(database, entry: Entry) -> Any:
             now=entry.created_at)
     if entry.kind == OUTCOME:
         started = payload.get("started_at")
-        return record_outcome(
+        result = record_outcome(
             database, entry.case_id, entry.workstation, payload["code"],
             interviewer_id=entry.user_id, note=payload.get("note", ""),
             started_at=dt.datetime.fromisoformat(started) if started else entry.created_at,
             interview_id=entry.interview_id, now=entry.created_at)
+        if payload.get("call") and entry.user_id is not None:
+            # The softphone's call of this attempt (cati.services.recordings.FinishedCall).
+            from cati.services.recordings import FinishedCall, store_finished_call
+
+            store_finished_call(database, result.attempt_id,
+                                FinishedCall.from_json(payload["call"]),
+                                actor_id=entry.user_id)
+        return result
     if entry.kind == FIELD_CLOSE:
         return interviews.close_interview(database, entry.interview_id, payload["code"],
                                           user_id=entry.user_id, now=entry.created_at)

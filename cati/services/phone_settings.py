@@ -16,7 +16,7 @@ Decisions:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -26,6 +26,7 @@ from cati.services.clock import utc_now
 from cati.services.users import require_supervisor
 from cati.storage.db import Database
 from cati.storage.models import AuditEntry, Disposition, Project
+from cati.telephony.dialing import SETTINGS_KEY as DIALING_KEY
 from cati.telephony.outcomes import (
     DEFAULT_NO_ANSWER_S,
     NO_ANSWER_KEY,
@@ -44,6 +45,7 @@ class PhoneProjectSettings:
     record_calls: bool
     no_answer_after_s: float
     proposals: dict[str, str | None]  # outcome -> code, the defaults with the project's over
+    dialing: dict = field(default_factory=dict)  # the project's dialing plan over the seat's
 
     def as_json(self) -> dict:
         return {"project": self.code, "record_calls": self.record_calls,
@@ -54,7 +56,8 @@ def _of(project: Project) -> PhoneProjectSettings:
     settings = project.settings or {}
     return PhoneProjectSettings(project.id, project.code, bool(settings.get(RECORD_KEY, False)),
                                 float(settings.get(NO_ANSWER_KEY) or DEFAULT_NO_ANSWER_S),
-                                outcome_dispositions(settings))
+                                outcome_dispositions(settings),
+                                dict(settings.get(DIALING_KEY) or {}))
 
 
 def phone_settings(database: Database, project_code: str) -> PhoneProjectSettings:

@@ -166,3 +166,62 @@ def check_recording(row: RecordingRow) -> str:
     except (OSError, EOFError, ValueError, wave.Error):
         return "changed"
     return "ok" if (now.size, now.sha256) == (row.size, row.sha256) else "changed"
+
+
+# -- a call the interviewer window made, stored with the attempt that codes it ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedCall:
+    """A call of the interviewer window, waiting for the attempt that codes it.
+
+    It travels in the workstation's journal with the outcome (``as_json``/``from_json``), so a
+    call coded while the database is away is stored with its attempt once it is back. The
+    recording is a finished WAV in the recordings folder's ``.incoming``; it is filed under the
+    attempt's id (cati.telephony.recording.file_recording) when the attempt exists.
+    """
+
+    facts: CallFacts
+    recording_path: str | None
+    project_code: str
+
+    def as_json(self) -> dict:
+        facts = self.facts
+        return {"outcome": facts.outcome, "sip_status": facts.sip_status,
+                "proposed_disposition": facts.proposed_disposition,
+                "dialled_at": _iso(facts.dialled_at), "rang_at": _iso(facts.rang_at),
+                "answered_at": _iso(facts.answered_at), "hung_up_at": _iso(facts.hung_up_at),
+                "recording": self.recording_path, "project": self.project_code}
+
+    @classmethod
+    def from_json(cls, data: dict) -> FinishedCall:
+        facts = CallFacts(data["outcome"], data.get("sip_status"),
+                          data.get("proposed_disposition"), _when(data.get("dialled_at")),
+                          _when(data.get("rang_at")), _when(data.get("answered_at")),
+                          _when(data.get("hung_up_at")))
+        return cls(facts, data.get("recording"), data.get("project") or "")
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat() if moment else None
+
+
+def _when(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def store_finished_call(database: Database, attempt_id: int, call: FinishedCall, *,
+                        actor_id: int, folder: Path | None = None) -> AttachedCall:
+    """File the call's recording under its attempt (``folder``: the recordings folder; the
+    recording's own folder's parent when None) and attach the call to the attempt. A
+    recording that is gone (a workstation cleaned up) is not invented: the call is stored
+    without one."""
+    recording = None
+    source = Path(call.recording_path) if call.recording_path else None
+    if source is not None and source.is_file() and call.facts.outcome == "answered":
+        from cati.telephony.recording import file_recording
+
+        target = folder or source.parent.parent
+        recording = file_recording(source, target, call.project_code, attempt_id,
+                                   call.facts.dialled_at or utc_now())
+    return attach_call(database, attempt_id, call.facts, recording, actor_id=actor_id)

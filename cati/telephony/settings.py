@@ -13,6 +13,11 @@ Decisions:
   variable ``CATI_SIP_PASSWORD``.
 - No account: the softphone still runs with a local account that dials direct SIP URIs (set-up
   and tests); the interviewer window keeps its manual mode.
+- The dialing mode is the seat's (``dial_mode``): ``preview`` (the call screen shows the case,
+  the interviewer dials with Ctrl+D, or the call is dialled after ``auto_dial_s`` seconds when
+  that is above 0) or ``progressive`` (dialled as soon as the case is claimed). Per seat, not per
+  project: a centre trains new interviewers on preview and lets experienced ones run
+  progressive on the same survey.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ class PhoneSettings:
     rtp_ports: str = ""  # e.g. "10000-20000" (the firewall's range); blank: any
     recordings_folder: str = ""
     dialing: dict = field(default_factory=dict)  # the centre's PBX: cati.telephony.dialing
+    dial_mode: str = "preview"  # preview | progressive
+    auto_dial_s: float = 0.0  # preview: dial after this many seconds (0: only by hand)
 
     @property
     def has_account(self) -> bool:
@@ -147,10 +154,15 @@ def checked(settings: PhoneSettings) -> PhoneSettings:
     for codec in settings.codecs:
         if codec.lower() not in KNOWN_CODECS:
             raise CatiError(f"codec {codec!r}: one of {', '.join(KNOWN_CODECS)}")
+    if settings.dial_mode not in DIAL_MODES:
+        raise CatiError(f"dialing mode {settings.dial_mode!r}: one of {', '.join(DIAL_MODES)}")
+    if not 0 <= settings.auto_dial_s <= 120:
+        raise CatiError(f"auto-dial after {settings.auto_dial_s:g} s: between 0 (off) and 120")
     settings.dial_plan()  # raises DialingError (a CatiError) on a bad plan
     return settings
 
 
+DIAL_MODES = ("preview", "progressive")
 KNOWN_CODECS = ("pcma", "pcmu", "g722", "opus", "gsm")
 
 
