@@ -1,0 +1,169 @@
+"""The interviewer window takes calls through its softphone, from claim to disposition: real
+baresip agents on loopback (tests/sip_lab.py), the real window driven from the keyboard, and
+what reached the database checked after.
+
+- Preview mode, a busy respondent: Ctrl+D dials, the call screen shows the ending, 3.12 is
+  pre-selected and Enter stores it, with the machine outcome and SIP 486 on the attempt.
+- Progressive mode, an answering respondent who speaks 3 s and hangs up: dialled on claim, the
+  interviewer starts the interview (F9), codes the break-off, and the attempt has the call's
+  times and its recording (filed under the attempt, the respondent's speech in it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from sip_lab import Respondent, speech_wav
+from sqlalchemy import insert, select
+from test_ui_interviewer_loop import open_zone
+
+from cati.config import QUESTIONNAIRE_DIR
+from cati.services.phone_settings import update_phone_settings
+from cati.services.projects import create_project
+from cati.services.users import add_user
+from cati.storage.db import Database
+from cati.storage.models import CallAttempt, Case, Recording
+from cati.telephony import settings as seat
+from cati.telephony.recording import channel_rms
+from ui.app import CatiApp
+
+pytestmark = pytest.mark.telephony
+
+WAIT = 15_000
+NUMBER = "+8613812345678"
+DIGITS = "13812345678"  # what the seat's dialing plan dials for it (a mobile, no prefix)
+SPEECH_RMS = 500  # silence through G.711 is under 10; speech is in the thousands
+
+
+@pytest.fixture
+def store(db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("CATI_DATA_DIR", str(tmp_path / "data"))  # this seat's phone.json
+    database = Database(db_url)
+    database.upgrade()
+    with database.unit() as session:
+        add_user(session, "zhou", "interview-2026", "interviewer", "周")
+        project = create_project(session, "PHONE", QUESTIONNAIRE_DIR / "public_safety.xlsx")
+        session.execute(insert(Case), [{
+            "project_id": project.id, "phone_e164": NUMBER, "state": "fresh", "attempts": 0,
+            "priority": 0, "stratum": "古槐街道", "attributes": {}, "time_zone": open_zone(),
+            "draw": 0}])
+    yield database
+    database.dispose()
+
+
+def seat_settings(respondent: Respondent, recordings: Path, mode: str) -> None:
+    """The seat's account points at the respondent's agent (no registrar: register off)."""
+    seat.save(seat.checked(seat.PhoneSettings(
+        aor=f"sip:8001@127.0.0.1:{respondent.agent.sip_port}", register=False,
+        recordings_folder=str(recordings), dial_mode=mode)))
+
+
+@pytest.fixture
+def window_of(qtbot, tmp_path):
+    made: list[CatiApp] = []
+
+    def start(database: Database):
+        settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
+        settings.setValue("interview/auto_next_seconds", 0)
+        app = CatiApp(database.url, settings=settings, workstation="ws-phone", speech=False)
+        made.append(app)
+        qtbot.addWidget(app.login)
+        app.login.show()
+        qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
+        qtbot.keyClicks(app.login.username, "zhou")
+        qtbot.keyClicks(app.login.password, "interview-2026")
+        qtbot.keyClick(app.login.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+        window = app.main_window
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda: window.state == "ready" and window.phone_on, timeout=WAIT)
+        return window
+
+    yield start
+    for app in made:
+        window = app.main_window
+        if window is not None:
+            phone = window.softphone
+            window.close()
+            if phone is not None:
+                assert phone.join(10), "the softphone's thread did not end"
+        app.shutdown()
+
+
+def attempt_of(database: Database):
+    with database.unit(immediate=False) as session:
+        return session.scalars(select(CallAttempt)).one()
+
+
+def test_a_busy_line_proposes_3_12_and_enter_stores_it(qtbot, store, window_of, tmp_path):
+    with Respondent("busy", user=DIGITS) as respondent:
+        seat_settings(respondent, tmp_path / "recordings", "preview")
+        window = window_of(store)
+        qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
+        qtbot.waitUntil(lambda: window.state == "call", timeout=WAIT)
+        view = window.call_view
+        # Preview: the case is on the screen, nothing dialled; the number is not a tel: link.
+        assert view.phone_stage == "idle" and "Ctrl+D" in view.phone_label.text()
+        assert "tel:" not in view.number_label.text()
+        qtbot.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: view.phone_stage == "ended", timeout=WAIT)
+        assert "忙音" in view.phone_label.text() and "486" in view.phone_label.text()
+        # 3.12 (busy) is pre-selected: highlighted, with the focus; Enter confirms it.
+        assert view.proposed == "3.12"
+        proposed = view.outcome_buttons["3.12"]
+        assert proposed.hasFocus() and "d35400" in proposed.styleSheet()
+        assert not view.hang_up_button.isEnabled() and not view.dial_button.isEnabled()
+        qtbot.keyClick(proposed, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0,
+                        timeout=WAIT)
+    attempt = attempt_of(store)
+    assert (attempt.disposition, attempt.machine_outcome, attempt.sip_status,
+            attempt.proposed_disposition) == ("3.12", "busy", 486, "3.12")
+    assert attempt.dialled_at is not None and attempt.hung_up_at is not None
+    assert attempt.answered_at is None
+    assert attempt.dialled_at <= attempt.hung_up_at
+    with store.unit(immediate=False) as session:
+        assert session.scalars(select(Recording)).all() == []
+
+
+def test_an_answered_call_is_interviewed_and_its_recording_attached(qtbot, store, window_of,
+                                                                     tmp_path):
+    update_phone_settings(store, None, "PHONE", record_calls=True)
+    speech = speech_wav(tmp_path, name="respondent.wav", seconds=3)
+    recordings = tmp_path / "recordings"
+    with Respondent("auto", play=speech, user=DIGITS) as respondent:
+        seat_settings(respondent, recordings, "progressive")
+        window = window_of(store)
+        qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
+        view = window.call_view
+        # Progressive: dialled as soon as the case is claimed; the respondent answers.
+        qtbot.waitUntil(lambda: view.phone_stage == "answered", timeout=WAIT)
+        assert "通话中" in view.phone_label.text() and view.hang_up_button.isEnabled()
+        qtbot.keyClick(view, Qt.Key.Key_F9)
+        qtbot.waitUntil(lambda: window.state == "interview", timeout=WAIT)
+        # The respondent hangs up (their 3 s of speech end); the interviewer codes it.
+        qtbot.waitUntil(lambda: window.call_result is not None, timeout=WAIT)
+        assert window.call_result.outcome == "answered"
+        qtbot.keyClick(window.interview_page, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: window.hangup_box is not None, timeout=WAIT)
+        [breakoff] = [b for b in window.hangup_box.buttons() if "2.12" in b.text()]
+        breakoff.click()
+        qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0,
+                        timeout=WAIT)
+    attempt = attempt_of(store)
+    assert (attempt.disposition, attempt.machine_outcome, attempt.sip_status,
+            attempt.proposed_disposition) == ("2.12", "answered", 200, None)
+    talk_s = (attempt.hung_up_at - attempt.answered_at).total_seconds()
+    assert abs(talk_s - 3.0) < 0.5
+    with store.unit(immediate=False) as session:
+        [row] = session.scalars(select(Recording)).all()
+        assert row.attempt_id == attempt.id
+    path = Path(row.path)
+    assert path.parent.parent.parent == recordings
+    assert path.name == f"attempt-{attempt.id}.wav" and path.parent.parent.name == "PHONE"
+    assert path.stat().st_size == row.size
+    assert abs(row.duration_s - talk_s) < 0.5
+    assert channel_rms(path, 1) > SPEECH_RMS  # the respondent's side holds their speech
+    assert list((recordings / ".incoming").iterdir()) == []
