@@ -246,7 +246,7 @@ class CallView(QWidget):
         self.hang_up_button = QPushButton(
             self.tr("挂断 Hang up") + f"  [{_key_text(HANG_UP_KEYS)}]")
         for button in (self.dial_button, self.hang_up_button):
-            button.setMinimumHeight(48)
+            button.setMinimumHeight(40)
         self.hang_up_button.setStyleSheet("QPushButton:enabled { color: #b71c1c; }")
         self.dial_button.clicked.connect(self._dial_clicked)
         self.hang_up_button.clicked.connect(self._hang_up_clicked)
@@ -290,8 +290,10 @@ class CallView(QWidget):
 
     def _lay_out(self) -> None:
         top = QVBoxLayout()
-        top.addWidget(self.number_label)
-        top.addWidget(self.phone_box)
+        number_row = QHBoxLayout()  # the call's progress beside the number: no height added
+        number_row.addWidget(self.number_label)
+        number_row.addWidget(self.phone_box, 1)
+        top.addLayout(number_row)
         top.addWidget(self.place_label)
         top.addWidget(self.stratum_label)
         top.addWidget(self.local_time_label)
