@@ -97,7 +97,12 @@ def attempt_of(database: Database):
         return session.scalars(select(CallAttempt)).one()
 
 
-def test_a_busy_line_proposes_3_12_and_enter_stores_it(qtbot, store, window_of, tmp_path):
+@pytest.mark.parametrize(("press", "coded"), [(Qt.Key.Key_Return, "3.12"),
+                                              (Qt.Key.Key_F7, "3.16")])
+def test_a_busy_line_proposes_3_12_and_enter_stores_it(qtbot, store, window_of, tmp_path, press,
+                                                       coded):
+    """Enter confirms the proposal; another outcome key (F7: 3.16) overrides it, and the
+    attempt keeps both the interviewer's code and the machine's proposal."""
     with Respondent("busy", user=DIGITS) as respondent:
         seat_settings(respondent, tmp_path / "recordings", "preview")
         window = window_of(store)
@@ -115,12 +120,12 @@ def test_a_busy_line_proposes_3_12_and_enter_stores_it(qtbot, store, window_of, 
         proposed = view.outcome_buttons["3.12"]
         assert proposed.hasFocus() and "d35400" in proposed.styleSheet()
         assert not view.hang_up_button.isEnabled() and not view.dial_button.isEnabled()
-        qtbot.keyClick(proposed, Qt.Key.Key_Return)
+        qtbot.keyClick(proposed, press)
         qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0,
                         timeout=WAIT)
     attempt = attempt_of(store)
     assert (attempt.disposition, attempt.machine_outcome, attempt.sip_status,
-            attempt.proposed_disposition) == ("3.12", "busy", 486, "3.12")
+            attempt.proposed_disposition) == (coded, "busy", 486, "3.12")
     assert attempt.dialled_at is not None and attempt.hung_up_at is not None
     assert attempt.answered_at is None
     assert attempt.dialled_at <= attempt.hung_up_at
@@ -167,3 +172,33 @@ def test_an_answered_call_is_interviewed_and_its_recording_attached(qtbot, store
     assert abs(row.duration_s - talk_s) < 0.5
     assert channel_rms(path, 1) > SPEECH_RMS  # the respondent's side holds their speech
     assert list((recordings / ".incoming").iterdir()) == []
+
+
+def test_the_call_screen_during_a_ringing_call_drawn_on_x(tmp_path):
+    """tests/ui_call_ringing_child.py on an Xvfb server: a real call rings 3 s; the screen
+    says so, Hang up is live, Dial is not, and the picture is the window's size."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from test_ui_screenshots import Xvfb
+
+    server = Xvfb(tmp_path / "xvfb.log")
+    problem = server.start()
+    try:
+        assert not problem, problem
+        env = {**os.environ, "DISPLAY": server.display, "QT_QPA_PLATFORM": "xcb",
+               "CATI_DATA_DIR": str(tmp_path / "data")}
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("ui_call_ringing_child.py")),
+             str(tmp_path / "shots"), "--ring", "3"], env=env, capture_output=True, text=True,
+            timeout=90, check=False, stdin=subprocess.DEVNULL)
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["platform"] == "xcb" and report["stage"] == "ringing"
+    assert report["phone_text"].startswith("振铃 3 秒")
+    assert report["hang_up_enabled"] and not report["dial_enabled"]
+    assert report["size"][0] >= 1100 and Path(report["file"]).stat().st_size > 10_000
