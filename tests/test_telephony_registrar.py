@@ -95,6 +95,8 @@ def test_setup_writes_phone_json_and_the_account_registers(run_cli, registrar, t
     (["--trunk-prefix", "9x"], "digits only"),
     (["--recordings", "/nonexistent/rec"], "no such folder"),
     (["--rtp-ports", "80-90"], "a range like 10000-20000"),
+    (["--auto-dial", "500"], "between 0 (off) and 120"),
+    (["--auto-dial", "soon"], "not a number of seconds"),
 ])
 def test_setup_mistake_is_one_line_and_keeps_phone_json(run_cli, tmp_path, args, message):
     env = {"CATI_DATA_DIR": str(tmp_path)}

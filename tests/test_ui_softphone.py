@@ -11,6 +11,7 @@ what reached the database checked after.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,18 @@ def window_of(qtbot, tmp_path):
             if phone is not None:
                 assert phone.join(10), "the softphone's thread did not end"
         app.shutdown()
+
+
+def test_the_dialing_mode_is_the_seats_setting(run_cli, tmp_path):
+    env = {"CATI_DATA_DIR": str(tmp_path)}
+    done = run_cli("phone", "setup", "--account", "sip:8001@127.0.0.1", "--dial-mode",
+                   "progressive", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["dial_mode"] == "progressive"
+    assert run_cli("phone", "setup", "--dial-mode", "preview", "--auto-dial", "5",
+                   env=env).returncode == 0
+    stored = json.loads((tmp_path / "phone.json").read_text(encoding="utf-8"))
+    assert (stored["dial_mode"], stored["auto_dial_s"]) == ("preview", 5.0)
 
 
 def attempt_of(database: Database):
@@ -177,7 +190,6 @@ def test_an_answered_call_is_interviewed_and_its_recording_attached(qtbot, store
 def test_the_call_screen_during_a_ringing_call_drawn_on_x(tmp_path):
     """tests/ui_call_ringing_child.py on an Xvfb server: a real call rings 3 s; the screen
     says so, Hang up is live, Dial is not, and the picture is the window's size."""
-    import json
     import os
     import subprocess
     import sys
