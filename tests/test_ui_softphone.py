@@ -54,11 +54,12 @@ def store(db_url, tmp_path, monkeypatch):
     database.dispose()
 
 
-def seat_settings(respondent: Respondent, recordings: Path, mode: str) -> None:
+def seat_settings(respondent: Respondent, recordings: Path, mode: str,
+                  auto_dial_s: float = 0) -> None:
     """The seat's account points at the respondent's agent (no registrar: register off)."""
     seat.save(seat.checked(seat.PhoneSettings(
         aor=f"sip:8001@127.0.0.1:{respondent.agent.sip_port}", register=False,
-        recordings_folder=str(recordings), dial_mode=mode)))
+        recordings_folder=str(recordings), dial_mode=mode, auto_dial_s=auto_dial_s)))
 
 
 @pytest.fixture
@@ -146,6 +147,21 @@ def test_a_busy_line_proposes_3_12_and_enter_stores_it(qtbot, store, window_of, 
         assert session.scalars(select(Recording)).all() == []
 
 
+def test_preview_dials_by_itself_after_the_seats_countdown(qtbot, store, window_of, tmp_path):
+    with Respondent("busy", user=DIGITS) as respondent:
+        seat_settings(respondent, tmp_path / "recordings", "preview", auto_dial_s=2)
+        window = window_of(store)
+        qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
+        qtbot.waitUntil(lambda: window.state == "call", timeout=WAIT)
+        view = window.call_view
+        assert view.phone_label.text().startswith("2 秒后自动拨号")
+        qtbot.waitUntil(lambda: view.proposed == "3.12", timeout=WAIT)  # dialled, busy
+        qtbot.keyClick(view.outcome_buttons["3.12"], Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0,
+                        timeout=WAIT)
+    assert attempt_of(store).machine_outcome == "busy"
+
+
 def test_an_answered_call_is_interviewed_and_its_recording_attached(qtbot, store, window_of,
                                                                      tmp_path):
     update_phone_settings(store, None, "PHONE", record_calls=True)
@@ -214,3 +230,84 @@ def test_the_call_screen_during_a_ringing_call_drawn_on_x(tmp_path):
     assert report["phone_text"].startswith("振铃 3 秒")
     assert report["hang_up_enabled"] and not report["dial_enabled"]
     assert report["size"][0] >= 1100 and Path(report["file"]).stat().st_size > 10_000
+
+
+def test_a_calls_outcome_whose_reply_was_lost_gets_its_call_once(store, tmp_path):
+    """The journal's replay of an outcome that had landed (its reply lost with the network)
+    still stores the call on the attempt, and its recording under the attempt; once."""
+    import datetime as dt
+
+    from cati.backend import Backend
+    from cati.calling.outcomes import record_outcome
+    from cati.calling.queue import claim_next_case
+    from cati.journal import WRITTEN
+    from cati.services.recordings import CallFacts, FinishedCall
+    from cati.telephony.baresip import AgentOptions, BaresipAgent
+    from cati.telephony.call import place_call
+
+    with store.unit(immediate=False) as session:
+        project_id = session.scalar(select(Case.project_id))
+        from cati.storage.models import User
+        user_id = session.scalar(select(User.id).where(User.username == "zhou"))
+    backend = Backend(store.url, "ws-journal")
+    claimed = claim_next_case(store, project_id, "ws-journal", interviewer_id=user_id)
+    speech = speech_wav(tmp_path, name="respondent.wav", seconds=1.5)
+    recordings = tmp_path / "recordings"
+    with Respondent("auto", play=speech, user=DIGITS) as respondent, \
+            BaresipAgent(AgentOptions(record=True)) as agent:
+        result = place_call(agent, f"sip:{DIGITS}@127.0.0.1:{respondent.agent.sip_port}",
+                            record_to=recordings / ".incoming" / "call-1.wav")
+    assert result.outcome == "answered" and result.recording is not None
+    call = FinishedCall(CallFacts.from_result(result), result.recording.path, "PHONE")
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    entry = backend.journal.add(backend.journal_key, "outcome", workstation="ws-journal",
+                                payload={"code": "2.12", "note": "",
+                                         "started_at": started.isoformat(),
+                                         "call": call.as_json()},
+                                case_id=claimed.case_id, user_id=user_id,
+                                now=dt.datetime.now(dt.UTC))
+    record_outcome(store, claimed.case_id, "ws-journal", "2.12", interviewer_id=user_id,
+                   started_at=started)  # the commit that landed
+    assert backend.write_journal().waiting == 0
+    assert backend.journal.get(entry.id).state == WRITTEN
+    attempt = attempt_of(store)
+    assert (attempt.machine_outcome, attempt.sip_status) == ("answered", 200)
+    with store.unit(immediate=False) as session:
+        [row] = session.scalars(select(Recording)).all()
+    assert Path(row.path).name == f"attempt-{attempt.id}.wav" and Path(row.path).is_file()
+    assert backend.write_journal().waiting == 0  # nothing left to replay: stored once
+    backend.close()
+
+
+def test_an_appointment_mid_call_hangs_up_then_stores_the_call(qtbot, store, window_of,
+                                                              tmp_path):
+    """The respondent asks to be called later: F10 while talking; the window hangs up the line
+    itself, waits for the call's end, then books, with the call and its recording attached."""
+    import datetime as dt
+
+    update_phone_settings(store, None, "PHONE", record_calls=True)
+    speech = speech_wav(tmp_path, name="respondent.wav", seconds=20)
+    with Respondent("auto", play=speech, user=DIGITS) as respondent:
+        seat_settings(respondent, tmp_path / "recordings", "progressive")
+        window = window_of(store)
+        qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
+        view = window.call_view
+        qtbot.waitUntil(lambda: view.phone_stage == "answered", timeout=WAIT)
+        qtbot.wait(1500)  # a moment of talk
+        qtbot.keyClick(view, Qt.Key.Key_F10)
+        qtbot.waitUntil(lambda: view.appointment_dialog is not None, timeout=WAIT)
+        dialog = view.appointment_dialog
+        start = dialog.local_window()[0] + dt.timedelta(days=1)
+        dialog.set_local_window(start, start + dt.timedelta(hours=1))
+        dialog.accept()
+        window.activateWindow()
+        qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0,
+                        timeout=WAIT)
+    attempt = attempt_of(store)
+    assert (attempt.disposition, attempt.machine_outcome, attempt.sip_status) == (
+        None, "answered", 200)
+    talk_s = (attempt.hung_up_at - attempt.answered_at).total_seconds()
+    assert 1.0 < talk_s < 10  # hung up by the window, long before the respondent's 20 s
+    with store.unit(immediate=False) as session:
+        [row] = session.scalars(select(Recording)).all()
+    assert row.attempt_id == attempt.id and abs(row.duration_s - talk_s) < 0.5

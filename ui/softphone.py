@@ -46,6 +46,7 @@ class Softphone(QObject):
         self.agent: BaresipAgent | None = None
         self.is_ready = False
         self.control: CallControl | None = None  # the call in progress
+        self._closing = False
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="cati-phone", daemon=True)
         self._thread.start()
@@ -80,7 +81,10 @@ class Softphone(QObject):
             self.control.hang_up()
 
     def close(self) -> None:
-        """Hang up, stop the agent and end the thread (in the background)."""
+        """Hang up, stop the agent and end the thread (in the background); once."""
+        if self._closing:
+            return
+        self._closing = True
         self.hang_up()
         self._jobs.put(self._stop)
         self._jobs.put(None)
