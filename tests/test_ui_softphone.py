@@ -106,6 +106,36 @@ def test_the_dialing_mode_is_the_seats_setting(run_cli, tmp_path):
     assert (stored["dial_mode"], stored["auto_dial_s"]) == ("preview", 5.0)
 
 
+class EventLoopGaps:
+    """The longest time the GUI thread's event loop did not turn (a 10 ms timer's late
+    ticks)."""
+
+    def __init__(self) -> None:
+        import time
+
+        from PySide6.QtCore import QTimer
+
+        self._clock = time.monotonic
+        self.worst = 0.0
+        self._last = self._clock()
+        self._timer = QTimer(interval=10)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        now = self._clock()
+        self.worst = max(self.worst, now - self._last)
+        self._last = now
+
+    def stop(self) -> float:
+        self._timer.stop()
+        print(f"longest event-loop gap during the call: {self.worst * 1000:.0f} ms")
+        return self.worst
+
+
+MAX_GAP_S = 0.5  # generous for a loaded CI machine; measured ~0.03 s here
+
+
 def attempt_of(database: Database):
     with database.unit(immediate=False) as session:
         return session.scalars(select(CallAttempt)).one()
@@ -170,6 +200,7 @@ def test_an_answered_call_is_interviewed_and_its_recording_attached(qtbot, store
     with Respondent("auto", play=speech, user=DIGITS) as respondent:
         seat_settings(respondent, recordings, "progressive")
         window = window_of(store)
+        gaps = EventLoopGaps()
         qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
         view = window.call_view
         # Progressive: dialled as soon as the case is claimed; the respondent answers.
@@ -180,6 +211,8 @@ def test_an_answered_call_is_interviewed_and_its_recording_attached(qtbot, store
         # The respondent hangs up (their 3 s of speech end); the interviewer codes it.
         qtbot.waitUntil(lambda: window.call_result is not None, timeout=WAIT)
         assert window.call_result.outcome == "answered"
+        # The GUI thread never waited on the call: its event loop kept turning.
+        assert gaps.stop() < MAX_GAP_S, f"the window froze {gaps.worst:.3f} s"
         qtbot.keyClick(window.interview_page, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: window.hangup_box is not None, timeout=WAIT)
         [breakoff] = [b for b in window.hangup_box.buttons() if "2.12" in b.text()]

@@ -23,7 +23,7 @@ when the softphone cannot start, the window is in manual mode (the tel: link) as
 
 Keys: Ready F12 · Pause Ctrl+P · cancel the countdown Esc · field interview Ctrl+N · on the call
 screen the outcome keys of the project's disposition table, Start interview F9, Appointment F10,
-web link F11 ·
+web link F11, with the softphone Dial Ctrl+D, Hang up Ctrl+H, Enter confirms a proposed outcome ·
 in the interview read aloud F5, appointment Ctrl+F10, respondent hung up Ctrl+H.
 """
 
