@@ -344,3 +344,74 @@ def test_an_appointment_mid_call_hangs_up_then_stores_the_call(qtbot, store, win
     with store.unit(immediate=False) as session:
         [row] = session.scalars(select(Recording)).all()
     assert row.attempt_id == attempt.id and abs(row.duration_s - talk_s) < 0.5
+
+
+@pytest.mark.postgres
+def test_the_interviewers_own_login_stores_the_call_and_its_recording(qtbot, pg_url, run_cli,
+                                                                      tmp_path, monkeypatch):
+    """A room of workstations: the window connects as the interviewer's own PostgreSQL login
+    (row-level security), and still stores its attempt's call and recording; the path is
+    the supervisor's to read."""
+    from test_pg_security import PASSWORDS, Centre
+
+    from cati.services.recordings import recordings
+    from cati.services.sample_import import import_sample
+
+    monkeypatch.setenv("CATI_DATA_DIR", str(tmp_path / "data"))
+    centre = Centre(pg_url, run_cli)
+    lin = Database(centre.url("lin"))
+    ivan = Database(centre.url("ivan"))
+    owner = Database(centre.url())
+    app = None
+    try:
+        (tmp_path / "list.csv").write_text("电话\n13900000001\n", encoding="utf-8")
+        assert import_sample(lin, "SAFE", tmp_path / "list.csv").imported == 1
+        update_phone_settings(owner, None, "SAFE", record_calls=True)
+        speech = speech_wav(tmp_path, name="respondent.wav", seconds=2)
+        with Respondent("auto", play=speech, user="13900000001") as respondent:
+            seat_settings(respondent, tmp_path / "recordings", "progressive")
+            settings = QSettings(str(tmp_path / "cati.ini"), QSettings.Format.IniFormat)
+            settings.setValue("interview/auto_next_seconds", 0)
+            app = CatiApp(centre.url("ivan"), settings=settings, workstation="ws-ivan",
+                          speech=False)
+            qtbot.addWidget(app.login)
+            app.login.show()
+            qtbot.waitUntil(app.login.button.isEnabled, timeout=WAIT)
+            qtbot.keyClicks(app.login.username, "ivan")
+            qtbot.keyClicks(app.login.password, PASSWORDS["ivan"])
+            qtbot.keyClick(app.login.password, Qt.Key.Key_Return)
+            qtbot.waitUntil(lambda: app.main_window is not None, timeout=WAIT)
+            window = app.main_window
+            qtbot.addWidget(window)
+            qtbot.waitUntil(lambda: window.state == "ready" and window.phone_on, timeout=WAIT)
+            qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
+            view = window.call_view
+            qtbot.waitUntil(lambda: view.phone_stage == "answered", timeout=WAIT)
+            qtbot.waitUntil(lambda: view.phone_stage == "ended", timeout=WAIT)  # hung up
+            qtbot.keyClick(view, Qt.Key.Key_F3)  # the respondent refused (2.112)
+            qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0,
+                            timeout=WAIT)
+        with lin.unit(immediate=False) as session:
+            [attempt] = session.scalars(select(CallAttempt)).all()
+        assert (attempt.disposition, attempt.machine_outcome, attempt.sip_status) == (
+            "2.112", "answered", 200)
+        [row] = recordings(lin, _user_id(lin, "lin"))
+        assert row.attempt_id == attempt.id and Path(row.path).is_file()
+    finally:
+        if app is not None:
+            phone = app.main_window.softphone if app.main_window is not None else None
+            if app.main_window is not None:
+                app.main_window.close()
+            if phone is not None:
+                phone.join(10)
+            app.shutdown()
+        for database in (lin, ivan, owner):
+            database.dispose()
+        centre.drop()
+
+
+def _user_id(database: Database, name: str) -> int:
+    from cati.storage.models import User
+
+    with database.unit(immediate=False) as session:
+        return session.scalar(select(User.id).where(User.username == name))
