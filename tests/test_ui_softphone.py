@@ -415,3 +415,58 @@ def _user_id(database: Database, name: str) -> int:
 
     with database.unit(immediate=False) as session:
         return session.scalar(select(User.id).where(User.username == name))
+
+
+def test_a_web_handover_leaves_no_call_behind_for_the_next_case(qtbot, store, window_of,
+                                                               tmp_path):
+    """F11 mid-call: the respondent takes the web link; the window hangs the line up when it
+    moves on, the first call's recording (no attempt holds it) is not kept, and the next
+    case's call is its own: a number the far end does not know proposes 4.31."""
+    from cati.storage.models import Project
+
+    update_phone_settings(store, None, "PHONE", record_calls=True)
+    with store.unit() as session:
+        project = session.scalars(select(Project)).one()
+        project.settings = {**project.settings, "web_url": "https://survey.example.cn"}
+        first = session.scalars(select(Case)).one()
+        session.execute(insert(Case), [{
+            "project_id": project.id, "phone_e164": "+8613812345679", "state": "fresh",
+            "attempts": 0, "priority": 0, "stratum": "古槐街道", "attributes": {},
+            "time_zone": first.time_zone, "draw": 1}])
+    speech = speech_wav(tmp_path, name="respondent.wav", seconds=20)
+    recordings = tmp_path / "recordings"
+    with Respondent("auto", play=speech, user=DIGITS) as talker:
+        seat_settings(talker, recordings, "progressive")
+        window = window_of(store)
+        qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
+        view = window.call_view
+        qtbot.waitUntil(lambda: view.phone_stage == "answered", timeout=WAIT)
+        first_case = window.case.case_id
+        qtbot.keyClick(view, Qt.Key.Key_F11)
+        qtbot.waitUntil(lambda: window.web_confirm is not None, timeout=WAIT)
+        [make] = [b for b in window.web_confirm.buttons() if b.text() == "生成链接"]
+        make.click()
+        qtbot.waitUntil(lambda: window.web_dialog is not None, timeout=WAIT)
+        window.web_dialog.accept()
+        window.activateWindow()
+        qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0,
+                        timeout=WAIT)
+        # The next case at once, while the first line may still be closing.
+        qtbot.keyClick(window.ready_page.ready_button, Qt.Key.Key_F12)
+        qtbot.waitUntil(lambda: window.state == "call", timeout=WAIT)
+        assert window.case.case_id != first_case
+        qtbot.waitUntil(lambda: view.phone_stage == "ended", timeout=WAIT)
+        assert window.call_result.uri.startswith("sip:13812345679@")
+        assert view.proposed == "4.31" and "404" in view.phone_label.text()
+        qtbot.keyClick(view.outcome_buttons["4.31"], Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.state == "ready" and window.tasks.pending == 0,
+                        timeout=WAIT)
+    with store.unit(immediate=False) as session:
+        attempts = {a.case_id: a for a in session.scalars(select(CallAttempt))}
+        assert session.scalars(select(Recording)).all() == []
+    assert attempts[first_case].machine_outcome is None  # the web link's attempt
+    [second] = [a for k, a in attempts.items() if k != first_case]
+    assert (second.disposition, second.machine_outcome, second.sip_status) == (
+        "4.31", "not_found", 404)
+    qtbot.waitUntil(lambda: list((recordings / ".incoming").glob("*.wav")) == [],
+                    timeout=WAIT)

@@ -77,10 +77,10 @@ def main(argv: list[str]) -> int:
         phone = Softphone(seat, record=False)
         problems: list[str] = []
         phone.start_failed.connect(problems.append)
-        phone.failed.connect(problems.append)
+        phone.failed.connect(lambda _tag, why: problems.append(why))
         rang: list[dt.datetime] = []
 
-        def progress(stage: str, at: dt.datetime) -> None:
+        def progress(_tag: object, stage: str, at: dt.datetime) -> None:
             if stage == "ringing":
                 rang.append(at)
             if stage != "ended":

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
@@ -224,6 +225,8 @@ class InterviewerWindow(QMainWindow):
         self.phone_project = None  # cati.services.phone_settings.PhoneProjectSettings
         self.call_result = None  # the held case's call, once it ended (CallResult)
         self._after_call: Callable[[], None] | None = None  # waits for the call's end
+        self.dialled_case: int | None = None  # the case the softphone's call is for
+        self._dial_when_free = False  # a case to dial once the previous call has ended
 
         self.pages = QStackedWidget()
         self.project_page = ProjectPage()
@@ -487,8 +490,13 @@ class InterviewerWindow(QMainWindow):
     def dial(self) -> None:
         """Dial the held case's number through the softphone."""
         phone, case, project = self.softphone, self.case, self.phone_project
-        if not self.phone_on or case is None or self.state != "call" or phone.in_call \
-                or self.call_result is not None or project is None:
+        if not self.phone_on or case is None or self.state != "call" \
+                or self.call_result is not None or project is None \
+                or self.dialled_case == case.case_id:
+            return
+        if phone.in_call:  # the previous case's line is still being hung up
+            self._dial_when_free = True
+            phone.hang_up()
             return
         from cati.telephony.dialing import dial_uri
 
@@ -498,22 +506,33 @@ class InterviewerWindow(QMainWindow):
         except Exception as exc:  # a number the plan cannot dial: dialled by hand
             self.call_view.call_progress("failed", None, error_text(exc))
             return
+        self.dialled_case = case.case_id
         phone.dial(dial_uri(digits, phone.settings.domain), record_to=phone.recording_target(),
                    no_answer_after=project.no_answer_after_s,
-                   outcome_settings={"call_outcome_dispositions": project.proposals})
+                   outcome_settings={"call_outcome_dispositions": project.proposals},
+                   tag=case.case_id)
+
+    def _mine(self, tag) -> bool:
+        """Whether a call's signal is of the held case's call (not of an earlier case's)."""
+        return self.case is not None and tag == self.case.case_id == self.dialled_case
 
     @Slot()
     def hang_up(self) -> None:
         if self.softphone is not None:
             self.softphone.hang_up()
 
-    def _call_progress(self, stage: str, at) -> None:
-        if self.case is None or stage == "ended":
+    def _call_progress(self, tag, stage: str, at) -> None:
+        if not self._mine(tag) or stage == "ended":
             return  # "ended" is shown with its reason when the result comes
         self.call_view.call_progress(stage, at)
 
-    def _call_finished(self, result) -> None:
-        if self.case is None:  # a call of a case already done (its window moved on)
+    def _call_finished(self, tag, result) -> None:
+        if not self._mine(tag):  # an earlier case's call (the web link's): nothing takes it
+            if result.recording is not None:  # no attempt will hold it: not kept
+                path = result.recording.path
+                self.tasks.run(lambda: Path(path).unlink(missing_ok=True), lambda _r: None,
+                               lambda _e: None)
+            self._dial_next_if_waiting()
             return
         self.call_result = result
         self.call_view.call_progress("ended", result.ended_at, self._ending_text(result))
@@ -527,8 +546,14 @@ class InterviewerWindow(QMainWindow):
         elif result.outcome != "answered":
             self.call_view.propose(result.proposed_disposition)
 
-    def _call_failed(self, message: str) -> None:
-        if self.case is None:
+    def _dial_next_if_waiting(self) -> None:
+        if self._dial_when_free:
+            self._dial_when_free = False
+            self.dial()
+
+    def _call_failed(self, tag, message: str) -> None:
+        if not self._mine(tag):
+            self._dial_next_if_waiting()
             return
         self.call_view.call_progress("failed", None, message)
         after, self._after_call = self._after_call, None
@@ -813,6 +838,7 @@ class InterviewerWindow(QMainWindow):
         if self.softphone is not None and self.softphone.in_call:
             self.softphone.hang_up()  # never leave a line open behind the next case
         self.call_result, self._after_call = None, None
+        self.dialled_case, self._dial_when_free = None, False
         self._heartbeat.stop()
         self.case = None
         self.interview = None

@@ -6,7 +6,9 @@ Decisions:
   the GUI thread nor on the database worker: a call lasts minutes, and the database work of the
   window (answers, the lease) goes on meanwhile. Commands reach the thread through a queue;
   what happens comes back by Qt signals, which Qt queues to the GUI thread.
-- One call at a time. The hang-up is ``CallControl.hang_up`` (a flag the dialling thread polls
+- One call at a time; every signal of a call carries the tag the window dialled it with (its
+  case), so a call that ends after the window moved on is never taken for the next case's.
+- The hang-up is ``CallControl.hang_up`` (a flag the dialling thread polls
   every 0.1 s), so the GUI thread never waits for SIP.
 - A seat with a registering account waits for REGISTER_OK (``REGISTER_WAIT_S``) before it says
   it is ready; a failure is one line and the window stays in manual mode.
@@ -34,9 +36,10 @@ REGISTER_WAIT_S = 10.0
 class Softphone(QObject):
     ready = Signal()
     start_failed = Signal(str)
-    progress = Signal(str, object)  # dialling | ringing | answered | ended, aware UTC time
-    finished = Signal(object)  # cati.telephony.call.CallResult
-    failed = Signal(str)  # the call could not be made or followed
+    # (tag, stage, aware UTC time): dialling | ringing | answered | ended
+    progress = Signal(object, str, object)
+    finished = Signal(object, object)  # (tag, cati.telephony.call.CallResult)
+    failed = Signal(object, str)  # (tag, why): the call could not be made or followed
 
     def __init__(self, settings: PhoneSettings, *, record: bool,
                  parent: QObject | None = None) -> None:
@@ -68,12 +71,12 @@ class Softphone(QObject):
         return self.settings.recordings_dir() / ".incoming" / f"call-{uuid.uuid4().hex}.wav"
 
     def dial(self, uri: str, *, record_to: Path | None, no_answer_after: float,
-             outcome_settings: Mapping | None) -> CallControl:
+             outcome_settings: Mapping | None, tag: object = None) -> CallControl:
         control = CallControl()
         self.control = control
-        self.progress.emit("dialling", dt.datetime.now(dt.UTC))
+        self.progress.emit(tag, "dialling", dt.datetime.now(dt.UTC))
         self._jobs.put(lambda: self._call(uri, record_to, no_answer_after, outcome_settings,
-                                          control))
+                                          control, tag))
         return control
 
     def hang_up(self) -> None:
@@ -97,7 +100,7 @@ class Softphone(QObject):
     def _mark_ready(self) -> None:
         self.is_ready = True
 
-    def _call_over(self, _what: object) -> None:
+    def _call_over(self, _tag: object, _what: object) -> None:
         self.control = None
 
     # -- the phone's thread -------------------------------------------------------------------
@@ -126,19 +129,19 @@ class Softphone(QObject):
         self.ready.emit()
 
     def _call(self, uri: str, record_to: Path | None, no_answer_after: float,
-              outcome_settings: Mapping | None, control: CallControl) -> None:
+              outcome_settings: Mapping | None, control: CallControl, tag: object) -> None:
         if self.agent is None:
-            self.failed.emit("the softphone is not running")
+            self.failed.emit(tag, "the softphone is not running")
             return
         try:
             result = place_call(self.agent, uri, record_to=record_to,
                                 no_answer_after=no_answer_after, settings=outcome_settings,
                                 control=control,
-                                on_progress=lambda kind, at: self.progress.emit(kind, at))
+                                on_progress=lambda kind, at: self.progress.emit(tag, kind, at))
         except Exception as exc:
-            self.failed.emit(_line(exc))
+            self.failed.emit(tag, _line(exc))
             return
-        self.finished.emit(result)
+        self.finished.emit(tag, result)
 
     def _stop(self) -> None:
         agent, self.agent = self.agent, None
