@@ -33,8 +33,10 @@ from cati.services.clock import utc_now
 from cati.services.dispositions import call_buttons, list_dispositions
 from cati.services.interviews import InterviewInfo, SaveResult
 from cati.services.monitor import Snapshot, snapshot
+from cati.services.phone_settings import PhoneProjectSettings
 from cati.services.projects import ProjectInfo
 from cati.services.questionnaires import form_of
+from cati.services.recordings import AttachedCall, FinishedCall
 from cati.services.users import SUPERVISOR_ROLES, SessionStamp, UserInfo
 from cati.services.workstation import (
     CallInfo,
@@ -48,6 +50,7 @@ from cati.services.workstation import (
 )
 from cati.storage.db import Database
 from cati.storage.models import Project
+from cati.telephony.settings import PhoneSettings
 
 
 class Backend:
@@ -440,13 +443,37 @@ class Backend:
 
     def record_outcome_journaled(self, case_id: int, code: str, *, interviewer_id: int | None,
                                  note: str = "", started_at: dt.datetime | None = None,
-                                 interview_id: int | None = None) -> Flushed:
+                                 interview_id: int | None = None,
+                                 call: FinishedCall | None = None) -> Flushed:
         """record_outcome through the journal (the case is written once, even if a lost reply's
-        commit had landed)."""
+        commit had landed); ``call``: the softphone's call, stored on the attempt."""
         started = (started_at or utc_now()).astimezone(dt.UTC).isoformat()
-        return self._journaled(OUTCOME, {"code": code, "note": note, "started_at": started},
-                               interview_id=interview_id, case_id=case_id,
+        payload = {"code": code, "note": note, "started_at": started}
+        if call is not None:
+            payload["call"] = call.as_json()
+        return self._journaled(OUTCOME, payload, interview_id=interview_id, case_id=case_id,
                                user_id=interviewer_id)
+
+    # -- the softphone (cati.telephony) -------------------------------------------------------
+    def phone_setup(self, project_code: str) -> tuple[PhoneSettings | None, PhoneProjectSettings]:
+        """This seat's phone.json (None when there is none: the window's manual mode) and the
+        project's telephony settings (recording, ring time, outcome table, dialing plan)."""
+        from cati.services.phone_settings import phone_settings
+        from cati.telephony import settings as seat
+
+        self._acting()
+        mine = seat.checked(seat.load()) if seat.settings_path().exists() else None
+        return mine, phone_settings(self.database, project_code)
+
+    def store_call(self, attempt_id: int, call: FinishedCall, *,
+                   user_id: int | None) -> AttachedCall:
+        """A call whose attempt was stored without the journal (an appointment booked)."""
+        from cati.services.recordings import store_finished_call
+
+        user_id = self._acting(user_id)
+        if user_id is None:
+            raise PermissionDenied("log in first (请先登录)")
+        return store_finished_call(self.database, attempt_id, call, actor_id=user_id)
 
     def close_field_interview_journaled(self, interview_id: int, code: str) -> Flushed:
         return self._journaled(FIELD_CLOSE, {"code": code}, interview_id=interview_id,

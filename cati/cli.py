@@ -25,6 +25,7 @@ from cati import (
     cli_forms,
     cli_indices,
     cli_journal,
+    cli_phone,
     cli_sample,
     cli_suggestions,
     cli_units,
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audit.add_commands(commands, open_database)
     cli_web.add_commands(commands, open_database)
     cli_assign.add_commands(commands, open_database)
+    cli_phone.add_commands(commands, open_database)
     for module in (cli_indices, cli_export, cli_suggestions, cli_units, cli_waves,
                    cli_backcheck):
         module.add_commands(commands, report_commands, open_database)

@@ -11,7 +11,9 @@ order once it is back — each entry exactly once:
 - answers are idempotent by value: replaying a save that landed before the reply was lost writes
   nothing (no second answer event), and a replay keeps the time the answer was given;
 - an outcome whose commit may have landed is looked up (this workstation's attempt on the case
-  with that start and code) before it is recorded again.
+  with that start and code) before it is recorded again;
+- an outcome may carry the softphone's call (``call``: cati.services.recordings.FinishedCall),
+  stored on the attempt just after it (its recording filed under the attempt's id).
 
 When the case went to another workstation in the meantime (its lease expired while this one was
 cut off, and someone else claimed it), the database refuses the writes (``LeaseLost``). Those
@@ -189,8 +191,10 @@ def write_journal(database, journal: Journal, key: str, *, until: int | None = N
         try:
             value = _write(database, entry)
         except LeaseLost as exc:
-            if entry.kind == OUTCOME and _outcome_landed(database, entry):
+            landed = _outcome_landed(database, entry) if entry.kind == OUTCOME else None
+            if landed is not None:
                 value = None  # its commit landed before the reply was lost
+                _store_call(database, entry, landed, only_if_missing=True)
             else:
                 refused = " ".join(str(exc).split())
                 lost_cases.add(entry.case_id)
@@ -232,19 +236,21 @@ def _write(database, entry: Entry) -> Any:
             now=entry.created_at)
     if entry.kind == OUTCOME:
         started = payload.get("started_at")
-        return record_outcome(
+        result = record_outcome(
             database, entry.case_id, entry.workstation, payload["code"],
             interviewer_id=entry.user_id, note=payload.get("note", ""),
             started_at=dt.datetime.fromisoformat(started) if started else entry.created_at,
             interview_id=entry.interview_id, now=entry.created_at)
+        _store_call(database, entry, result.attempt_id)
+        return result
     if entry.kind == FIELD_CLOSE:
         return interviews.close_interview(database, entry.interview_id, payload["code"],
                                           user_id=entry.user_id, now=entry.created_at)
     raise ValueError(f"unknown journal entry kind {entry.kind!r}")
 
 
-def _outcome_landed(database, entry: Entry) -> bool:
-    """Whether this workstation's attempt of the entry is stored (a lost reply's commit)."""
+def _outcome_landed(database, entry: Entry) -> int | None:
+    """This workstation's attempt of the entry when it is stored (a lost reply's commit)."""
     from sqlalchemy import select
 
     from cati.storage.models import CallAttempt
@@ -255,4 +261,23 @@ def _outcome_landed(database, entry: Entry) -> bool:
         return session.scalar(select(CallAttempt.id).where(
             CallAttempt.case_id == entry.case_id, CallAttempt.workstation == entry.workstation,
             CallAttempt.started_at == started_at,
-            CallAttempt.disposition == entry.payload["code"]).limit(1)) is not None
+            CallAttempt.disposition == entry.payload["code"]).limit(1))
+
+
+def _store_call(database, entry: Entry, attempt_id: int, *, only_if_missing: bool = False
+                ) -> None:
+    """The softphone's call of the entry's attempt (cati.services.recordings.FinishedCall),
+    stored just after the outcome; on a replay whose outcome had landed, only when the call is
+    not stored yet (the connection may have dropped between the two)."""
+    call = entry.payload.get("call")
+    if not call or entry.user_id is None:
+        return
+    from cati.services.recordings import FinishedCall, store_finished_call
+    from cati.storage.models import CallAttempt
+
+    if only_if_missing:
+        with database.unit(immediate=False) as session:
+            if session.get(CallAttempt, attempt_id).machine_outcome is not None:
+                return
+    store_finished_call(database, attempt_id, FinishedCall.from_json(call),
+                        actor_id=entry.user_id)

@@ -14,7 +14,8 @@ CATI_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 CATI_VENV="$CATI_ROOT/.venv"
 export CATI_ROOT CATI_VENV
 
-# Qt (PySide6) xcb/EGL runtime, text-to-speech, a CJK font.
+# Qt (PySide6) xcb/EGL runtime, text-to-speech, a CJK font, the softphone (baresip: SIP user
+# agent driven over its ctrl_tcp interface, recordings with its sndfile module).
 CATI_APT_BASE=(
     libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3
     libx11-xcb1 libxrender1 libxkbcommon0 libxkbcommon-x11-0
@@ -23,11 +24,14 @@ CATI_APT_BASE=(
     espeak-ng libespeak-ng1
     fonts-wqy-microhei
     xvfb xauth
+    baresip-core
 )
 # Only for scripts/test: a PostgreSQL server. scripts/run leaves it out on purpose: Debian's
 # package starts a server as a system service, which a one-machine (SQLite) desktop does not need.
-# pulseaudio: a null sink for the speech tests; chromium: the web pages tested in a real browser.
-CATI_APT_TEST=(postgresql pulseaudio chromium chromium-driver faketime)
+# pulseaudio: a null sink for the speech tests; chromium: the web pages tested in a real browser;
+# telephony tests: a respondent's speech (espeak-ng, above) resampled to 8 kHz with sox,
+# kamailio as the registrar (digest auth) and as a network that answers busy/decline/5xx.
+CATI_APT_TEST=(postgresql pulseaudio chromium chromium-driver faketime sox kamailio)
 
 cati_say() {
     printf '==> %s\n' "$*" >&2

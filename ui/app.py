@@ -25,6 +25,8 @@ from ui.login import LoginWindow
 from ui.settings import Preferences
 from ui.tasks import TaskRunner
 
+PHONE_STOP_S = 10.0  # at exit: the softphone hangs up and stops baresip (about 1 s)
+
 
 class CatiApp:
     """Holds the backend, the workers and the open windows for the life of the app."""
@@ -112,6 +114,10 @@ class CatiApp:
             self.console.close()
         if self.speaker is not None:
             self.speaker.close()
+        phone = getattr(self.main_window, "softphone", None)
+        if phone is not None:  # baresip runs in its own session: stopped before we exit
+            phone.close()
+            phone.join(PHONE_STOP_S)
         self.speech_tasks.shutdown()
         self.read_tasks.shutdown()
         self.tasks.shutdown()

@@ -11,6 +11,14 @@ Keys: each outcome button has the project's shortcut (F2–F8 by default); F9 or
 starts the interview; F10 books an appointment; F11 hands the respondent a web link (they prefer
 to answer on the web). A project shortcut that collides with those, or with an earlier button,
 is left off its button.
+
+With the softphone (a seat with phone.json, ui.softphone) a bar under the number shows the
+call's progress: dialling, ringing with its seconds, the talk timer, the end with its reason.
+Ctrl+D dials (F9 stays "start interview", as the interviewers know it), Ctrl+H hangs up, Esc
+stops a preview countdown. When a call ends unanswered the disposition the SIP ending proposes
+is highlighted and has the focus: Enter confirms it, any other outcome key chooses another. The
+number is then plain text, not a tel: link (a second softphone of the desktop would dial it
+twice). Without phone.json nothing of this shows: the manual mode is unchanged.
 """
 
 from __future__ import annotations
@@ -49,6 +57,10 @@ Clock = Callable[[], dt.datetime]
 
 START_KEYS = ("F9", "Ctrl+Return", "Ctrl+Enter")
 APPOINTMENT_KEYS = ("F10",)
+DIAL_KEYS = ("Ctrl+D",)
+HANG_UP_KEYS = ("Ctrl+H",)
+CONFIRM_KEYS = ("Return", "Enter")
+PROPOSED_STYLE = "border: 4px solid #d35400; background: #fdebd0;"
 WEB_KEYS = ("F11",)
 CLOCK_INTERVAL_MS = 30_000
 OUTCOME_COLUMNS = 4
@@ -117,6 +129,8 @@ class CallView(QWidget):
     start_interview = Signal()
     appointment_chosen = Signal(object, object, bool, str)  # start UTC, end UTC, hard, note
     web_chosen = Signal()  # the respondent prefers to answer on the web
+    dial_requested = Signal()
+    hang_up_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None, now: Clock = utc_now) -> None:
         super().__init__(parent)
@@ -127,6 +141,12 @@ class CallView(QWidget):
         self.outcome_buttons: dict[str, OutcomeButton] = {}
         self._outcome_shortcuts: list[QShortcut] = []
         self.appointment_dialog: AppointmentDialog | None = None
+        self.phone_mode = False
+        self.phone_stage = ""  # "" | idle | dialling | ringing | answered | ended | failed
+        self._phone_since: dt.datetime | None = None
+        self._phone_text = ""
+        self._auto_dial_left = 0
+        self.proposed: str | None = None
         self._build()
         self._clock = QTimer(self)
         self._clock.setInterval(CLOCK_INTERVAL_MS)
@@ -204,10 +224,46 @@ class CallView(QWidget):
             *self._shortcuts(APPOINTMENT_KEYS, self.appointment_button.click),
             *self._shortcuts(WEB_KEYS, self.web_button.click),
         ]
+        self._build_phone()
         self.outcome_grid = QGridLayout()
         self.status_label = plain_label()
         self.status_label.setStyleSheet("color: #555;")
         self._lay_out()
+
+    def _build_phone(self) -> None:
+        self.phone_box = QFrame()
+        self.phone_box.setObjectName("phoneBox")
+        self.phone_box.setStyleSheet("#phoneBox { background: #eef6ee; border: 2px solid "
+                                     "#2e7d32; border-radius: 6px; }")
+        self.phone_label = plain_label()
+        self.phone_label.setObjectName("phoneState")
+        phone_font = self.phone_label.font()
+        phone_font.setPointSizeF(phone_font.pointSizeF() * 1.6)
+        phone_font.setBold(True)
+        self.phone_label.setFont(phone_font)
+        self.phone_label.setWordWrap(True)
+        self.dial_button = QPushButton(self.tr("拨号 Dial") + f"  [{_key_text(DIAL_KEYS)}]")
+        self.hang_up_button = QPushButton(
+            self.tr("挂断 Hang up") + f"  [{_key_text(HANG_UP_KEYS)}]")
+        for button in (self.dial_button, self.hang_up_button):
+            button.setMinimumHeight(40)
+        self.hang_up_button.setStyleSheet("QPushButton:enabled { color: #b71c1c; }")
+        self.dial_button.clicked.connect(self._dial_clicked)
+        self.hang_up_button.clicked.connect(self._hang_up_clicked)
+        row = QHBoxLayout(self.phone_box)
+        row.addWidget(self.phone_label, 3)
+        row.addWidget(self.dial_button, 1)
+        row.addWidget(self.hang_up_button, 1)
+        self._phone_shortcuts = [
+            *self._shortcuts(DIAL_KEYS, self.dial_button.click),
+            *self._shortcuts(HANG_UP_KEYS, self.hang_up_button.click),
+            *self._shortcuts(("Esc",), self.cancel_auto_dial),
+        ]
+        self._confirm_shortcuts = self._shortcuts(CONFIRM_KEYS, self._confirm_proposed)
+        self._phone_timer = QTimer(self)
+        self._phone_timer.setInterval(1000)
+        self._phone_timer.timeout.connect(self._phone_tick)
+        self.phone_box.hide()
 
     def _history_table(self) -> QTableWidget:
         table = QTableWidget(0, 4)
@@ -234,7 +290,10 @@ class CallView(QWidget):
 
     def _lay_out(self) -> None:
         top = QVBoxLayout()
-        top.addWidget(self.number_label)
+        number_row = QHBoxLayout()  # the call's progress beside the number: no height added
+        number_row.addWidget(self.number_label)
+        number_row.addWidget(self.phone_box, 1)
+        top.addLayout(number_row)
         top.addWidget(self.place_label)
         top.addWidget(self.stratum_label)
         top.addWidget(self.local_time_label)
@@ -263,7 +322,10 @@ class CallView(QWidget):
         if tuple(buttons) != self._buttons:
             self._make_outcome_buttons(tuple(buttons))
         number = html.escape(info.phone_display)
-        if TEL_URI.fullmatch(info.tel_uri):
+        if self.phone_mode:  # the softphone dials it (Ctrl+D): no second way to dial
+            self.number_label.setText(number)
+            self.number_label.setToolTip("")
+        elif TEL_URI.fullmatch(info.tel_uri):
             self.number_label.setText(
                 f'<a href="{html.escape(info.tel_uri, quote=True)}">{number}</a>')
             self.number_label.setToolTip(plain_tip(self.tr(
@@ -298,7 +360,115 @@ class CallView(QWidget):
         self.follow_up_box.hide()
         self.history_table.setRowCount(0)
         self.note_edit.clear()
+        self._phone_timer.stop()
+        self.phone_stage = ""
+        self._auto_dial_left = 0
+        self.propose(None)
+        self.phone_box.hide()
         self._enable()
+
+    # -- the softphone ------------------------------------------------------------------------
+
+    def set_phone_mode(self, on: bool) -> None:
+        """Softphone (True) or manual mode (False, the tel: link): before show_call."""
+        self.phone_mode = on
+
+    def phone_idle(self, auto_dial_s: int = 0) -> None:
+        """A case is shown, nothing dialled yet; ``auto_dial_s`` > 0: dial after so long."""
+        self.phone_stage = "idle"
+        self._auto_dial_left = auto_dial_s
+        self.phone_box.show()
+        self._show_phone()
+        if auto_dial_s > 0:
+            self._phone_timer.start()
+        self._enable()
+
+    @Slot()
+    def cancel_auto_dial(self) -> None:
+        if self.phone_stage == "idle" and self._auto_dial_left > 0:
+            self._auto_dial_left = 0
+            self._show_phone()
+
+    def call_progress(self, stage: str, at: dt.datetime | None, text: str = "") -> None:
+        """The call's progress: dialling | ringing | answered | ended | failed; ``at`` when it
+        happened (the SIP event's time), ``text`` what ended it."""
+        self.phone_stage = stage
+        self._phone_since = at
+        self._phone_text = text
+        self._auto_dial_left = 0
+        self.phone_box.show()
+        self._show_phone()
+        if stage in ("ringing", "answered"):
+            self._phone_timer.start()
+        else:
+            self._phone_timer.stop()
+        self._enable()
+
+    def propose(self, code: str | None) -> None:
+        """Highlight the disposition the call's ending proposes (None: none); Enter confirms."""
+        old = self.outcome_buttons.get(self.proposed or "")
+        if old is not None:
+            old.setStyleSheet("")
+        self.proposed = code if code in self.outcome_buttons else None
+        widget = self.outcome_buttons.get(self.proposed or "")
+        if widget is not None:
+            widget.setStyleSheet(PROPOSED_STYLE)
+            widget.setFocus()
+        for shortcut in self._confirm_shortcuts:
+            shortcut.setEnabled(widget is not None)
+        if widget is not None:
+            self.status_label.setText(self.tr(
+                "建议结果 {code}:{label}(按 Enter 确认,或选择其他结果) · Proposed: Enter "
+                "confirms").format(code=code, label=widget.label.text()))
+
+    def _phone_tick(self) -> None:
+        if self.phone_stage == "idle" and self._auto_dial_left > 0:
+            self._auto_dial_left -= 1
+            if self._auto_dial_left == 0:
+                self._phone_timer.stop()
+                self._dial_clicked()
+                return
+        self._show_phone()
+
+    def _show_phone(self) -> None:
+        stage, since = self.phone_stage, self._phone_since
+        seconds = int((self._now() - since).total_seconds()) if since is not None else 0
+        seconds = max(0, seconds)
+        if stage == "idle":
+            text = (self.tr("{n} 秒后自动拨号(Esc 取消) · Dialling in {n} s").format(
+                n=self._auto_dial_left) if self._auto_dial_left > 0 else
+                self.tr("看好号码后按 Ctrl+D 拨号 · Press Ctrl+D to dial"))
+        elif stage == "dialling":
+            text = self.tr("正在拨号… · Dialling")
+        elif stage == "ringing":
+            text = self.tr("振铃 {s} 秒 · Ringing {s} s").format(s=seconds)
+        elif stage == "answered":
+            text = self.tr("通话中 {m}:{s:02d} · Talking").format(m=seconds // 60, s=seconds % 60)
+        elif stage == "ended":
+            text = self.tr("已挂断:{reason} · Ended").format(reason=self._phone_text)
+        elif stage == "failed":
+            text = self.tr("软电话未能拨打:{reason}。请用话机拨打 · Softphone failed: dial by "
+                           "hand").format(reason=self._phone_text)
+        else:
+            text = ""
+        self.phone_label.setText(text)
+
+    @Slot()
+    def _dial_clicked(self) -> None:
+        if self._info is not None and not self._busy and self.phone_stage == "idle":
+            self._auto_dial_left = 0
+            self.dial_requested.emit()
+
+    @Slot()
+    def _hang_up_clicked(self) -> None:
+        if self.phone_stage in ("dialling", "ringing", "answered"):
+            self.hang_up_requested.emit()
+
+    @Slot()
+    def _confirm_proposed(self) -> None:
+        widget = self.outcome_buttons.get(self.proposed or "")
+        if widget is not None and widget.isEnabled():
+            widget.click()
 
     def set_busy(self, busy: bool, text: str = "") -> None:
         """While the owner's background work runs: nothing can be pressed; `text` says why."""
@@ -395,7 +565,9 @@ class CallView(QWidget):
             self.outcome_grid.removeWidget(widget)
             widget.deleteLater()
         self._outcome_shortcuts, self.outcome_buttons = [], {}
-        taken = {_portable(k) for k in (*START_KEYS, *APPOINTMENT_KEYS, *WEB_KEYS)}
+        self.proposed = None
+        taken = {_portable(k) for k in (*START_KEYS, *APPOINTMENT_KEYS, *WEB_KEYS, *DIAL_KEYS,
+                                        *HANG_UP_KEYS, *CONFIRM_KEYS, "Esc")}
         for index, button in enumerate(buttons):
             key = QKeySequence(button.shortcut) if button.shortcut else None
             if key is not None and (key.isEmpty() or _portable(button.shortcut) in taken):
@@ -415,6 +587,9 @@ class CallView(QWidget):
                        *self.outcome_buttons.values()):
             widget.setEnabled(usable)
         self.note_edit.setReadOnly(not usable)
+        self.dial_button.setEnabled(usable and self.phone_stage == "idle")
+        self.hang_up_button.setEnabled(self._info is not None and self.phone_stage in (
+            "dialling", "ringing", "answered"))
 
     # -- the interviewer's choices ------------------------------------------------------------
 

@@ -12,9 +12,18 @@ the database in order as soon as it is back (tried every RECONNECT_MS). No new c
 while entries wait. When the case went to another workstation meanwhile, the interview ends here
 and its unwritten answers stay in the journal for a supervisor (``cati journal list``).
 
+The softphone (ui.softphone, a seat with phone.json): chosen when the project opens; preview
+mode shows the case and dials on Ctrl+D (or after the seat's countdown), progressive dials as
+soon as the case is claimed. The call's progress is shown on the call screen; an unanswered
+ending pre-selects its proposed disposition. Whatever ends the call's coding (an outcome, the
+interview's end, an appointment) hangs up first and waits for the call's end (by signal), then
+stores the attempt with the call: the machine outcome, SIP status, proposed code and SIP times,
+and the recording when the project records (cati.services.recordings). Without phone.json, or
+when the softphone cannot start, the window is in manual mode (the tel: link) as before.
+
 Keys: Ready F12 · Pause Ctrl+P · cancel the countdown Esc · field interview Ctrl+N · on the call
 screen the outcome keys of the project's disposition table, Start interview F9, Appointment F10,
-web link F11 ·
+web link F11, with the softphone Dial Ctrl+D, Hang up Ctrl+H, Enter confirms a proposed outcome ·
 in the interview read aloud F5, appointment Ctrl+F10, respondent hung up Ctrl+H.
 """
 
@@ -22,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
@@ -51,6 +61,7 @@ from ui.interview_view import InterviewView
 from ui.password_dialog import PasswordDialog
 from ui.plain import plain_label, plain_tip
 from ui.settings import Preferences, restore_geometry, save_geometry
+from ui.softphone import Softphone
 from ui.tasks import TaskRunner, error_text
 from ui.web_handover_dialog import WebHandoverDialog
 
@@ -210,6 +221,12 @@ class InterviewerWindow(QMainWindow):
         self.hangup_box: QMessageBox | None = None
         self.appointment_dialog: AppointmentDialog | None = None
         self.web_dialog: WebHandoverDialog | None = None
+        self.softphone: Softphone | None = None
+        self.phone_project = None  # cati.services.phone_settings.PhoneProjectSettings
+        self.call_result = None  # the held case's call, once it ended (CallResult)
+        self._after_call: Callable[[], None] | None = None  # waits for the call's end
+        self.dialled_case: int | None = None  # the case the softphone's call is for
+        self._dial_when_free = False  # a case to dial once the previous call has ended
 
         self.pages = QStackedWidget()
         self.project_page = ProjectPage()
@@ -280,6 +297,8 @@ class InterviewerWindow(QMainWindow):
         self.call_view.start_interview.connect(self.start_interview)
         self.call_view.appointment_chosen.connect(self._appointment_chosen)
         self.call_view.web_chosen.connect(self.hand_over_to_web)
+        self.call_view.dial_requested.connect(self.dial)
+        self.call_view.hang_up_requested.connect(self.hang_up)
         view = self.interview_view
         view.save_requested.connect(self._save)
         view.finished.connect(self._interview_finished)
@@ -439,6 +458,135 @@ class InterviewerWindow(QMainWindow):
                             f"{self.user.display_name or self.user.username}")
         self._set_state("ready")
         self.ready_page.status.setText(self.tr("准备好后按“就绪”取下一个号码"))
+        code = self.project.code
+        self.tasks.run(lambda: self.backend.phone_setup(code), self._phone_setup,
+                       lambda error: self.statusBar().showMessage(
+                           self.tr("软电话设置有误,用话机拨打:") + error_text(error)))
+
+    # -- the softphone -----------------------------------------------------------------------
+    def _phone_setup(self, setup) -> None:
+        seat, project = setup
+        self.phone_project = project
+        if seat is None or not seat.has_account or self.softphone is not None:
+            return  # manual mode: the interviewer dials on the desk phone
+        phone = Softphone(seat, record=project.record_calls, parent=self)
+        phone.ready.connect(lambda: self.statusBar().showMessage(
+            self.tr("软电话已就绪 {aor}").format(aor=seat.aor), 10_000))
+        phone.start_failed.connect(self._phone_start_failed)
+        phone.progress.connect(self._call_progress)
+        phone.finished.connect(self._call_finished)
+        phone.failed.connect(self._call_failed)
+        self.softphone = phone
+
+    def _phone_start_failed(self, message: str) -> None:
+        self.softphone = None
+        self.statusBar().showMessage(self.tr("软电话未能启动,用话机拨打:") + message)
+
+    @property
+    def phone_on(self) -> bool:
+        return self.softphone is not None and self.softphone.is_ready
+
+    @Slot()
+    def dial(self) -> None:
+        """Dial the held case's number through the softphone."""
+        phone, case, project = self.softphone, self.case, self.phone_project
+        if not self.phone_on or case is None or self.state != "call" \
+                or self.call_result is not None or project is None \
+                or self.dialled_case == case.case_id:
+            return
+        if phone.in_call:  # the previous case's line is still being hung up
+            self._dial_when_free = True
+            phone.hang_up()
+            return
+        from cati.telephony.dialing import dial_uri
+
+        try:
+            digits = phone.settings.dial_plan({"dialing": project.dialing}).digits(
+                case.phone_e164)
+        except Exception as exc:  # a number the plan cannot dial: dialled by hand
+            self.call_view.call_progress("failed", None, error_text(exc))
+            return
+        self.dialled_case = case.case_id
+        phone.dial(dial_uri(digits, phone.settings.domain), record_to=phone.recording_target(),
+                   no_answer_after=project.no_answer_after_s,
+                   outcome_settings={"call_outcome_dispositions": project.proposals},
+                   tag=case.case_id)
+
+    def _mine(self, tag) -> bool:
+        """Whether a call's signal is of the held case's call (not of an earlier case's)."""
+        return self.case is not None and tag == self.case.case_id == self.dialled_case
+
+    @Slot()
+    def hang_up(self) -> None:
+        if self.softphone is not None:
+            self.softphone.hang_up()
+
+    def _call_progress(self, tag, stage: str, at) -> None:
+        if not self._mine(tag) or stage == "ended":
+            return  # "ended" is shown with its reason when the result comes
+        self.call_view.call_progress(stage, at)
+
+    def _call_finished(self, tag, result) -> None:
+        if not self._mine(tag):  # an earlier case's call (the web link's): nothing takes it
+            if result.recording is not None:  # no attempt will hold it: not kept
+                path = result.recording.path
+                self.tasks.run(lambda: Path(path).unlink(missing_ok=True), lambda _r: None,
+                               lambda _e: None)
+            self._dial_next_if_waiting()
+            return
+        self.call_result = result
+        self.call_view.call_progress("ended", result.ended_at, self._ending_text(result))
+        after, self._after_call = self._after_call, None
+        if after is not None:
+            after()
+            return
+        if self.state == "interview":
+            self.statusBar().showMessage(self.tr("通话已结束(对方挂断) · The call ended"),
+                                         15_000)
+        elif result.outcome != "answered":
+            self.call_view.propose(result.proposed_disposition)
+
+    def _dial_next_if_waiting(self) -> None:
+        if self._dial_when_free:
+            self._dial_when_free = False
+            self.dial()
+
+    def _call_failed(self, tag, message: str) -> None:
+        if not self._mine(tag):
+            self._dial_next_if_waiting()
+            return
+        self.call_view.call_progress("failed", None, message)
+        after, self._after_call = self._after_call, None
+        if after is not None:
+            after()
+
+    def _ending_text(self, result) -> str:
+        names = {"answered": self.tr("通话结束"), "busy": self.tr("忙音"),
+                 "no_answer": self.tr("无人接听"), "rejected": self.tr("被拒接"),
+                 "not_found": self.tr("空号"), "failed": self.tr("未能接通")}
+        text = names.get(result.outcome, result.outcome)
+        if result.reason:
+            text += f" ({result.reason})"
+        return text
+
+    def _when_call_over(self, then: Callable[[], None]) -> bool:
+        """A call still up: hang it up and run ``then`` when it has ended (True); else False."""
+        if self.softphone is None or not self.softphone.in_call:
+            return False
+        self._after_call = then
+        self.call_view.set_busy(True, self.tr("正在挂断…"))
+        self.softphone.hang_up()
+        return True
+
+    def _finished_call(self):
+        """The held case's call as the attempt stores it, or None (not dialled here)."""
+        result, project = self.call_result, self.project
+        if result is None or project is None:
+            return None
+        from cati.services.recordings import CallFacts, FinishedCall
+
+        return FinishedCall(CallFacts.from_result(result),
+                            result.recording.path if result.recording else None, project.code)
 
     # -- ready, pause, countdown --------------------------------------------------------------
     @Slot()
@@ -520,8 +668,17 @@ class InterviewerWindow(QMainWindow):
         self.case = info
         self.call_started_at = utc_now()
         self._heartbeat.start()
+        self.call_result, self._after_call = None, None
+        self.call_view.set_phone_mode(self.phone_on)
         self.call_view.show_call(info, self.buttons)
         self._set_state("call")
+        if self.phone_on:
+            seat = self.softphone.settings
+            if seat.dial_mode == "progressive":
+                self.call_view.phone_idle()
+                self.dial()
+            else:
+                self.call_view.phone_idle(int(seat.auto_dial_s))
         if take_back and info.interview_id is not None:
             self.start_interview()  # the window was killed mid-interview: straight back in
 
@@ -548,21 +705,33 @@ class InterviewerWindow(QMainWindow):
     def _outcome_chosen(self, code: str, note: str) -> None:
         if self.case is None:
             return
-        case_id, started = self.case.case_id, self.call_started_at
+        if self._when_call_over(lambda: self._outcome_chosen(code, note)):
+            return
+        case_id, started, call = self.case.case_id, self.call_started_at, self._finished_call()
         self.call_view.set_busy(True, self.tr("正在保存…"))
         self._run(lambda: self.backend.record_outcome_journaled(
-            case_id, code, interviewer_id=self.user.id, note=note, started_at=started),
-            self._outcome_kept, self.tr("正在保存…"))
+            case_id, code, interviewer_id=self.user.id, note=note, started_at=started,
+            call=call), self._outcome_kept, self.tr("正在保存…"))
 
     def _appointment_chosen(self, start: dt.datetime, end: dt.datetime, hard: bool,
                             note: str) -> None:
         if self.case is None:
             return
-        case_id, started = self.case.case_id, self.call_started_at
+        if self._when_call_over(lambda: self._appointment_chosen(start, end, hard, note)):
+            return
+        case_id, started, call = self.case.case_id, self.call_started_at, self._finished_call()
+        user_id = self.user.id
         self.call_view.set_busy(True, self.tr("正在保存预约…"))
-        self._run(lambda: self.backend.book_appointment(
-            case_id, start, end, hard=hard, note=note, interviewer_id=self.user.id,
-            started_at=started), lambda _result: self._call_done(), self.tr("正在保存预约…"))
+
+        def book():
+            booked = self.backend.book_appointment(
+                case_id, start, end, hard=hard, note=note, interviewer_id=user_id,
+                started_at=started)
+            if call is not None:
+                self.backend.store_call(booked.attempt_id, call, user_id=user_id)
+            return booked
+
+        self._run(book, lambda _result: self._call_done(), self.tr("正在保存预约…"))
 
     def _outcome_kept(self, flushed) -> None:
         self._journal_state(flushed)
@@ -666,6 +835,10 @@ class InterviewerWindow(QMainWindow):
         dialog.open()
 
     def _call_done(self) -> None:
+        if self.softphone is not None and self.softphone.in_call:
+            self.softphone.hang_up()  # never leave a line open behind the next case
+        self.call_result, self._after_call = None, None
+        self.dialled_case, self._dial_when_free = None, False
         self._heartbeat.stop()
         self.case = None
         self.interview = None
@@ -772,10 +945,12 @@ class InterviewerWindow(QMainWindow):
             self._run(lambda: self.backend.close_field_interview_journaled(interview.id, code),
                       self._outcome_kept, self.tr("正在保存…"))
             return
-        case_id, started = self.case.case_id, self.call_started_at
+        if self._when_call_over(lambda: self._end_interview(code)):
+            return
+        case_id, started, call = self.case.case_id, self.call_started_at, self._finished_call()
         self._run(lambda: self.backend.record_outcome_journaled(
             case_id, code, interviewer_id=self.user.id, started_at=started,
-            interview_id=interview.id), self._outcome_kept, self.tr("正在保存…"))
+            interview_id=interview.id, call=call), self._outcome_kept, self.tr("正在保存…"))
 
     @Slot()
     def respondent_hung_up(self) -> None:
@@ -851,6 +1026,8 @@ class InterviewerWindow(QMainWindow):
         self._heartbeat.stop()
         self._countdown.stop()
         self._retry.stop()
+        if self.softphone is not None:
+            self.softphone.close()  # hangs up and stops baresip on the phone's thread
         if self.case is not None and self.state == "call":
             case_id = self.case.case_id
             self.tasks.run(lambda: self.backend.release_case(case_id), lambda _r: None,

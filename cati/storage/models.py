@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -271,6 +272,33 @@ class CallAttempt(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     disposition: Mapped[str | None] = mapped_column(String(8))
     note: Mapped[str] = mapped_column(Text, default="")
+    # The softphone's view of the call (migration 0020; cati.services.recordings), all None for
+    # a call dialled by hand: the machine-detected outcome (answered, busy, no_answer,
+    # rejected, not_found, failed), the final SIP status, the disposition it proposed (the
+    # interviewer's choice is ``disposition``), and the SIP times (dial, first ring, answer,
+    # hang-up; ``ended_at`` is when the attempt was coded, after the hang-up).
+    machine_outcome: Mapped[str | None] = mapped_column(String(16))
+    sip_status: Mapped[int | None] = mapped_column(Integer)
+    proposed_disposition: Mapped[str | None] = mapped_column(String(8))
+    dialled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    rang_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    hung_up_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class Recording(Base):
+    """One call's recording file (cati.services.recordings): where it is, and its size,
+    duration and sha256 as measured when it was filed. One per attempt. Read, like phone
+    numbers, by supervisors only."""
+
+    __tablename__ = "recordings"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("call_attempts.id"), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    duration_s: Mapped[float] = mapped_column(Float)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class Appointment(Base):
@@ -645,6 +673,7 @@ __all__ = [
     "Project",
     "Quota",
     "QuotaMember",
+    "Recording",
     "ResponsibleUnit",
     "RoutingRule",
     "SampleBatch",

@@ -638,3 +638,30 @@ ASSIGNMENT_STATEMENTS = [
     "CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON assignments "
     "FOR EACH ROW EXECUTE FUNCTION cati_audit_row()",
 ]
+
+
+# recordings (migration 0020): one file per call (cati.services.recordings). Like a case's
+# phone, supervisors read them (the quality-control listening); an interviewer's login inserts
+# the recording of an attempt of its own and sees of it only that it exists (id, attempt_id:
+# what an INSERT ... RETURNING needs), never a path; it changes and deletes nothing. The web's
+# login has no privilege. The database logs every change.
+_OWN_ATTEMPTS = f"(SELECT id FROM call_attempts WHERE interviewer_id = {_MINE})"
+RECORDING_STATEMENTS = [
+    f"REVOKE ALL ON recordings FROM PUBLIC, {_GROUP_LIST}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON recordings TO cati_supervisor",
+    "GRANT SELECT (id, attempt_id), INSERT ON recordings TO cati_interviewer",
+    "GRANT USAGE ON SEQUENCE recordings_id_seq TO cati_interviewer",
+    "ALTER TABLE recordings ENABLE ROW LEVEL SECURITY",
+    "DROP POLICY IF EXISTS cati_supervise ON recordings",
+    "CREATE POLICY cati_supervise ON recordings FOR ALL TO cati_supervisor "
+    "USING (true) WITH CHECK (true)",
+    "DROP POLICY IF EXISTS cati_own_read ON recordings",
+    f"CREATE POLICY cati_own_read ON recordings FOR SELECT TO cati_interviewer "
+    f"USING (attempt_id IN {_OWN_ATTEMPTS})",
+    "DROP POLICY IF EXISTS cati_own_insert ON recordings",
+    f"CREATE POLICY cati_own_insert ON recordings FOR INSERT TO cati_interviewer "
+    f"WITH CHECK (attempt_id IN {_OWN_ATTEMPTS})",
+    "DROP TRIGGER IF EXISTS cati_audit_row ON recordings",
+    "CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON recordings "
+    "FOR EACH ROW EXECUTE FUNCTION cati_audit_row()",
+]

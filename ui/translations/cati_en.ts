@@ -465,6 +465,14 @@
         <translation>The respondent prefers to answer on a phone&apos;s web page: send a personal link; the number is not called while the link is valid</translation>
     </message>
     <message>
+        <source>拨号 Dial</source>
+        <translation>Dial</translation>
+    </message>
+    <message>
+        <source>挂断 Hang up</source>
+        <translation>Hang up</translation>
+    </message>
+    <message>
         <source>时间(对方当地)Time</source>
         <translation>Time (respondent&apos;s local)</translation>
     </message>
@@ -503,6 +511,38 @@
     <message>
         <source>暂无号码 (no number held)</source>
         <translation>No number held</translation>
+    </message>
+    <message>
+        <source>建议结果 {code}:{label}(按 Enter 确认,或选择其他结果) · Proposed: Enter confirms</source>
+        <translation>Proposed outcome {code}: {label} (Enter confirms, or choose another)</translation>
+    </message>
+    <message>
+        <source>{n} 秒后自动拨号(Esc 取消) · Dialling in {n} s</source>
+        <translation>Dialling in {n} s (Esc cancels)</translation>
+    </message>
+    <message>
+        <source>看好号码后按 Ctrl+D 拨号 · Press Ctrl+D to dial</source>
+        <translation>Press Ctrl+D to dial</translation>
+    </message>
+    <message>
+        <source>正在拨号… · Dialling</source>
+        <translation>Dialling</translation>
+    </message>
+    <message>
+        <source>振铃 {s} 秒 · Ringing {s} s</source>
+        <translation>Ringing {s} s</translation>
+    </message>
+    <message>
+        <source>通话中 {m}:{s:02d} · Talking</source>
+        <translation>Talking {m}:{s:02d}</translation>
+    </message>
+    <message>
+        <source>已挂断:{reason} · Ended</source>
+        <translation>Ended: {reason}</translation>
+    </message>
+    <message>
+        <source>软电话未能拨打:{reason}。请用话机拨打 · Softphone failed: dial by hand</source>
+        <translation>Softphone failed: dial by hand</translation>
     </message>
     <message>
         <source>对方时区未知 (unknown time zone) {zone}</source>
@@ -1124,6 +1164,50 @@
     <message>
         <source>准备好后按“就绪”取下一个号码</source>
         <translation>When you are ready, press “Ready” for the next number</translation>
+    </message>
+    <message>
+        <source>软电话设置有误,用话机拨打:</source>
+        <translation>The softphone settings are wrong; dial on the desk phone: </translation>
+    </message>
+    <message>
+        <source>软电话已就绪 {aor}</source>
+        <translation>Softphone ready {aor}</translation>
+    </message>
+    <message>
+        <source>软电话未能启动,用话机拨打:</source>
+        <translation>The softphone did not start; dial on the desk phone: </translation>
+    </message>
+    <message>
+        <source>通话已结束(对方挂断) · The call ended</source>
+        <translation>The call ended (the respondent hung up)</translation>
+    </message>
+    <message>
+        <source>通话结束</source>
+        <translation>Call over</translation>
+    </message>
+    <message>
+        <source>忙音</source>
+        <translation>Busy</translation>
+    </message>
+    <message>
+        <source>无人接听</source>
+        <translation>No answer</translation>
+    </message>
+    <message>
+        <source>被拒接</source>
+        <translation>Declined</translation>
+    </message>
+    <message>
+        <source>空号</source>
+        <translation>Number does not exist</translation>
+    </message>
+    <message>
+        <source>未能接通</source>
+        <translation>Not connected</translation>
+    </message>
+    <message>
+        <source>正在挂断…</source>
+        <translation>Hanging up…</translation>
     </message>
     <message>
         <source>已暂停：不再自动取号</source>
