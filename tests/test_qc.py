@@ -82,6 +82,11 @@ def complete_call(database, project_id: int, interviewer: int, workstation: str,
 
 @pytest.fixture
 def survey(database, tmp_path):
+    return build_survey(database, tmp_path)
+
+
+def build_survey(database, tmp_path):
+    """Recorded completes of wang (10), li (4) and zhao (2), and one of zhao's by hand."""
     with database.unit() as session:
         admin = add_user(session, "admin", "password-123", "admin", "管理员").id
         boss = add_user(session, "chen", "password-123", "supervisor", "陈督导").id

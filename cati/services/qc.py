@@ -78,7 +78,8 @@ CRITERION_KEYS = tuple(key for key, _zh, _en in CRITERIA)
 SCALE = (1, 5)
 VERDICTS = ("valid", "invalid")
 
-__all__ = ["CRITERIA", "CRITERION_KEYS", "SCALE", "DrawResult", "Figures", "Review", "Scored",
+__all__ = ["CRITERIA", "CRITERION_KEYS", "SCALE", "DrawResult", "Figures", "QcService", "QcView",
+           "Review", "Scored",
            "draw_reviews", "list_reviews", "parse_rate", "qc_figures", "score_review",
            "validate_scores"]
 
@@ -369,3 +370,67 @@ def qc_figures(database: Database, project_id: int, *,
                                    len(scored), means,
                                    sum(1 for r in scored if r.verdict == "invalid")))
         return figures
+
+
+@dataclass(frozen=True, slots=True)
+class QcView:
+    """What the console's tab shows: the drawn reviews and the figures."""
+
+    reviews: tuple[Review, ...]
+    figures: tuple[Figures, ...]
+
+
+class QcService:
+    """The console's view of quality control by listening (each call one transaction; run on
+    the worker, never on the GUI thread: it reads the recordings to check them)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def draw(self, project_id: int, rate: float | str, min_per_interviewer: int = 1,
+             seed: int | None = None, user_id: int | None = None) -> DrawResult:
+        return draw_reviews(self.database, project_id, rate=rate,
+                            min_per_interviewer=min_per_interviewer, seed=seed, user_id=user_id)
+
+    def view(self, project_id: int, user_id: int | None = None) -> QcView:
+        return QcView(tuple(list_reviews(self.database, project_id, user_id=user_id)),
+                      tuple(qc_figures(self.database, project_id, user_id=user_id)))
+
+    def answers(self, review_id: int, user_id: int | None = None) -> tuple[tuple[str, str], ...]:
+        """The drawn interview's answers as (question text, answer as read: choice labels),
+        in the form's order, and its timings, to listen beside."""
+        from cati.services.questionnaires import form_of
+        from cati.storage.models import Answer
+
+        with self.database.unit(immediate=False) as session:
+            _actor(session, user_id)
+            review = session.get(QcReview, review_id)
+            if review is None:
+                raise NotFound(f"no quality-control review {review_id} (没有该抽查记录)")
+            interview = session.get(Interview, review.interview_id)
+            attempt = session.get(CallAttempt, review.attempt_id)
+            form = form_of(session, interview.questionnaire_id)
+            stored = dict(session.execute(select(Answer.question, Answer.value).where(
+                Answer.interview_id == interview.id)).all())
+            lines: list[tuple[str, str]] = []
+            if attempt.answered_at and attempt.hung_up_at:
+                talk = (attempt.hung_up_at - attempt.answered_at).total_seconds()
+                lines.append(("通话时长 talk", f"{int(talk // 60)}:{int(talk % 60):02d}"))
+            if interview.ended_at:
+                length = (interview.ended_at - interview.started_at).total_seconds()
+                lines.append(("访问时长 interview",
+                              f"{int(length // 60)}:{int(length % 60):02d}"))
+            for item in form.items:
+                if not item.is_question or item.name not in stored:
+                    continue
+                value = stored[item.name] or ""
+                if item.kind in ("select_one", "select_multiple"):
+                    labels = {c.name: form.text(c.labels) for c in form.choices_of(item)}
+                    value = "；".join(labels.get(code, code) for code in value.split())
+                lines.append((form.text(item.labels), value))
+            return tuple(lines)
+
+    def score(self, review_id: int, scores: Mapping[str, object], *, note: str = "",
+              invalid: bool = False, user_id: int | None) -> Scored:
+        return score_review(self.database, review_id, scores, note=note, invalid=invalid,
+                            user_id=user_id)
