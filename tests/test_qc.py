@@ -240,7 +240,7 @@ def test_an_invalid_interview_leaves_the_indices_and_its_case_is_called_again(su
     assert (after.verdict, after.interview_state) == ("invalid", "void")
 
 
-def test_figures_per_interviewer(survey):
+def test_figures_per_interviewer(survey, tmp_path):
     database, project_id, boss, _people, _interviews, _unrecorded = survey
     draw_reviews(database, project_id, rate="50%", seed=3, user_id=boss, now=LATER)
     wang = [r for r in list_reviews(database, project_id, user_id=boss)
@@ -257,6 +257,25 @@ def test_figures_per_interviewer(survey):
     assert figures["li"]["means"] == {"read": None, "leading": None, "coding": None,
                                       "polite": None}
     assert (figures["zhao"]["recorded"], figures["zhao"]["drawn"]) == (2, 1)
+    # The monthly report's 录音抽查 sheet says the same.
+    from openpyxl import load_workbook
+
+    from cati.reporting.monthly import write_monthly_report
+
+    out = write_monthly_report(database, CODE, tmp_path / "report.xlsx")
+    sheet = load_workbook(out)["录音抽查"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=5, values_only=True)}
+    assert rows["wang"][1:] == (9, 5, 2, 4.0, 3.0, 4.5, 5.0, 1)
+    assert rows["li"][2:4] == (2, 0)
+
+
+def test_a_report_without_a_listening_sample_has_no_such_sheet(survey, tmp_path):
+    from openpyxl import load_workbook
+
+    from cati.reporting.monthly import write_monthly_report
+
+    out = write_monthly_report(survey[0], CODE, tmp_path / "report.xlsx")
+    assert "录音抽查" not in load_workbook(out).sheetnames
 
 
 def test_the_command_line(survey, db_url, run_cli):

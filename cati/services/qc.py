@@ -45,7 +45,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cati.errors import CatiError, NotFound, PermissionDenied
@@ -353,23 +353,37 @@ def qc_figures(database: Database, project_id: int, *,
     with database.unit(immediate=False) as session:
         _actor(session, user_id)
         _project(session, project_id)
-        recorded: dict[int | None, int] = {}
-        for interview, _a, _r in _recorded_completes(session, project_id).values():
-            recorded[interview.interviewer_id] = recorded.get(interview.interviewer_id, 0) + 1
-        reviews = session.scalars(select(QcReview).where(
-            QcReview.project_id == project_id).order_by(QcReview.id)).all()
-        names = _names(session)
-        people = set(recorded) | {review.interviewer_id for review in reviews}
-        figures = []
-        for who in sorted(people, key=lambda i: names.get(i, str(i))):
-            own = [review for review in reviews if review.interviewer_id == who]
-            scored = [review for review in own if review.verdict is not None]
-            means = {key: (sum(r.scores[key] for r in scored) / len(scored) if scored else None)
-                     for key in CRITERION_KEYS}
-            figures.append(Figures(names.get(who, str(who)), recorded.get(who, 0), len(own),
-                                   len(scored), means,
-                                   sum(1 for r in scored if r.verdict == "invalid")))
-        return figures
+        return figures_in(session, project_id)
+
+
+def report_figures(session: Session, project_id: int) -> tuple[Figures, ...]:
+    """The figures for the monthly report: those of the interviewers with a drawn review;
+    none when this login may not read the reviews (on PostgreSQL only supervisors may)."""
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+            text("SELECT has_table_privilege('qc_reviews', 'SELECT')")):
+        return ()
+    return tuple(f for f in figures_in(session, project_id) if f.drawn)
+
+
+def figures_in(session: Session, project_id: int) -> list[Figures]:
+    """``qc_figures`` inside a unit of work the caller holds."""
+    recorded: dict[int | None, int] = {}
+    for interview, _a, _r in _recorded_completes(session, project_id).values():
+        recorded[interview.interviewer_id] = recorded.get(interview.interviewer_id, 0) + 1
+    reviews = session.scalars(select(QcReview).where(
+        QcReview.project_id == project_id).order_by(QcReview.id)).all()
+    names = _names(session)
+    people = set(recorded) | {review.interviewer_id for review in reviews}
+    figures = []
+    for who in sorted(people, key=lambda i: names.get(i, str(i))):
+        own = [review for review in reviews if review.interviewer_id == who]
+        scored = [review for review in own if review.verdict is not None]
+        means = {key: (sum(r.scores[key] for r in scored) / len(scored) if scored else None)
+                 for key in CRITERION_KEYS}
+        figures.append(Figures(names.get(who, str(who)), recorded.get(who, 0), len(own),
+                               len(scored), means,
+                               sum(1 for r in scored if r.verdict == "invalid")))
+    return figures
 
 
 @dataclass(frozen=True, slots=True)
