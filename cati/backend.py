@@ -501,6 +501,14 @@ class Backend:
 
         return self._guarded(BackcheckService(self.database), roles=SUPERVISOR_ROLES)
 
+    def qc_service(self):
+        """Quality control by listening for the console's 录音抽查 tab: draw, the reviews with
+        their recordings checked, scoring and the figures (supervisors and admins, checked per
+        call)."""
+        from cati.services.qc import QcService
+
+        return self._guarded(QcService(self.database), roles=SUPERVISOR_ROLES)
+
     # -- named interviewers on a project or a stratum (cati.services.assignments) -----------
     def assignments(self, project_id: int) -> list[AssignmentInfo]:
         self._acting(roles=tuple(SUPERVISOR_ROLES))

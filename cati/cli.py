@@ -26,6 +26,7 @@ from cati import (
     cli_indices,
     cli_journal,
     cli_phone,
+    cli_qc,
     cli_sample,
     cli_suggestions,
     cli_units,
@@ -149,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_assign.add_commands(commands, open_database)
     cli_phone.add_commands(commands, open_database)
     for module in (cli_indices, cli_export, cli_suggestions, cli_units, cli_waves,
-                   cli_backcheck):
+                   cli_backcheck, cli_qc):
         module.add_commands(commands, report_commands, open_database)
     return parser
 

@@ -27,6 +27,7 @@ from ui.monitor_panel import MonitorPanel
 from ui.password_dialog import PasswordDialog
 from ui.plain import plain_label
 from ui.productivity_panel import ProductivityPanel
+from ui.qc_panel import QcPanel
 from ui.sample_panel import SamplePanel
 from ui.settings import Preferences, restore_geometry, save_geometry
 from ui.suggestions_panel import SuggestionsPanel
@@ -204,13 +205,17 @@ class ConsoleWindow(QMainWindow):
                                    user_id)
         self.panels["backcheck"] = backcheck
         self.tabs.addTab(backcheck, self.tr("复核"))
+        listening = QcPanel(self.backend.qc_service(), self.tasks, project_id, user_id)
+        self.panels["qc"] = listening
+        self.tabs.addTab(listening, self.tr("录音抽查"))
         audit = AuditPanel(self.backend.audit_service(user_id), self.tasks)
         self.panels["audit"] = audit
         self.tabs.addTab(audit, self.tr("审计日志"))
         audit.start()
         # What one tab changes, the others show at once (the watcher reads the feed now).
         for signal in (sample.sample_changed, appointments.changed, suggestions.changed,
-                       units.changed, backcheck.changed, assignments.changed):
+                       units.changed, backcheck.changed, assignments.changed,
+                       listening.changed):
             signal.connect(self.watcher.poke)
         self._follow_changes()
         if self.user.role == "admin":
@@ -233,7 +238,7 @@ class ConsoleWindow(QMainWindow):
     # Tabs that read again when shown (and every STALE_TAB_MS while shown): cheap reads only,
     # not the sample's table (its pages load as they scroll) nor the monitor (its own timer).
     REFRESHED_TABS = ("appointments", "audit", "suggestions", "units", "web", "quotas",
-                      "productivity", "waves", "backcheck", "assignments")
+                      "productivity", "waves", "backcheck", "assignments", "qc")
 
     def _tab_shown(self, index: int) -> None:
         widget = self.tabs.widget(index)

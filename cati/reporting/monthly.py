@@ -109,6 +109,8 @@ def monthly_workbook(figures) -> Workbook:
     _mode_sheet(book.create_sheet("访问方式"), figures.indices)
     _disposition_sheet(book.create_sheet("样本处置"), figures)
     _suggestion_sheet(book.create_sheet("意见建议"), figures.suggestions)
+    if figures.qc:  # only once a listening sample was drawn: earlier reports stay as they were
+        _qc_sheet(book.create_sheet("录音抽查"), figures.qc)
     return book
 
 
@@ -499,3 +501,21 @@ def _suggestion_sheet(sheet: Worksheet, suggestions) -> None:
         put(sheet, at, 6, entry.responsible_unit or "")
     _widths(sheet, (8, 12, 60, 14, 10, 16))
 
+
+
+def _qc_sheet(sheet: Worksheet, figures) -> None:
+    """Quality control by listening per interviewer (cati.services.qc): drawn, scored, the
+    mean of each criterion (1–5, 5 best) and the interviews judged invalid (voided)."""
+    put(sheet, 1, 1, "录音抽查(按访问员)", font=TITLE)
+    put(sheet, 2, 1, "评分 1–5 分,5 分最好;判定无效的访问已作废,不计入指数。")
+    _heading(sheet, 4, ("访问员", "有录音的成功访问", "抽查数", "已评分", "照本宣读", "无诱导",
+                        "编码正确", "礼貌", "判定无效"))
+    for at, figure in enumerate(figures, start=5):
+        put(sheet, at, 1, figure.interviewer)
+        put(sheet, at, 2, figure.recorded, "0")
+        put(sheet, at, 3, figure.drawn, "0")
+        put(sheet, at, 4, figure.scored, "0")
+        for column, key in enumerate(("read", "leading", "coding", "polite"), start=5):
+            put(sheet, at, column, *_number(figure.means[key], "0.00"))
+        put(sheet, at, 9, figure.invalid, "0")
+    _widths(sheet, (14, 16, 8, 8, 10, 10, 10, 8, 10))

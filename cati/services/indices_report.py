@@ -473,11 +473,17 @@ class MonthlyFigures:
     # those not marked invalid, by category (a closed wave: as they stood at its close)
     suggestions: tuple[SuggestionEntry, ...]
     generated_at: dt.datetime
+    # quality control by listening (录音抽查) per interviewer with a drawn review
+    # (cati.services.qc.report_figures); empty when none was drawn or the login may not read them
+    qc: tuple = ()
 
 
 def monthly_figures(session: Session, project_code: str, compare: str | None = None, *,
                     now: dt.datetime | None = None) -> MonthlyFigures:
-    """The indices plus fieldwork dates, response figures, dispositions and suggestions."""
+    """The indices plus fieldwork dates, response figures, dispositions, suggestions and the
+    listening scores per interviewer."""
+    from cati.services.qc import report_figures
+
     report = indices_report(session, project_code, compare)
     project = _project(session, project_code)
     if project.status == "closed" and project.closed_at is not None:
@@ -499,7 +505,7 @@ def monthly_figures(session: Session, project_code: str, compare: str | None = N
     return MonthlyFigures(
         report, zone, _day(first, zone), _day(last, zone), sum(d.cases for d in dispositions),
         MappingProxyType(dict(classes)), MappingProxyType(outcome_rates(dict(classes))),
-        dispositions, suggestions, now or utc_now())
+        dispositions, suggestions, now or utc_now(), report_figures(session, project.id))
 
 
 def frozen_suggestions(session: Session, project_id: int) -> list[dict[str, Any]]:

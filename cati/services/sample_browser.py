@@ -282,34 +282,8 @@ class SampleBrowser:
         if not reason:
             raise CatiError("a reason is needed to reopen closed cases (重新开放须填写原因)")
         ids = _ids(case_ids)
-        now = now or utc_now()
         with self.database.unit() as session:
-            _check_cases(session, user_id, ids)
-            not_closed = session.execute(
-                select(Case.id, Case.state).where(Case.id.in_(ids), Case.state != "closed")
-                .order_by(Case.id)).all()
-            if not_closed:
-                raise CatiError(
-                    f"only closed cases can be reopened (只能重新开放已结束的号码): "
-                    f"{_listed(f'{case_id} ({state})' for case_id, state in not_closed)}")
-            blocked = session.execute(
-                select(Case.id, Case.phone_e164).join(
-                    DoNotCall, DoNotCall.phone_e164 == Case.phone_e164)
-                .where(Case.id.in_(ids), _dnc_active(now)).order_by(Case.id)).all()
-            if blocked:
-                raise CatiError(
-                    "numbers on the do-not-call list cannot be reopened (免打扰号码不能重新开放): "
-                    f"{_listed(f'{case_id} ({phone})' for case_id, phone in blocked)}")
-            voided = sorted(session.scalars(
-                update(Interview).where(Interview.case_id.in_(ids),
-                                        Interview.state == COMPLETE_STATE)
-                .values(state=VOID_STATE).returning(Interview.id)))
-            changed = _changed(session, update(Case).where(
-                Case.id.in_(ids), Case.state == "closed")
-                .values(state="scheduled", next_call_at=now, lease_holder=None,
-                        lease_expires_at=None))
-            return _finish(session, "reopen", user_id, ids, changed, now, reason=reason,
-                           voided_interviews=voided)
+            return reopen_in(session, ids, user_id, reason=reason, now=now or utc_now())
 
     def closed_interview(self, case_id: int) -> ClosedInterview | None:
         """The case's latest closed interview with its answers as the questionnaire words them
@@ -542,6 +516,39 @@ def _listed(items: Iterable[str], most: int = 5) -> str:
     items = list(items)
     shown = ", ".join(items[:most])
     return shown + (f" … ({len(items)} in all)" if len(items) > most else "")
+
+
+def reopen_in(session: Session, ids: Sequence[int], user_id: int, *, reason: str,
+              now: dt.datetime) -> ActionResult:
+    """``SampleBrowser.reopen`` inside a unit of work the caller holds (the one way a
+    completed interview is voided; quality control's "invalid" verdict uses it in its own
+    transaction). The reason is checked by the caller."""
+    _check_cases(session, user_id, ids)
+    not_closed = session.execute(
+        select(Case.id, Case.state).where(Case.id.in_(ids), Case.state != "closed")
+        .order_by(Case.id)).all()
+    if not_closed:
+        raise CatiError(
+            f"only closed cases can be reopened (只能重新开放已结束的号码): "
+            f"{_listed(f'{case_id} ({state})' for case_id, state in not_closed)}")
+    blocked = session.execute(
+        select(Case.id, Case.phone_e164).join(
+            DoNotCall, DoNotCall.phone_e164 == Case.phone_e164)
+        .where(Case.id.in_(ids), _dnc_active(now)).order_by(Case.id)).all()
+    if blocked:
+        raise CatiError(
+            "numbers on the do-not-call list cannot be reopened (免打扰号码不能重新开放): "
+            f"{_listed(f'{case_id} ({phone})' for case_id, phone in blocked)}")
+    voided = sorted(session.scalars(
+        update(Interview).where(Interview.case_id.in_(ids),
+                                Interview.state == COMPLETE_STATE)
+        .values(state=VOID_STATE).returning(Interview.id)))
+    changed = _changed(session, update(Case).where(
+        Case.id.in_(ids), Case.state == "closed")
+        .values(state="scheduled", next_call_at=now, lease_holder=None,
+                lease_expires_at=None))
+    return _finish(session, "reopen", user_id, ids, changed, now, reason=reason,
+                   voided_interviews=voided)
 
 
 def _check_role(session: Session, user_id: int, what: str) -> None:

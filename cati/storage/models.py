@@ -703,3 +703,25 @@ class Backcheck(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     check_interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"))
+
+
+class QcReview(Base):
+    """One completed interview drawn for quality control by listening (录音抽查): the attempt
+    and recording listened to and, once scored, the scores per criterion, the note and the
+    verdict (cati.services.qc). The supervisors' table only."""
+
+    __tablename__ = "qc_reviews"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), unique=True)
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("call_attempts.id"))
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"))
+    drawn_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    drawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    scored_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    scored_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # {"read": 1-5, "leading": 1-5, "coding": 1-5, "polite": 1-5}; {} while not scored
+    scores: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    verdict: Mapped[str | None] = mapped_column(String(8))  # valid | invalid; None: not scored

@@ -665,3 +665,17 @@ RECORDING_STATEMENTS = [
     "CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON recordings "
     "FOR EACH ROW EXECUTE FUNCTION cati_audit_row()",
 ]
+
+
+# qc_reviews (migration 0021): quality control by listening (录音抽查, cati.services.qc). The
+# supervisors draw, score and read; an interviewer's login has no privilege on the table at all
+# (an interviewer must not see which of their interviews are listened to, nor the scores before
+# a supervisor talks them through), nor has the web's. The database logs every change.
+QC_REVIEW_STATEMENTS = [
+    f"REVOKE ALL ON qc_reviews FROM PUBLIC, {_GROUP_LIST}",
+    "GRANT SELECT, INSERT, UPDATE ON qc_reviews TO cati_supervisor",
+    "GRANT USAGE ON SEQUENCE qc_reviews_id_seq TO cati_supervisor",
+    "DROP TRIGGER IF EXISTS cati_audit_row ON qc_reviews",
+    "CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON qc_reviews "
+    "FOR EACH ROW EXECUTE FUNCTION cati_audit_row()",
+]

@@ -731,6 +731,10 @@
         <translation>Back-checks</translation>
     </message>
     <message>
+        <source>录音抽查</source>
+        <translation>Listening QC</translation>
+    </message>
+    <message>
         <source>审计日志</source>
         <translation>Audit log</translation>
     </message>
@@ -1841,6 +1845,153 @@
     <message>
         <source>已保存 Saved</source>
         <translation>Saved</translation>
+    </message>
+</context>
+<context>
+    <name>QcPanel</name>
+    <message>
+        <source>抽取比例,如 5% 或 0.05</source>
+        <translation>Share to draw, e.g. 5% or 0.05</translation>
+    </message>
+    <message>
+        <source>抽取</source>
+        <translation>Draw</translation>
+    </message>
+    <message>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>播放</source>
+        <translation>Play</translation>
+    </message>
+    <message>
+        <source>停止</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <source>保存评分</source>
+        <translation>Save score</translation>
+    </message>
+    <message>
+        <source>访问员</source>
+        <translation>Interviewer</translation>
+    </message>
+    <message>
+        <source>访问编号</source>
+        <translation>Interview</translation>
+    </message>
+    <message>
+        <source>录音时长</source>
+        <translation>Length (s)</translation>
+    </message>
+    <message>
+        <source>录音</source>
+        <translation>Recording</translation>
+    </message>
+    <message>
+        <source>结论</source>
+        <translation>Verdict</translation>
+    </message>
+    <message>
+        <source>评分</source>
+        <translation>Scores</translation>
+    </message>
+    <message>
+        <source>问题</source>
+        <translation>Question</translation>
+    </message>
+    <message>
+        <source>回答</source>
+        <translation>Answer</translation>
+    </message>
+    <message>
+        <source>有录音的成功访问</source>
+        <translation>Recorded completes</translation>
+    </message>
+    <message>
+        <source>已抽取</source>
+        <translation>Drawn</translation>
+    </message>
+    <message>
+        <source>已评分</source>
+        <translation>Scored</translation>
+    </message>
+    <message>
+        <source>照本宣读</source>
+        <translation>Read as written</translation>
+    </message>
+    <message>
+        <source>无诱导</source>
+        <translation>Not leading</translation>
+    </message>
+    <message>
+        <source>编码正确</source>
+        <translation>Correct coding</translation>
+    </message>
+    <message>
+        <source>礼貌</source>
+        <translation>Politeness</translation>
+    </message>
+    <message>
+        <source>无效</source>
+        <translation>Invalid</translation>
+    </message>
+    <message>
+        <source>判定无效(作废该访问并重新开放号码)</source>
+        <translation>Invalid (void the interview and reopen its case)</translation>
+    </message>
+    <message>
+        <source>抽取比例</source>
+        <translation>Share</translation>
+    </message>
+    <message>
+        <source>无诱导(5 为完全没有)</source>
+        <translation>Not leading (5 = not at all)</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>访问的回答与时长</source>
+        <translation>The interview&apos;s answers and timings</translation>
+    </message>
+    <message>
+        <source>抽中的访问</source>
+        <translation>Drawn interviews</translation>
+    </message>
+    <message>
+        <source>按访问员统计</source>
+        <translation>By interviewer</translation>
+    </message>
+    <message>
+        <source>抽取了 {n} 个有录音的成功访问</source>
+        <translation>Drew {n} recorded completed interviews</translation>
+    </message>
+    <message>
+        <source>已评分:无效,该访问已作废</source>
+        <translation>Scored: invalid, the interview is void</translation>
+    </message>
+    <message>
+        <source>正常</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>录音文件不存在</source>
+        <translation>Recording file missing</translation>
+    </message>
+    <message>
+        <source>录音文件已被改动</source>
+        <translation>Recording file changed</translation>
+    </message>
+    <message>
+        <source>有效</source>
+        <translation>Valid</translation>
+    </message>
+    <message>
+        <source>待评分</source>
+        <translation>To score</translation>
     </message>
 </context>
 <context>
