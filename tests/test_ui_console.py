@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCharts import QValueAxis
@@ -277,6 +278,24 @@ def test_a_tab_shows_what_changed_elsewhere_when_it_is_opened(qtbot, database, d
     console.close()
     tasks.shutdown()
     backend.close()
+
+
+def test_the_productivity_range_ends_on_the_projects_today_not_the_workstations(qtbot):
+    """At 00:30 in Beijing a workstation on UTC is still on the day before; the tab's default
+    range ends on the project's day. Kiritimati (UTC+14) and Pago Pago (UTC-11) are always on
+    different days, so the two panels below differ by one whatever the hour."""
+    from ui.productivity_panel import ProductivityPanel
+
+    tasks = TaskRunner()
+    ahead = ProductivityPanel(lambda first, last: [], lambda path, rows: path, tasks,
+                              "Pacific/Kiritimati")
+    behind = ProductivityPanel(lambda first, last: [], lambda path, rows: path, tasks,
+                               "Pacific/Pago_Pago")
+    for panel in (ahead, behind):
+        qtbot.addWidget(panel)
+    assert behind.last.date().daysTo(ahead.last.date()) == 1
+    assert ahead.last.date().toPython() == dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    tasks.shutdown()
 
 
 def test_the_productivity_tab_shows_each_interviewers_hours_and_exports_them(

@@ -184,7 +184,8 @@ class ConsoleWindow(QMainWindow):
         self.tabs.addTab(web, self.tr("网上填答"))
         productivity = ProductivityPanel(
             lambda first, last: self.backend.productivity(project_id, first, last),
-            self.backend.write_productivity, self.tasks)
+            self.backend.write_productivity, self.tasks,
+            (project.settings or {}).get("time_zone", "Asia/Shanghai"))
         self.panels["productivity"] = productivity
         self.tabs.addTab(productivity, self.tr("绩效"))
         waves = WavesPanel(lambda: self.backend.series_waves(code),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate
 from PySide6.QtWidgets import (
@@ -35,11 +36,14 @@ def _minutes(row, prefix: str) -> str:
 
 
 class ProductivityPanel(QWidget):
-    def __init__(self, read, write, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, read, write, tasks: TaskRunner, time_zone: str = "Asia/Shanghai",
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._read, self._write, self.tasks = read, write, tasks
         self.rows: list[Any] = []
-        today = QDate.currentDate()
+        # The days are the project's (its time zone), not the workstation's: at 00:30 in Beijing
+        # a workstation on UTC is still on the day before.
+        today = QDate(dt.datetime.now(ZoneInfo(time_zone)).date())
         self.first = QDateEdit(today.addDays(-6))
         self.last = QDateEdit(today)
         for edit in (self.first, self.last):

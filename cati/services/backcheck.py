@@ -80,10 +80,11 @@ from sqlalchemy.orm import Session, aliased, undefer
 
 from cati.calling.queue import CHECKED_INTERVIEWER
 from cati.config import QUESTIONNAIRE_DIR
-from cati.errors import CatiError, NotFound, PermissionDenied
+from cati.errors import CatiError, NotFound
 from cati.services.clock import utc_now
 from cati.services.projects import CODE_PATTERN, DEFAULT_SETTINGS, create_project
 from cati.services.questionnaires import form_of, store_questionnaire
+from cati.services.users import require_supervisor
 from cati.storage.db import Database
 from cati.storage.models import (
     Answer,
@@ -114,7 +115,6 @@ DISCREPANCY_LABELS = {
 }
 FORM_PATH = QUESTIONNAIRE_DIR / "backcheck.xlsx"
 SUFFIX = "-FH"
-REVIEWER_ROLES = ("supervisor", "admin")
 COMPLETE, VOID = "complete", "void"
 REFUSAL_CLASS = "R"
 DEFAULT_CENTRE = "民情调查服务中心"
@@ -240,13 +240,10 @@ def parse_rate(value: str | float) -> float:
 
 
 def _actor(session: Session, user_id: int | None) -> int | None:
+    """The acting user's id after the house's role check (None: the command line)."""
     if user_id is None:
         return None
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.role not in REVIEWER_ROLES:
-        raise PermissionDenied("only a supervisor or an admin can handle back-checks "
-                               "(仅督导或管理员可以处理复核)")
-    return user.id
+    return require_supervisor(session, user_id, "handle back-checks").id
 
 
 def _project(session: Session, project_id: int) -> Project:
