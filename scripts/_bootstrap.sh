@@ -102,8 +102,22 @@ _cati_system_packages() {
     fi
     cati_say "installing system packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Debian's kamailio and postgresql start system services when installed, and kamailio's
+    # postinst fails the install when its service cannot start. The tests run their own, on
+    # their own ports: keep the packages from starting any (as Debian's container images do).
+    local policy=/usr/sbin/policy-rc.d made_policy=""
+    if [[ ! -e "$policy" ]]; then
+        printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null \
+            && "${sudo[@]}" chmod 755 "$policy" && made_policy=1
+    fi
+    local status=0
+    "${sudo[@]}" apt-get update -qq || status=$?
+    if ((status == 0)); then
+        "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+            || status=$?
+    fi
+    [[ -n "$made_policy" ]] && "${sudo[@]}" rm -f "$policy"
+    ((status == 0)) || cati_die "apt-get failed (exit $status) installing: ${missing[*]}"
 }
 
 # Prints the first python3 on PATH that is >= 3.11.
