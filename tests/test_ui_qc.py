@@ -4,13 +4,17 @@ it with the keyboard and 保存评分; another judged invalid is voided; the fig
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from test_qc import build_survey
+from test_qc import NOW, build_survey
 
+from cati.services.monitor import snapshot
 from cati.services.qc import QcService
 from cati.storage.models import Interview, QcReview
+from ui.monitor_panel import MonitorPanel
 from ui.qc_panel import QcPanel
 from ui.tasks import TaskRunner
 
@@ -91,3 +95,16 @@ def test_draw_listen_score_and_judge_invalid(qtbot, database, tmp_path, tasks):
         voided = session.get(Interview, panel.last_score.interview_id)
         assert voided.state == "void"
         assert session.get(QcReview, panel.last_score.review_id).verdict == "invalid"
+
+    # The monitor's 录音抽查 column: the day's interviewers with their listening figures.
+    monitor = MonitorPanel(lambda: snapshot(database, project_id,
+                                            now=NOW + dt.timedelta(hours=1)), tasks,
+                           interval_s=60)
+    qtbot.addWidget(monitor)
+    monitor.refresh()
+    qtbot.waitUntil(lambda: monitor.snapshot is not None, timeout=WAIT)
+    listening = dict(zip(cells(monitor.interviewers, 0), cells(monitor.interviewers, 9),
+                         strict=True))
+    assert listening == {"Wang": "4.5 分 (1 条)", "Li": "5.0 分 (1 条) · 无效 1", "Zhao": ""}
+    wang = cells(monitor.interviewers, 0).index("Wang")
+    assert monitor.interviewers.item(wang, 9).toolTip() == "照本宣读 5.0; 无诱导 5.0; 编码正确 3.0; 礼貌 5.0"

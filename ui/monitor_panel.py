@@ -131,7 +131,8 @@ class MonitorPanel(QWidget):
                               self.tr("剩余号码"), self.tr("已拨号码"), self.tr("能否完成")])
         self.interviewers = _table([self.tr("访问员"), self.tr("状态"), self.tr("持续"),
                                     self.tr("号码"), self.tr("拨打/小时"), self.tr("完成"),
-                                    self.tr("拒访率"), self.tr("平均时长(分)"), self.tr("提示")])
+                                    self.tr("拒访率"), self.tr("平均时长(分)"), self.tr("提示"),
+                                    self.tr("录音抽查")])
         self.queue = _table([self.tr("状态 / 结果"), self.tr("号码数")])
         self.appointments = _table([self.tr("预约时间"), self.tr("号码"), self.tr("硬约")])
         self._build()
@@ -347,12 +348,28 @@ class MonitorPanel(QWidget):
                 person.completes, percent(person.refusal_rate),
                 "" if person.mean_interview_minutes is None
                 else f"{person.mean_interview_minutes:.1f}",
-                "⚠" if person.flags else ""]
+                "⚠" if person.flags else "", self._listening(person.listening)]
+            tips = {8: "; ".join(self.tr(FLAG_NAMES[f]) for f in person.flags),
+                    9: self._listening_tip(person.listening)}
             for column, value in enumerate(values):
-                tip = "; ".join(self.tr(FLAG_NAMES[f]) for f in person.flags) if column == 8 \
-                    else ""
                 table.setItem(row, column, _item(value, align_right=column in (4, 5, 6, 7),
-                                                 tip=tip))
+                                                 tip=tips.get(column, "")))
+
+    def _listening(self, listening: Any) -> str:
+        """录音抽查 in one cell: the mean score (1–5) over n scored reviews, and the invalid."""
+        if listening is None:
+            return ""
+        text = self.tr("{mean:.1f} 分 ({n} 条)").format(mean=listening.mean, n=listening.scored)
+        if listening.invalid:
+            text += self.tr(" · 无效 {n}").format(n=listening.invalid)
+        return text
+
+    def _listening_tip(self, listening: Any) -> str:
+        if listening is None:
+            return ""
+        names = {"read": self.tr("照本宣读"), "leading": self.tr("无诱导"),
+                 "coding": self.tr("编码正确"), "polite": self.tr("礼貌")}
+        return "; ".join(f"{names[key]} {mean:.1f}" for key, mean in listening.means.items())
 
     def _show_queue(self, shot: Snapshot) -> None:
         rows = [(self.tr(CASE_STATES.get(state, state)), n)

@@ -34,6 +34,7 @@ from cati.reporting.aapor import outcome_rates
 from cati.services.admin import project_calling_hours
 from cati.services.clock import utc_now
 from cati.services.presence import presence_in
+from cati.services.qc import Listening, listening_by_interviewer
 from cati.services.questionnaires import form_of
 from cati.services.quotas import QuotaCell, condition_cells, quota_cells
 from cati.services.users import require_supervisor
@@ -100,6 +101,8 @@ class InterviewerRow:
     uniformity: float | None  # share of closed answers equal to the most common answer
     flags: tuple[str, ...]
     pause_reason: str = ""  # break | training | meeting | other while paused
+    # 录音抽查: the interviewer's scored listening reviews on the project (all time), or None
+    listening: Listening | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +417,7 @@ def _interviewers(session, project_id: int, day: _Day,
     people = sorted(set(stats) | set(seen) | set(lengths))
     names = {user_id: display or username for user_id, username, display in session.execute(
         select(User.id, User.username, User.display_name).where(User.id.in_(people)))}
+    listening = listening_by_interviewer(session, project_id)
     rows = []
     for user_id in people:
         figures, state = stats[user_id], seen.get(user_id)
@@ -441,7 +445,8 @@ def _interviewers(session, project_id: int, day: _Day,
             refusal_rate=(figures["refusals"] / figures["contacts"]) if figures["contacts"]
             else None,
             mean_interview_minutes=sum(mine) / len(mine) if mine else None,
-            short_interviews=short, uniformity=own, flags=tuple(flags)))
+            short_interviews=short, uniformity=own, flags=tuple(flags),
+            listening=listening.get(user_id)))
     return rows
 
 

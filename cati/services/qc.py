@@ -78,10 +78,10 @@ CRITERION_KEYS = tuple(key for key, _zh, _en in CRITERIA)
 SCALE = (1, 5)
 VERDICTS = ("valid", "invalid")
 
-__all__ = ["CRITERIA", "CRITERION_KEYS", "SCALE", "DrawResult", "Figures", "QcService", "QcView",
-           "Review", "Scored",
-           "draw_reviews", "list_reviews", "parse_rate", "qc_figures", "score_review",
-           "validate_scores"]
+__all__ = ["CRITERIA", "CRITERION_KEYS", "SCALE", "DrawResult", "Figures", "Listening",
+           "QcService", "QcView", "Review", "Scored",
+           "draw_reviews", "list_reviews", "listening_by_interviewer", "parse_rate", "qc_figures",
+           "score_review", "validate_scores"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +363,37 @@ def report_figures(session: Session, project_id: int) -> tuple[Figures, ...]:
             text("SELECT has_table_privilege('qc_reviews', 'SELECT')")):
         return ()
     return tuple(f for f in figures_in(session, project_id) if f.drawn)
+
+
+@dataclass(frozen=True, slots=True)
+class Listening:
+    """One interviewer's scored listening reviews, for the monitor's column."""
+    scored: int
+    mean: float  # the mean of the four criteria over the scored reviews (1–5, 5 best)
+    means: dict[str, float]  # per criterion
+    invalid: int
+
+
+def listening_by_interviewer(session: Session, project_id: int) -> dict[int, Listening]:
+    """The scored reviews per interviewer id, from qc_reviews alone (the monitor reads this
+    every few seconds: no recordings or interviews are read). Empty when this login may not
+    read the reviews (on PostgreSQL only supervisors may)."""
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+            text("SELECT has_table_privilege('qc_reviews', 'SELECT')")):
+        return {}
+    scored: dict[int, list[tuple[dict, str]]] = {}
+    for who, scores, verdict in session.execute(
+            select(QcReview.interviewer_id, QcReview.scores, QcReview.verdict)
+            .where(QcReview.project_id == project_id, QcReview.verdict.is_not(None),
+                   QcReview.interviewer_id.is_not(None))):
+        scored.setdefault(who, []).append((scores, verdict))
+    figures = {}
+    for who, rows in scored.items():
+        means = {key: sum(scores[key] for scores, _ in rows) / len(rows)
+                 for key in CRITERION_KEYS}
+        figures[who] = Listening(len(rows), sum(means.values()) / len(means), means,
+                                 sum(1 for _, verdict in rows if verdict == "invalid"))
+    return figures
 
 
 def figures_in(session: Session, project_id: int) -> list[Figures]:

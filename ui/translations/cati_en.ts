@@ -1476,6 +1476,10 @@
         <translation>Markers</translation>
     </message>
     <message>
+        <source>录音抽查</source>
+        <translation>Listening QC</translation>
+    </message>
+    <message>
         <source>状态 / 结果</source>
         <translation>State / outcome</translation>
     </message>
@@ -1570,6 +1574,30 @@
     <message>
         <source>已满</source>
         <translation>Full</translation>
+    </message>
+    <message>
+        <source>{mean:.1f} 分 ({n} 条)</source>
+        <translation>{mean:.1f} of 5 ({n} scored)</translation>
+    </message>
+    <message>
+        <source> · 无效 {n}</source>
+        <translation> · {n} invalid</translation>
+    </message>
+    <message>
+        <source>照本宣读</source>
+        <translation>Read as written</translation>
+    </message>
+    <message>
+        <source>无诱导</source>
+        <translation>Not leading</translation>
+    </message>
+    <message>
+        <source>编码正确</source>
+        <translation>Correct coding</translation>
+    </message>
+    <message>
+        <source>礼貌</source>
+        <translation>Politeness</translation>
     </message>
     <message>
         <source>结果 </source>
