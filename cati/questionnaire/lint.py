@@ -15,7 +15,6 @@ from cati.questionnaire.loader import compile_form
 from cati.questionnaire.model import Form, Item
 from cati.questionnaire.problems import FormError, FormProblem
 from cati.questionnaire.reader import Source, read_source
-from cati.questionnaire.vocabulary import METADATA_TYPES
 
 _EMPTY_CONTEXT = xpath.SimpleContext(values={}, current_value="",
                                      now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
@@ -35,14 +34,15 @@ class CheckReport:
 
 
 def check_form(source: Source, file_name: str | None = None) -> CheckReport:
+    loaded: list[FormProblem] = []
     try:
         raw = read_source(source, file_name)
-        form = compile_form(raw)
+        form = compile_form(raw, loaded)
     except FormError as exc:
         return CheckReport(exc.file_name or str(file_name or source), None, errors=exc.problems)
     report = CheckReport(raw.file_name, form)
     report.warnings.extend(_pyxform_warnings(raw))
-    report.warnings.extend(_metadata_rows(raw))
+    report.warnings.extend(loaded)
     report.warnings.extend(_unused_lists(form))
     report.warnings.extend(_missing_translations(form))
     report.warnings.extend(_unreachable(form))
@@ -59,16 +59,9 @@ def _pyxform_warnings(raw) -> list[FormProblem]:
         workbook_to_json(raw.definition, fallback_form_name="form", warnings=warnings)
     except PyXFormError:
         return []
-    return [_warning("file", None, " ".join(text.split())) for text in warnings]
-
-
-def _metadata_rows(raw) -> list[FormProblem]:
-    return [
-        _warning("survey", number, f"'{row['type']}' is recorded by cati itself; the row is ignored",
-                 "type")
-        for number, row in raw.survey
-        if row.get("type", "").strip().lower() in METADATA_TYPES
-    ]
+    # cati's own warning names a skipped comment row already, by sheet and row
+    return [_warning("file", None, " ".join(text.split())) for text in warnings
+            if "Row without name, text, or label" not in text]
 
 
 def _unused_lists(form: Form) -> list[FormProblem]:

@@ -31,14 +31,18 @@ from cati.questionnaire.model import (
 from cati.questionnaire.problems import FormError, FormProblem, problem_from_pyxform
 from cati.questionnaire.reader import RawForm, Row, Source, read_source
 from cati.questionnaire.vocabulary import (
-    GROUP_BEGIN,
-    GROUP_END,
-    METADATA_TYPES,
+    CONTROL_BEGIN,
+    CONTROL_END,
     NAME_PATTERN,
+    OR_OTHER_ENDINGS,
     REFUSED_TYPES,
-    SELECT_TYPES,
+    REPEAT_CONTROLS,
+    SELECT_SPELLINGS,
     TRANSLATABLE,
-    TYPE_ALIASES,
+    TYPE_TABLE,
+    UNASKED_KIND,
+    TypeSpec,
+    _survey_column_used,
     canonical_disposition,
     is_yes,
     split_column,
@@ -53,9 +57,13 @@ def load_form(source: Source, file_name: str | None = None) -> Form:
     return compile_form(raw)
 
 
-def compile_form(raw: RawForm) -> Form:
+def compile_form(raw: RawForm, warnings: list[FormProblem] | None = None) -> Form:
+    """The compiled form; what the form asks that cati leaves out (a phone-impossible item, a
+    column it does not read, an ignored sheet) is appended to ``warnings`` when given."""
     compiler = _Compiler(raw)
     form = compiler.compile()
+    if warnings is not None:
+        warnings.extend(sorted(compiler.warnings, key=_sheet_order))
     if compiler.problems:
         raise FormError(sorted(compiler.problems, key=_sheet_order), raw.file_name)
     _check_with_pyxform(raw)
@@ -90,15 +98,57 @@ class _Cell:
     texts: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
 
 
-def _split_row(row: Row) -> _Cell:
+def _split_row(row: Row, dropped: dict[str, int] | None = None, row_number: int = 0) -> _Cell:
+    """The row's cells by cati's column names. A column named outright wins over an alias of
+    it (``name`` over SurveyCTO's ``value``). On the survey sheet (``dropped`` given), a column
+    cati does not use is noted, for one warning naming it."""
     cell = _Cell()
     for header, value in row.items():
         key, language = split_column(header)
         if key in TRANSLATABLE:
             cell.texts[key][language or "default"] = value
-        else:
+        elif key not in cell.plain or header.strip().lower() == key:
             cell.plain[key] = value
+        if dropped is not None and not _survey_column_used(key) and header not in dropped:
+            dropped[header] = row_number
     return cell
+
+
+SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _parse(text: str) -> xpath.Expression:
+    """Typographic quotes in an expression read as plain ones, as pyxform writes them out: a
+    word processor turns ``'yes'`` into ``’yes’`` and the form still means ``'yes'``. An
+    expression that parses as written keeps them (a string literal may list ’ and ” on purpose,
+    as the shipped form's punctuation count does); the plain reading is the fallback."""
+    try:
+        return xpath.parse(text)
+    except xpath.ExpressionSyntaxError as error:
+        plain = text.translate(SMART_QUOTES)
+        if plain != text:
+            try:
+                return xpath.parse(plain)
+            except xpath.ExpressionSyntaxError:
+                pass
+        raise error from None
+
+
+def _substitute(row: Row, choice: Choice) -> Row:
+    """A loop row for one choice: ``%(name)s`` and ``%(label)s`` replaced in every cell, the
+    label in the cell's own language where the choice has one."""
+    out = {}
+    for header, value in row.items():
+        _, language = split_column(header)
+        label = choice.labels.get(language or "default") or next(
+            (text for text in choice.labels.values() if text), "")
+        out[header] = value.replace("%(name)s", choice.name).replace("%(label)s", label)
+    return out
+
+
+def _is_repeat_control(type_text: str) -> bool:
+    match = CONTROL_BEGIN.match(type_text) or CONTROL_END.match(type_text)
+    return bool(match) and match.group("type").lower() in REPEAT_CONTROLS
 
 
 class _Compiler:
@@ -109,9 +159,16 @@ class _Compiler:
         self.choices: dict[str, tuple[Choice, ...]] = {}
         self.items: list[Item] = []
         self.item_rows: dict[str, int] = {}
+        self.warnings: list[FormProblem] = []
+        self.dropped: dict[str, int] = {}  # survey columns cati does not use -> first row
+        self.keys: dict[int, str] = {}
+        self.ambiguous: set[str] = set()
 
     def error(self, sheet: str, row: int | None, message: str, column: str | None = None) -> None:
         self.problems.append(FormProblem(sheet, row, message, column))
+
+    def warn(self, sheet: str, row: int | None, message: str, column: str | None = None) -> None:
+        self.warnings.append(FormProblem(sheet, row, message, column, warning=True))
 
     # -- the whole form -------------------------------------------------------------------
     def compile(self) -> Form:
@@ -119,6 +176,7 @@ class _Compiler:
         self._compile_survey()
         self._check_references()
         self._check_cycles()
+        self._note_dropped()
         settings = dict(self.raw.settings)
         default_language = settings.get("default_language") or (
             self.languages[0] if self.languages else "default"
@@ -141,6 +199,21 @@ class _Compiler:
             indices=indices,
             stratum_question=stratum_question,
         )
+
+    def _note_dropped(self) -> None:
+        for header, row_number in self.dropped.items():
+            self.warn("survey", row_number, f"cati does not use the column '{header}'; it is "
+                      "ignored", header)
+        headers = {header for _, row in self.raw.survey for header in row}
+        for header in sorted(headers):
+            lowered = header.lower()
+            if lowered.startswith("bind:") and not lowered.startswith("bind::"):
+                key, _ = split_column(header)
+                self.warn("survey", None, f"the old spelling '{header}' is honoured as '{key}', "
+                          f"but pyxform ignores it (ODK would not apply it): write '{key}'",
+                          header)
+        for sheet in self.raw.ignored_sheets:
+            self.warn(sheet, None, f"the '{sheet}' sheet is not used by cati; it is ignored")
 
     def _note_languages(self, texts: dict[str, dict[str, str]]) -> None:
         for by_language in texts.values():
@@ -183,66 +256,182 @@ class _Compiler:
 
     # -- survey -----------------------------------------------------------------------------
     def _compile_survey(self) -> None:
+        rows = self._expand_loops(self.raw.survey)
+        self.keys = self._item_keys(rows)
         groups: list[tuple[str, xpath.Expression | None, int]] = []
-        for row_number, row in self.raw.survey:
+        levels: list[dict[str, int]] = [{}]  # names in use at each level: pyxform's sibling rule
+        for position, (row_number, row) in enumerate(rows):
             if not row:
                 continue
-            cell = _split_row(row)
+            cell = _split_row(row, self.dropped, row_number)
             type_text = " ".join(cell.plain.get("type", "").split())
-            lowered = type_text.lower()
+            begin = CONTROL_BEGIN.match(type_text)
+            end = CONTROL_END.match(type_text)
             if not type_text:
-                self.error("survey", row_number, "a row with content needs a type", "type")
-            elif lowered in GROUP_BEGIN:
+                if cell.plain.get("name") or any(cell.texts.get("label", {}).values()):
+                    self.error("survey", row_number, "a row with content needs a type", "type")
+                else:
+                    self.warn("survey", row_number,
+                              "a row without type, name or label is skipped (a comment)")
+            elif begin and begin.group("type").lower() == "group":
                 name = self._name(row_number, cell)
+                self._claim(levels[-1], name, row_number)
                 relevant = self._expression(row_number, cell.plain, "relevant")
                 groups.append((name, relevant, row_number))
-            elif lowered in GROUP_END:
+                levels.append({})
+            elif end and end.group("type").lower() == "group":
                 if not groups:
                     self.error("survey", row_number, "'end group' without a 'begin group'", "type")
                 else:
                     groups.pop()
+                    levels.pop()
             else:
-                self._compile_item(row_number, type_text, cell, groups)
+                self._compile_item(row_number, type_text, cell, groups, levels[-1],
+                                   self.keys.get(position))
         for name, _, row_number in groups:
             self.error("survey", row_number, f"group '{name}' is never closed with 'end group'",
                        "type")
 
-    def _compile_item(self, row_number: int, type_text: str, cell: _Cell, groups: list) -> None:
-        kind, choice_list, or_other = self._kind(row_number, type_text)
-        if kind is None:
-            return
-        name = self._name(row_number, cell)
+    def _claim(self, level: dict[str, int], name: str, row_number: int) -> bool:
+        """Names must differ among siblings (pyxform's rule); the same name in another group is
+        allowed."""
         if not name:
-            return
-        if name in self.item_rows:
+            return False
+        if name in level:
             self.error("survey", row_number,
-                       f"the name '{name}' is already used on row {self.item_rows[name]}", "name")
+                       f"the name '{name}' is already used on row {level[name]}", "name")
+            return False
+        level[name] = row_number
+        return True
+
+    def _item_keys(self, rows: list[tuple[int, Row]]) -> dict[int, str]:
+        """The key each item's answer is stored under. A name used once in the form is its own
+        key. A name that pyxform allows more than once (in different groups) is keyed by its
+        group path, joined with dots (``g2.age``), so every answer has one place; a ``${age}``
+        naming it is refused, as pyxform refuses it, because it cannot say which one is meant."""
+        paths: dict[int, tuple[str, ...]] = {}
+        counts: dict[str, int] = defaultdict(int)
+        stack: list[str] = []
+        for position, (_, row) in enumerate(rows):
+            type_text = " ".join(row.get("type", "").split())
+            name = row.get("name", "")
+            begin, end = CONTROL_BEGIN.match(type_text), CONTROL_END.match(type_text)
+            if begin:
+                counts[name] += 1
+                stack.append(name)
+            elif end:
+                if stack:
+                    stack.pop()
+            elif name:
+                counts[name] += 1
+                paths[position] = (*stack, name)
+        self.ambiguous = {name for name, count in counts.items() if name and count > 1}
+        return {position: ".".join(path) if path[-1] in self.ambiguous and len(path) > 1
+                else path[-1] for position, path in paths.items()}
+
+    def _expand_loops(self, rows: list[tuple[int, Row]]) -> list[tuple[int, Row]]:
+        """``begin loop over X`` … ``end loop`` becomes, as pyxform builds it, a group named by
+        the loop holding one group per choice of X (named and labelled by the choice; a choice
+        named ``none`` is left out) around a copy of the loop's rows, with ``%(name)s`` and
+        ``%(label)s`` in every cell replaced by the choice's name and label (in each language)."""
+        out: list[tuple[int, Row]] = []
+        index = 0
+        while index < len(rows):
+            row_number, row = rows[index]
+            begin = CONTROL_BEGIN.match(" ".join(row.get("type", "").split()))
+            if not (begin and begin.group("type").lower() == "loop"):
+                out.append((row_number, row))
+                index += 1
+                continue
+            depth, close = 1, None
+            for later in range(index + 1, len(rows)):
+                type_text = " ".join(rows[later][1].get("type", "").split())
+                later_begin, later_end = CONTROL_BEGIN.match(type_text), CONTROL_END.match(type_text)
+                if later_begin and later_begin.group("type").lower() == "loop":
+                    depth += 1
+                elif later_end and later_end.group("type").lower() == "loop":
+                    depth -= 1
+                    if depth == 0:
+                        close = later
+                        break
+            list_name = begin.group("list") or ""
+            if close is None:
+                self.error("survey", row_number, "'begin loop' is never closed with 'end loop'",
+                           "type")
+                return out
+            if list_name not in self.choices:
+                self.error("survey", row_number,
+                           f"choice list '{list_name}' is not on the choices sheet", "type")
+                index = close + 1
+                continue
+            body = self._expand_loops(rows[index + 1:close])
+            out.append((row_number, {**row, "type": "begin group"}))
+            for choice in self.choices[list_name]:
+                if choice.name == "none":
+                    continue
+                group = {"type": "begin group", "name": choice.name}
+                for language, text in choice.labels.items():
+                    group["label" if language == "default" else f"label::{language}"] = text
+                out.append((row_number, group))
+                out.extend((number, _substitute(inner, choice)) for number, inner in body)
+                out.append((rows[close][0], {"type": "end group"}))
+            out.append((rows[close][0], {"type": "end group"}))
+            index = close + 1
+        return out
+
+    def _compile_item(self, row_number: int, type_text: str, cell: _Cell, groups: list,
+                      level: dict[str, int], key: str | None) -> None:
+        spec, choice_list, or_other = self._kind(row_number, type_text)
+        if spec is None:
             return
+        if not cell.plain.get("name") and spec.kind == "note":
+            cell.plain["name"] = key = f"generated_note_name_{row_number}"  # as pyxform names it
+        name = self._name(row_number, cell)
+        if not name or not self._claim(level, name, row_number):
+            return
+        key = key or name
+        if key in self.item_rows:
+            self.error("survey", row_number,
+                       f"the name '{key}' is already used on row {self.item_rows[key]}", "name")
+            return
+        if spec.kind == "metadata":
+            self.warn("survey", row_number,
+                      f"'{type_text}' is recorded by cati itself; the row is ignored", "type")
+            spec = TypeSpec("hidden", canonical=spec.canonical)
+        elif spec.kind == UNASKED_KIND:
+            what = "signature" if spec.canonical == "image" and "signature" in \
+                cell.plain.get("appearance", "") else spec.canonical
+            self.warn("survey", row_number,
+                      f"{what} cannot be asked on the phone; it will be skipped", "type")
         self._note_languages(cell.texts)
-        item = self._item(row_number, name, kind, choice_list, cell, groups)
-        self.item_rows[name] = row_number
+        item = self._item(row_number, key, spec, choice_list, cell, groups)
+        self.item_rows[key] = row_number
         self.items.append(item)
         if or_other:
             self._add_other(item)
 
-    def _kind(self, row_number: int, type_text: str) -> tuple[str | None, str | None, bool]:
+    def _kind(self, row_number: int, type_text: str) -> tuple[TypeSpec | None, str | None, bool]:
         lowered = type_text.lower()
-        if lowered in REFUSED_TYPES or lowered.split(" ")[0] in REFUSED_TYPES:
+        if lowered in REFUSED_TYPES or lowered.split(" ")[0] in REFUSED_TYPES \
+                or _is_repeat_control(type_text):
             self.error("survey", row_number,
                        f"type '{type_text}' cannot be run in a telephone interview", "type")
             return None, None, False
-        if lowered in METADATA_TYPES:
-            return "hidden", None, False
-        if lowered in TYPE_ALIASES:
-            return TYPE_ALIASES[lowered], None, False
-        parts = type_text.split()
-        for spelling, kind in SELECT_TYPES.items():
-            words = spelling.split()
-            if [p.lower() for p in parts[: len(words)]] == words:
-                rest = parts[len(words):]
-                or_other = len(rest) == 2 and rest[1].lower() == "or_other"
-                if len(rest) == 1 or or_other:
-                    return self._select(row_number, kind, rest[0], or_other)
+        if lowered in TYPE_TABLE:
+            return TYPE_TABLE[lowered], None, False
+        if lowered.startswith("osm "):
+            return TYPE_TABLE["osm"], None, False
+        for spelling in sorted(SELECT_SPELLINGS, key=len, reverse=True):
+            if lowered == spelling or lowered.startswith(spelling + " "):
+                rest = type_text[len(spelling):].strip()
+                list_name, or_other = rest, False
+                for ending in OR_OTHER_ENDINGS:
+                    if rest.lower().endswith(" " + ending):
+                        list_name, or_other = rest[: -len(ending) - 1].strip(), True
+                        break
+                if list_name and " " not in list_name:
+                    return self._select(row_number, SELECT_SPELLINGS[spelling], list_name,
+                                        or_other)
                 self.error("survey", row_number,
                            f"'{type_text}' must name one choice list, as in '{spelling} yes_no'",
                            "type")
@@ -258,7 +447,7 @@ class _Compiler:
         if or_other and not any(c.name == OTHER_CHOICE for c in self.choices[list_name]):
             other = Choice(OTHER_CHOICE, _frozen({"default": "Other", "中文 (zh)": "其他"}))
             self.choices[list_name] = (*self.choices[list_name], other)
-        return kind, list_name, or_other
+        return TypeSpec(kind, canonical=kind), list_name, or_other
 
     def _name(self, row_number: int, cell: _Cell) -> str:
         name = cell.plain.get("name", "")
@@ -271,9 +460,16 @@ class _Compiler:
             return ""
         return name
 
-    def _item(self, row_number: int, name: str, kind: str, choice_list: str | None,
+    def _item(self, row_number: int, name: str, spec: TypeSpec, choice_list: str | None,
               cell: _Cell, groups: list) -> Item:
         plain = cell.plain
+        kind = spec.kind
+        if spec.constraint:  # the type's own rule (phone number: digits only) and the row's
+            own = plain.get("constraint", "")
+            plain["constraint"] = f"({spec.constraint}) and ({own})" if own else spec.constraint
+        hints = dict(cell.texts.get("hint") or {})
+        if spec.hint and not any(hints.values()):
+            hints["default"] = spec.hint
         own_relevant = self._expression(row_number, plain, "relevant")
         relevance = tuple(expr for _, expr, _ in groups if expr is not None)
         if own_relevant is not None:
@@ -286,7 +482,7 @@ class _Compiler:
             kind=kind,
             row=row_number,
             labels=_frozen(labels),
-            hints=_frozen(cell.texts.get("hint")),
+            hints=_frozen(hints),
             relevance=relevance,
             required=self._required(row_number, required),
             required_messages=_frozen(cell.texts.get("required_message")),
@@ -310,7 +506,7 @@ class _Compiler:
         if not text:
             return None
         try:
-            return xpath.parse(text)
+            return _parse(text)
         except xpath.ExpressionSyntaxError as exc:
             self.error("survey", row_number, f"{exc} in '{text}'", column)
             return None

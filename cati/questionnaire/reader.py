@@ -26,6 +26,8 @@ Row = dict[str, str]
 Source = str | Path | bytes
 
 EXTRA_SHEETS = ("indices",)
+# Sheets pyxform reads that cati has no use for: named in a warning, never dropped silently.
+IGNORED_SHEETS = ("entities",)
 # The shipped questionnaire is 70 KB inflated; a form with thousands of rows a few megabytes.
 FORM_MAX_MEMBER_BYTES = 32 << 20
 FORM_MAX_TOTAL_BYTES = 64 << 20
@@ -42,6 +44,7 @@ class RawForm:
     settings: Row
     extra: dict[str, list[tuple[int, Row]]] = field(default_factory=dict)
     definition: Any = None  # pyxform's DefinitionData, for its own validation
+    ignored_sheets: tuple[str, ...] = ()  # sheets pyxform reads that cati does not (entities)
 
 
 def read_source(source: Source, file_name: str | None = None) -> RawForm:
@@ -70,6 +73,7 @@ def read_source(source: Source, file_name: str | None = None) -> RawForm:
         settings={k: v for k, v in (settings_rows[0] if settings_rows else {}).items() if v},
         extra=_extra_sheets(content, kind),
         definition=definition,
+        ignored_sheets=tuple(sheet for sheet in IGNORED_SHEETS if getattr(definition, sheet, None)),
     )
 
 

@@ -1,0 +1,236 @@
+"""Forms pyxform accepts load in cati: its spellings and aliases, loops, smart quotes, the same
+name in different groups, SurveyCTO's ``value`` column; phone-impossible items are skipped with a
+warning instead of refusing the form."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from forms import current_name, form, play, start
+
+from cati.questionnaire.lint import check_form
+from cati.questionnaire.problems import FormError
+
+YES_NO = """
+| choices |
+| | list_name | name | label |
+| | yn | yes | Yes |
+| | yn | no | No |
+"""
+
+
+def problems_of(markdown: str) -> list[str]:
+    with pytest.raises(FormError) as caught:
+        form(markdown)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def warnings_of(markdown: str) -> list[str]:
+    report = check_form(textwrap.dedent(markdown), "test.md")
+    assert report.usable, [str(p) for p in report.errors]
+    return [str(problem) for problem in report.warnings if problem.sheet != "file"]
+
+
+# -- spellings pyxform accepts ------------------------------------------------------------------
+@pytest.mark.parametrize("spelling, kind", [
+    ("select one from yn", "select_one"),
+    ("select1 yn", "select_one"),
+    ("add select one prompt using yn", "select_one"),
+    ("select all that apply from yn", "select_multiple"),
+    ("select all that apply yn", "select_multiple"),
+    ("select multiple using yn", "select_multiple"),
+])
+def test_select_spellings(spelling, kind):
+    loaded = form(f"""
+    | survey |
+    | | type | name | label |
+    | | {spelling} | q | Q |
+    {YES_NO}""")
+    assert loaded.item("q").kind == kind
+    assert [c.name for c in loaded.choices_of(loaded.item("q"))] == ["yes", "no"]
+
+
+@pytest.mark.parametrize("ending", ["or_other", "or specify other", "or other"])
+def test_or_other_spellings_add_the_specify_question(ending):
+    engine = start(f"""
+    | survey |
+    | | type | name | label |
+    | | select_one yn {ending} | q | Q |
+    | | note | done | Done |
+    {YES_NO}""")
+    play(engine, "other")
+    assert current_name(engine) == "q_other"
+    play(engine, "a neighbour")
+    assert engine.final_answers() == {"q": "other", "q_other": "a neighbour"}
+
+
+@pytest.mark.parametrize("spelling, kind", [
+    ("add text prompt", "text"), ("q string", "text"), ("add integer prompt", "integer"),
+    ("q int", "integer"), ("add decimal prompt", "decimal"), ("add date prompt", "date"),
+    ("date time", "dateTime"), ("add note prompt", "note"), ("q acknowledge", "acknowledge"),
+    ("add calculate prompt", "calculate"),
+])
+def test_question_type_aliases(spelling, kind):
+    calculation = "1" if kind == "calculate" else ""
+    loaded = form(f"""
+    | survey |
+    | | type | name | label | calculation |
+    | | {spelling} | q | Q | {calculation} |
+    """)
+    assert loaded.item("q").kind == kind
+
+
+def test_phone_number_accepts_digits_only_and_keeps_the_rows_own_constraint():
+    engine = start("""
+    | survey |
+    | | type | name | label | constraint |
+    | | phone number | tel | Your number? | string-length(.) >= 5 |
+    | | note | done | Done | |
+    """)
+    assert engine.answer("138-0013") is not None
+    assert engine.answer("1234") is not None
+    play(engine, "13800138000")
+    assert engine.final_answers() == {"tel": "13800138000"}
+
+
+def test_percentage_is_an_integer_from_0_to_100():
+    engine = start("""
+    | survey |
+    | | type | name | label |
+    | | percentage | share | Share? |
+    """)
+    assert engine.answer("101") is not None
+    play(engine, "100")
+
+
+@pytest.mark.parametrize("spelling", ["imei", "uri:deviceid", "device id", "get start time",
+                                      "start time", "uri:username", "get today"])
+def test_metadata_spellings_are_recorded_by_cati_with_a_warning(spelling):
+    assert warnings_of(f"""
+    | survey |
+    | | type | name | label |
+    | | {spelling} | m1 | |
+    | | text | t | T |
+    """) == [f"survey:2: warning: type: '{spelling}' is recorded by cati itself; the row is "
+             "ignored"]
+
+
+def test_begin_loop_over_a_list_asks_the_rows_once_per_choice():
+    loaded = form("""
+    | survey |
+    | | type | name | label |
+    | | begin loop over meals | m | |
+    | | integer | days | Days a week with %(label)s? |
+    | | end loop | | |
+    | choices |
+    | | list_name | name | label |
+    | | meals | breakfast | breakfast |
+    | | meals | lunch | lunch |
+    | | meals | none | none of them |
+    """)
+    assert [(i.name, i.labels["default"], i.groups) for i in loaded.items] == [
+        ("m.breakfast.days", "Days a week with breakfast?", ("m", "breakfast")),
+        ("m.lunch.days", "Days a week with lunch?", ("m", "lunch")),
+    ]
+
+
+def test_loop_rows_keep_one_answer_per_choice_under_the_same_name():
+    engine = start("""
+    | survey |
+    | | type | name | label::English | label::中文 (zh) |
+    | | begin loop over meals | m | | |
+    | | integer | days | Days with %(label)s? | %(label)s几天? |
+    | | end loop | | | |
+    | choices |
+    | | list_name | name | label::English | label::中文 (zh) |
+    | | meals | b | breakfast | 早餐 |
+    | | meals | l | lunch | 午餐 |
+    """, language="English")
+    assert engine.current().item.labels == {"English": "Days with breakfast?",
+                                           "中文 (zh)": "早餐几天?"}
+    play(engine, "7", "5")
+    assert engine.final_answers() == {"m.b.days": "7", "m.l.days": "5"}
+
+
+# -- smart quotes -------------------------------------------------------------------------------
+@pytest.mark.parametrize("relevant", ["${a} = ’yes’", "${a} = ‘yes’", "${a} = “yes”"])
+def test_smart_quotes_in_an_expression_read_as_plain_quotes(relevant):
+    engine = start(f"""
+    | survey |
+    | | type | name | label | relevant |
+    | | select_one yn | a | A | |
+    | | text | b | B | {relevant} |
+    | | note | done | Done | |
+    {YES_NO}""")
+    play(engine, "no")
+    assert current_name(engine) == "done"
+    engine.back()
+    play(engine, "yes")
+    assert current_name(engine) == "b"
+
+
+def test_quotes_inside_a_string_literal_stay_as_written():
+    engine = start("""
+    | survey |
+    | | type | name | label | calculation |
+    | | text | a | A | |
+    | | calculate | n | | string-length(translate(${a}, '“”', '')) |
+    """)
+    play(engine, "“x”")
+    assert engine.final_answers()["n"] == "1"
+
+
+# -- phone-impossible items ---------------------------------------------------------------------
+PHONE_IMPOSSIBLE = ["geopoint", "geotrace", "geoshape", "image", "photo", "audio", "video",
+                    "barcode", "file", "gps", "background-audio",
+                    "add location prompt", "q picture"]
+
+
+@pytest.mark.parametrize("kind", PHONE_IMPOSSIBLE)
+def test_phone_impossible_items_are_skipped_and_read_as_empty(kind):
+    engine = start(f"""
+    | survey |
+    | | type | name | label | calculation |
+    | | text | before | Before | |
+    | | {kind} | x | X | |
+    | | calculate | seen | | concat('[', ${{x}}, ']') |
+    | | text | after | After ${{x}} | |
+    """)
+    play(engine, "hello")
+    assert current_name(engine) == "after"
+    assert engine.current().label == "After "
+    play(engine, "bye")
+    assert engine.outcome.state == "complete"
+    assert engine.final_answers() == {"before": "hello", "seen": "[]", "after": "bye"}
+
+
+def test_phone_impossible_items_are_warnings_naming_the_row():
+    assert warnings_of("""
+    | survey |
+    | | type | name | label | appearance |
+    | | text | a | A | |
+    | | gps | where | Where are you? | |
+    | | image | sign | Sign here | signature |
+    | | photo | face | Photo | |
+    """) == [
+        "survey:3: warning: type: geopoint cannot be asked on the phone; it will be skipped",
+        "survey:4: warning: type: signature cannot be asked on the phone; it will be skipped",
+        "survey:5: warning: type: image cannot be asked on the phone; it will be skipped",
+    ]
+
+
+def test_form_check_prints_the_warning_and_passes(run_cli, tmp_path):
+    path = tmp_path / "field.md"
+    path.write_text(textwrap.dedent("""
+    | survey |
+    | | type | name | label |
+    | | text | a | A |
+    | | geopoint | where | Where are you? |
+    """), encoding="utf-8")
+    result = run_cli("form", "check", path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "survey:3: warning: type: geopoint cannot be asked on the phone; it will be skipped" \
+        in lines
+    assert lines[-1].startswith("ok: field version : 1 questions")
