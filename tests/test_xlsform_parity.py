@@ -234,3 +234,213 @@ def test_form_check_prints_the_warning_and_passes(run_cli, tmp_path):
     assert "survey:3: warning: type: geopoint cannot be asked on the phone; it will be skipped" \
         in lines
     assert lines[-1].startswith("ok: field version : 1 questions")
+
+
+# -- pyxform's leniencies -----------------------------------------------------------------------
+def test_surveycto_value_column_names_the_choices():
+    engine = start("""
+    | survey |
+    | | type | name | label |
+    | | select_one yn | a | A |
+    | choices |
+    | | list_name | value | label |
+    | | yn | 1 | Yes |
+    | | yn | 2 | No |
+    """)
+    assert [c.name for c in engine.current().choices] == ["1", "2"]
+    play(engine, "2")
+    assert engine.final_answers() == {"a": "2"}
+
+
+def test_duplicate_choices_are_an_error_unless_the_settings_allow_them():
+    markdown = """
+    | survey |
+    | | type | name | label |
+    | | select_one yn | a | A |
+    | choices |
+    | | list_name | name | label |
+    | | yn | 1 | Yes |
+    | | yn | 1 | Yes, certainly |
+    """
+    assert problems_of(markdown) == ["choices:3: name: choice '1' appears twice in list 'yn'"]
+    allowed = form(markdown + """
+    | settings |
+    | | allow_choice_duplicates |
+    | | yes |
+    """)
+    assert [c.labels["default"] for c in allowed.choices["yn"]] == ["Yes", "Yes, certainly"]
+
+
+def test_a_choice_row_without_a_list_name_is_left_out_with_a_warning():
+    assert warnings_of("""
+    | survey |
+    | | type | name | label |
+    | | select_one yn | a | A |
+    | choices |
+    | | list_name | name | label |
+    | | yn | 1 | Yes |
+    | | | | (the rest are refusals) |
+    """) == ["choices:3: warning: list_name: a choice without a list_name is in no list; it "
+             "is ignored"]
+
+
+def test_the_same_name_in_different_groups_keeps_both_answers():
+    engine = start("""
+    | survey |
+    | | type | name | label |
+    | | begin group | father | Father |
+    | | integer | age | Age? |
+    | | end group | | |
+    | | begin group | mother | Mother |
+    | | integer | age | Age? |
+    | | end group | | |
+    """)
+    play(engine, "60", "58")
+    assert engine.final_answers() == {"father.age": "60", "mother.age": "58"}
+
+
+def test_the_same_name_twice_in_one_group_is_an_error():
+    assert problems_of("""
+    | survey |
+    | | type | name | label |
+    | | begin group | g | G |
+    | | integer | age | Age? |
+    | | integer | age | Age again? |
+    | | end group | | |
+    """) == ["survey:4: name: the name 'age' is already used on row 3"]
+
+
+def test_a_reference_to_a_name_used_in_two_groups_is_refused():
+    assert problems_of("""
+    | survey |
+    | | type | name | label | relevant |
+    | | begin group | father | Father | |
+    | | integer | age | Age? | |
+    | | end group | | | |
+    | | begin group | mother | Mother | |
+    | | integer | age | Age? | |
+    | | end group | | | |
+    | | text | who | Who? | ${age} > 18 |
+    """) == ["survey:8: relevant: ${age} is ambiguous: the name 'age' is used more than once in "
+             "the form (in different groups)"]
+
+
+def test_a_note_without_a_name_is_named_as_pyxform_names_it():
+    loaded = form("""
+    | survey |
+    | | type | name | label |
+    | | note | | Welcome |
+    | | text | a | A |
+    """)
+    assert [item.name for item in loaded.items] == ["generated_note_name_2", "a"]
+
+
+def test_a_row_without_type_name_or_label_is_a_comment_skipped_with_a_warning():
+    assert warnings_of("""
+    | survey |
+    | | type | name | label | hint |
+    | | text | a | A | |
+    | | | | | ask gently |
+    """) == ["survey:3: warning: a row without type, name or label is skipped (a comment)"]
+
+
+def test_a_row_with_a_name_but_no_type_is_an_error():
+    assert problems_of("""
+    | survey |
+    | | type | name | label |
+    | | text | a | A |
+    | | | b | B |
+    """) == ["survey:3: type: a row with content needs a type"]
+
+
+# -- columns that used to be dropped --------------------------------------------------------------
+@pytest.mark.parametrize("relevant, constraint", [("bind::relevant", "bind::constraint"),
+                                                  ("bind:relevant", "bind:constraint")])
+def test_bind_columns_are_honoured(relevant, constraint):
+    engine = start(f"""
+    | survey |
+    | | type | name | label | {relevant} | {constraint} | bind::jr:constraintMsg |
+    | | integer | n | How many? | | . < 10 | fewer than 10 |
+    | | text | why | Why so many? | ${{n}} > 5 | | |
+    | | note | done | Done | | | |
+    """)
+    assert engine.answer("50") == "fewer than 10"
+    play(engine, "3")
+    assert current_name(engine) == "done"
+
+
+def test_the_old_single_colon_bind_spelling_is_warned_about():
+    assert warnings_of("""
+    | survey |
+    | | type | name | label | bind:relevant |
+    | | integer | n | N | |
+    | | text | t | T | ${n} > 1 |
+    """) == ["survey: warning: bind:relevant: the old spelling 'bind:relevant' is honoured as "
+             "'relevant', but pyxform ignores it (ODK would not apply it): write 'relevant'"]
+
+
+def test_a_calculate_with_a_trigger_changes_only_when_the_trigger_does():
+    engine = start("""
+    | survey |
+    | | type | name | label | calculation | trigger |
+    | | integer | a | A | | |
+    | | integer | b | B | | |
+    | | calculate | at_a | | ${a} + ${b} | ${a} |
+    | | calculate | live | | ${a} + ${b} | |
+    | | note | n | ${at_a} ${live} | | |
+    """)
+    play(engine, "1", "2")
+    assert engine.current().label == "NaN 3"
+    engine.back()
+    engine.back()
+    play(engine, "10", "2")
+    assert engine.current().label == "12 12"
+    assert engine.final_answers()["at_a"] == "12"
+
+
+def test_a_trigger_before_its_question_is_answered_leaves_the_value_empty():
+    engine = start("""
+    | survey |
+    | | type | name | label | calculation | trigger |
+    | | calculate | stamp | | 'set' | ${a} |
+    | | note | n | [${stamp}] | | |
+    | | integer | a | A | | |
+    """)
+    assert engine.current().label == "[]"
+
+
+def test_readonly_holding_an_expression_locks_the_question_while_it_holds():
+    engine = start("""
+    | survey |
+    | | type | name | label | readonly | default |
+    | | integer | a | A | | |
+    | | integer | b | B | ${a} > 5 | 3 |
+    | | note | done | Done | | |
+    """)
+    play(engine, "7")
+    assert engine.current().read_only
+    play(engine, "99")
+    assert engine.final_answers() == {"a": "7"}
+    engine.back()
+    engine.back()
+    play(engine, "1")
+    assert not engine.current().read_only
+    play(engine, "4")
+    assert engine.final_answers() == {"a": "1", "b": "4"}
+
+
+def test_columns_cati_does_not_use_and_the_entities_sheet_are_warned_about():
+    assert warnings_of("""
+    | survey |
+    | | type | name | label | guidance_hint | media::image |
+    | | text | a | A | Ask slowly | a.png |
+    | entities |
+    | | list_name | label |
+    | | people | ${a} |
+    """) == [
+        "survey:2: warning: guidance_hint: cati does not use the column 'guidance_hint'; it is "
+        "ignored",
+        "survey:2: warning: media::image: cati does not use the column 'media::image'; it is "
+        "ignored",
+        "entities: warning: the 'entities' sheet is not used by cati; it is ignored",
+    ]

@@ -201,13 +201,13 @@ class _AnswerInput(QWidget):
                 if pattern:
                     self.line.setValidator(
                         QRegularExpressionValidator(QRegularExpression(pattern), self.line))
-            self.line.setReadOnly(item.read_only)
+            self.line.setReadOnly(presented.read_only)
             self.line.setPlaceholderText(self._placeholder(item.kind))
             layout.addWidget(self.line)
         for button in self.buttons:
-            button.setEnabled(not item.read_only)
+            button.setEnabled(not presented.read_only)
         if self.filter is not None:
-            self.filter.setEnabled(not item.read_only)
+            self.filter.setEnabled(not presented.read_only)
         layout.addStretch(1)
 
     def _add_options(self, labels: list[str], layout: QVBoxLayout, appearance: str) -> None:

@@ -69,6 +69,7 @@ class Presented:
     value: str | None  # the stored answer, else the default, else None
     required: bool
     position: int  # index in the path
+    read_only: bool = False  # the readonly column (yes, or an expression that holds now)
 
 
 def case_values(attributes: Mapping[str, object] | None) -> dict[str, str]:
@@ -90,6 +91,16 @@ class _Plan:
         graph = {item.name: dependencies(item) for item in form.items}
         self.dependents = dependents_closure(graph)
         self.silent_items = tuple(item for item in form.items if item.kind in SILENT_KINDS)
+        self.triggered: dict[str, tuple[Item, ...]] = _triggered_by(form)
+
+
+def _triggered_by(form: Form) -> dict[str, tuple[Item, ...]]:
+    """Question name -> the items whose ``trigger`` names it."""
+    found: dict[str, list[Item]] = {}
+    for item in form.items:
+        for name in item.trigger:
+            found.setdefault(name, []).append(item)
+    return {name: tuple(items) for name, items in found.items()}
 
 
 _PLANS: dict[int, tuple[Form, _Plan]] = {}
@@ -219,7 +230,8 @@ class InterviewEngine:
         value = self.answers.get(item.name)
         if value is None and item.default is not None:
             value = item.default
-        if item.read_only and item.calculation is not None:
+        read_only = self.is_read_only(item)
+        if read_only and item.calculation is not None and not item.trigger:
             value = self._evaluate_string(item, item.calculation, "calculation")
         return Presented(
             item=item,
@@ -229,6 +241,7 @@ class InterviewEngine:
             value=value,
             required=self._is_required(item),
             position=self.cursor,
+            read_only=read_only,
         )
 
     def value_of(self, name: str) -> str:
@@ -306,7 +319,7 @@ class InterviewEngine:
         item = self.current_item
         if item is None or self.finished:
             return None
-        if item.is_question and not item.read_only:
+        if item.is_question and not self.is_read_only(item):
             text, error = self.validate(value)
             if error:
                 return error
@@ -334,7 +347,7 @@ class InterviewEngine:
             if index == furthest or index not in seen:
                 break
             stored = self.answers.get(current.name)
-            if current.is_question and not current.read_only and stored is None:
+            if current.is_question and not self.is_read_only(current) and stored is None:
                 break
             if self.answer(stored if current.is_question else None) is not None:
                 break
@@ -387,12 +400,16 @@ class InterviewEngine:
         for dependent in self._plan.dependents.get(name, ()):
             self._relevant.pop(dependent, None)
             self._computed.pop(dependent, None)
+        if name in self._plan.triggered:
+            self._fire_triggers(name)
 
     def _computed_value(self, item: Item) -> str:
         cached = self._computed.get(item.name)
         if cached is None:
             if item.case_data is not None and item.case_data in self.case_data:
                 cached = self.case_data[item.case_data]
+            elif item.trigger:
+                cached = self.answers.get(item.name, item.default or "")
             elif item.calculation is not None:
                 cached = self._evaluate_string(item, item.calculation, "calculation",
                                                self.answers.get(item.name, ""))
@@ -405,6 +422,24 @@ class InterviewEngine:
                 self.answers[item.name] = cached  # kept, so that once() keeps its first value
                 self._changed.add(item.name)
         return cached
+
+    def is_read_only(self, item: Item) -> bool:
+        """The readonly column: yes, or an expression evaluated against the answers now."""
+        if item.read_only:
+            return True
+        return item.read_only_when is not None and self._evaluate_bool(
+            item, item.read_only_when, "read_only", self.answers.get(item.name, ""))
+
+    def _fire_triggers(self, name: str) -> None:
+        """ODK's trigger: when ``name``'s answer changes, each item triggered by it takes its
+        calculation's value now (empty without one), and keeps it until a trigger changes."""
+        for item in self._plan.triggered.get(name, ()):
+            value = ""
+            if item.calculation is not None:
+                value = self._evaluate_string(item, item.calculation, "calculation",
+                                              self.answers.get(item.name, ""))
+            self._computed.pop(item.name, None)
+            self._store(item.name, value)
 
     def _is_required(self, item: Item) -> bool:
         return item.required is not None and self._evaluate_bool(item, item.required, "required", "")

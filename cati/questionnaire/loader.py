@@ -34,6 +34,7 @@ from cati.questionnaire.vocabulary import (
     CONTROL_BEGIN,
     CONTROL_END,
     NAME_PATTERN,
+    NO,
     OR_OTHER_ENDINGS,
     REFUSED_TYPES,
     REPEAT_CONTROLS,
@@ -41,11 +42,12 @@ from cati.questionnaire.vocabulary import (
     TRANSLATABLE,
     TYPE_TABLE,
     UNASKED_KIND,
+    YES,
     TypeSpec,
-    _survey_column_used,
     canonical_disposition,
     is_yes,
     split_column,
+    survey_column_used,
 )
 
 OTHER_CHOICE = "other"
@@ -109,7 +111,7 @@ def _split_row(row: Row, dropped: dict[str, int] | None = None, row_number: int 
             cell.texts[key][language or "default"] = value
         elif key not in cell.plain or header.strip().lower() == key:
             cell.plain[key] = value
-        if dropped is not None and not _survey_column_used(key) and header not in dropped:
+        if dropped is not None and not survey_column_used(key) and header not in dropped:
             dropped[header] = row_number
     return cell
 
@@ -225,17 +227,21 @@ class _Compiler:
     def _compile_choices(self) -> dict[str, tuple[Choice, ...]]:
         lists: dict[str, list[Choice]] = defaultdict(list)
         seen: set[tuple[str, str]] = set()
+        duplicates_allowed = is_yes(self.raw.settings.get("allow_choice_duplicates"))
         for row_number, row in self.raw.choices:
             if not row:
                 continue
             cell = _split_row(row)
             list_name = cell.plain.pop("list_name", "")
             name = cell.plain.pop("name", "")
-            if not list_name or not name:
-                missing = "list_name" if not list_name else "name"
-                self.error("choices", row_number, f"a choice needs a {missing}", missing)
+            if not list_name:  # pyxform leaves such a row out of every list (a note, a heading)
+                self.warn("choices", row_number, "a choice without a list_name is in no list; "
+                          "it is ignored", "list_name")
                 continue
-            if (list_name, name) in seen:
+            if not name:
+                self.error("choices", row_number, "a choice needs a name", "name")
+                continue
+            if (list_name, name) in seen and not duplicates_allowed:
                 self.error("choices", row_number,
                            f"choice '{name}' appears twice in list '{list_name}'", "name")
             seen.add((list_name, name))
@@ -491,6 +497,8 @@ class _Compiler:
             calculation=self._calculation(row_number, kind, plain),
             default=plain.get("default"),
             read_only=is_yes(plain.get("read_only")),
+            read_only_when=self._read_only_when(row_number, plain),
+            trigger=self._trigger(row_number, plain),
             choice_list=choice_list,
             choice_filter=self._expression(row_number, plain, "choice_filter"),
             randomize=self._randomize(row_number, plain.get("parameters", "")),
@@ -510,6 +518,26 @@ class _Compiler:
         except xpath.ExpressionSyntaxError as exc:
             self.error("survey", row_number, f"{exc} in '{text}'", column)
             return None
+
+    def _read_only_when(self, row_number: int, plain: dict[str, str]):
+        """readonly holding an expression (not yes/no) is evaluated as the interview goes."""
+        text = plain.get("read_only", "").strip()
+        if text.lower() in YES or text.lower() in NO:
+            return None
+        return self._expression(row_number, plain, "read_only")
+
+    def _trigger(self, row_number: int, plain: dict[str, str]) -> tuple[str, ...]:
+        """``${a}`` or ``${a} ${b}`` (commas allowed), as pyxform reads the trigger column."""
+        text = plain.get("trigger", "").strip()
+        if not text:
+            return ()
+        names = tuple(LABEL_REFERENCE.findall(text))
+        rest = LABEL_REFERENCE.sub("", text).replace(",", " ").strip()
+        if not names or rest:
+            self.error("survey", row_number,
+                       f"'{text}' is not a list of ${{name}} references", "trigger")
+            return ()
+        return names
 
     def _required(self, row_number: int, text: str):
         lowered = text.strip().lower()
@@ -595,7 +623,12 @@ class _Compiler:
         for item in self.items:
             for column, names in _references_by_column(item):
                 for name in sorted(names - self.item_rows.keys()):
-                    self.error("survey", item.row, f"${{{name}}} names no question", column)
+                    if name in self.ambiguous:
+                        self.error("survey", item.row,
+                                   f"${{{name}}} is ambiguous: the name '{name}' is used more "
+                                   "than once in the form (in different groups)", column)
+                    else:
+                        self.error("survey", item.row, f"${{{name}}} names no question", column)
 
     def _check_cycles(self) -> None:
         graph = {item.name: dependencies(item) for item in self.items}
@@ -617,6 +650,7 @@ def _references_by_column(item: Item):
         ("constraint", (item.constraint,)),
         ("calculation", (item.calculation,)),
         ("choice_filter", (item.choice_filter,)),
+        ("read_only", (item.read_only_when,)),
     )
     for column, expressions in columns:
         names: set[str] = set()
@@ -627,3 +661,5 @@ def _references_by_column(item: Item):
             yield column, names
     if item.label_references:
         yield "label", set(item.label_references)
+    if item.trigger:
+        yield "trigger", set(item.trigger)

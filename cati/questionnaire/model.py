@@ -59,6 +59,7 @@ class Item:
     calculation: Expression | None = None
     default: str | None = None
     read_only: bool = False
+    read_only_when: Expression | None = None  # an expression in the readonly column
     choice_list: str | None = None
     choice_filter: Expression | None = None
     randomize: bool = False
@@ -69,6 +70,9 @@ class Item:
     # cati::case_data: the case attribute a hidden or calculate row takes its value from (the
     # engine's ``case_data``); ODK ignores the column and keeps the row's own value.
     case_data: str | None = None
+    # trigger column: the questions whose answer change sets this item's value from its
+    # calculation (ODK's setvalue on value-changed); until one is answered the value is empty.
+    trigger: tuple[str, ...] = ()
 
     @property
     def presented(self) -> bool:
@@ -178,6 +182,8 @@ def dependencies(item: Item) -> frozenset[str]:
     names: set[str] = set()
     for expression in item.relevance:
         names |= expression.references
-    if item.calculation is not None and item.kind in ("calculate", "hidden"):
+    if item.trigger:
+        names |= set(item.trigger)  # recomputed when a trigger changes, not when its inputs do
+    elif item.calculation is not None and item.kind in ("calculate", "hidden"):
         names |= item.calculation.references
     return frozenset(names)

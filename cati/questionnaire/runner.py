@@ -70,7 +70,7 @@ def run_scripted(form: Form, answers: dict[str, Any], *, language: str | None = 
     engine = InterviewEngine.start(form, seed=seed, clock=lambda: now, language=language)
     stopped_at = None
     while not engine.finished and (item := engine.current_item) is not None:
-        if item.is_question and not item.read_only:
+        if item.is_question and not engine.is_read_only(item):
             if item.name not in answers:
                 stopped_at = item.name
                 break

@@ -208,7 +208,7 @@ def canonical_disposition(text: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def _survey_column_used(key: str) -> bool:
+def survey_column_used(key: str) -> bool:
     return key in SURVEY_COLUMNS_USED or key.startswith("cati::")
 
 
