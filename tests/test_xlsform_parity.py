@@ -39,7 +39,7 @@ def warnings_of(markdown: str) -> list[str]:
     ("add select one prompt using yn", "select_one"),
     ("select all that apply from yn", "select_multiple"),
     ("select all that apply yn", "select_multiple"),
-    ("select multiple using yn", "select_multiple"),
+    ("add select multiple prompt using yn", "select_multiple"),
 ])
 def test_select_spellings(spelling, kind):
     loaded = form(f"""
@@ -444,3 +444,50 @@ def test_columns_cati_does_not_use_and_the_entities_sheet_are_warned_about():
         "ignored",
         "entities: warning: the 'entities' sheet is not used by cati; it is ignored",
     ]
+
+
+# -- pyxform's whole conversion -------------------------------------------------------------------
+def test_what_only_pyxforms_xform_writer_refuses_is_refused_at_its_row():
+    assert problems_of("""
+    | survey |
+    | | type | name | label | hint |
+    | | text | a | A | see ${missing} |
+    """) == ["survey:2: The 'hint' value is invalid. Reference variables must contain a name "
+             "from the 'survey' sheet. Could not find the name 'missing'."]
+
+
+def test_a_choice_label_naming_no_question_is_refused_on_the_choices_sheet():
+    assert problems_of("""
+    | survey |
+    | | type | name | label |
+    | | select_one yn | a | A |
+    | choices |
+    | | list_name | name | label |
+    | | yn | 1 | Yes ${nope} |
+    """) == ["choices:2: The 'label' value is invalid. Reference variables must contain a name "
+             "from the 'survey' sheet. Could not find the name 'nope'."]
+
+
+def test_cati_columns_on_the_choices_sheet_do_not_stop_pyxforms_conversion():
+    loaded = form("""
+    | survey |
+    | | type | name | label |
+    | | select_one yn | a | A |
+    | choices |
+    | | list_name | name | label | cati::not_read |
+    | | yn | 1 | Yes | |
+    | | yn | 9 | Refused | yes |
+    """)
+    assert [c.not_read for c in loaded.choices["yn"]] == [False, True]
+
+
+def test_background_geopoint_with_its_trigger_is_skipped_with_a_warning():
+    engine = start("""
+    | survey |
+    | | type | name | label | trigger |
+    | | text | a | A | |
+    | | background-geopoint | where | | ${a} |
+    | | note | done | [${where}] | |
+    """)
+    play(engine, "x")
+    assert engine.current().label == "[]"

@@ -7,9 +7,6 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from pyxform.errors import PyXFormError
-from pyxform.xls2json import workbook_to_json
-
 from cati.questionnaire import xpath
 from cati.questionnaire.loader import compile_form
 from cati.questionnaire.model import Form, Item
@@ -41,8 +38,7 @@ def check_form(source: Source, file_name: str | None = None) -> CheckReport:
     except FormError as exc:
         return CheckReport(exc.file_name or str(file_name or source), None, errors=exc.problems)
     report = CheckReport(raw.file_name, form)
-    report.warnings.extend(_pyxform_warnings(raw))
-    report.warnings.extend(loaded)
+    report.warnings.extend(loaded)  # pyxform's own warnings first, then cati's
     report.warnings.extend(_unused_lists(form))
     report.warnings.extend(_missing_translations(form))
     report.warnings.extend(_unreachable(form))
@@ -51,17 +47,6 @@ def check_form(source: Source, file_name: str | None = None) -> CheckReport:
 
 def _warning(sheet: str, row: int | None, message: str, column: str | None = None) -> FormProblem:
     return FormProblem(sheet, row, message, column, warning=True)
-
-
-def _pyxform_warnings(raw) -> list[FormProblem]:
-    warnings: list[str] = []
-    try:
-        workbook_to_json(raw.definition, fallback_form_name="form", warnings=warnings)
-    except PyXFormError:
-        return []
-    # cati's own warning names a skipped comment row already, by sheet and row
-    return [_warning("file", None, " ".join(text.split())) for text in warnings
-            if "Row without name, text, or label" not in text]
 
 
 def _unused_lists(form: Form) -> list[FormProblem]:

@@ -8,10 +8,12 @@ workbook by the XLSForm reference rules, so a form that loads here also converts
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from pyxform.builder import create_survey_element_from_dict
 from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 
@@ -64,11 +66,12 @@ def compile_form(raw: RawForm, warnings: list[FormProblem] | None = None) -> For
     column it does not read, an ignored sheet) is appended to ``warnings`` when given."""
     compiler = _Compiler(raw)
     form = compiler.compile()
-    if warnings is not None:
-        warnings.extend(sorted(compiler.warnings, key=_sheet_order))
     if compiler.problems:
         raise FormError(sorted(compiler.problems, key=_sheet_order), raw.file_name)
-    _check_with_pyxform(raw)
+    pyxform_warnings = _check_with_pyxform(raw)
+    if warnings is not None:
+        warnings.extend(pyxform_warnings)
+        warnings.extend(sorted(compiler.warnings, key=_sheet_order))
     return form
 
 
@@ -80,11 +83,49 @@ def _sheet_order(problem: FormProblem) -> tuple[int, int]:
     return sheet, problem.row or 0
 
 
-def _check_with_pyxform(raw: RawForm) -> None:
+def _check_with_pyxform(raw: RawForm) -> list[FormProblem]:
+    """pyxform's whole conversion, as for ODK (workbook to JSON, the survey built from it, its
+    XForm written; ODK Validate's Java is not run): whatever pyxform refuses, cati refuses, with
+    pyxform's words at the sheet and row it names. Returns pyxform's warnings. It costs about as
+    much again as cati's own compilation (see the measurement in scripts/form_corpus.py)."""
+    texts: list[str] = []
     try:
-        workbook_to_json(raw.definition, fallback_form_name=_stem(raw.file_name))
+        # pyxform changes the rows it is given: it gets its own copy, so a form checks the same
+        # every time
+        data = workbook_to_json(_for_pyxform(raw.definition),
+                                fallback_form_name=_stem(raw.file_name),
+                                warnings=texts)
+        survey = create_survey_element_from_dict(data)
+        survey.to_xml(validate=False, warnings=texts)
     except PyXFormError as exc:
         raise FormError([problem_from_pyxform(str(exc))], raw.file_name) from None
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        # pyxform's builder lets these through for some forms its first step accepts; it
+        # refuses the form all the same
+        raise FormError([FormProblem("file", None, f"pyxform cannot convert this form "
+                                     f"({type(exc).__name__}: {_short(str(exc))})")],
+                        raw.file_name) from None
+    # cati's own warning names a skipped comment row already, by sheet and row
+    return [FormProblem("file", None, " ".join(text.split()), warning=True) for text in texts
+            if "Row without name, text, or label" not in text]
+
+
+def _for_pyxform(definition):
+    """A copy of the sheets for pyxform (it changes the rows it is given, so each check gets its
+    own). cati's own ``cati::`` columns are left out of the choices sheet: pyxform reads a
+    ``::`` column there as nested extra data and its XForm writer fails on it, and they mean
+    nothing to ODK."""
+    definition = copy.deepcopy(definition)
+    for rows in (definition.choices or [], definition.choices_header or []):
+        for row in rows:
+            for key in [k for k in row if str(k).strip().lower().startswith("cati::")]:
+                del row[key]
+    return definition
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 160 else text[:157] + "…"
 
 
 def _stem(file_name: str) -> str:

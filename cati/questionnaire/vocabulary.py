@@ -61,13 +61,10 @@ UNASKED_KIND = "unasked"
 # those by name.
 SELECT_SPELLINGS = {
     "select_one": "select_one", "select one": "select_one", "select1": "select_one",
-    "select one from": "select_one", "select one using": "select_one",
-    "add select one prompt using": "select_one",
-    "select_multiple": "select_multiple", "select multiple": "select_multiple",
-    "select all that apply": "select_multiple", "select all that apply from": "select_multiple",
-    "select multiple from": "select_multiple", "select multiple using": "select_multiple",
-    "add select multiple prompt using": "select_multiple", "q select1": "select_one",
-    "q select": "select_multiple",
+    "select one from": "select_one", "add select one prompt using": "select_one",
+    "select_multiple": "select_multiple", "select all that apply": "select_multiple",
+    "select all that apply from": "select_multiple",
+    "add select multiple prompt using": "select_multiple",
 }
 OR_OTHER_ENDINGS = ("or_other", "or specify other", "or other")
 
