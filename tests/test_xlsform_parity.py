@@ -491,3 +491,66 @@ def test_background_geopoint_with_its_trigger_is_skipped_with_a_warning():
     """)
     play(engine, "x")
     assert engine.current().label == "[]"
+
+
+def test_range_is_a_number_between_its_start_and_end_in_its_steps():
+    engine = start("""
+    | survey |
+    | | type | name | label | parameters |
+    | | range | score | Score? | start=1 end=9 step=2 |
+    """)
+    assert engine.current().hint == "1–9"
+    assert engine.answer("0") is not None
+    assert engine.answer("4") is not None
+    assert engine.answer("11") is not None
+    play(engine, "7")
+    assert engine.final_answers() == {"score": "7"}
+
+
+def test_range_with_pyxforms_defaults_and_decimal_steps():
+    assert form("""
+    | survey |
+    | | type | name | label |
+    | | range | level | Scale |
+    """).item("level").constraint.text == ". >= 0 and . <= 10 and ((. - 0) mod 1) = 0"
+    engine = start("""
+    | survey |
+    | | type | name | label | parameters |
+    | | range | level | Scale | start=0.5 end=5.0 step=0.5 |
+    """)
+    assert engine.answer("0.75") is not None
+    play(engine, "2.5")
+
+
+def test_an_audit_row_without_a_name_is_named_audit_and_ignored():
+    assert warnings_of("""
+    | survey |
+    | | type | name | label |
+    | | audit | | |
+    | | text | q | Q |
+    """) == ["survey:2: warning: type: 'audit' is recorded by cati itself; the row is ignored"]
+
+
+def test_form_corpus_counts_what_pyxform_and_cati_accept(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "plain.md").write_text("| survey |\n| | type | name | label |\n| | text | a | A |\n",
+                                       encoding="utf-8")
+    (tmp_path / "gps.md").write_text("| survey |\n| | type | name | label |\n| | gps | g | G |\n",
+                                     encoding="utf-8")
+    (tmp_path / "rank.md").write_text(
+        "| survey |\n| | type | name | label |\n| | rank c | r | R |\n"
+        "| choices |\n| | list_name | name | label |\n| | c | a | A |\n", encoding="utf-8")
+    (tmp_path / "broken.md").write_text("| survey |\n| | type | name | label |\n| | text | | A |\n",
+                                        encoding="utf-8")
+    script = Path(__file__).resolve().parent.parent / "scripts" / "form_corpus.py"
+    result = subprocess.run([sys.executable, str(script), str(tmp_path), "--json"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "files": 4, "pyxform_ok": 3, "cati_ok": 2, "cati_ok_among_pyxform_ok": 2,
+        "refusals": [{"message": "type … cannot be run in a telephone interview", "forms": 1}],
+    }

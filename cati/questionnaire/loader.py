@@ -189,6 +189,26 @@ def _substitute(row: Row, choice: Choice) -> Row:
     return out
 
 
+def _range_spec(parameters: str) -> TypeSpec:
+    """``range`` asked on the phone: a number from start to end (pyxform's defaults 0, 10) in
+    steps of step (1); decimal when any of them is. Parameters that are not numbers are left to
+    pyxform's check, which refuses them."""
+    values = {"start": "0", "end": "10", "step": "1"}
+    for part in parameters.replace(";", ",").replace(",", " ").replace(" = ", "=").split():
+        key, _, value = part.partition("=")
+        values[key.strip().lower()] = value.strip()
+    try:
+        start, end, step = (Decimal(values[k]) for k in ("start", "end", "step"))
+    except InvalidOperation:
+        return TypeSpec("integer", canonical="range")
+    kind = "decimal" if any("." in values[k] for k in ("start", "end", "step")) else "integer"
+    low, high = min(start, end), max(start, end)
+    constraint = f". >= {low} and . <= {high}"
+    if step:
+        constraint += f" and ((. - {start}) mod {abs(step)}) = 0"
+    return TypeSpec(kind, constraint=constraint, hint=f"{low}–{high}", canonical="range")
+
+
 def _is_repeat_control(type_text: str) -> bool:
     match = CONTROL_BEGIN.match(type_text) or CONTROL_END.match(type_text)
     return bool(match) and match.group("type").lower() in REPEAT_CONTROLS
@@ -206,6 +226,7 @@ class _Compiler:
         self.dropped: dict[str, int] = {}  # survey columns cati does not use -> first row
         self.keys: dict[int, str] = {}
         self.ambiguous: set[str] = set()
+        self.range_parameters = ""
 
     def error(self, sheet: str, row: int | None, message: str, column: str | None = None) -> None:
         self.problems.append(FormProblem(sheet, row, message, column))
@@ -428,11 +449,14 @@ class _Compiler:
 
     def _compile_item(self, row_number: int, type_text: str, cell: _Cell, groups: list,
                       level: dict[str, int], key: str | None) -> None:
+        self.range_parameters = cell.plain.get("parameters", "")
         spec, choice_list, or_other = self._kind(row_number, type_text)
         if spec is None:
             return
         if not cell.plain.get("name") and spec.kind == "note":
             cell.plain["name"] = key = f"generated_note_name_{row_number}"  # as pyxform names it
+        if not cell.plain.get("name") and type_text.lower() == "audit":
+            cell.plain["name"] = key = "audit"  # pyxform names it so
         name = self._name(row_number, cell)
         if not name or not self._claim(level, name, row_number):
             return
@@ -466,6 +490,8 @@ class _Compiler:
             return None, None, False
         if lowered in TYPE_TABLE:
             return TYPE_TABLE[lowered], None, False
+        if lowered == "range":
+            return _range_spec(self.range_parameters), None, False
         if lowered.startswith("osm "):
             return TYPE_TABLE["osm"], None, False
         for spelling in sorted(SELECT_SPELLINGS, key=len, reverse=True):

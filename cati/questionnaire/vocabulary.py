@@ -42,7 +42,7 @@ METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "simserial", 
                   "phonenumber", "email", "audit", "start-geopoint"}
 # Types a telephone interview cannot run and cati does not run in any mode: refused at load.
 REFUSED_TYPES = {
-    "begin repeat", "begin_repeat", "end repeat", "end_repeat", "range", "rank",
+    "begin repeat", "begin_repeat", "end repeat", "end_repeat", "rank",
     "xml-external", "csv-external", "select_one_from_file",
     "select_multiple_from_file", "select one from file", "select multiple from file",
     "select_one_external",
