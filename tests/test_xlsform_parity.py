@@ -554,3 +554,38 @@ def test_form_corpus_counts_what_pyxform_and_cati_accept(tmp_path):
         "files": 4, "pyxform_ok": 3, "cati_ok": 2, "cati_ok_among_pyxform_ok": 2,
         "refusals": [{"message": "type … cannot be run in a telephone interview", "forms": 1}],
     }
+
+
+def test_odk_settings_and_choice_media_cati_does_not_use_are_warned_about():
+    assert warnings_of("""
+    | survey |
+    | | type | name | label |
+    | | select_one yn | a | A |
+    | choices |
+    | | list_name | name | label | media::image |
+    | | yn | yes | Yes | yes.png |
+    | | yn | no | No | no.png |
+    | settings |
+    | | form_id | submission_url | instance_name |
+    | | f | https://example.org/submit | concat('a', ${a}) |
+    """) == [
+        "choices: warning: media::image: cati does not show the media column 'media::image'; "
+        "it is ignored",
+        "settings:2: warning: submission_url: cati does not use the setting 'submission_url'; "
+        "it is ignored",
+        "settings:2: warning: instance_name: cati does not use the setting 'instance_name'; it "
+        "is ignored",
+    ]
+
+
+def test_a_list_a_loop_walks_is_not_reported_unused():
+    assert warnings_of("""
+    | survey |
+    | | type | name | label |
+    | | begin loop over meals | m | |
+    | | integer | days | Days with %(label)s? |
+    | | end loop | | |
+    | choices |
+    | | list_name | name | label |
+    | | meals | b | breakfast |
+    """) == []

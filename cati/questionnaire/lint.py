@@ -12,6 +12,7 @@ from cati.questionnaire.loader import compile_form
 from cati.questionnaire.model import Form, Item
 from cati.questionnaire.problems import FormError, FormProblem
 from cati.questionnaire.reader import Source, read_source
+from cati.questionnaire.vocabulary import CONTROL_BEGIN
 
 _EMPTY_CONTEXT = xpath.SimpleContext(values={}, current_value="",
                                      now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
@@ -39,7 +40,7 @@ def check_form(source: Source, file_name: str | None = None) -> CheckReport:
         return CheckReport(exc.file_name or str(file_name or source), None, errors=exc.problems)
     report = CheckReport(raw.file_name, form)
     report.warnings.extend(loaded)  # pyxform's own warnings first, then cati's
-    report.warnings.extend(_unused_lists(form))
+    report.warnings.extend(_unused_lists(form, _loop_lists(raw)))
     report.warnings.extend(_missing_translations(form))
     report.warnings.extend(_unreachable(form))
     return report
@@ -49,8 +50,18 @@ def _warning(sheet: str, row: int | None, message: str, column: str | None = Non
     return FormProblem(sheet, row, message, column, warning=True)
 
 
-def _unused_lists(form: Form) -> list[FormProblem]:
-    used = {item.choice_list for item in form.items if item.choice_list}
+def _loop_lists(raw) -> set[str]:
+    """Lists a ``begin loop over X`` row walks: used, though no question selects from them."""
+    found = set()
+    for _, row in raw.survey:
+        match = CONTROL_BEGIN.match(" ".join(row.get("type", "").split()))
+        if match and match.group("type").lower() == "loop" and match.group("list"):
+            found.add(match.group("list"))
+    return found
+
+
+def _unused_lists(form: Form, loop_lists: set[str]) -> list[FormProblem]:
+    used = {item.choice_list for item in form.items if item.choice_list} | loop_lists
     return [_warning("choices", None, f"choice list '{name}' is not used by any question",
                      "list_name")
             for name in form.choices if name not in used]

@@ -189,6 +189,18 @@ def _substitute(row: Row, choice: Choice) -> Row:
     return out
 
 
+# Settings cati reads; the others (submission_url, public_key, instance_name, style, ...) are
+# ODK delivery settings with no meaning here, named in a warning.
+SETTINGS_USED = {"form_title", "form_id", "version", "default_language", "allow_choice_duplicates",
+                 "clean_text_values", "set_form_title", "set_form_id", "id_string"}
+MEDIA_COLUMNS = {"image", "big-image", "audio", "video"}
+
+
+def _setting_used(header: str) -> bool:
+    lowered = header.strip().lower().replace(" ", "_")
+    return lowered in SETTINGS_USED or lowered.startswith("cati::")
+
+
 def _range_spec(parameters: str) -> TypeSpec:
     """``range`` asked on the phone: a number from start to end (pyxform's defaults 0, 10) in
     steps of step (1); decimal when any of them is. Parameters that are not numbers are left to
@@ -276,6 +288,16 @@ class _Compiler:
                 self.warn("survey", None, f"the old spelling '{header}' is honoured as '{key}', "
                           f"but pyxform ignores it (ODK would not apply it): write '{key}'",
                           header)
+        for header in self.raw.settings:
+            if not _setting_used(header):
+                self.warn("settings", 2, f"cati does not use the setting '{header}'; it is "
+                          "ignored", header)
+        choice_headers = {header for _, row in self.raw.choices for header in row}
+        for header in sorted(choice_headers):
+            base = header.lower().removeprefix("media::").split("::")[0].strip()
+            if base in MEDIA_COLUMNS:
+                self.warn("choices", None, f"cati does not show the media column '{header}'; "
+                          "it is ignored", header)
         for sheet in self.raw.ignored_sheets:
             self.warn(sheet, None, f"the '{sheet}' sheet is not used by cati; it is ignored")
 
