@@ -589,3 +589,32 @@ def test_a_list_a_loop_walks_is_not_reported_unused():
     | | list_name | name | label |
     | | meals | b | breakfast |
     """) == []
+
+
+def test_a_stored_version_compiles_without_the_xform_step_as_it_always_did():
+    from cati.questionnaire.loader import load_form
+
+    markdown = textwrap.dedent("""
+    | survey |
+    | | type | name | guidance_hint |
+    | | text | a | as on the identity card |
+    """)
+    with pytest.raises(FormError):
+        load_form(markdown, "test.md")
+    assert load_form(markdown, "test.md", convert=False).item("a").kind == "text"
+
+
+def test_pyxforms_xform_step_errors_are_placed_at_the_row_of_the_question_they_name():
+    assert problems_of("""
+    | survey |
+    | | type | name | label | guidance_hint |
+    | | text | ok | OK | |
+    | | text | a | | as on the identity card |
+    """) == ["survey:3: The survey element named 'a' has no label or hint."]
+    assert problems_of("""
+    | survey |
+    | | type | name | label | trigger | calculation |
+    | | calculate | one | | | 5 + 4 |
+    | | calculate | stamp | | ${one} | now() |
+    """) == ["survey:3: The question ${one} is not user-visible so it can't be used as a "
+             "calculation trigger for question ${stamp}."]

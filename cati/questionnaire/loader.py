@@ -9,6 +9,7 @@ workbook by the XLSForm reference rules, so a form that loads here also converts
 from __future__ import annotations
 
 import copy
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -55,20 +56,27 @@ from cati.questionnaire.vocabulary import (
 OTHER_CHOICE = "other"
 
 
-def load_form(source: Source, file_name: str | None = None) -> Form:
-    """Read and compile a questionnaire. Raises FormError listing every problem found."""
+def load_form(source: Source, file_name: str | None = None, *, convert: bool = True) -> Form:
+    """Read and compile a questionnaire. Raises FormError listing every problem found.
+    ``convert``: see :func:`compile_form`."""
     raw = read_source(source, file_name)
-    return compile_form(raw)
+    return compile_form(raw, convert=convert)
 
 
-def compile_form(raw: RawForm, warnings: list[FormProblem] | None = None) -> Form:
+def compile_form(raw: RawForm, warnings: list[FormProblem] | None = None, *,
+                 convert: bool = True) -> Form:
     """The compiled form; what the form asks that cati leaves out (a phone-impossible item, a
-    column it does not read, an ignored sheet) is appended to ``warnings`` when given."""
+    column it does not read, an ignored sheet) is appended to ``warnings`` when given.
+
+    ``convert``: run pyxform's whole conversion (a form is checked so when it is brought in).
+    A stored questionnaire version, accepted when it was brought in, compiles with pyxform's
+    first step only, as it always did: interviews already started on it keep running, and
+    compiling it costs no XForm it never uses."""
     compiler = _Compiler(raw)
     form = compiler.compile()
     if compiler.problems:
         raise FormError(sorted(compiler.problems, key=_sheet_order), raw.file_name)
-    pyxform_warnings = _check_with_pyxform(raw)
+    pyxform_warnings = _check_with_pyxform(raw, convert=convert, rows=compiler.item_rows)
     if warnings is not None:
         warnings.extend(pyxform_warnings)
         warnings.extend(sorted(compiler.warnings, key=_sheet_order))
@@ -83,7 +91,8 @@ def _sheet_order(problem: FormProblem) -> tuple[int, int]:
     return sheet, problem.row or 0
 
 
-def _check_with_pyxform(raw: RawForm) -> list[FormProblem]:
+def _check_with_pyxform(raw: RawForm, *, convert: bool = True,
+                        rows: dict[str, int] | None = None) -> list[FormProblem]:
     """pyxform's whole conversion, as for ODK (workbook to JSON, the survey built from it, its
     XForm written; ODK Validate's Java is not run): whatever pyxform refuses, cati refuses, with
     pyxform's words at the sheet and row it names. Returns pyxform's warnings. It costs about as
@@ -95,10 +104,12 @@ def _check_with_pyxform(raw: RawForm) -> list[FormProblem]:
         data = workbook_to_json(_for_pyxform(raw.definition),
                                 fallback_form_name=_stem(raw.file_name),
                                 warnings=texts)
-        survey = create_survey_element_from_dict(data)
-        survey.to_xml(validate=False, warnings=texts)
+        if convert:
+            survey = create_survey_element_from_dict(data)
+            survey.to_xml(validate=False, warnings=texts)
     except PyXFormError as exc:
-        raise FormError([problem_from_pyxform(str(exc))], raw.file_name) from None
+        raise FormError([_with_row(problem_from_pyxform(str(exc)), rows or {})],
+                        raw.file_name) from None
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         # pyxform's builder lets these through for some forms its first step accepts; it
         # refuses the form all the same
@@ -108,6 +119,22 @@ def _check_with_pyxform(raw: RawForm) -> list[FormProblem]:
     # cati's own warning names a skipped comment row already, by sheet and row
     return [FormProblem("file", None, " ".join(text.split()), warning=True) for text in texts
             if "Row without name, text, or label" not in text]
+
+
+_NAMED = re.compile(r"\$\{([^}\s]+)\}|named '([^']+)'")
+
+
+def _with_row(problem: FormProblem, rows: dict[str, int]) -> FormProblem:
+    """pyxform's XForm step names the question, not the row ("The survey element named 'q1'
+    has no label or hint", "… trigger for question ${q2}"): the row is that of the question
+    named last."""
+    if problem.row is not None or problem.sheet != "survey":
+        return problem
+    names = [a or b for a, b in _NAMED.findall(problem.message)]
+    for name in reversed(names):
+        if name in rows:
+            return FormProblem(problem.sheet, rows[name], problem.message, problem.column)
+    return problem
 
 
 def _for_pyxform(definition):

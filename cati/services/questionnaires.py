@@ -63,7 +63,7 @@ def form_of(session: Session, questionnaire_id: int) -> Form:
             .where(Questionnaire.id == questionnaire_id)).one()
         from cati.questionnaire.loader import load_form  # pyxform: only when compiling
 
-        cached = load_form(workbook, file_name)
+        cached = load_form(workbook, file_name, convert=False)  # checked when brought in
         _cache_put(digest, cached)
     return cached
 
