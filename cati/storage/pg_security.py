@@ -679,3 +679,22 @@ QC_REVIEW_STATEMENTS = [
     "CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON qc_reviews "
     "FOR EACH ROW EXECUTE FUNCTION cati_audit_row()",
 ]
+
+
+def migrate_grants(op, statements, tables: str, roles: tuple[str, ...] = (
+        "cati_interviewer", "cati_supervisor", "cati_web")) -> None:
+    """A migration's grants for its new tables: the statements when the database already has
+    cati's roles (``cati db secure`` ran), otherwise only ``REVOKE ALL … FROM PUBLIC`` on
+    ``tables`` (the roles' grants then come with ``cati db secure``). No-op off PostgreSQL."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    present = bind.execute(text("SELECT count(*) FROM pg_roles WHERE rolname = ANY(:roles)"),
+                           {"roles": list(roles)}).scalar()
+    if present == len(roles):
+        for statement in statements:
+            op.execute(statement)
+    else:
+        op.execute(f"REVOKE ALL ON {tables} FROM PUBLIC")
