@@ -33,7 +33,7 @@ from cati.questionnaire.xpath.lexer import (
     Token,
     tokenize,
 )
-from cati.questionnaire.xpath.registry import FUNCTIONS, Function
+from cati.questionnaire.xpath.registry import FUNCTIONS, Function, unsupported_message
 
 MAX_DEPTH = 64
 
@@ -211,6 +211,8 @@ class _Parser:
 
     def _call(self, token: Token) -> Call:
         function = FUNCTIONS.get(token.text)
+        if function is None and (unsupported := unsupported_message(token.text)):
+            raise ExpressionSyntaxError(unsupported, token.position)
         if function is None:
             raise ExpressionSyntaxError(f"unknown function {token.text}(){_suggest(token.text)}",
                                         token.position)
