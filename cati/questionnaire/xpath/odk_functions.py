@@ -228,3 +228,20 @@ def uuid_of_length(ctx, length: Value) -> str:
     if count != count or count < 0 or count > UUID_MAX_LENGTH:
         raise ExpressionEvalError(f"uuid(): the length must be 0 to {UUID_MAX_LENGTH}")
     return "".join(ctx.rng.choice(_ALPHANUMERIC) for _ in range(int(count)))
+
+
+# Data files beside the form --------------------------------------------------------------------
+
+
+@function("pulldata", 4, CONTEXT)
+def _pulldata(ctx, instance_id, column, key_column, key) -> str:
+    """The ``column`` of the first row of the data file whose ``key_column`` is ``key``; ''
+    when no row has it (ODK's pulldata, over the file stored with the form)."""
+    from cati.questionnaire.xpath.compiler import instance_of
+
+    root = instance_of(ctx, to_string(instance_id).strip())
+    for top in root.children:
+        rows = top.children_where("*", to_string(key_column), to_string(key))
+        if rows:
+            return rows[0].child_text(to_string(column))
+    return ""
