@@ -223,6 +223,14 @@ def test_a_file_that_is_not_utf8_text_is_one_line(tmp_path):
     assert problems(path) == ["survey:2: type: 'towns.csv' is not UTF-8 text"]
 
 
+def test_a_lookup_file_that_is_not_well_formed_xml_is_one_line(tmp_path):
+    path = write(tmp_path, LOOKUP_FORM.replace("'households'", "'people'"),
+                 people_xml="<root><item><hhid>H001</hhid></root>")
+    found = problems(path)
+    assert len(found) == 1  # said once, though two rows read it
+    assert found[0].startswith("survey:3: calculation: 'people.xml' is not well-formed XML (")
+
+
 def test_form_check_with_a_missing_file_prints_one_line_and_fails(tmp_path, run_cli):
     path = write(tmp_path, LOOKUP_FORM)
     result = run_cli("form", "check", path)

@@ -125,6 +125,7 @@ class _Compiler:
         self.raw = raw
         self.attachments = dict(attachments)
         self.instances: external.Instances | None = None
+        self.file_errors: set[str] = set()
         self.problems: list[FormProblem] = []
         self.languages: list[str] = []
         self.choices: dict[str, tuple[Choice, ...]] = {}
@@ -340,7 +341,13 @@ class _Compiler:
             self.error("survey", row_number, f"{exc} in '{text}'", column)
             return None
         if expression.instance_ids and self.instances is not None:
-            expression = expression.bind(self.instances)
+            try:
+                expression = expression.bind(self.instances)
+            except external.ExternalError as exc:  # a data file it reads is not readable
+                if str(exc) not in self.file_errors:  # said once, on the first row reading it
+                    self.file_errors.add(str(exc))
+                    self.error("survey", row_number, str(exc), column)
+                return None
         return expression
 
     def _required(self, row_number: int, text: str):
