@@ -5,6 +5,7 @@ version (SQLite and PostgreSQL), and the one line a missing file gives."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import textwrap
 from pathlib import Path
 
@@ -121,6 +122,20 @@ def test_choices_from_an_xml_file(tmp_path):
     assert labels(start(path)) == ["清河镇", "古槐街道"]
 
 
+def test_choices_from_a_geojson_file_are_its_features_id_and_title(tmp_path):
+    features = [{"type": "Feature", "id": f"p{i}", "geometry": {"type": "Point",
+                                                              "coordinates": [116.4, 39.9]},
+                 "properties": {"title": title, "kind": kind}}
+                for i, (title, kind) in enumerate([("派出所", "police"), ("医院", "health")])]
+    path = write(tmp_path, """
+    | survey |
+    | | type | name | label | choice_filter |
+    | | select_one_from_file places.geojson | place | 地点 | kind = 'health' |
+    """, places_geojson=json.dumps({"type": "FeatureCollection", "features": features}))
+    engine = start(path)
+    assert (names(engine), labels(engine)) == (["p1"], ["医院"])
+
+
 def test_select_one_external_asks_the_external_choices_list_filtered(tmp_path):
     path = write(tmp_path, """
     | survey |
@@ -148,14 +163,30 @@ def test_select_one_external_asks_the_external_choices_list_filtered(tmp_path):
 def test_select_one_external_without_its_list_names_the_row(tmp_path):
     path = write(tmp_path, """
     | survey |
-    | | type | name | label |
-    | | select_one_external town | town | 乡镇 |
+    | | type | name | label | choice_filter |
+    | | select_one_external town | town | 乡镇 | true() |
     | external_choices |
     | | list_name | name | label |
     | | village | v1 | 一村 |
     """)
     assert problems(path) == [
         "survey:2: type: choice list 'town' is not on the external_choices sheet"]
+
+
+def test_select_one_external_without_a_choice_filter_is_refused_in_words(tmp_path, run_cli):
+    path = write(tmp_path, """
+    | survey |
+    | | type | name | label |
+    | | select_one_external town | town | 乡镇 |
+    | external_choices |
+    | | list_name | name | label |
+    | | town | qh | 清河镇 |
+    """)
+    result = run_cli("form", "check", path)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert result.stdout.splitlines() == [
+        "survey:2: choice_filter: select_one_external needs a choice_filter (without one, "
+        "write select_one with the list on the choices sheet)"]
 
 
 def test_pulldata_and_instance_lookups_read_the_file(tmp_path):

@@ -13,6 +13,8 @@ from forms import form, play, start
 
 from cati.questionnaire.problems import FormError
 from cati.questionnaire.xpath import ExpressionSyntaxError, SimpleContext, parse
+from cati.questionnaire.xpath.instances import Element as E
+from cati.questionnaire.xpath.instances import document, table_document
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=BEIJING)
@@ -190,3 +192,74 @@ def test_an_interview_uses_the_new_functions():
     play(engine, "09:30")
     code = hashlib.sha256(engine.answers["start_time"].encode()).hexdigest()[:6]
     assert engine.current().label == f"Booked for 2026-11-23T09:30:00.000+00:00, code {code}"
+
+
+HOUSEHOLDS = table_document([
+    {"hhid": "H1", "head": "张三", "size": "4", "county": "north"},
+    {"hhid": "H2", "head": "李四", "size": "2", "county": "south"},
+    {"hhid": "H3", "head": "王五", "size": "7", "county": "north"},
+])
+NESTED = document(E("towns", children=(
+    E("town", children=(E("name", "qh"), E("village", "一村"), E("village", "二村")),
+      attributes={"code": "T01"}),
+    E("town", children=(E("name", "gh"), E("village", "三村")), attributes={"code": "T02"}),
+)))
+
+
+def lookup(text: str, **values: str):
+    context = SimpleContext(values={**VALUES, **values}, now=NOW)
+    return parse(text).bind({"hh": HOUSEHOLDS, "towns": NESTED}).evaluate_string(context)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a predicate on a column picks the rows; the last step reads a column
+    ("instance('hh')/root/item[hhid = ${key}]/head", "李四"),
+    ("instance('hh')/root/item[hhid = 'H9']/head", ""),
+    # a number in brackets is a position, from 1; predicates apply in turn
+    ("instance('hh')/root/item[3]/head", "王五"),
+    ("instance('hh')/root/item[county = 'north'][2]/head", "王五"),
+    ("instance('hh')/root/item[size > 3 and county = 'north'][1]/hhid", "H1"),
+    # '.' in a predicate is the node tested
+    ("instance('hh')/root/item/size[. > 5]", "7"),
+    # node-set functions take the selected nodes
+    ("count(instance('hh')/root/item[county = 'north'])", "2"),
+    ("sum(instance('hh')/root/item/size)", "13"),
+    ("max(instance('hh')/root/item/size)", "7"),
+    ("count-non-empty(instance('hh')/root/item/head)", "3"),
+    # an XML file keeps its shape: attributes read as columns, * matches any name
+    ("instance('towns')/towns/town[code = 'T02']/name", "gh"),
+    ("count(instance('towns')/towns/town[name = 'qh']/village)", "2"),
+    ("count(instance('towns')/*/*/village)", "3"),
+    # pulldata(file, column, key column, key): the first matching row's column, '' for none
+    ("pulldata('hh', 'size', 'hhid', ${key})", "2"),
+    ("pulldata('hh', 'size', 'hhid', 'nobody')", ""),
+    ("pulldata('hh', 'nosuchcolumn', 'hhid', 'H1')", ""),
+])
+def test_instance_lookups(text, expected):
+    assert lookup(text, key="H2") == expected
+
+
+def test_lookups_read_the_instances_they_name():
+    expression = parse("pulldata('hh', 'head', 'hhid', ${a}) = instance('towns')/x/y")
+    assert expression.instance_ids == {"hh", "towns"}
+    assert expression.references == {"a"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("instance('hh')", "instance('hh') needs a path, as in instance('hh')/root/item[name = ${q}]/"
+                       "label at character 1"),
+    ("instance('hh')/root/item[hhid = 1", "missing ']' at character 25"),
+    ("instance('hh')/root/", "a path step needs a name at character 21"),
+    ("pulldata(${f}, 'a', 'b', 'c')", "pulldata()'s first argument must be the quoted name of a "
+                                      "data file, as in pulldata('households', …) at character 10"),
+    ("pulldata('hh', 'a', 'b')", "pulldata() takes 4 arguments at character 1"),
+])
+def test_lookup_syntax_errors_say_what_to_write(text, message):
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        parse(text)
+    assert str(caught.value) == message
+
+
+def test_an_unbound_lookup_names_the_missing_instance():
+    with pytest.raises(Exception, match="instance\\('hh'\\) names no data file or choice list"):
+        parse("pulldata('hh', 'a', 'b', 'c')").evaluate(SimpleContext())

@@ -462,6 +462,12 @@ class _Compiler:
             return kind, key, False
         if found := external.external_select(type_text):
             kind, list_name = found
+            if not cell.plain.get("choice_filter", "").strip():
+                # pyxform cannot convert one without (it fails on it): refused in words
+                self.error("survey", row_number, "select_one_external needs a choice_filter "
+                           "(without one, write select_one with the list on the choices sheet)",
+                           "choice_filter")
+                return None, None, False
             key = list_name if list_name not in self.choices else f"external_choices:{list_name}"
             if key not in self.choices:
                 rows = _numbered_rows(getattr(self.raw.definition, "external_choices", None))
