@@ -351,3 +351,42 @@ def test_the_lookup_runs_against_ten_thousand_rows_through_the_index(tmp_path):
         assert engine.current().label == f"户主户主{i}，共{i % 7 + 1}人"
         engine.back()
     assert (dt.datetime.now() - began).total_seconds() < 5
+
+
+@pytest.mark.postgres
+def test_under_the_peoples_own_logins_an_admin_stores_the_files_and_an_interviewer_reads_them(
+        pg_url, run_cli, tmp_path):
+    import psycopg
+    from test_pg_security import Centre, _libpq
+
+    from cati.storage.db import Database
+
+    centre = Centre(pg_url, run_cli)
+    try:
+        path = write(tmp_path, """
+        | survey |
+        | | type | name | label |
+        | | select_one_from_file towns.csv | town | 乡镇 |
+        """, towns_csv=TOWNS)
+        boss = Database(centre.url("boss"))
+        try:
+            with boss.unit() as session:
+                create_project(session, "TOWNS", path)
+        finally:
+            boss.dispose()
+        questionnaires._forms.clear()
+        ivan = Database(centre.url("ivan"))
+        try:
+            with ivan.unit(immediate=False) as session:
+                questionnaire_id = session.scalar(select(Project.questionnaire_id)
+                                                  .where(Project.code == "TOWNS"))
+                assert names(start(form_of(session, questionnaire_id))) == ["qh", "gh", "xs"]
+        finally:
+            ivan.dispose()
+        for login, statement in (("ivan", "UPDATE questionnaire_files SET content = 'x'"),
+                                 ("lin", "DELETE FROM questionnaire_files")):
+            with (psycopg.connect(_libpq(centre.url(login)), autocommit=True) as connection,
+                  pytest.raises(psycopg.errors.InsufficientPrivilege)):
+                connection.execute(statement)
+    finally:
+        centre.drop()
