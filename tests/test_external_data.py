@@ -325,6 +325,21 @@ def test_a_project_on_a_form_with_a_missing_file_is_refused_and_nothing_is_store
         assert session.scalar(select(Project.id).where(Project.code == "NOFILE")) is None
 
 
+def test_project_create_names_the_missing_file_in_one_line_then_stores_it(database, db_url,
+                                                                         run_cli, tmp_path):
+    path = write(tmp_path, LOOKUP_FORM)
+    result = run_cli("--db", db_url, "project", "create", "HH", "--form", path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "cati: form.md: survey:3: calculation: the file 'households.csv' (or .xml) is not beside "
+        "the form, nor is 'households' a choice list"]
+    (tmp_path / "households.csv").write_text(HOUSEHOLDS, encoding="utf-8")
+    result = run_cli("--db", db_url, "project", "create", "HH", "--form", path)
+    assert result.returncode == 0, result.stderr
+    with database.unit() as session:
+        assert session.scalar(select(QuestionnaireFile.content)) == HOUSEHOLDS.encode()
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_interviewers_and_the_web_read_the_files_supervisors_add_them_nobody_changes_them(
