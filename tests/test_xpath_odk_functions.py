@@ -230,6 +230,8 @@ def lookup(text: str, **values: str):
     ("instance('towns')/towns/town[code = 'T02']/name", "gh"),
     ("count(instance('towns')/towns/town[name = 'qh']/village)", "2"),
     ("count(instance('towns')/*/*/village)", "3"),
+    ("instance('towns')/towns/town[@code = 'T01']/village[2]", "二村"),
+    ("instance('towns')/towns/town[name = 'gh']/@code", "T02"),
     # pulldata(file, column, key column, key): the first matching row's column, '' for none
     ("pulldata('hh', 'size', 'hhid', ${key})", "2"),
     ("pulldata('hh', 'size', 'hhid', 'nobody')", ""),

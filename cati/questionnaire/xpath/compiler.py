@@ -226,8 +226,7 @@ def _instance_path(node: InstancePath) -> Evaluator:
                 selected = [child for parent in nodes
                             for child in parent.children_where(name, column, text)]
             else:
-                selected = [child for parent in nodes for child in parent.children
-                            if name in ("*", child.name)]
+                selected = [child for parent in nodes for child in parent.step(name)]
             for predicate in predicates:
                 kept = []
                 for position, element in enumerate(selected, 1):

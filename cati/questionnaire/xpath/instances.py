@@ -34,11 +34,22 @@ class Element:
         return self.text + "".join(child.string_value() for child in self.children)
 
     def child_text(self, name: str) -> str:
-        """The string value of the first child called ``name`` (else the attribute); ''."""
+        """The string value of the first child called ``name`` (else the attribute; ``@name``:
+        the attribute only); ''."""
+        if name.startswith("@"):
+            return self.attributes.get(name[1:], "")
         for child in self.children:
             if child.name == name:
                 return child.string_value()
         return self.attributes.get(name, "")
+
+    def step(self, name: str) -> list[Element]:
+        """What a path step ``name`` selects below this element: the children of that name
+        (``*``: all), or for ``@name`` the attribute, as an element holding its value."""
+        if name.startswith("@"):
+            value = self.attributes.get(name[1:])
+            return [] if value is None else [Element(name, value)]
+        return [child for child in self.children if name in ("*", child.name)]
 
     def children_where(self, step: str, column: str, value: str) -> list[Element]:
         """The children called ``step`` whose ``column`` is ``value``, through an index built

@@ -39,7 +39,7 @@ REFERENCE_NAME = re.compile(r"[^\W\d][\w.\-]*")
 _REF = re.compile(r"\$\{([^{}]*)\}")
 _PATH = re.compile(r"[/\w.\-:@*\[\]]*")
 _SPACE = re.compile(r"\s*")
-_STEP = re.compile(r"\*|[^\W\d][\w.\-]*(?::[^\W\d][\w.\-]*)?")
+_STEP = re.compile(r"\*|@?[^\W\d][\w.\-]*(?::[^\W\d][\w.\-]*)?")
 
 _PUNCTUATION = {"(": LPAREN, ")": RPAREN, ",": COMMA}
 _TWO_CHAR_OPS = frozenset({"!=", "<=", ">="})
@@ -73,8 +73,8 @@ def tokenize(text: str) -> list[Token]:
 
 def _path_token(text: str, i: int, tokens: list[Token], brackets: list[int]) -> Token | None:
     """The tokens of ``instance('id')/step/step[predicate]/step``: a '/' right after the call
-    or after a step, the step names, and the brackets around a predicate (which holds an
-    ordinary expression); None elsewhere."""
+    or after a step, the step names (``@name``: an attribute), the brackets around a predicate
+    (which holds an ordinary expression, where ``@name`` reads an attribute); None elsewhere."""
     ch, last = text[i], tokens[-1].kind if tokens else END
     if ch == "/" and (last in (STEP, RBRACKET) or _after_instance_call(tokens)):
         return Token(SLASH, "/", i)
@@ -89,6 +89,10 @@ def _path_token(text: str, i: int, tokens: list[Token], brackets: list[int]) -> 
     if ch == "]" and brackets:
         brackets.pop()
         return Token(RBRACKET, "]", i)
+    if ch == "@" and brackets:  # an attribute of the tested element: a name like a column
+        match = _STEP.match(text, i)
+        if match:
+            return Token(NAME, match.group(), i)
     return None
 
 
