@@ -160,6 +160,30 @@ def test_select_one_external_asks_the_external_choices_list_filtered(tmp_path):
     assert names(engine) == ["qh", "gh"]
 
 
+def test_an_external_list_may_share_its_name_with_a_choices_list_and_serve_two_rows(tmp_path):
+    engine = start(write(tmp_path, """
+    | survey |
+    | | type | name | label | choice_filter |
+    | | select_one town | home | 户籍乡镇 | |
+    | | select_one_external town | work | 工作乡镇 | name != ${home} |
+    | | select_one_external town | school | 上学乡镇 | name = ${work} or name = 'gh' |
+    | choices |
+    | | list_name | name | label |
+    | | town | qh | 清河镇 |
+    | | town | xs | 西山乡 |
+    | external_choices |
+    | | list_name | name | label |
+    | | town | qh | 清河镇 |
+    | | town | gh | 古槐街道 |
+    | | town | xs | 西山乡 |
+    """))
+    assert names(engine) == ["qh", "xs"]
+    play(engine, "qh")
+    assert names(engine) == ["gh", "xs"]
+    play(engine, "xs")
+    assert names(engine) == ["gh", "xs"]
+
+
 def test_select_one_external_without_its_list_names_the_row(tmp_path):
     path = write(tmp_path, """
     | survey |

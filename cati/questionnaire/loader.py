@@ -126,6 +126,7 @@ class _Compiler:
         self.attachments = dict(attachments)
         self.instances: external.Instances | None = None
         self.file_errors: set[str] = set()
+        self.sheet_lists: frozenset[str] = frozenset()
         self.problems: list[FormProblem] = []
         self.languages: list[str] = []
         self.choices: dict[str, tuple[Choice, ...]] = {}
@@ -438,6 +439,7 @@ class _Compiler:
             if not found and not (need.instance_id and need.instance_id in self.choices):
                 self.error("survey", need.row, external.missing_message(need), need.column)
         self.instances = external.Instances(self.attachments, self.choices)
+        self.sheet_lists = frozenset(self.choices)
 
     def _external_select(self, row_number: int, type_text: str, cell: _Cell):
         """(kind, choice list, False) for select_one_from_file and select_one_external, whose
@@ -468,7 +470,8 @@ class _Compiler:
                            "(without one, write select_one with the list on the choices sheet)",
                            "choice_filter")
                 return None, None, False
-            key = list_name if list_name not in self.choices else f"external_choices:{list_name}"
+            # the choices sheet may have a list of the same name: both stay apart
+            key = f"external_choices:{list_name}" if list_name in self.sheet_lists else list_name
             if key not in self.choices:
                 rows = _numbered_rows(getattr(self.raw.definition, "external_choices", None))
                 choices = external.choices_of_rows(rows, list_name)
