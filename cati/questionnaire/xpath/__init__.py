@@ -4,6 +4,12 @@ use in relevant, required, constraint, calculation, default and choice_filter.
     expression = parse("${age} < 18 and ${other_adult} = '2'")   # once, when the form loads
     expression.evaluate_bool(context)                              # as often as needed
 
+The only paths are ODK's lookups in data files beside the form, ``instance('id')/root/item[
+predicate]/column`` and ``pulldata()``; an expression using one is bound to the form's data when
+the form loads (:meth:`Expression.bind`). Functions of the ODK list that cati does not run are
+refused at parse time as "not supported by cati" (``registry.UNSUPPORTED``), names on no list as
+"unknown function".
+
 Values, conversions and comparisons follow XPath 1.0 (section 3.4 of the recommendation); the
 deviations, which are JavaRosa's, are listed in :mod:`cati.questionnaire.xpath.values`. Dates
 are ISO text and count as days since 1970-01-01 (:mod:`cati.questionnaire.xpath.dates`).
