@@ -429,3 +429,46 @@ def test_under_the_peoples_own_logins_an_admin_stores_the_files_and_an_interview
                 connection.execute(statement)
     finally:
         centre.drop()
+
+
+SEARCH_FORM = """
+| survey |
+| | type | name | label | appearance | choice_filter |
+| | select_one county | county | 区县 | | |
+| | select_one town | town | 乡镇 | {appearance} | {choice_filter} |
+| choices |
+| | list_name | name | label | label::English (en) |
+| | county | north | 北部 | North |
+| | county | south | 南部 | South |
+| | town | name | label | label::English (en) |
+"""
+
+
+@pytest.mark.parametrize(("appearance", "choice_filter", "north"), [
+    ("search('towns')", "", ["qh", "gh", "xs"]),
+    ("search('towns', 'matches', 'county', ${county})", "", ["qh", "gh"]),
+    ("search('towns', 'startswith', 'code', 'T0')", "name != 'gh'", ["qh", "xs"]),
+    ("minimal search('towns', 'matches', 'county', ${county}, 'code', 'T02')", "", ["gh"]),
+])
+def test_the_search_appearance_reads_its_choices_from_the_file(tmp_path, appearance,
+                                                               choice_filter, north):
+    path = write(tmp_path, SEARCH_FORM.format(appearance=appearance, choice_filter=choice_filter),
+                 towns_csv=TOWNS)
+    assert check_form(path).warnings == []  # the list's placeholder row is in use
+    engine = start(path, "English (en)")
+    play(engine, "north")
+    assert names(engine) == north
+    assert labels(engine)[0] == {"qh": "Qinghe", "gh": "Guhuai"}[north[0]]
+
+
+def test_a_search_cati_does_not_read_is_one_line(tmp_path):
+    path = write(tmp_path, SEARCH_FORM.format(
+        appearance="search('towns', 'near', 'county', ${county})", choice_filter=""),
+        towns_csv=TOWNS)
+    assert problems(path) == [
+        "survey:3: appearance: search('towns', 'near', 'county', ${county}) is not a search cati "
+        "reads: write search('file') or search('file', 'matches', 'column', value) (or "
+        "contains, startswith, endswith)"]
+    (tmp_path / "towns.csv").unlink()
+    path = write(tmp_path, SEARCH_FORM.format(appearance="search('towns')", choice_filter=""))
+    assert problems(path) == ["survey:3: appearance: the file 'towns.csv' is not beside the form"]

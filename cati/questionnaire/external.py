@@ -17,6 +17,11 @@ What a form names, as ODK has it:
   choice list of the form reads that list, as pyxform makes one instance per list.
   ``csv-external`` and ``xml-external`` rows, which declare such a file for ODK, are accepted
   and ask nothing.
+* the older ``search('towns')`` appearance of a select (ODK Collect, SurveyCTO): the choices
+  are the rows of ``towns.csv``; the one row of the choice list names the columns of the value
+  (``name``) and of the label (``label``, ``label::LANGUAGE``); ``search('towns', 'matches',
+  'county', ${county})`` (or ``contains``, ``startswith``, ``endswith``; a second column and
+  value may follow ``matches``) filters them, as a choice_filter would.
 
 The files are read from the folder of the form when it is loaded from a path, and otherwise
 given with the workbook (``attachments``: file name -> bytes), which is how a stored
@@ -49,6 +54,10 @@ MAX_FILE_BYTES = 16 << 20
 
 _FILE_NAME = re.compile(r"^[^/\\\x00-\x1f]+$")
 _FILE_REFERENCE = re.compile(r"""\b(instance|pulldata)\s*\(\s*(['"])([^'"]*)\2""")
+_SEARCH = re.compile(r"""\bsearch\s*\(\s*(['"])([^'"]+)\1\s*(?:,(.*))?\)""", re.DOTALL)
+_SEARCH_MODES = {"matches": "{column} = {value}", "contains": "contains({column}, {value})",
+                 "startswith": "starts-with({column}, {value})",
+                 "endswith": "ends-with({column}, {value})"}
 
 
 class ExternalError(ValueError):
@@ -100,6 +109,9 @@ def needed_files(survey: list[tuple[int, Mapping[str, str]]]) -> list[Needed]:
         select = file_select(type_text)
         if select:
             found.setdefault(select[1], Needed(row_number, "type", select[1]))
+        if search := search_appearance(row.get("appearance", "")):
+            name = search[0] + ".csv"
+            found.setdefault(name, Needed(row_number, "appearance", name))
         suffix = declaration(type_text)
         if suffix and row.get("name"):
             name = row["name"].strip()
@@ -287,6 +299,70 @@ def _choices(rows: list[Mapping[str, str]], value_column: str, label_column: str
         if value_column != "name":
             attributes.setdefault("name", name)
         yield Choice(name=name, labels=_frozen(labels), attributes=_frozen(attributes))
+
+
+def search_appearance(appearance: str) -> tuple[str, str] | None:
+    """(file id, the rest of the arguments) of a ``search('id', …)`` appearance; else None."""
+    match = _SEARCH.search(appearance)
+    return (match.group(2).strip(), (match.group(3) or "").strip()) if match else None
+
+
+def search_filter(arguments: str) -> str | None:
+    """The choice_filter a search()'s arguments after the file stand for ('' when there are
+    none); None when they are not a filter cati reads."""
+    if not arguments:
+        return ""
+    parts = [part.strip() for part in _split_arguments(arguments)]
+    if not parts or len(parts) not in (3, 5):
+        return None
+    mode = parts[0].strip("'\"").lower()
+    if mode not in _SEARCH_MODES or (len(parts) == 5 and mode != "matches"):
+        return None
+    conditions = []
+    for column, value in zip(parts[1::2], parts[2::2], strict=True):
+        column = column.strip("'\"")
+        if not re.fullmatch(r"[^\W\d][\w.\-]*", column):
+            return None
+        conditions.append(_SEARCH_MODES[mode].format(column=column, value=value))
+    return " and ".join(conditions)
+
+
+def _split_arguments(text: str) -> list[str]:
+    """Split at the commas outside quotes, ${…} and parentheses."""
+    parts, current, quote, depth = [], [], "", 0
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "({":
+            depth += 1
+        elif char in ")}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def choices_of_search(name: str, content: bytes, placeholder: Choice) -> tuple[Choice, ...]:
+    """The choices of a search() appearance: one per row of the file, its value from the
+    column the placeholder choice's name names, its labels from the columns its labels name."""
+    rows = rows_of_csv(name, content)
+    value_column = placeholder.name
+    if rows and value_column not in rows[0]:
+        raise ExternalError(f"'{name}' has no column '{value_column}' for the choices' names")
+    choices = []
+    for row in rows:
+        value = row.get(value_column, "").strip()
+        if value:
+            labels = {language: row.get(column.strip(), column)
+                      for language, column in placeholder.labels.items()}
+            choices.append(Choice(name=value, labels=_frozen(labels), attributes=_frozen(row)))
+    return tuple(choices)
 
 
 def list_document(choices: tuple[Choice, ...]) -> Element:

@@ -127,6 +127,9 @@ class _Compiler:
         self.instances: external.Instances | None = None
         self.file_errors: set[str] = set()
         self.sheet_lists: frozenset[str] = frozenset()
+        self.searched: dict[str, str] = {}  # choice list -> the file its search() reads
+        self.searched_keys: set[str] = set()
+        self.placeholders: dict[str, Choice] = {}
         self.problems: list[FormProblem] = []
         self.languages: list[str] = []
         self.choices: dict[str, tuple[Choice, ...]] = {}
@@ -236,6 +239,10 @@ class _Compiler:
             return  # csv-external / xml-external: declares a data file for ODK; asks nothing
         kind, choice_list, or_other = (self._external_select(row_number, type_text, cell)
                                        or self._kind(row_number, type_text))
+        if choice_list and (search := external.search_appearance(cell.plain.get("appearance",
+                                                                                 ""))):
+            choice_list = self._search_choices(row_number, choice_list, search, cell)
+            kind = kind if choice_list else None
         if kind is None:
             return
         name = self._name(row_number, cell)
@@ -482,6 +489,39 @@ class _Compiler:
                 self.choices[key] = choices
             return kind, key, False
         return None
+
+    def _search_choices(self, row_number: int, list_name: str, search: tuple[str, str],
+                        cell: _Cell) -> str | None:
+        """The choice list of a select with a search('file', …) appearance: the file's rows,
+        in the columns the list's one row names; the search's filter joins the row's
+        choice_filter (set on ``cell``, which the item is built from)."""
+        file_id, arguments = search
+        file_name = file_id + ".csv"
+        condition = external.search_filter(arguments)
+        if condition is None:
+            self.error("survey", row_number, f"search('{file_id}', {arguments}) is not a search "
+                       "cati reads: write search('file') or search('file', 'matches', 'column', "
+                       "value) (or contains, startswith, endswith)", "appearance")
+            return None
+        content = self.attachments.get(file_name)
+        if content is None:
+            return None  # already said by _check_files
+        # The list's placeholder row gives way to the file's rows (so the list is in use); a
+        # second file searched with the same list gets a list of its own.
+        searched = self.searched.setdefault(list_name, file_name)
+        key = list_name if searched == file_name else f"{file_name}#{list_name}"
+        if key not in self.searched_keys:
+            placeholder = self.placeholders.setdefault(list_name, self.choices[list_name][0])
+            try:
+                self.choices[key] = external.choices_of_search(file_name, content, placeholder)
+            except external.ExternalError as exc:
+                self.error("survey", row_number, str(exc), "appearance")
+                return None
+            self.searched_keys.add(key)
+        if condition:
+            own = cell.plain.get("choice_filter", "").strip()
+            cell.plain["choice_filter"] = f"({own}) and {condition}" if own else condition
+        return key
 
     # -- whole-form checks ----------------------------------------------------------------
     def _check_references(self) -> None:
