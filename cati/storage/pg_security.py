@@ -681,6 +681,18 @@ QC_REVIEW_STATEMENTS = [
 ]
 
 
+# questionnaire_files (migration 0023): the data files stored with a questionnaire version
+# (choices from a file, pulldata(), instance()). Read like the questionnaire by everyone who
+# runs interviews (interviewers, the web); inserted with the questionnaire by supervisors and
+# admins; never changed or deleted, so an interview resumed anywhere reads the same data.
+QUESTIONNAIRE_FILE_STATEMENTS = [
+    f"REVOKE ALL ON questionnaire_files FROM PUBLIC, {_GROUP_LIST}",
+    "GRANT SELECT ON questionnaire_files TO cati_interviewer, cati_web",
+    "GRANT INSERT ON questionnaire_files TO cati_supervisor",
+    "GRANT USAGE ON SEQUENCE questionnaire_files_id_seq TO cati_supervisor",
+]
+
+
 def migrate_grants(op, statements, tables: str, roles: tuple[str, ...] = (
         "cati_interviewer", "cati_supervisor", "cati_web")) -> None:
     """A migration's grants for its new tables: the statements when the database already has
