@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from cati.questionnaire import xpath
-from cati.questionnaire.loader import compile_form
+from cati.questionnaire.loader import compile_form, files_beside
 from cati.questionnaire.model import Form, Item
 from cati.questionnaire.problems import FormError, FormProblem
 from cati.questionnaire.reader import Source, read_source
@@ -35,7 +35,7 @@ def check_form(source: Source, file_name: str | None = None) -> CheckReport:
     loaded: list[FormProblem] = []
     try:
         raw = read_source(source, file_name)
-        form = compile_form(raw, loaded)
+        form = compile_form(raw, files_beside(source, raw), warnings=loaded)
     except FormError as exc:
         return CheckReport(exc.file_name or str(file_name or source), None, errors=exc.problems)
     report = CheckReport(raw.file_name, form)

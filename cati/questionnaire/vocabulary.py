@@ -43,9 +43,6 @@ METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "simserial", 
 # Types a telephone interview cannot run and cati does not run in any mode: refused at load.
 REFUSED_TYPES = {
     "begin repeat", "begin_repeat", "end repeat", "end_repeat", "rank",
-    "xml-external", "csv-external", "select_one_from_file",
-    "select_multiple_from_file", "select one from file", "select multiple from file",
-    "select_one_external",
 }
 # Items that need the device in the respondent's hands (a camera, GPS, a microphone, a scanner, a
 # signature): not fatal. The row loads as an item the engine never presents ("unasked"), `cati
@@ -126,7 +123,7 @@ def _pyxform_types() -> dict[str, TypeSpec]:
     table: dict[str, TypeSpec] = {}
     for name, spec in QUESTION_TYPE_DICT.items():
         if "external" in name:
-            continue  # external choices: refused by name, like select_one_from_file
+            continue  # external choices and data files: cati.questionnaire.external reads them
         if (found := _spec_from_pyxform(name, spec)) is not None:
             table[name.lower()] = found
     for alias, target in _type_alias_map.items():
