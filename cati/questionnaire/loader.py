@@ -30,6 +30,15 @@ from cati.questionnaire.model import (
 )
 from cati.questionnaire.problems import FormError, FormProblem, problem_from_pyxform
 from cati.questionnaire.reader import RawForm, Row, Source, read_source
+from cati.questionnaire.repeats import (
+    REPEAT_BEGIN,
+    REPEAT_END,
+    begin_repeat,
+    closes_repeat,
+    compiled_repeats,
+    current_repeats,
+    end_repeat,
+)
 from cati.questionnaire.vocabulary import (
     GROUP_BEGIN,
     GROUP_END,
@@ -140,6 +149,7 @@ class _Compiler:
             settings=settings,
             indices=indices,
             stratum_question=stratum_question,
+            repeats=compiled_repeats(self),
         )
 
     def _note_languages(self, texts: dict[str, dict[str, str]]) -> None:
@@ -196,16 +206,29 @@ class _Compiler:
                 name = self._name(row_number, cell)
                 relevant = self._expression(row_number, cell.plain, "relevant")
                 groups.append((name, relevant, row_number))
+            elif lowered in REPEAT_BEGIN:
+                begin_repeat(self, row_number, cell, groups)
+            elif lowered in REPEAT_END:
+                end_repeat(self, row_number, groups)
             elif lowered in GROUP_END:
                 if not groups:
                     self.error("survey", row_number, "'end group' without a 'begin group'", "type")
+                elif (repeat := closes_repeat(self, groups)) is not None:
+                    self.error("survey", row_number,
+                               f"'end group' cannot close repeat '{repeat}' (use 'end repeat')",
+                               "type")
                 else:
                     groups.pop()
             else:
                 self._compile_item(row_number, type_text, cell, groups)
+        open_repeats = current_repeats(self)
         for name, _, row_number in groups:
-            self.error("survey", row_number, f"group '{name}' is never closed with 'end group'",
-                       "type")
+            if name in open_repeats:
+                self.error("survey", row_number,
+                           f"repeat '{name}' is never closed with 'end repeat'", "type")
+            else:
+                self.error("survey", row_number,
+                           f"group '{name}' is never closed with 'end group'", "type")
 
     def _compile_item(self, row_number: int, type_text: str, cell: _Cell, groups: list) -> None:
         kind, choice_list, or_other = self._kind(row_number, type_text)
@@ -303,6 +326,7 @@ class _Compiler:
             groups=tuple(group for group, _, _ in groups),
             label_references=self._label_references(row_number, labels),
             case_data=self._case_data(row_number, kind, plain),
+            repeats=current_repeats(self),
         )
 
     def _expression(self, row_number: int, plain: dict[str, str], column: str):
@@ -391,6 +415,7 @@ class _Compiler:
             name=name, kind="text", row=item.row,
             labels=_frozen({"default": "Specify other", "中文 (zh)": "请注明其他"}),
             relevance=(*item.relevance, relevant), required=item.required, groups=item.groups,
+            repeats=item.repeats,
         ))
         self.item_rows[name] = item.row
 

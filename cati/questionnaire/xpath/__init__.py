@@ -22,7 +22,12 @@ from dataclasses import InitVar, dataclass, field
 from typing import Protocol
 
 # The function modules register themselves in the table the parser reads.
-from cati.questionnaire.xpath import date_functions, functions, math_functions  # noqa: F401
+from cati.questionnaire.xpath import (  # noqa: F401
+    date_functions,
+    functions,
+    math_functions,
+    repeat_functions,
+)
 from cati.questionnaire.xpath.compiler import Evaluator, compile_tree
 from cati.questionnaire.xpath.errors import (
     ExpressionError,
