@@ -39,7 +39,7 @@ def _indexed_repeat(ctx, value, repeat, index, *more):
         raise ExpressionEvalError("indexed-repeat() is only meaningful in a form with repeats")
     numbers = []
     for name, number in pairs:
-        n = to_number(number(ctx))
+        n = to_number(ctx.value_of(number) if isinstance(number, RefName) else number(ctx))
         numbers.append((str(name), int(n) if n == n and n >= 1 and n != float("inf") else 0))
     return indexed(str(value), numbers)
 
