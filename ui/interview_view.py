@@ -831,7 +831,8 @@ class InterviewView(QWidget):
             self._move_on(closing)
             return
         current = self._engine.current_item
-        self._pending = _PendingSave(changes, current.name if current else None, closing)
+        self._pending = _PendingSave(changes, self._engine.current_key if current else None,
+                                     closing)
         self._lock(True)
         self._set_status(self.tr("保存中…"))
         self.save_requested.emit(dict(changes), self._pending.current_item)

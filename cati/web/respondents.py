@@ -262,7 +262,7 @@ def submit(database: Database, interview_id: int, item: str, action: str, value:
     with database.unit() as session:
         _check_open(session, info.project_id)
         saved = save_answers_in(session, interview_id, changes,
-                                current_item=following.name if following else None,
+                                current_item=engine.current_key if following else None,
                                 workstation=workstation if info.case_id else None, now=now)
         if saved.quota_full:
             code = QUOTA_FULL
