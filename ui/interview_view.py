@@ -683,22 +683,28 @@ class InterviewView(QWidget):
         self.history.blockSignals(False)
 
     def _history_text(self, position: int, name: str) -> tuple[str, str]:
+        """A side-list row: inside a repeat, ``name`` is the instance key and the row starts
+        with the instance ("成员 2 / 3 · 姓名"), so the interviewer can go back to an adult."""
         engine = self._engine
-        key = (position, name, engine.language, engine.answers.get(name, ""))
+        caption = engine.instance_caption(name)
+        key = (position, name, engine.language, engine.answers.get(name, ""), caption)
         cached = self._history_cache.get(key)
         if cached is None:
-            item = engine.form.item(name)
+            item = engine.item_of(name)
             label = engine.label_of(name)  # ${centre_name} as the question read it
-            text = f"{position + 1}. {_shorten(label, 16)}"
-            answer = self._answer_text(item)
+            shown = f"{caption} · {_shorten(label, 16)}" if caption else _shorten(label, 16)
+            text = f"{position + 1}. {shown}"
+            if caption:
+                label = f"{caption} · {label}"
+            answer = self._answer_text(item, name)
             if answer:
                 text += f" → {_shorten(answer, 10)}"
             cached = self._history_cache[key] = (text, label)
         return cached
 
-    def _answer_text(self, item: Item) -> str:
+    def _answer_text(self, item: Item, key: str) -> str:
         engine = self._engine
-        value = engine.answers.get(item.name, "")
+        value = engine.answers.get(key, "")
         if item.kind not in SELECT_KINDS or not value:
             return value
         labels = {c.name: engine.form.text(c.labels, engine.language)
@@ -805,8 +811,8 @@ class InterviewView(QWidget):
     @Slot(QListWidgetItem)
     def _history_chosen(self, row: QListWidgetItem) -> None:
         name = row.data(Qt.ItemDataRole.UserRole)
-        current = self._engine.current_item if self._engine is not None else None
-        if current is not None and name == current.name:
+        current = self._engine.current_key if self._engine is not None else None
+        if current is not None and name == current:
             return
         if self._idle() and self._engine.jump(name):
             self._request_save(closing=False, always=False)

@@ -324,6 +324,25 @@ class InterviewEngine:
             self._relevant[key] = cached
         return cached
 
+    def instance_caption(self, key: str | None = None) -> str:
+        """Which instance a key (default: the current item's) is in, as the side list shows
+        it: the repeat's label, the instance number and how many there are now ("成员 2 / 3"),
+        outer repeats first ("住所 1 / 2 · 住户 2 / 2"); '' outside repeats."""
+        key = self.current_key if key is None else key
+        parsed = parse_key(key or "")
+        if parsed is None or not parsed.repeats:
+            return ""
+        parts = []
+        for depth, (repeat, number) in enumerate(zip(parsed.repeats, parsed.instance,
+                                                     strict=True)):
+            definition = self.form.repeats.get(repeat)
+            if definition is None:
+                return ""
+            label = self.form.text(definition.labels, self.language) or repeat
+            total = self.instance_count(repeat, parsed.instance[:depth])
+            parts.append(f"{label} {number} / {max(total, number)}")
+        return " · ".join(parts)
+
     def instance_count(self, repeat: str, outer: tuple[int, ...] = ()) -> int:
         """How many instances repeat ``repeat`` has (inside instance ``outer`` of the repeats
         around it): its repeat_count, or one plus the "yes" answers to "add another?"."""
