@@ -237,3 +237,16 @@ def test_position_outside_a_repeat_says_so():
     play(engine, "x", "no")
     with pytest.raises(ExpressionFailure, match=r"survey:5: calculation: .*only meaningful inside"):
         engine.current()
+
+
+def test_names_that_would_make_too_long_answer_keys_are_refused():
+    long = "a" * 60
+    with pytest.raises(FormError) as caught:
+        form(f"""
+            | survey |
+            | | type | name | label |
+            | | begin repeat | {long} | R |
+            | | text | {long}x | A |
+            | | end repeat | | |
+            """)
+    assert "longer than 128 characters: use shorter names" in str(caught.value)

@@ -14,12 +14,21 @@ import pyreadstat
 import pytest
 from openpyxl import load_workbook
 from repeat_forms import ADULTS, ROSTER
+from sqlalchemy import select
 
+from cati.errors import NotFound
 from cati.questionnaire.engine import InterviewEngine
 from cati.reporting.export import export_data
-from cati.services.interviews import close_interview, open_interview, save_answers
+from cati.services.interviews import (
+    close_interview,
+    correct_answer,
+    open_interview,
+    save_answers,
+)
 from cati.services.projects import create_project
 from cati.services.questionnaires import form_of
+from cati.services.users import add_user
+from cati.storage.models import AuditEntry
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 
@@ -108,3 +117,22 @@ def test_sav_writes_a_file_per_repeat_with_labels(database, exported, tmp_path):
     assert list(frame["instance"]) == [1.0, 2.0, 3.0, 1.0, 2.0]
     main, _ = pyreadstat.read_sav(str(tmp_path / "roster.sav"))
     assert len(main) == 2 and "name" not in main.columns
+
+
+def test_a_supervisor_corrects_one_instance_and_the_export_shows_it(database, exported,
+                                                                    tmp_path):
+    first, _ = exported
+    with database.unit() as session:
+        supervisor = add_user(session, "sup", "pass-Q9-s-001", "supervisor").id
+    correction = correct_answer(database, first, "adults[3]/age", "23", user_id=supervisor,
+                                reason="年龄记错")
+    assert (correction.old_value, correction.new_value) == ("22", "23")
+    with pytest.raises(NotFound, match="no question 'adults\\[3\\]/hh_id'"):
+        correct_answer(database, first, "adults[3]/hh_id", "1", user_id=supervisor)
+    with database.unit() as session:
+        entry = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "answer_corrected")).one()
+        assert entry.details["question"] == "adults[3]/age"
+    export_data(database, "ROSTER", tmp_path / "fixed.csv")
+    adults = _csv(tmp_path / "fixed-adults.csv")
+    assert adults[2]["age"] == "23"

@@ -34,6 +34,7 @@ from cati.questionnaire.repeats import (
     REPEAT_BEGIN,
     REPEAT_END,
     begin_repeat,
+    check_key_lengths,
     closes_repeat,
     compiled_repeats,
     current_repeats,
@@ -126,6 +127,7 @@ class _Compiler:
     def compile(self) -> Form:
         self.choices = self._compile_choices()
         self._compile_survey()
+        check_key_lengths(self)
         self._check_references()
         self._check_cycles()
         settings = dict(self.raw.settings)

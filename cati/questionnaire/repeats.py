@@ -156,3 +156,29 @@ def current_repeats(compiler) -> tuple[str, ...]:
 
 def compiled_repeats(compiler) -> dict[str, Repeat]:
     return dict(compiler.__dict__.get("repeats", {}))
+
+
+def item_for_key(form, key: str) -> Item | None:
+    """The item an answer key stores (a plain name, or an instance key whose repeats are the
+    item's own), else None."""
+    parsed = parse_key(key)
+    if parsed is None or not form.has_item(parsed.name):
+        return None
+    item = form.item(parsed.name)
+    return item if item.repeats == parsed.repeats else None
+
+
+KEY_CHARS = 128  # answers.question holds at most this many characters
+
+
+def check_key_lengths(compiler) -> None:
+    """Refuse a question whose instance key could outgrow the answers table's question column
+    (its name and its repeats' names, with instance numbers up to MAX_INSTANCES)."""
+    for item in compiler.items:
+        if item.repeats:
+            longest = instance_key(item, (MAX_INSTANCES,) * len(item.repeats))
+            if len(longest) > KEY_CHARS:
+                compiler.error("survey", item.row,
+                               f"'{item.name}' inside repeat '{item.repeats[-1]}' makes answer "
+                               f"keys such as '{longest}' longer than {KEY_CHARS} characters: "
+                               "use shorter names", "name")

@@ -35,6 +35,7 @@ from cati.calling.views import RESUME_CODES
 from cati.errors import NotFound
 from cati.questionnaire.engine import InterviewEngine, case_values
 from cati.questionnaire.model import Form, Item
+from cati.questionnaire.repeats import item_for_key
 from cati.questionnaire.values import message
 from cati.services.clock import utc_now
 from cati.services.interviews import (
@@ -290,10 +291,9 @@ def closing_words(database: Database, interview_id: int, *,
                   language: str | None = None) -> str:
     """The screen-out note's words for an interview that was screened out by the form."""
     info, form = _load(database, interview_id)
-    if info.current_item and form.has_item(info.current_item):
-        item = form.item(info.current_item)
-        if item.is_screen_out:
-            return form.text(item.labels, language or form.default_language)
+    item = item_for_key(form, info.current_item) if info.current_item else None
+    if item is not None and item.is_screen_out:
+        return form.text(item.labels, language or form.default_language)
     return ""
 
 
