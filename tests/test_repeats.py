@@ -250,3 +250,40 @@ def test_names_that_would_make_too_long_answer_keys_are_refused():
             | | end repeat | | |
             """)
     assert "longer than 128 characters: use shorter names" in str(caught.value)
+
+
+PLOTS = """
+| survey |
+| | type | name | label | relevant | choice_filter | repeat_count | calculation |
+| | begin repeat | plot | 地块 | | | | |
+| | select_one crop | crop | 这块地种什么？ | | | | |
+| | select_one crop | other_crop | 还种什么？ | | name != ${crop} | | |
+| | begin repeat | visit | 走访 | ${crop} = 'maize' | | 2 | |
+| | text | record | 第${visit_no}次走访${crop}地的记录 | | | | |
+| | calculate | visit_no | | | | | position(..) |
+| | end repeat | | | | | | |
+| | end repeat | | | | | | |
+| | calculate | second_visit | | | | | indexed-repeat(${record}, ${plot}, 1, ${visit}, 2) |
+| | note | done | ${second_visit} | | | | |
+| choices |
+| | list_name | name | label |
+| | crop | maize | 玉米 |
+| | crop | beans | 豆子 |
+| | crop | kale | 甘蓝 |
+"""
+
+
+def test_choice_filters_and_inner_repeats_see_the_outer_instance():
+    engine = play(start(PLOTS), "maize")
+    assert [choice.name for choice in engine.current().choices] == ["beans", "kale"]
+    play(engine, "kale")
+    shown = engine.current()
+    assert (shown.key, shown.label) == ("plot[1]/visit[1]/record", "第1次走访maize地的记录")
+    play(engine, "松土", "施肥")
+    assert engine.current().key == "plot[1]/plot@more"
+    play(engine, "yes", "beans")
+    assert [choice.name for choice in engine.current().choices] == ["maize", "kale"]
+    play(engine, "maize")  # beans: the visits are not asked in this plot
+    assert engine.current().key == "plot[2]/plot@more"
+    play(engine, "no")
+    assert engine.current().label == "施肥"
