@@ -287,3 +287,13 @@ def test_choice_filters_and_inner_repeats_see_the_outer_instance():
     assert engine.current().key == "plot[2]/plot@more"
     play(engine, "no")
     assert engine.current().label == "施肥"
+
+
+def test_resuming_a_roster_without_count_comes_back_to_the_second_child():
+    engine = play(start(WITHOUT_COUNT), "小明", "8", "二年级", "yes", "小红")
+    resumed = InterviewEngine.resume(engine.form, engine.take_changes(), seed=0,
+                                     clock=lambda: CLOCK_TIME)
+    shown = resumed.current()
+    assert (shown.key, shown.label) == ("child[2]/child_age", "小红几岁？")
+    assert resumed.instance_caption() == "孩子 2 / 2"
+    assert resumed.instance_caption("child[1]/grade") == "孩子 1 / 2"

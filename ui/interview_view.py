@@ -718,7 +718,11 @@ class InterviewView(QWidget):
         self.progress.setUpdatesEnabled(False)
         self.progress.setFormat(self.tr("第 %1 题 / 约 %2 题").replace("%1", str(done))
                                 .replace("%2", str(max(total, 1))))
-        self.progress_label.setText(self.progress.format())
+        # Inside a repeat, which instance is being asked comes first ("成员 2 / 3 · 第 7 题 …"):
+        # the first question of an instance cannot name its member yet.
+        caption = self._engine.instance_caption()
+        self.progress_label.setText(f"{caption} · {self.progress.format()}" if caption
+                                    else self.progress.format())
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress.setUpdatesEnabled(True)
