@@ -49,7 +49,8 @@ def test_the_side_list_shows_instances_and_jumps_back_into_one(qtbot, view):
     for text in ["1007", "2", "王芳", "2", "45", "3", "李强"]:
         answer(qtbot, view, saves, text)
     assert view.question_label.text() == "李强的性别？"
-    assert view.progress_label.text().startswith("成员 2 / 2 · 第 8 题")
+    # the 8th; ahead: 李强's age and birthday month, the choice of respondent, the consent
+    assert view.progress_label.text() == "成员 2 / 2 · 第 8 题 / 约 12 题"
     assert saves[-1][1] == "adults[2]/sex"  # where a resume would come back to
     rows = [view.history.item(n).text() for n in range(view.history.count())]
     assert rows[2] == "3. 成员 1 / 2 · 第1位成年人的姓名？ → 王芳"

@@ -737,11 +737,15 @@ class InterviewView(QWidget):
         if engine.finished:
             return done, done
         ahead = 0
-        for item in engine.form.items[engine.form.index_of(current.name) + 1:]:
+        try:
+            following = list(engine.steps_ahead())  # a repeat's later instances count too
+        except CatiError:
+            following = []  # a repeat_count that fails shows when it is reached
+        for item, instance in following:
             if not item.presented:
                 continue
             try:
-                relevant = engine.is_relevant(item)
+                relevant = engine.is_relevant(item, instance)
             except CatiError:
                 relevant = True  # a form bug shows when the item is reached, not in the estimate
             if relevant:

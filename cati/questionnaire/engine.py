@@ -324,6 +324,15 @@ class InterviewEngine:
             self._relevant[key] = cached
         return cached
 
+    def steps_ahead(self):
+        """(item, instance) for every item after the current one in interview order, asked or
+        not (the progress estimate): a repeat's later instances included, as many as its
+        repeat_count or its "add another?" answers give now."""
+        if self.cursor >= len(self.trail):
+            return
+        for index, instance in self._steps_after(self.trail[self.cursor]):
+            yield self.form.items[index], instance
+
     def instance_caption(self, key: str | None = None) -> str:
         """Which instance a key (default: the current item's) is in, as the side list shows
         it: the repeat's label, the instance number and how many there are now ("成员 2 / 3"),
