@@ -11,7 +11,7 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 
 from cati.questionnaire import xpath
-from cati.questionnaire.loader import compile_form
+from cati.questionnaire.loader import compile_form, files_beside
 from cati.questionnaire.model import Form, Item
 from cati.questionnaire.problems import FormError, FormProblem
 from cati.questionnaire.reader import Source, read_source
@@ -37,7 +37,7 @@ class CheckReport:
 def check_form(source: Source, file_name: str | None = None) -> CheckReport:
     try:
         raw = read_source(source, file_name)
-        form = compile_form(raw)
+        form = compile_form(raw, files_beside(source, raw))
     except FormError as exc:
         return CheckReport(exc.file_name or str(file_name or source), None, errors=exc.problems)
     report = CheckReport(raw.file_name, form)

@@ -9,13 +9,15 @@ workbook by the XLSForm reference rules, so a form that loads here also converts
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 
-from cati.questionnaire import xpath
+from cati.questionnaire import external, xpath
 from cati.questionnaire.graph import find_cycle
 from cati.questionnaire.indices import compile_indices
 from cati.questionnaire.model import (
@@ -57,14 +59,31 @@ from cati.questionnaire.vocabulary import (
 OTHER_CHOICE = "other"
 
 
-def load_form(source: Source, file_name: str | None = None) -> Form:
-    """Read and compile a questionnaire. Raises FormError listing every problem found."""
+def load_form(source: Source, file_name: str | None = None,
+              attachments: Mapping[str, bytes] | None = None) -> Form:
+    """Read and compile a questionnaire. Raises FormError listing every problem found.
+
+    ``attachments`` are the data files the form names (file name -> bytes, see
+    :mod:`cati.questionnaire.external`); when None they are read from the form's folder."""
     raw = read_source(source, file_name)
-    return compile_form(raw)
+    if attachments is None:
+        attachments = files_beside(source, raw)
+    return compile_form(raw, attachments)
 
 
-def compile_form(raw: RawForm) -> Form:
-    compiler = _Compiler(raw)
+def files_beside(source: Source, raw: RawForm) -> dict[str, bytes]:
+    """The data files the form names that sit in its folder (none for a form given as bytes
+    or markdown text); a file that cannot be read is a FormError of one line."""
+    if isinstance(source, bytes) or (isinstance(source, str) and "\n" in source):
+        return {}
+    try:
+        return external.read_beside(Path(source), external.needed_files(raw.survey))
+    except external.ExternalError as exc:
+        raise FormError([FormProblem("file", None, str(exc))], raw.file_name) from None
+
+
+def compile_form(raw: RawForm, attachments: Mapping[str, bytes] | None = None) -> Form:
+    compiler = _Compiler(raw, attachments or {})
     form = compiler.compile()
     if compiler.problems:
         raise FormError(sorted(compiler.problems, key=_sheet_order), raw.file_name)
@@ -112,8 +131,15 @@ def _split_row(row: Row) -> _Cell:
 
 
 class _Compiler:
-    def __init__(self, raw: RawForm) -> None:
+    def __init__(self, raw: RawForm, attachments: Mapping[str, bytes]) -> None:
         self.raw = raw
+        self.attachments = dict(attachments)
+        self.instances: external.Instances | None = None
+        self.file_errors: set[str] = set()
+        self.sheet_lists: frozenset[str] = frozenset()
+        self.searched: dict[str, str] = {}  # choice list -> the file its search() reads
+        self.searched_keys: set[str] = set()
+        self.placeholders: dict[str, Choice] = {}
         self.problems: list[FormProblem] = []
         self.languages: list[str] = []
         self.choices: dict[str, tuple[Choice, ...]] = {}
@@ -126,6 +152,7 @@ class _Compiler:
     # -- the whole form -------------------------------------------------------------------
     def compile(self) -> Form:
         self.choices = self._compile_choices()
+        self._check_files()
         self._compile_survey()
         check_key_lengths(self)
         self._check_references()
@@ -233,7 +260,14 @@ class _Compiler:
                            f"group '{name}' is never closed with 'end group'", "type")
 
     def _compile_item(self, row_number: int, type_text: str, cell: _Cell, groups: list) -> None:
-        kind, choice_list, or_other = self._kind(row_number, type_text)
+        if external.declaration(type_text):
+            return  # csv-external / xml-external: declares a data file for ODK; asks nothing
+        kind, choice_list, or_other = (self._external_select(row_number, type_text, cell)
+                                       or self._kind(row_number, type_text))
+        if choice_list and (search := external.search_appearance(cell.plain.get("appearance",
+                                                                                 ""))):
+            choice_list = self._search_choices(row_number, choice_list, search, cell)
+            kind = kind if choice_list else None
         if kind is None:
             return
         name = self._name(row_number, cell)
@@ -336,10 +370,19 @@ class _Compiler:
         if not text:
             return None
         try:
-            return xpath.parse(text)
+            expression = xpath.parse(text)
         except xpath.ExpressionSyntaxError as exc:
             self.error("survey", row_number, f"{exc} in '{text}'", column)
             return None
+        if expression.instance_ids and self.instances is not None:
+            try:
+                expression = expression.bind(self.instances)
+            except external.ExternalError as exc:  # a data file it reads is not readable
+                if str(exc) not in self.file_errors:  # said once, on the first row reading it
+                    self.file_errors.add(str(exc))
+                    self.error("survey", row_number, str(exc), column)
+                return None
+        return expression
 
     def _required(self, row_number: int, text: str):
         lowered = text.strip().lower()
@@ -421,6 +464,92 @@ class _Compiler:
         ))
         self.item_rows[name] = item.row
 
+    # -- data files beside the form (cati.questionnaire.external) --------------------------
+    def _check_files(self) -> None:
+        """One line for each data file the form names that is not given, on the first row
+        naming it; then the instances expressions read."""
+        for need in external.needed_files(self.raw.survey):
+            found = any(name in self.attachments for name in need.candidates())
+            if not found and not (need.instance_id and need.instance_id in self.choices):
+                self.error("survey", need.row, external.missing_message(need), need.column)
+        self.instances = external.Instances(self.attachments, self.choices)
+        self.sheet_lists = frozenset(self.choices)
+
+    def _external_select(self, row_number: int, type_text: str, cell: _Cell):
+        """(kind, choice list, False) for select_one_from_file and select_one_external, whose
+        choices come from a file or the external_choices sheet; None for other types. Their
+        label::LANGUAGE columns are read, but the form's languages are its own sheets' (a
+        file's extra translation does not change which language an interview starts in)."""
+        if found := external.file_select(type_text):
+            kind, file_name = found
+            key, value_column, label_column = external.file_choice_key(
+                file_name, cell.plain.get("parameters", ""))
+            if key not in self.choices:
+                content = self.attachments.get(file_name)
+                if content is None:
+                    return None, None, False  # already said by _check_files
+                try:
+                    choices = external.choices_of_file(file_name, content, value_column,
+                                                       label_column)
+                except external.ExternalError as exc:
+                    self.error("survey", row_number, str(exc), "type")
+                    return None, None, False
+                self.choices[key] = choices
+            return kind, key, False
+        if found := external.external_select(type_text):
+            kind, list_name = found
+            if not cell.plain.get("choice_filter", "").strip():
+                # pyxform cannot convert one without (it fails on it): refused in words
+                self.error("survey", row_number, "select_one_external needs a choice_filter "
+                           "(without one, write select_one with the list on the choices sheet)",
+                           "choice_filter")
+                return None, None, False
+            # the choices sheet may have a list of the same name: both stay apart
+            key = f"external_choices:{list_name}" if list_name in self.sheet_lists else list_name
+            if key not in self.choices:
+                rows = _numbered_rows(getattr(self.raw.definition, "external_choices", None))
+                choices = external.choices_of_rows(rows, list_name)
+                if not choices:
+                    self.error("survey", row_number, f"choice list '{list_name}' is not on the "
+                               "external_choices sheet", "type")
+                    return None, None, False
+                self.choices[key] = choices
+            return kind, key, False
+        return None
+
+    def _search_choices(self, row_number: int, list_name: str, search: tuple[str, str],
+                        cell: _Cell) -> str | None:
+        """The choice list of a select with a search('file', …) appearance: the file's rows,
+        in the columns the list's one row names; the search's filter joins the row's
+        choice_filter (set on ``cell``, which the item is built from)."""
+        file_id, arguments = search
+        file_name = file_id + ".csv"
+        condition = external.search_filter(arguments)
+        if condition is None:
+            self.error("survey", row_number, f"search('{file_id}', {arguments}) is not a search "
+                       "cati reads: write search('file') or search('file', 'matches', 'column', "
+                       "value) (or contains, startswith, endswith)", "appearance")
+            return None
+        content = self.attachments.get(file_name)
+        if content is None:
+            return None  # already said by _check_files
+        # The list's placeholder row gives way to the file's rows (so the list is in use); a
+        # second file searched with the same list gets a list of its own.
+        searched = self.searched.setdefault(list_name, file_name)
+        key = list_name if searched == file_name else f"{file_name}#{list_name}"
+        if key not in self.searched_keys:
+            placeholder = self.placeholders.setdefault(list_name, self.choices[list_name][0])
+            try:
+                self.choices[key] = external.choices_of_search(file_name, content, placeholder)
+            except external.ExternalError as exc:
+                self.error("survey", row_number, str(exc), "appearance")
+                return None
+            self.searched_keys.add(key)
+        if condition:
+            own = cell.plain.get("choice_filter", "").strip()
+            cell.plain["choice_filter"] = f"({own}) and {condition}" if own else condition
+        return key
+
     # -- whole-form checks ----------------------------------------------------------------
     def _check_references(self) -> None:
         for item in self.items:
@@ -439,6 +568,13 @@ class _Compiler:
 
     def form_item(self, name: str) -> Item:
         return next(item for item in self.items if item.name == name)
+
+
+def _numbered_rows(rows) -> list[tuple[int, dict[str, str]]]:
+    """A sheet pyxform read, as (spreadsheet row, {column: text}); the header is row 1."""
+    return [(index + 2, {str(k).strip(): str(v).strip() for k, v in row.items()
+                         if v not in (None, "")})
+            for index, row in enumerate(rows or [])]
 
 
 def _references_by_column(item: Item):

@@ -35,8 +35,7 @@ METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "simserial", 
 REFUSED_TYPES = {
     "geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode",
     "begin repeat", "begin_repeat", "end repeat", "end_repeat", "range", "rank",
-    "background-audio", "xml-external", "csv-external", "select_one_from_file",
-    "select_multiple_from_file", "begin loop", "end loop", "osm",
+    "background-audio", "begin loop", "end loop", "osm",
 }
 
 # Survey and choices column spellings -> our names (the part before any ::language).

@@ -48,13 +48,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from cati.errors import CatiError, NotFound, PermissionDenied
+from cati.errors import CatiError, NotFound
 from cati.services.backcheck import parse_rate
 from cati.services.clock import utc_now
 from cati.services.quotas import COMPLETE_STATE
 from cati.services.recordings import RecordingRow, check_recording
 from cati.services.sample_browser import reopen_in
-from cati.services.users import SUPERVISOR_ROLES
+from cati.services.users import require_supervisor
 from cati.storage.db import Database
 from cati.storage.models import (
     VOID_STATE,
@@ -183,11 +183,8 @@ def validate_scores(scores: Mapping[str, object]) -> dict[str, int]:
 def _actor(session: Session, user_id: int | None) -> int | None:
     if user_id is None:
         return None
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.role not in SUPERVISOR_ROLES:
-        raise PermissionDenied("only a supervisor or an admin can listen to recordings for "
-                               "quality control (仅督导或管理员可以录音抽查)")
-    return user.id
+    return require_supervisor(session, user_id,
+                              "listen to recordings for quality control (录音抽查)").id
 
 
 def _project(session: Session, project_id: int) -> Project:

@@ -118,7 +118,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased, undefer
 
 from cati.config import QUESTIONNAIRE_DIR
-from cati.errors import CatiError, NotFound, PermissionDenied
+from cati.errors import CatiError, NotFound
 from cati.sample.phones import PhoneCheck
 from cati.services.clock import utc_now
 from cati.services.contact_phones import contact_phone_check
@@ -126,6 +126,7 @@ from cati.services.interviews import stratum_label
 from cati.services.projects import CODE_PATTERN, create_project
 from cati.services.questionnaires import form_of
 from cati.services.sample_cases import NewCase, add_cases
+from cati.services.users import require_supervisor
 from cati.storage.db import Database
 from cati.storage.models import (
     Answer,
@@ -136,7 +137,6 @@ from cati.storage.models import (
     Interview,
     Project,
     Suggestion,
-    User,
 )
 
 # -- statuses ---------------------------------------------------------------------------------
@@ -171,7 +171,6 @@ SATISFACTION_LABELS = {"satisfied": "满意", "basically": "基本满意", "not_
                        "dissatisfied": "不满意"}
 REFUSAL_CLASS = "R"
 COMPLETE = "complete"
-REVIEWER_ROLES = ("supervisor", "admin")
 FOLLOW_UP_FORM = QUESTIONNAIRE_DIR / "follow_up.xlsx"
 
 # -- settings and their defaults --------------------------------------------------------------
@@ -506,11 +505,7 @@ def _actor(session: Session, user_id: int | None) -> int | None:
     """The acting user's id after checking the role (None: the command line, unchecked)."""
     if user_id is None:
         return None
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.role not in REVIEWER_ROLES:
-        raise PermissionDenied("only a supervisor or an admin can handle suggestions "
-                               "(仅督导或管理员可以处理意见建议)")
-    return user.id
+    return require_supervisor(session, user_id, "handle suggestions (处理意见建议)").id
 
 
 def _project(session: Session, project_id: int, *, lock: bool = False) -> Project:

@@ -112,6 +112,20 @@ class Questionnaire(Base):
     loaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class QuestionnaireFile(Base):
+    """A data file stored with a questionnaire version (select_one_from_file, pulldata(),
+    instance()): the exact bytes read beside the form when it was stored, never edited, so
+    every workstation and a resumed interview read the same data."""
+
+    __tablename__ = "questionnaire_files"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "file_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
 class Series(Base):
     """A survey series (e.g. 公众安全感月度测评): its waves are projects (``Project.series_id``);
     it owns the index rule in force for them (``settings["index_policy"]``), a quotas template

@@ -679,3 +679,34 @@ QC_REVIEW_STATEMENTS = [
     "CREATE TRIGGER cati_audit_row AFTER INSERT OR UPDATE OR DELETE ON qc_reviews "
     "FOR EACH ROW EXECUTE FUNCTION cati_audit_row()",
 ]
+
+
+# questionnaire_files (migration 0023): the data files stored with a questionnaire version
+# (choices from a file, pulldata(), instance()). Read like the questionnaire by everyone who
+# runs interviews (interviewers, the web); inserted with the questionnaire by supervisors and
+# admins; never changed or deleted, so an interview resumed anywhere reads the same data.
+QUESTIONNAIRE_FILE_STATEMENTS = [
+    f"REVOKE ALL ON questionnaire_files FROM PUBLIC, {_GROUP_LIST}",
+    "GRANT SELECT ON questionnaire_files TO cati_interviewer, cati_web",
+    "GRANT INSERT ON questionnaire_files TO cati_supervisor",
+    "GRANT USAGE ON SEQUENCE questionnaire_files_id_seq TO cati_supervisor",
+]
+
+
+def migrate_grants(op, statements, tables: str, roles: tuple[str, ...] = (
+        "cati_interviewer", "cati_supervisor", "cati_web")) -> None:
+    """A migration's grants for its new tables: the statements when the database already has
+    cati's roles (``cati db secure`` ran), otherwise only ``REVOKE ALL … FROM PUBLIC`` on
+    ``tables`` (the roles' grants then come with ``cati db secure``). No-op off PostgreSQL."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    present = bind.execute(text("SELECT count(*) FROM pg_roles WHERE rolname = ANY(:roles)"),
+                           {"roles": list(roles)}).scalar()
+    if present == len(roles):
+        for statement in statements:
+            op.execute(statement)
+    else:
+        op.execute(f"REVOKE ALL ON {tables} FROM PUBLIC")

@@ -4,6 +4,12 @@ use in relevant, required, constraint, calculation, default and choice_filter.
     expression = parse("${age} < 18 and ${other_adult} = '2'")   # once, when the form loads
     expression.evaluate_bool(context)                              # as often as needed
 
+The only paths are ODK's lookups in data files beside the form, ``instance('id')/root/item[
+predicate]/column`` and ``pulldata()``; an expression using one is bound to the form's data when
+the form loads (:meth:`Expression.bind`). Functions of the ODK list that cati does not run are
+refused at parse time as "not supported by cati" (``registry.UNSUPPORTED``), names on no list as
+"unknown function".
+
 Values, conversions and comparisons follow XPath 1.0 (section 3.4 of the recommendation); the
 deviations, which are JavaRosa's, are listed in :mod:`cati.questionnaire.xpath.values`. Dates
 are ISO text and count as days since 1970-01-01 (:mod:`cati.questionnaire.xpath.dates`).
@@ -26,6 +32,7 @@ from cati.questionnaire.xpath import (  # noqa: F401
     date_functions,
     functions,
     math_functions,
+    odk_functions,
     repeat_functions,
 )
 from cati.questionnaire.xpath.compiler import Evaluator, compile_tree
@@ -35,6 +42,7 @@ from cati.questionnaire.xpath.errors import (
     ExpressionSyntaxError,
     bare_name_error,
 )
+from cati.questionnaire.xpath.instances import Element
 from cati.questionnaire.xpath.parser import MAX_DEPTH, parse_tree
 from cati.questionnaire.xpath.registry import FUNCTIONS
 from cati.questionnaire.xpath.values import (
@@ -50,6 +58,7 @@ __all__ = [
     "KNOWN_FUNCTIONS",
     "MAX_DEPTH",
     "DateValue",
+    "Element",
     "EvalContext",
     "Expression",
     "ExpressionError",
@@ -97,18 +106,37 @@ class Expression:
     ``child_names`` holds the bare names, which only a choice_filter can resolve.
     """
 
-    __slots__ = ("_evaluate", "child_names", "references", "text", "uses_current")
+    __slots__ = ("_evaluate", "_instances", "child_names", "instance_ids", "references", "text",
+                 "uses_current")
 
     text: str
     references: frozenset[str]
     uses_current: bool
     child_names: frozenset[str]
+    instance_ids: frozenset[str]  # the data files and choice lists it reads (instance(), pulldata())
 
     def __init__(self, text: str, evaluate: Evaluator, references: frozenset[str],
-                 uses_current: bool, child_names: frozenset[str]) -> None:
+                 uses_current: bool, child_names: frozenset[str],
+                 instance_ids: frozenset[str] = frozenset(),
+                 instances: Mapping[str, Element] | None = None) -> None:
         for name, value in (("text", text), ("_evaluate", evaluate), ("references", references),
-                            ("uses_current", uses_current), ("child_names", child_names)):
+                            ("uses_current", uses_current), ("child_names", child_names),
+                            ("instance_ids", instance_ids), ("_instances", instances)):
             object.__setattr__(self, name, value)
+
+    def bind(self, instances: Mapping[str, Element]) -> Expression:
+        """This expression reading its instance('id') paths and pulldata() files from
+        ``instances`` (id -> document, see :mod:`cati.questionnaire.xpath.instances`). The
+        form's loader binds each expression that reads one, so evaluating needs nothing more
+        from the context; the parse cache keeps the unbound one."""
+        inner = self._evaluate
+        found = {key: instances[key] for key in self.instance_ids if key in instances}
+
+        def evaluate(ctx):
+            return inner(_WithInstances(ctx, found))
+
+        return Expression(self.text, evaluate, self.references, self.uses_current,
+                          self.child_names, self.instance_ids, found)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("an Expression cannot be changed")
@@ -140,7 +168,26 @@ class Expression:
         return f"Expression({self.text!r})"
 
     def __reduce__(self):
+        if self._instances is not None:
+            return _bound, (self.text, dict(self._instances))
         return parse, (self.text,)
+
+
+def _bound(text: str, instances: Mapping[str, Element]) -> Expression:
+    return parse(text).bind(instances)
+
+
+class _WithInstances:
+    """A context that also offers ``instances``; everything else is the wrapped context's."""
+
+    __slots__ = ("_ctx", "instances")
+
+    def __init__(self, ctx, instances: Mapping[str, Element]) -> None:
+        self._ctx = ctx
+        self.instances = instances
+
+    def __getattr__(self, name: str):
+        return getattr(self._ctx, name)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -153,7 +200,7 @@ def parse(text: str) -> Expression:
         raise TypeError(f"parse() takes a str, not {type(text).__name__}")
     parsed = parse_tree(text)
     return Expression(text, compile_tree(parsed.tree), parsed.references, parsed.uses_current,
-                      parsed.child_names)
+                      parsed.child_names, parsed.instance_ids)
 
 
 @dataclass

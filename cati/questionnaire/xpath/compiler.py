@@ -13,6 +13,7 @@ from cati.questionnaire.xpath.parser import (
     Chain,
     Child,
     Current,
+    InstancePath,
     Literal,
     Logical,
     Negate,
@@ -169,6 +170,90 @@ def _guarded(evaluate: Evaluator, name: str) -> Evaluator:
     return guarded
 
 
+class _NodeContext:
+    """What a predicate sees: the tested element as '.' and its children as bare names; the
+    answers, clock and generator of the expression around it."""
+
+    __slots__ = ("_base", "_element", "current_value")
+
+    def __init__(self, base: Any, element: Any) -> None:
+        self._base = base
+        self._element = element
+        self.current_value = element.string_value()
+
+    def child_value(self, name: str) -> str:
+        return self._element.child_text(name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base, name)
+
+
+def instance_of(ctx: Any, instance_id: str):
+    """The document of the instance ``instance_id`` (see ``xpath.instances``); an error when
+    the form has none by that name."""
+    instances = getattr(ctx, "instances", None)
+    found = instances.get(instance_id) if instances else None
+    if found is None:
+        raise ExpressionEvalError(
+            f"instance('{instance_id}') names no data file or choice list of the form")
+    return found
+
+
+def _equality_lookup(predicate: Any) -> tuple[str, Evaluator] | None:
+    """``column = value`` where the value depends on nothing of the tested node: the rows can
+    come from an index instead of a scan."""
+    if not (isinstance(predicate, Chain) and len(predicate.rest) == 1
+            and predicate.rest[0][0] == "="):
+        return None
+    left, right = predicate.first, predicate.rest[0][1]
+    if isinstance(right, Child) and not isinstance(left, Child):
+        left, right = right, left
+    if not isinstance(left, Child) or not _independent(right):
+        return None
+    return left.name, compile_tree(right)
+
+
+def _independent(node: Any) -> bool:
+    """A reference or a quoted text: compared with a column as text, as XPath compares a node
+    with a node or a string (a number literal compares as a number: no index)."""
+    return isinstance(node, Reference) or (isinstance(node, Literal)
+                                           and isinstance(node.value, str))
+
+
+def _instance_path(node: InstancePath) -> Evaluator:
+    instance_id = node.instance_id
+    steps = []
+    for step in node.steps:
+        predicates = step.predicates
+        lookup = _equality_lookup(predicates[0]) if predicates else None
+        if lookup is not None:
+            predicates = predicates[1:]
+        steps.append((step.name, lookup, tuple(compile_tree(p) for p in predicates)))
+
+    def evaluate(ctx: Any) -> NodeSet:
+        nodes = [instance_of(ctx, instance_id)]
+        for name, lookup, predicates in steps:
+            if lookup is not None:
+                column, wanted = lookup
+                text = to_string(wanted(ctx))
+                selected = [child for parent in nodes
+                            for child in parent.children_where(name, column, text)]
+            else:
+                selected = [child for parent in nodes for child in parent.step(name)]
+            for predicate in predicates:
+                kept = []
+                for position, element in enumerate(selected, 1):
+                    result = predicate(_NodeContext(ctx, element))
+                    if position == result if type(result) is float else to_boolean(result):
+                        kept.append(element)
+                selected = kept
+            nodes = selected
+        return NodeSet(tuple(element.string_value() for element in nodes),
+                       tuple(f"{instance_id}#{id(element)}" for element in nodes))
+
+    return evaluate
+
+
 _COMPILERS: dict[type, Callable[[Any], Evaluator]] = {
     Literal: _literal,
     Reference: _reference,
@@ -178,4 +263,5 @@ _COMPILERS: dict[type, Callable[[Any], Evaluator]] = {
     Logical: _logical,
     Chain: _chain,
     Call: _call,
+    InstancePath: _instance_path,
 }

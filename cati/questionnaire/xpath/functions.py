@@ -113,8 +113,13 @@ def _random(ctx) -> float:
     return ctx.rng.random()
 
 
-@function("uuid", 0, CONTEXT)
-def _uuid(ctx) -> str:
+@function("uuid", (0, 1), CONTEXT)
+def _uuid(ctx, length=None) -> str:
+    """A version 4 UUID; uuid(n): n random letters and digits (the spec's "random string")."""
+    if length is not None:
+        from cati.questionnaire.xpath.odk_functions import uuid_of_length
+
+        return uuid_of_length(ctx, length)
     return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
 
 

@@ -24,8 +24,13 @@ COMMA = ","
 FUNC = "function"
 NAME = "name"
 END = "end"
+# instance('id')/root/item[predicate]/column: the only paths the language reads
+SLASH = "/"
+STEP = "step"
+LBRACKET = "["
+RBRACKET = "]"
 
-_OPERAND_END = frozenset({NUMBER, STRING, REF, DOT, RPAREN, NAME})
+_OPERAND_END = frozenset({NUMBER, STRING, REF, DOT, RPAREN, NAME, STEP, RBRACKET})
 _OPERATOR_NAMES = frozenset({"and", "or", "div", "mod"})
 
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
@@ -34,6 +39,7 @@ REFERENCE_NAME = re.compile(r"[^\W\d][\w.\-]*")
 _REF = re.compile(r"\$\{([^{}]*)\}")
 _PATH = re.compile(r"[/\w.\-:@*\[\]]*")
 _SPACE = re.compile(r"\s*")
+_STEP = re.compile(r"\*|@?[^\W\d][\w.\-]*(?::[^\W\d][\w.\-]*)?")
 
 _PUNCTUATION = {"(": LPAREN, ")": RPAREN, ",": COMMA}
 _TWO_CHAR_OPS = frozenset({"!=", "<=", ">="})
@@ -52,14 +58,47 @@ class Token(NamedTuple):
 def tokenize(text: str) -> list[Token]:
     """Return the tokens of ``text``, ending with an END token; raise ExpressionSyntaxError."""
     tokens: list[Token] = []
+    brackets: list[int] = []  # positions of the open predicates of an instance path
     i = _SPACE.match(text, 0).end()
     while i < len(text):
         after_operand = bool(tokens) and tokens[-1].kind in _OPERAND_END
-        token = _next_token(text, i, after_operand)
+        token = _path_token(text, i, tokens, brackets) or _next_token(text, i, after_operand)
         tokens.append(token)
         i = _SPACE.match(text, token.position + len(token.text)).end()
+    if brackets:
+        raise ExpressionSyntaxError("missing ']'", brackets[-1])
     tokens.append(Token(END, "", len(text)))
     return tokens
+
+
+def _path_token(text: str, i: int, tokens: list[Token], brackets: list[int]) -> Token | None:
+    """The tokens of ``instance('id')/step/step[predicate]/step``: a '/' right after the call
+    or after a step, the step names (``@name``: an attribute), the brackets around a predicate
+    (which holds an ordinary expression, where ``@name`` reads an attribute); None elsewhere."""
+    ch, last = text[i], tokens[-1].kind if tokens else END
+    if ch == "/" and (last in (STEP, RBRACKET) or _after_instance_call(tokens)):
+        return Token(SLASH, "/", i)
+    if last == SLASH:
+        match = _STEP.match(text, i)
+        if not match:
+            raise ExpressionSyntaxError("a path step needs a name", i)
+        return Token(STEP, match.group(), i)
+    if ch == "[" and last in (STEP, RBRACKET):
+        brackets.append(i)
+        return Token(LBRACKET, "[", i)
+    if ch == "]" and brackets:
+        brackets.pop()
+        return Token(RBRACKET, "]", i)
+    if ch == "@" and brackets:  # an attribute of the tested element: a name like a column
+        match = _STEP.match(text, i)
+        if match:
+            return Token(NAME, match.group(), i)
+    return None
+
+
+def _after_instance_call(tokens: list[Token]) -> bool:
+    kinds = [token.kind for token in tokens[-4:]]
+    return kinds == [FUNC, LPAREN, STRING, RPAREN] and tokens[-4].text == "instance"
 
 
 def _next_token(text: str, i: int, after_operand: bool) -> Token:

@@ -23,17 +23,21 @@ from cati.questionnaire.xpath.lexer import (
     DOT,
     END,
     FUNC,
+    LBRACKET,
     LPAREN,
     NAME,
     NUMBER,
     OP,
+    RBRACKET,
     REF,
     RPAREN,
+    SLASH,
+    STEP,
     STRING,
     Token,
     tokenize,
 )
-from cati.questionnaire.xpath.registry import FUNCTIONS, Function
+from cati.questionnaire.xpath.registry import FUNCTIONS, Function, unsupported_message
 
 MAX_DEPTH = 64
 
@@ -94,7 +98,26 @@ class Call:
     pattern: object = None  # regex() with a literal pattern, compiled once (by RE2)
 
 
-Node = Literal | Reference | Current | Child | Negate | Logical | Chain | Call
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: str  # an element name, or * for any
+    predicates: tuple[Node, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InstancePath:
+    """``instance('id')/root/item[predicate]/column``: the nodes of a data file beside the form
+    (or of a choice list) that the steps select. In a predicate a bare name is a child of the
+    node being tested and ``.`` the node itself; a number selects by position (from 1)."""
+
+    instance_id: str
+    steps: tuple[Step, ...]
+
+
+Node = Literal | Reference | Current | Child | Negate | Logical | Chain | Call | InstancePath
+
+# Functions whose first argument names a data file beside the form (its name without .csv).
+FILE_FUNCTIONS = frozenset({"pulldata"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +126,7 @@ class Parsed:
     references: frozenset[str]
     uses_current: bool
     child_names: frozenset[str]
+    instance_ids: frozenset[str] = frozenset()
 
 
 def parse_tree(text: str) -> Parsed:
@@ -118,6 +142,7 @@ class _Parser:
         self.depth = 0
         self.references: set[str] = set()
         self.child_names: set[str] = set()
+        self.instance_ids: set[str] = set()
         self.uses_current = False
 
     def parse(self) -> Parsed:
@@ -128,7 +153,7 @@ class _Parser:
         if token.kind != END:
             raise _unexpected(token)
         return Parsed(tree, frozenset(self.references), self.uses_current,
-                      frozenset(self.child_names))
+                      frozenset(self.child_names), frozenset(self.instance_ids))
 
     def _peek(self) -> Token:
         return self.tokens[self.index]
@@ -216,8 +241,12 @@ class _Parser:
             return self._call(token)
         raise _unexpected(token)
 
-    def _call(self, token: Token) -> Call:
+    def _call(self, token: Token) -> Call | InstancePath:
+        if token.text == "instance":
+            return self._instance_path(token)
         function = FUNCTIONS.get(token.text)
+        if function is None and (unsupported := unsupported_message(token.text)):
+            raise ExpressionSyntaxError(unsupported, token.position)
         if function is None:
             raise ExpressionSyntaxError(f"unknown function {token.text}(){_suggest(token.text)}",
                                         token.position)
@@ -237,6 +266,44 @@ class _Parser:
             raise ExpressionSyntaxError(function.arity_message(), token.position)
         return self._finish_call(function, args, positions)
 
+    def _instance_path(self, token: Token) -> InstancePath:
+        self._expect(LPAREN)
+        name = self._next()
+        if name.kind != STRING or not str(name.value).strip():
+            raise ExpressionSyntaxError("instance() takes the quoted name of a data file or "
+                                        "choice list, as in instance('households')",
+                                        name.position)
+        self._expect(RPAREN)
+        instance_id = str(name.value).strip()
+        if self._peek().kind != SLASH:
+            raise ExpressionSyntaxError(
+                f"instance('{instance_id}') needs a path, as in "
+                f"instance('{instance_id}')/root/item[name = ${{q}}]/label", token.position)
+        steps = []
+        self._enter(token)
+        while self._peek().kind == SLASH:
+            self.index += 1
+            step = self._next()
+            if step.kind != STEP:
+                raise ExpressionSyntaxError("a path step needs a name", step.position)
+            predicates = []
+            while self._peek().kind == LBRACKET:
+                predicates.append(self._predicate(self._next()))
+            steps.append(Step(step.text, tuple(predicates)))
+        self.depth -= 1
+        self.instance_ids.add(instance_id)
+        return InstancePath(instance_id, tuple(steps))
+
+    def _predicate(self, token: Token) -> Node:
+        """An expression in [ ]: its bare names and '.' are the tested node's, not a choice's."""
+        self._enter(token)
+        uses_current, child_names = self.uses_current, set(self.child_names)
+        node = self._expression(1)
+        self.uses_current, self.child_names = uses_current, child_names
+        self._expect(RBRACKET)
+        self.depth -= 1
+        return node
+
     def _finish_call(self, function: Function, args: list[Node], positions: list[int]) -> Call:
         if not args and function.defaults_to_current:
             self.uses_current = True
@@ -244,6 +311,12 @@ class _Parser:
         pattern = None
         if function.name == "regex" and isinstance(args[1], Literal):
             pattern = _literal_pattern(str(args[1].value), positions[1])
+        if function.name in FILE_FUNCTIONS:
+            if not isinstance(args[0], Literal) or not str(args[0].value).strip():
+                raise ExpressionSyntaxError(
+                    f"{function.name}()'s first argument must be the quoted name of a data file, "
+                    f"as in {function.name}('households', …)", positions[0])
+            self.instance_ids.add(str(args[0].value).strip())
         if function.name == "jr:choice-name" and isinstance(args[1], Literal):
             name = choice_question_name(str(args[1].value))
             if name:
@@ -254,7 +327,7 @@ class _Parser:
 def _may_be_nodes(node: Node) -> bool:
     if isinstance(node, Chain):
         return all(operator == "|" for operator, _ in node.rest)
-    return isinstance(node, Reference | Current | Child | Call)
+    return isinstance(node, Reference | Current | Child | Call | InstancePath)
 
 
 def _combine(first: Node, rest: list[tuple[str, Node]]) -> Node:

@@ -61,3 +61,36 @@ def function(name: str, arity: int | tuple[int, int | None], mode: str = PLAIN,
         return impl
 
     return register
+
+
+# Functions of the ODK XForms and XPath 1.0 lists that cati does not run, with why. A form using
+# one is refused at load with "NAME() is not supported by cati" and the reason, so that the author
+# does not read it as a typo ("unknown function" is kept for names on no list).
+UNSUPPORTED: dict[str, str] = {
+    "area": "geographic data cannot be collected on the phone",
+    "distance": "geographic data cannot be collected on the phone",
+    "geofence": "geographic data cannot be collected on the phone",
+    "randomize": "write randomize=true in the parameters column to shuffle choices",
+    "jr:itext": "labels are chosen by the interview's language",
+    "extract-signed": "signed data is not checked by cati",
+    "current": "paths are not supported; write ${name} to refer to a question",
+    "last": "paths are not supported",
+    "position": "repeats are not supported",
+    "indexed-repeat": "repeats are not supported",
+    "join": "repeats are not supported",
+    "id": "paths are not supported",
+    "lang": "paths are not supported",
+    "local-name": "paths are not supported",
+    "name": "paths are not supported",
+    "namespace-uri": "paths are not supported",
+    "property": "device properties are not available",
+    "version": "device properties are not available",
+}
+
+
+def unsupported_message(name: str) -> str | None:
+    """The sentence for a function on the ODK list that cati does not run; None for a function
+    cati runs or one on no list."""
+    if name in FUNCTIONS or name not in UNSUPPORTED:
+        return None
+    return f"{name}() is not supported by cati ({UNSUPPORTED[name]})"

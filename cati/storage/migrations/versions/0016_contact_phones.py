@@ -35,18 +35,9 @@ def upgrade() -> None:
                                 name=op.f("fk_contact_phones_interview_id_interviews")),
         sa.PrimaryKeyConstraint("interview_id", name=op.f("pk_contact_phones")),
     )
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        from cati.storage.pg_security import CONTACT_PHONE_STATEMENTS
+    from cati.storage.pg_security import CONTACT_PHONE_STATEMENTS, migrate_grants
 
-        roles = bind.execute(sa.text(
-            "SELECT count(*) FROM pg_roles WHERE rolname IN "
-            "('cati_interviewer', 'cati_supervisor', 'cati_web')")).scalar()
-        if roles == 3:
-            for statement in CONTACT_PHONE_STATEMENTS:
-                op.execute(statement)
-        else:
-            op.execute("REVOKE ALL ON contact_phones FROM PUBLIC")
+    migrate_grants(op, CONTACT_PHONE_STATEMENTS, "contact_phones")
 
 
 def downgrade() -> None:

@@ -47,18 +47,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("case_id", "quota_id", name=op.f("pk_case_quota_cells")),
     )
     op.create_index("ix_case_quota_cells_quota", "case_quota_cells", ["quota_id"])
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        from cati.storage.pg_security import QUOTA_CELL_STATEMENTS
+    from cati.storage.pg_security import QUOTA_CELL_STATEMENTS, migrate_grants
 
-        roles = bind.execute(sa.text(
-            "SELECT count(*) FROM pg_roles WHERE rolname IN "
-            "('cati_interviewer', 'cati_supervisor', 'cati_web')")).scalar()
-        if roles == 3:
-            for statement in QUOTA_CELL_STATEMENTS:
-                op.execute(statement)
-        else:
-            op.execute("REVOKE ALL ON quota_members, case_quota_cells FROM PUBLIC")
+    migrate_grants(op, QUOTA_CELL_STATEMENTS, "quota_members, case_quota_cells")
 
 
 def downgrade() -> None:

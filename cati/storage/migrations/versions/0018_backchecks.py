@@ -55,18 +55,10 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_backchecks_project_id"), "backchecks", ["project_id"])
     op.create_index(op.f("ix_backchecks_interviewer_id"), "backchecks", ["interviewer_id"])
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        from cati.storage.pg_security import BACKCHECK_STATEMENTS
+    from cati.storage.pg_security import BACKCHECK_STATEMENTS, migrate_grants
 
-        roles = bind.execute(sa.text(
-            "SELECT count(*) FROM pg_roles WHERE rolname IN "
-            "('cati_interviewer', 'cati_supervisor', 'cati_admin', 'cati_web')")).scalar()
-        if roles == 4:
-            for statement in BACKCHECK_STATEMENTS:
-                op.execute(statement)
-        else:
-            op.execute("REVOKE ALL ON backchecks FROM PUBLIC")
+    migrate_grants(op, BACKCHECK_STATEMENTS, "backchecks", roles=(
+        "cati_interviewer", "cati_supervisor", "cati_admin", "cati_web"))
 
 
 def downgrade() -> None:

@@ -49,18 +49,9 @@ def upgrade() -> None:
                      "next_call_at", "draw", "id"],
                     postgresql_where=sa.text(OPEN_STATES_SQL),
                     sqlite_where=sa.text(OPEN_STATES_SQL))
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        from cati.storage.pg_security import ASSIGNMENT_STATEMENTS
+    from cati.storage.pg_security import ASSIGNMENT_STATEMENTS, migrate_grants
 
-        roles = bind.execute(sa.text(
-            "SELECT count(*) FROM pg_roles WHERE rolname IN "
-            "('cati_interviewer', 'cati_supervisor', 'cati_web')")).scalar()
-        if roles == 3:
-            for statement in ASSIGNMENT_STATEMENTS:
-                op.execute(statement)
-        else:
-            op.execute("REVOKE ALL ON assignments FROM PUBLIC")
+    migrate_grants(op, ASSIGNMENT_STATEMENTS, "assignments")
 
 
 def downgrade() -> None:

@@ -52,18 +52,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recordings")),
         sa.UniqueConstraint("attempt_id", name=op.f("uq_recordings_attempt_id")),
     )
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        from cati.storage.pg_security import RECORDING_STATEMENTS
+    from cati.storage.pg_security import RECORDING_STATEMENTS, migrate_grants
 
-        roles = bind.execute(sa.text(
-            "SELECT count(*) FROM pg_roles WHERE rolname IN "
-            "('cati_interviewer', 'cati_supervisor', 'cati_web')")).scalar()
-        if roles == 3:
-            for statement in RECORDING_STATEMENTS:
-                op.execute(statement)
-        else:
-            op.execute("REVOKE ALL ON recordings FROM PUBLIC")
+    migrate_grants(op, RECORDING_STATEMENTS, "recordings")
 
 
 def downgrade() -> None:

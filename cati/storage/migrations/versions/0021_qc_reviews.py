@@ -59,18 +59,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_qc_reviews_project_id"), "qc_reviews", ["project_id"])
     op.create_index(op.f("ix_qc_reviews_interviewer_id"), "qc_reviews", ["interviewer_id"])
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        from cati.storage.pg_security import QC_REVIEW_STATEMENTS
+    from cati.storage.pg_security import QC_REVIEW_STATEMENTS, migrate_grants
 
-        roles = bind.execute(sa.text(
-            "SELECT count(*) FROM pg_roles WHERE rolname IN "
-            "('cati_interviewer', 'cati_supervisor', 'cati_web')")).scalar()
-        if roles == 3:
-            for statement in QC_REVIEW_STATEMENTS:
-                op.execute(statement)
-        else:
-            op.execute("REVOKE ALL ON qc_reviews FROM PUBLIC")
+    migrate_grants(op, QC_REVIEW_STATEMENTS, "qc_reviews")
 
 
 def downgrade() -> None:
