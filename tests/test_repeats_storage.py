@@ -1,6 +1,7 @@
 """A roster interview through the services (SQLite and PostgreSQL): each instance's answers are
-stored under its instance key before the next question shows, and a workstation killed in the
-middle of the second adult resumes at that adult's question."""
+stored under its instance key before the next question shows, a workstation killed in the
+middle of the second adult resumes at that adult's question, and a web respondent lists the
+household."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from lease_time import pass_lease_time
 from repeat_forms import ADULTS, ROSTER
 from sqlalchemy import insert, select
+from test_web_links import answer_through, current_item, stored_answers, web_client, web_interviews
 
 from cati.calling.queue import claim_next_case
 from cati.questionnaire.engine import InterviewEngine
@@ -21,6 +23,7 @@ from cati.services.interviews import load_interview, open_interview, save_answer
 from cati.services.projects import create_project
 from cati.services.questionnaires import form_of
 from cati.storage.models import Answer, Case
+from cati.web.links import point_link
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # the clock of the engine tests
 
@@ -112,3 +115,25 @@ def test_a_killed_workstation_resumes_inside_the_right_instance(database, roster
     for value in [*ADULTS[1][1:], *ADULTS[2], None]:
         assert engine.answer(value) is None
     assert engine.current().label == "李强愿意接受访问吗？"
+
+
+def test_a_web_respondent_lists_the_household_and_a_page_sent_twice_answers_once(
+        database, roster_project):
+    link = point_link(database, "ROSTER", "东门")
+    client = web_client(database, roster_project)
+    first = {"hh_id": "1007", "n_adults": "2", "adults[1]/name": "王芳"}
+    page = answer_through(client, link.path, first)
+    assert current_item(page) == "adults[1]/sex"
+    # The name page of the first adult sent again (a double click): a stale page, ignored.
+    client.post(link.path, data={"action": "next", "item": "adults[1]/name", "value": "X"})
+    page = client.get(link.path).get_data(as_text=True)
+    assert current_item(page) == "adults[1]/sex"
+    rest = {"adults[1]/sex": "2", "adults[1]/age": "45", "adults[1]/bmonth": "3",
+            "adults[2]/name": "李强", "adults[2]/sex": "1", "adults[2]/age": "50",
+            "adults[2]/bmonth": "12", "pick": "", "agree": "1"}
+    page = answer_through(client, link.path, {**first, **rest})
+    assert "问卷已提交" in page
+    [interview] = web_interviews(database)
+    stored = stored_answers(database, interview.id)
+    assert stored["adults[1]/name"] == "王芳" and stored["adults[2]/name"] == "李强"
+    assert "X" not in stored.values()

@@ -81,7 +81,7 @@ class Screen:
     interview_id: int
     state: str  # in_progress | complete | screened_out | closed
     disposition: str | None
-    item: str | None
+    item: str | None  # the current item's key (its name; inside a repeat, adults[2]/name)
     kind: str
     label: str
     hint: str
@@ -245,7 +245,9 @@ def submit(database: Database, interview_id: int, item: str, action: str, value:
         return Submitted()
     engine = _engine(info, form, language, now, _case_data(database, info))
     current = engine.current_item
-    if current is None or current.name != item or engine.finished:
+    # The page names its item by key: inside a repeat, a page of the first adult sent twice
+    # must not answer the second adult's same question.
+    if current is None or engine.current_key != item or engine.finished:
         return Submitted()  # a stale page: show the current one
     if action == "back":
         if not engine.back():
@@ -348,7 +350,7 @@ def _screen(info: InterviewInfo, form: Form, engine: InterviewEngine) -> Screen:
                     for c in shown.choices if not c.not_read)
     hint = "" if shown.hint.startswith(INTERVIEWER_HINTS) else shown.hint
     index = form.index_of(item.name)
-    return Screen(state=OPEN, item=item.name, kind=item.kind, label=shown.label, hint=hint,
+    return Screen(state=OPEN, item=shown.key, kind=item.kind, label=shown.label, hint=hint,
                   choices=choices, value=value, required=shown.required,
                   progress=int(100 * index / max(1, len(form.items))),
                   can_go_back=shown.position > 0, **base)
