@@ -17,6 +17,8 @@ from cati.errors import CatiError
 DESCRIPTION = """\
 Export a project's interviews: one row per completed interview (partials too with
 --include partial) as CSV (UTF-8 with BOM), .xlsx or SPSS .sav with variable and value labels.
+A repeat (a household roster) gets a long table, one row per instance keyed by interview_id and
+instance: a sheet of the .xlsx, or a file FILE-REPEAT.csv / .sav beside FILE.
 `cati export paradata` writes the call attempts and answer events (long format, CSV).
 Phone numbers are left out unless --with-phone is given with --user naming a supervisor or
 an admin. Every export is recorded in the audit log."""
@@ -63,6 +65,8 @@ def _export(args: argparse.Namespace, open_database) -> int:
     for column in result.columns:
         if column.renamed:
             print(f"  column {column.name} is {column.wanted_name} (renamed for SPSS)")
+    for name, where, rows in result.repeats:
+        print(f"  repeat {name}: {rows} rows in {where}")
     return 0
 
 

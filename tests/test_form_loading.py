@@ -19,7 +19,7 @@ def problems_of(markdown: str) -> list[str]:
     return [str(problem) for problem in caught.value.problems]
 
 
-@pytest.mark.parametrize("kind", ["rank", "begin repeat"])
+@pytest.mark.parametrize("kind", ["rank"])
 def test_types_a_phone_interview_cannot_run_are_refused(kind):
     found = problems_of(f"""
     | survey |

@@ -683,22 +683,28 @@ class InterviewView(QWidget):
         self.history.blockSignals(False)
 
     def _history_text(self, position: int, name: str) -> tuple[str, str]:
+        """A side-list row: inside a repeat, ``name`` is the instance key and the row starts
+        with the instance ("成员 2 / 3 · 姓名"), so the interviewer can go back to an adult."""
         engine = self._engine
-        key = (position, name, engine.language, engine.answers.get(name, ""))
+        caption = engine.instance_caption(name)
+        key = (position, name, engine.language, engine.answers.get(name, ""), caption)
         cached = self._history_cache.get(key)
         if cached is None:
-            item = engine.form.item(name)
+            item = engine.item_of(name)
             label = engine.label_of(name)  # ${centre_name} as the question read it
-            text = f"{position + 1}. {_shorten(label, 16)}"
-            answer = self._answer_text(item)
+            shown = f"{caption} · {_shorten(label, 16)}" if caption else _shorten(label, 16)
+            text = f"{position + 1}. {shown}"
+            if caption:
+                label = f"{caption} · {label}"
+            answer = self._answer_text(item, name)
             if answer:
                 text += f" → {_shorten(answer, 10)}"
             cached = self._history_cache[key] = (text, label)
         return cached
 
-    def _answer_text(self, item: Item) -> str:
+    def _answer_text(self, item: Item, key: str) -> str:
         engine = self._engine
-        value = engine.answers.get(item.name, "")
+        value = engine.answers.get(key, "")
         if item.kind not in SELECT_KINDS or not value:
             return value
         labels = {c.name: engine.form.text(c.labels, engine.language)
@@ -712,7 +718,11 @@ class InterviewView(QWidget):
         self.progress.setUpdatesEnabled(False)
         self.progress.setFormat(self.tr("第 %1 题 / 约 %2 题").replace("%1", str(done))
                                 .replace("%2", str(max(total, 1))))
-        self.progress_label.setText(self.progress.format())
+        # Inside a repeat, which instance is being asked comes first ("成员 2 / 3 · 第 7 题 …"):
+        # the first question of an instance cannot name its member yet.
+        caption = self._engine.instance_caption()
+        self.progress_label.setText(f"{caption} · {self.progress.format()}" if caption
+                                    else self.progress.format())
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress.setUpdatesEnabled(True)
@@ -727,11 +737,15 @@ class InterviewView(QWidget):
         if engine.finished:
             return done, done
         ahead = 0
-        for item in engine.form.items[engine.form.index_of(current.name) + 1:]:
+        try:
+            following = list(engine.steps_ahead())  # a repeat's later instances count too
+        except CatiError:
+            following = []  # a repeat_count that fails shows when it is reached
+        for item, instance in following:
             if not item.presented:
                 continue
             try:
-                relevant = engine.is_relevant(item)
+                relevant = engine.is_relevant(item, instance)
             except CatiError:
                 relevant = True  # a form bug shows when the item is reached, not in the estimate
             if relevant:
@@ -805,8 +819,8 @@ class InterviewView(QWidget):
     @Slot(QListWidgetItem)
     def _history_chosen(self, row: QListWidgetItem) -> None:
         name = row.data(Qt.ItemDataRole.UserRole)
-        current = self._engine.current_item if self._engine is not None else None
-        if current is not None and name == current.name:
+        current = self._engine.current_key if self._engine is not None else None
+        if current is not None and name == current:
             return
         if self._idle() and self._engine.jump(name):
             self._request_save(closing=False, always=False)
@@ -831,7 +845,8 @@ class InterviewView(QWidget):
             self._move_on(closing)
             return
         current = self._engine.current_item
-        self._pending = _PendingSave(changes, current.name if current else None, closing)
+        self._pending = _PendingSave(changes, self._engine.current_key if current else None,
+                                     closing)
         self._lock(True)
         self._set_status(self.tr("保存中…"))
         self.save_requested.emit(dict(changes), self._pending.current_item)

@@ -35,6 +35,14 @@ from cati.questionnaire.model import (
 )
 from cati.questionnaire.problems import FormError, FormProblem, problem_from_pyxform
 from cati.questionnaire.reader import RawForm, Row, Source, read_source
+from cati.questionnaire.repeats import (
+    begin_repeat,
+    check_key_lengths,
+    closes_repeat,
+    compiled_repeats,
+    current_repeats,
+    end_repeat,
+)
 from cati.questionnaire.vocabulary import (
     CONTROL_BEGIN,
     CONTROL_END,
@@ -268,11 +276,6 @@ def _range_spec(parameters: str) -> TypeSpec:
     return TypeSpec(kind, constraint=constraint, hint=f"{low}–{high}", canonical="range")
 
 
-def _is_repeat_control(type_text: str) -> bool:
-    match = CONTROL_BEGIN.match(type_text) or CONTROL_END.match(type_text)
-    return bool(match) and match.group("type").lower() in REPEAT_CONTROLS
-
-
 class _Compiler:
     def __init__(self, raw: RawForm, attachments: Mapping[str, bytes]) -> None:
         self.raw = raw
@@ -305,6 +308,7 @@ class _Compiler:
         self.choices = self._compile_choices()
         self._check_files()
         self._compile_survey()
+        check_key_lengths(self)
         self._check_references()
         self._check_cycles()
         self._note_dropped()
@@ -329,6 +333,7 @@ class _Compiler:
             settings=settings,
             indices=indices,
             stratum_question=stratum_question,
+            repeats=compiled_repeats(self),
         )
 
     def _note_dropped(self) -> None:
@@ -424,18 +429,35 @@ class _Compiler:
                 relevant = self._expression(row_number, cell.plain, "relevant")
                 groups.append((name, relevant, row_number))
                 levels.append({})
+            elif begin and begin.group("type").lower() in REPEAT_CONTROLS:
+                begin_repeat(self, row_number, cell, groups)
+                levels.append({})
+            elif end and end.group("type").lower() in REPEAT_CONTROLS:
+                depth = len(groups)
+                end_repeat(self, row_number, groups)
+                if len(groups) < depth:
+                    levels.pop()
             elif end and end.group("type").lower() == "group":
                 if not groups:
                     self.error("survey", row_number, "'end group' without a 'begin group'", "type")
+                elif (repeat := closes_repeat(self, groups)) is not None:
+                    self.error("survey", row_number,
+                               f"'end group' cannot close repeat '{repeat}' (use 'end repeat')",
+                               "type")
                 else:
                     groups.pop()
                     levels.pop()
             else:
                 self._compile_item(row_number, type_text, cell, groups, levels[-1],
                                    self.keys.get(position))
+        open_repeats = current_repeats(self)
         for name, _, row_number in groups:
-            self.error("survey", row_number, f"group '{name}' is never closed with 'end group'",
-                       "type")
+            if name in open_repeats:
+                self.error("survey", row_number,
+                           f"repeat '{name}' is never closed with 'end repeat'", "type")
+            else:
+                self.error("survey", row_number,
+                           f"group '{name}' is never closed with 'end group'", "type")
 
     def _claim(self, level: dict[str, int], name: str, row_number: int) -> bool:
         """Names must differ among siblings (pyxform's rule); the same name in another group is
@@ -571,8 +593,7 @@ class _Compiler:
 
     def _kind(self, row_number: int, type_text: str) -> tuple[TypeSpec | None, str | None, bool]:
         lowered = type_text.lower()
-        if lowered in REFUSED_TYPES or lowered.split(" ")[0] in REFUSED_TYPES \
-                or _is_repeat_control(type_text):
+        if lowered in REFUSED_TYPES or lowered.split(" ")[0] in REFUSED_TYPES:
             self.error("survey", row_number,
                        f"type '{type_text}' cannot be run in a telephone interview", "type")
             return None, None, False
@@ -662,6 +683,7 @@ class _Compiler:
             groups=tuple(group for group, _, _ in groups),
             label_references=self._label_references(row_number, labels),
             case_data=self._case_data(row_number, kind, plain),
+            repeats=current_repeats(self),
         )
 
     def _expression(self, row_number: int, plain: dict[str, str], column: str):
@@ -779,6 +801,7 @@ class _Compiler:
             name=name, kind="text", row=item.row,
             labels=_frozen({"default": "Specify other", "中文 (zh)": "请注明其他"}),
             relevance=(*item.relevance, relevant), required=item.required, groups=item.groups,
+            repeats=item.repeats,
         ))
         self.item_rows[name] = item.row
 

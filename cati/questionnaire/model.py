@@ -1,7 +1,10 @@
 """The engine's own immutable model of a questionnaire, compiled from an XLSForm.
 
 Groups are flattened away: each item carries the chain of ``relevant`` expressions of the groups
-around it, so the engine walks one flat list in form order.
+around it, so the engine walks one flat list in form order. A repeat stays a range of that list
+(:class:`Repeat`) which the engine walks once per instance; its items name the repeats around
+them (``Item.repeats``), and their answers are stored under instance keys (``adults[2]/name``,
+:mod:`cati.questionnaire.repeats`).
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ class Item:
     # trigger column: the questions whose answer change sets this item's value from its
     # calculation (ODK's setvalue on value-changed); until one is answered the value is empty.
     trigger: tuple[str, ...] = ()
+    repeats: tuple[str, ...] = ()  # the repeats around the item, outermost first
 
     @property
     def presented(self) -> bool:
@@ -85,6 +89,25 @@ class Item:
     @property
     def is_screen_out(self) -> bool:
         return self.disposition is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """A ``begin repeat`` … ``end repeat`` range of the flat item list, ``items[start:end]``.
+
+    ``count`` is the ``repeat_count`` expression; without one the interviewer is asked after
+    each instance whether there is another (``more_item``, the range's last item), as ODK
+    Collect asks. ``relevance`` holds the groups' and the repeat's own ``relevant``."""
+
+    name: str
+    row: int
+    labels: Texts
+    start: int
+    end: int
+    count: Expression | None = None
+    relevance: tuple[Expression, ...] = ()
+    parent: str | None = None
+    more_item: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +137,7 @@ class Form:
     indices: tuple[IndexDefinition, ...] = ()
     stratum_question: str | None = None
     _by_name: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    repeats: Mapping[str, Repeat] = field(default_factory=lambda: MappingProxyType({}))
 
     def index_of(self, name: str) -> int:
         return self._by_name[name]
@@ -157,6 +181,7 @@ def build_form(
     settings: dict[str, str],
     indices: tuple[IndexDefinition, ...] = (),
     stratum_question: str | None = None,
+    repeats: dict[str, Repeat] | None = None,
 ) -> Form:
     return Form(
         form_id=form_id,
@@ -170,6 +195,7 @@ def build_form(
         indices=indices,
         stratum_question=stratum_question,
         _by_name=MappingProxyType({item.name: i for i, item in enumerate(items)}),
+        repeats=MappingProxyType(dict(repeats or {})),
     )
 
 

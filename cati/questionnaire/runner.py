@@ -1,6 +1,7 @@
 """Play scripted answers through the engine (``cati form run``): no database, no screen.
 
-The answers file is a JSON object keyed by question name. Select values are choice names;
+The answers file is a JSON object keyed by question name (inside a repeat, by instance key:
+``"adults[2]/name"``, and ``"adults[1]/adults@more": "yes"`` for "add another?"). Select values are choice names;
 select_multiple takes a space-separated string or a list; JSON null means "left empty". A
 presented question with no key stops the run ("incomplete"). Keys of questions never presented
 are ignored. In the result, an answer left empty is written as null.
@@ -71,12 +72,13 @@ def run_scripted(form: Form, answers: dict[str, Any], *, language: str | None = 
     stopped_at = None
     while not engine.finished and (item := engine.current_item) is not None:
         if item.is_question and not engine.is_read_only(item):
-            if item.name not in answers:
-                stopped_at = item.name
+            key = engine.current_key or item.name
+            if key not in answers:
+                stopped_at = key
                 break
-            error = engine.answer(answers[item.name])
+            error = engine.answer(answers[key])
             if error is not None:
-                raise AnswerRejected(item.name, error)
+                raise AnswerRejected(key, error)
         else:
             engine.answer()
     final = engine.final_answers()

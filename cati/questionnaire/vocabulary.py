@@ -42,7 +42,7 @@ METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "simserial", 
                   "phonenumber", "email", "audit", "start-geopoint"}
 # Types a telephone interview cannot run and cati does not run in any mode: refused at load.
 REFUSED_TYPES = {
-    "begin repeat", "begin_repeat", "end repeat", "end_repeat", "rank",
+    "rank",
 }
 # Items that need the device in the respondent's hands (a camera, GPS, a microphone, a scanner, a
 # signature): not fatal. The row loads as an item the engine never presents ("unasked"), `cati

@@ -5,7 +5,9 @@ order; with ``include_partial`` also the partials — interviews closed as parti
 interviews left open whose case's last outcome was 1.2 (their disposition column says 1.2); with
 ``include_void`` also the completes voided when a supervisor reopened their case (disposition
 ``void``). The
-columns and their names are described in ``cati.reporting.export_columns``.
+columns and their names are described in ``cati.reporting.export_columns``; a form's repeats
+get one long table each (``cati.reporting.export_repeats``: an .xlsx sheet, or a CSV or .sav
+file beside the main one).
 
 Times: ``started`` and ``ended`` are ISO 8601 in UTC to the second (``2026-11-24T01:30:00Z``) —
 one zone for every case whatever its own; in .sav they are SPSS DATETIME values in UTC.
@@ -78,6 +80,12 @@ from cati.reporting.export_columns import (
     plan_columns,
     starts_like_formula,
 )
+from cati.reporting.export_repeats import (
+    RepeatTable,
+    beside,
+    plan_repeat_tables,
+    repeat_rows,
+)
 from cati.services.clock import utc_now
 from cati.services.questionnaires import form_of
 from cati.storage.db import Database
@@ -107,6 +115,9 @@ class ExportResult:
     rows: int
     columns: tuple[Column, ...]
     with_phone: bool
+    # A table per repeat: (repeat name, where it went: its file, or the .xlsx sheet's name,
+    # how many instance rows).
+    repeats: tuple[tuple[str, str, int], ...] = ()
 
 
 def export_data(database: Database, project_code: str, out: str | os.PathLike[str], *,
@@ -122,6 +133,8 @@ def export_data(database: Database, project_code: str, out: str | os.PathLike[st
     if labels not in LABEL_MODES:
         raise CatiError(f"--labels must be codes or text, not '{labels}'")
     output = AtomicOutput(out)
+    extra_outputs: list[AtomicOutput] = []
+    repeats: list[tuple[str, str, int]] = []
     try:
         with database.unit(immediate=False) as session:
             consistent_snapshot(session, database)
@@ -129,22 +142,63 @@ def export_data(database: Database, project_code: str, out: str | os.PathLike[st
             actor = acting_user(session, username=username, user_id=user_id,
                                 with_phone=with_phone)
             selection = _selection(project.id, include_partial, include_void)
-            columns = plan_columns(_forms(session, project, selection), with_phone=with_phone)
+            forms = _forms(session, project, selection)
+            columns = plan_columns(forms, with_phone=with_phone)
+            tables = plan_repeat_tables(forms)
             temp = output.create()
             rows = _rows(session, columns, selection, with_phone=with_phone,
                          labels=labels == "text")
             try:
-                count = WRITERS[fmt](temp, columns, rows, project.code, labels == "text")
+                if fmt == "xlsx" and tables:
+                    sheets = _repeat_sheets(session, tables, selection, labels == "text",
+                                            repeats)
+                    count = write_xlsx(temp, columns, rows, project.code, labels == "text",
+                                       sheets)
+                else:
+                    count = WRITERS[fmt](temp, columns, rows, project.code, labels == "text")
+                    for table in tables if fmt != "xlsx" else ():
+                        target = beside(out, table.name)
+                        extra = AtomicOutput(target)
+                        extra_outputs.append(extra)
+                        written = WRITERS[fmt](
+                            extra.create(), table.columns,
+                            repeat_rows(session, table, selection, labels=labels == "text"),
+                            f"{project.code} {table.name}", labels == "text")
+                        repeats.append((table.name, str(target), written))
             except OSError as exc:  # the disk filled up, the share went away …
                 raise CatiError(f"cannot write {out}: {exc.strerror or exc}") from None
-        record_export(database, actor, {
+        details: dict[str, Any] = {
             "project": project.code, "format": fmt, "rows": count, "with_phone": with_phone,
             "labels": labels, "include_partial": include_partial,
-            "include_void": include_void, "file": str(out)})
+            "include_void": include_void, "file": str(out)}
+        if repeats:
+            details["repeats"] = {name: {"where": where, "rows": written}
+                                  for name, where, written in repeats}
+        record_export(database, actor, details)
         output.commit()
+        for extra in extra_outputs:
+            extra.commit()
     finally:
         output.discard()
-    return ExportResult(out, fmt, count, columns, with_phone)
+        for extra in extra_outputs:
+            extra.discard()
+    return ExportResult(out, fmt, count, columns, with_phone, tuple(repeats))
+
+
+def _repeat_sheets(session: Session, tables: Sequence[RepeatTable],
+                   selection: ColumnElement[bool], labels: bool,
+                   written: list[tuple[str, str, int]]):
+    """(sheet name, columns, rows, a callback given the row count) per repeat, for
+    write_xlsx."""
+    taken = {"data", "columns"}
+    sheets = []
+    for table in tables:
+        name = table.sheet_name(taken)
+        sheets.append((name, table.columns,
+                       repeat_rows(session, table, selection, labels=labels),
+                       lambda count, table=table, name=name: written.append(
+                           (table.name, name, count))))
+    return sheets
 
 
 def export_format(fmt: str | None, out: Path) -> str:
@@ -386,7 +440,9 @@ def _xlsx_cell(sheet, value: Cell):
 
 
 def write_xlsx(path: Path, columns: Sequence[Column], rows: Iterable[list[Cell]],
-               title: str, labels: bool = False) -> int:
+               title: str, labels: bool = False, sheets: Sequence = ()) -> int:
+    """The ``data`` sheet, then a sheet per repeat (``sheets``: name, columns, rows and a
+    callback told the row count), then the ``columns`` sheet listing every sheet's columns."""
     from openpyxl import Workbook
 
     from cati.sample.xlsx_temp import use_private_temp_dir
@@ -400,10 +456,23 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Iterable[list[Cell]]
     for row in rows:
         data.append([_xlsx_cell(data, value) for value in row])
         count += 1
+    for name, sheet_columns, sheet_rows, told in sheets:
+        table = book.create_sheet(name)
+        table.freeze_panes = "A2"
+        table.append([column.name for column in sheet_columns])
+        written = 0
+        for row in sheet_rows:
+            table.append([_xlsx_cell(table, value) for value in row])
+            written += 1
+        told(written)
     sheet = book.create_sheet("columns")
     sheet.append(["column 列名", "source 来源", "choice 选项", "kind 类型", "label 标签"])
     for entry in column_sources(columns):
         sheet.append([_xlsx_cell(sheet, value) for value in entry])
+    for name, sheet_columns, _, _ in sheets:
+        for column, source, choice, kind, label in column_sources(sheet_columns):
+            sheet.append([_xlsx_cell(sheet, value) for value in
+                          (column, f"{name}/{source}", choice, kind, label)])
     book.save(path)
     return count
 

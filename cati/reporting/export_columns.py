@@ -11,7 +11,8 @@ Column names — the same in CSV, .xlsx and .sav, and always valid SPSS variable
    --with-phone, but the name is always reserved so a question never changes name between two
    exports), stratum, mode, interviewer, disposition, started, ended, duration_s.
 2. Then one column per question and calculate (also ``hidden``; not notes), in questionnaire
-   order, named as in the questionnaire. A ``select_multiple`` question ``q`` is its own column
+   order, named as in the questionnaire; those inside a repeat are in the repeat's own table
+   (``export_repeats``). A ``select_multiple`` question ``q`` is its own column
    (the raw space-separated choice names) followed by one 0/1 column per choice, ``q_CHOICE``.
 3. A name is made a valid SPSS name: NFC; every character that is not a letter, an ASCII digit or
    one of ``_ . @ # $`` becomes ``_``; trailing periods are dropped; a name that does not start
@@ -163,8 +164,8 @@ def _merged_items(forms: Sequence[Form]) -> dict[str, _Merged]:
     items: dict[str, _Merged] = {}
     for form in forms:
         for item in form.items:
-            if item.kind not in EXPORTED_KINDS:
-                continue
+            if item.kind not in EXPORTED_KINDS or item.repeats:
+                continue  # a repeat's questions are in its own table (export_repeats)
             choices = [(c.name, form.text(c.labels)) for c in form.choices_of(item)]
             merged = items.get(item.name)
             if merged is None:

@@ -415,7 +415,7 @@ def _call(database: Database, form: Form, claimed, rng: random.Random,
     changes = engine.take_changes()
     current = engine.current_item
     saved = save_answers(database, interview.id, changes,
-                         current_item=current.name if current else None, user_id=user_id,
+                         current_item=engine.current_key if current else None, user_id=user_id,
                          workstation=workstation, now=now)
     minutes = max(2, steps // 2 + rng.randint(1, 4))
     if saved.quota_full:

@@ -38,6 +38,7 @@ from cati.calling.dispositions import SCREEN_OUT_CODES
 from cati.calling.lease_clock import DEFAULT_LEASE, store_now
 from cati.calling.outcomes import LeaseLost
 from cati.errors import CatiError, NotFound, PermissionDenied
+from cati.questionnaire.repeats import item_for_key
 from cati.questionnaire.values import storable
 from cati.services.clock import utc_now
 from cati.services.contact_phones import keep_contact_phones
@@ -248,7 +249,7 @@ def correct_answer(database: Database, interview_id: int, question: str, value: 
             raise CatiError(f"interview {interview_id} is still open: its interviewer changes "
                             "its answers (访问尚未结束)")
         form = form_of(session, interview.questionnaire_id)
-        if not form.has_item(question):
+        if item_for_key(form, question) is None:  # a name, or an instance key (adults[2]/age)
             raise NotFound(f"interview {interview_id}: its questionnaire has no question "
                            f"'{question}' (问卷中没有该题)")
         value = keep_contact_phones(session, interview_id, form, {question: value},

@@ -35,6 +35,7 @@ from cati.calling.views import RESUME_CODES
 from cati.errors import NotFound
 from cati.questionnaire.engine import InterviewEngine, case_values
 from cati.questionnaire.model import Form, Item
+from cati.questionnaire.repeats import item_for_key
 from cati.questionnaire.values import message
 from cati.services.clock import utc_now
 from cati.services.interviews import (
@@ -80,7 +81,7 @@ class Screen:
     interview_id: int
     state: str  # in_progress | complete | screened_out | closed
     disposition: str | None
-    item: str | None
+    item: str | None  # the current item's key (its name; inside a repeat, adults[2]/name)
     kind: str
     label: str
     hint: str
@@ -244,7 +245,9 @@ def submit(database: Database, interview_id: int, item: str, action: str, value:
         return Submitted()
     engine = _engine(info, form, language, now, _case_data(database, info))
     current = engine.current_item
-    if current is None or current.name != item or engine.finished:
+    # The page names its item by key: inside a repeat, a page of the first adult sent twice
+    # must not answer the second adult's same question.
+    if current is None or engine.current_key != item or engine.finished:
         return Submitted()  # a stale page: show the current one
     if action == "back":
         if not engine.back():
@@ -262,7 +265,7 @@ def submit(database: Database, interview_id: int, item: str, action: str, value:
     with database.unit() as session:
         _check_open(session, info.project_id)
         saved = save_answers_in(session, interview_id, changes,
-                                current_item=following.name if following else None,
+                                current_item=engine.current_key if following else None,
                                 workstation=workstation if info.case_id else None, now=now)
         if saved.quota_full:
             code = QUOTA_FULL
@@ -290,10 +293,9 @@ def closing_words(database: Database, interview_id: int, *,
                   language: str | None = None) -> str:
     """The screen-out note's words for an interview that was screened out by the form."""
     info, form = _load(database, interview_id)
-    if info.current_item and form.has_item(info.current_item):
-        item = form.item(info.current_item)
-        if item.is_screen_out:
-            return form.text(item.labels, language or form.default_language)
+    item = item_for_key(form, info.current_item) if info.current_item else None
+    if item is not None and item.is_screen_out:
+        return form.text(item.labels, language or form.default_language)
     return ""
 
 
@@ -348,7 +350,7 @@ def _screen(info: InterviewInfo, form: Form, engine: InterviewEngine) -> Screen:
                     for c in shown.choices if not c.not_read)
     hint = "" if shown.hint.startswith(INTERVIEWER_HINTS) else shown.hint
     index = form.index_of(item.name)
-    return Screen(state=OPEN, item=item.name, kind=item.kind, label=shown.label, hint=hint,
+    return Screen(state=OPEN, item=shown.key, kind=item.kind, label=shown.label, hint=hint,
                   choices=choices, value=value, required=shown.required,
                   progress=int(100 * index / max(1, len(form.items))),
                   can_go_back=shown.position > 0, **base)

@@ -33,6 +33,7 @@ from cati.questionnaire.xpath import (  # noqa: F401
     functions,
     math_functions,
     odk_functions,
+    repeat_functions,
 )
 from cati.questionnaire.xpath.compiler import Evaluator, compile_tree
 from cati.questionnaire.xpath.errors import (

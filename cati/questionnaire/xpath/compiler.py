@@ -21,7 +21,7 @@ from cati.questionnaire.xpath.parser import (
     Reference,
 )
 from cati.questionnaire.xpath.patterns import matches
-from cati.questionnaire.xpath.registry import CONTEXT, FUNCTIONS, LAZY
+from cati.questionnaire.xpath.registry import CONTEXT, FUNCTIONS, LAZY, NAMES, RefName
 from cati.questionnaire.xpath.values import (
     ARITHMETIC,
     COMPARISONS,
@@ -51,7 +51,16 @@ def _literal(node: Literal) -> Evaluator:
 
 def _reference(node: Reference) -> Evaluator:
     name, keys = node.name, (node.name,)
-    return lambda ctx: NodeSet((ctx.value_of(name),), keys)
+
+    def evaluate(ctx: Any) -> NodeSet:
+        # A context with repeats resolves a name to every instance it stands for (a question
+        # inside a repeat seen from outside it); None means one value, as without repeats.
+        nodes_of = getattr(ctx, "nodes_of", None)
+        if nodes_of is not None and (nodes := nodes_of(name)) is not None:
+            return nodes
+        return NodeSet((ctx.value_of(name),), keys)
+
+    return evaluate
 
 
 def _current(node: Current) -> Evaluator:
@@ -134,6 +143,10 @@ def _call(node: Call) -> Evaluator:
         return lambda ctx: matches(pattern, to_string(text(ctx)))
     if function.mode == LAZY:
         evaluate = lambda ctx: impl(ctx, *args)  # noqa: E731
+    elif function.mode == NAMES:
+        named = tuple(RefName(arg.name) if isinstance(arg, Reference) else compiled
+                      for arg, compiled in zip(node.args, args, strict=True))
+        evaluate = lambda ctx: impl(ctx, *named)  # noqa: E731
     elif function.mode == CONTEXT:
         evaluate = lambda ctx: impl(ctx, *[arg(ctx) for arg in args])  # noqa: E731
     elif len(args) == 1:

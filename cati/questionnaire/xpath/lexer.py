@@ -114,6 +114,8 @@ def _next_token(text: str, i: int, after_operand: bool) -> Token:
         return Token(STRING, text[i:end + 1], i, text[i + 1:end])
     if ch == "$":
         return _reference(text, i)
+    if two == ".." and text.startswith("..)", i):
+        return Token(DOT, "..", i)  # position(..): the parser allows it there only
     if ch == "/" or two == "..":
         raise _path_error(text, i)
     if ch == ".":

@@ -217,6 +217,13 @@ class _Parser:
         if kind == REF:
             self.references.add(token.value)
             return Reference(token.value)
+        if kind == DOT and token.text == "..":
+            previous = self.tokens[self.index - 3] if self.index >= 3 else None
+            if previous is None or previous.kind != FUNC or previous.text != "position":
+                raise ExpressionSyntaxError(
+                    "'..' is supported only as position(..) (write ${name} to refer to a "
+                    "question)", token.position)
+            return Literal("..")
         if kind == DOT:
             self.uses_current = True
             return Current()

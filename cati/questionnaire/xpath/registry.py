@@ -8,6 +8,15 @@ from dataclasses import dataclass
 PLAIN = "plain"  # impl(*values)
 CONTEXT = "context"  # impl(ctx, *values)
 LAZY = "lazy"  # impl(ctx, *argument_closures): evaluates only the arguments it needs
+# impl(ctx, *arguments): a ${name} argument as a RefName (the name, not its value), any other
+# as its closure; for indexed-repeat(), which reads another instance than the current one.
+NAMES = "names"
+
+
+class RefName(str):
+    """A ``${name}`` argument handed to a NAMES function as the name itself."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
