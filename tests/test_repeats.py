@@ -202,8 +202,11 @@ def test_a_repeat_that_is_not_relevant_is_skipped():
                  id="closed as a group"),
     pytest.param("| | text | a | A |\n| | end repeat | | |",
                  "survey:3: type: 'end repeat' without a 'begin repeat'", id="stray end"),
-    pytest.param("| | begin repeat | a | R |\n| | text | a | A |\n| | end repeat | | |",
-                 "survey:3: name: the name 'a' is already used on row 2", id="same name"),
+    # A question may share its repeat's name (pyxform allows it: another level); a sibling
+    # may not.
+    pytest.param("| | begin repeat | a | R |\n| | text | b | B |\n| | end repeat | | |\n"
+                 "| | text | a | A |",
+                 "survey:5: name: the name 'a' is already used on row 2", id="same name"),
 ])
 def test_malformed_repeats_are_refused_with_the_row(rows, message):
     with pytest.raises(FormError) as caught:
