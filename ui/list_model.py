@@ -94,15 +94,16 @@ class ListTableModel(QAbstractTableModel, Generic[R]):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        column = self._column(index)
-        if column is not None and column.edited is not None:
+        cell = self._cell(index)
+        if cell is not None and cell[1].edited is not None:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
     def data(self, index: AnyIndex, role: int = DISPLAY) -> Any:
-        row, column = self.row_at(index.row()) if index.isValid() else None, self._column(index)
-        if row is None or column is None:
+        cell = self._cell(index)
+        if cell is None:
             return None
+        row, column = cell
         if role == DISPLAY:
             return column.text(row)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -124,15 +125,17 @@ class ListTableModel(QAbstractTableModel, Generic[R]):
         return None if read is None else read(row)
 
     def setData(self, index: AnyIndex, value: Any, role: int = EDIT) -> bool:
-        row, column = self.row_at(index.row()) if index.isValid() else None, self._column(index)
-        if row is not None and column is not None and column.edited is not None \
-                and role == EDIT:
-            column.edited(row, value)
+        cell = self._cell(index)
+        if cell is not None and cell[1].edited is not None and role == EDIT:
+            cell[1].edited(cell[0], value)
         return False  # the row changes when the saved one comes back (update_row)
 
-    def _column(self, index: AnyIndex) -> Column[R] | None:
-        return self._columns[index.column()] \
-            if index.isValid() and 0 <= index.column() < len(self._columns) else None
+    def _cell(self, index: AnyIndex) -> tuple[R, Column[R]] | None:
+        """The row and the column of a valid index; None for any other."""
+        if not index.isValid() or not 0 <= index.column() < len(self._columns) \
+                or not 0 <= index.row() < len(self.rows):
+            return None
+        return self.rows[index.row()], self._columns[index.column()]
 
     # -- the rows -------------------------------------------------------------------------------
 
