@@ -22,16 +22,13 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
     QTime,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -60,15 +57,16 @@ from cati.errors import PermissionDenied
 from cati.services.admin import MAX_CAP, AdminService, ProjectSettings
 from cati.services.quotas import QuotaCell
 from cati.services.users import MIN_PASSWORD_LENGTH, ROLES, UserInfo
+from ui.list_model import RIGHT, AnyIndex, Column, ListTableModel
 from ui.plain import plain_label, plain_tip
 from ui.tasks import TaskRunner, error_text
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 MAX_TARGET = 1_000_000
 TIME_FORMAT = "HH:mm"
 ERROR_STYLE = "color: #b00020;"
 NOTE_STYLE = "color: #555;"
 FULL_COLOUR = QColor("#fde2e1")
+INACTIVE_COLOUR = QColor("#888888")
 
 
 class _Panel(QWidget):
@@ -124,11 +122,11 @@ class _Panel(QWidget):
 # -- quotas -----------------------------------------------------------------------------------
 
 
-class QuotaModel(QAbstractTableModel):
+class QuotaModel(ListTableModel[QuotaCell]):
     """One row per stratum with a quota, and per cell with a condition (its condition in the
-    last column). Editing a target does not change the row: it emits ``target_edited`` and
-    the panel saves it (a cell keeps its condition); the saved cell comes back through
-    update_cell."""
+    last column), sorted by name. Editing a target does not change the row: it emits
+    ``target_edited`` and the panel saves it (a cell keeps its condition); the saved cell comes
+    back through update_cell."""
 
     target_edited = Signal(str, int)  # stratum, new target
 
@@ -136,105 +134,65 @@ class QuotaModel(QAbstractTableModel):
     FRACTION_ROLE = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.cells: list[QuotaCell] = []
+        super().__init__(parent=parent, key=lambda c: c.stratum, order=lambda c: c.stratum,
+                         background=lambda c: FULL_COLOUR if c.full else None)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.cells)
+    def columns(self) -> list[Column[QuotaCell]]:
+        return [
+            Column(self.tr("样本层或名称 Stratum or name"), lambda c: c.stratum),
+            Column(self.tr("目标 Target"), lambda c: str(c.target), align=RIGHT,
+                   edit=lambda c: c.target, edited=self._target_typed),
+            Column(self.tr("完成 Completes"), lambda c: str(c.completes), align=RIGHT),
+            Column(self.tr("进度 Progress"), lambda c: f"{c.completes}/{c.target}",
+                   roles={self.FRACTION_ROLE: lambda c: 1.0 if c.target <= 0
+                          else min(1.0, c.completes / c.target)}),
+            Column(self.tr("状态 State"),
+                   lambda c: self.tr("已满 full") if c.full else self.tr("进行中 open"),
+                   tooltip=self._full_tip),
+            Column(self.tr("条件 Condition"),
+                   lambda c: c.condition or self.tr("（样本层）(stratum)"),
+                   tooltip=self._condition_tip),
+        ]
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 6
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+    def _full_tip(self, cell: QuotaCell) -> str | None:
+        if not cell.full:
             return None
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        titles = (self.tr("样本层或名称 Stratum or name"), self.tr("目标 Target"),
-                  self.tr("完成 Completes"), self.tr("进度 Progress"), self.tr("状态 State"),
-                  self.tr("条件 Condition"))
-        return titles[section] if 0 <= section < len(titles) else None
+        if cell.condition and cell.sample_only:
+            return self.tr("已满:不再拨打样本属于该配额的号码 "
+                           "Full: no more calls to numbers whose sample is in this cell")
+        if cell.condition:
+            return self.tr("已满:符合条件的受访者以 4.80 结束 "
+                           "Full: respondents who meet the condition end with 4.80")
+        return self.tr("已满:不再拨打该层的号码 Full: no more calls in this stratum")
 
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == self.TARGET:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.cells):
+    def _condition_tip(self, cell: QuotaCell) -> str | None:
+        if not cell.condition:
             return None
-        cell, column = self.cells[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (cell.stratum, str(cell.target), str(cell.completes),
-                    f"{cell.completes}/{cell.target}",
-                    self.tr("已满 full") if cell.full else self.tr("进行中 open"),
-                    cell.condition or self.tr("（样本层）(stratum)"))[column]
-        if role == Qt.ItemDataRole.EditRole and column == self.TARGET:
-            return cell.target
-        if role == self.FRACTION_ROLE:
-            return 1.0 if cell.target <= 0 else min(1.0, cell.completes / cell.target)
-        if role == Qt.ItemDataRole.BackgroundRole and cell.full:
-            return QBrush(FULL_COLOUR)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.TARGET, self.COMPLETES):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.STATE and cell.full:
-            if cell.condition and cell.sample_only:
-                return self.tr("已满:不再拨打样本属于该配额的号码 "
-                               "Full: no more calls to numbers whose sample is in this cell")
-            if cell.condition:
-                return self.tr("已满:符合条件的受访者以 4.80 结束 "
-                               "Full: respondents who meet the condition end with 4.80")
-            return self.tr("已满:不再拨打该层的号码 Full: no more calls in this stratum")
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.CONDITION and cell.condition:
-            return plain_tip(self.tr("只看样本列:拨号前即排除 Reads sample columns only: "
-                                     "skipped before dialling") if cell.sample_only
-                             else self.tr("按回答判断:访问中确定后结束 Reads answers: ends "
-                                          "the interview once certain"))
-        return None
+        return self.tr("只看样本列:拨号前即排除 Reads sample columns only: "
+                       "skipped before dialling") if cell.sample_only \
+            else self.tr("按回答判断:访问中确定后结束 Reads answers: ends "
+                         "the interview once certain")
 
-    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if (not index.isValid() or role != Qt.ItemDataRole.EditRole
-                or index.column() != self.TARGET or not 0 <= index.row() < len(self.cells)):
-            return False
+    def _target_typed(self, cell: QuotaCell, value: Any) -> None:
         try:
             target = int(value)
         except (TypeError, ValueError):
-            return False
-        cell = self.cells[index.row()]
+            return
         if target != cell.target:
             self.target_edited.emit(cell.stratum, target)
-        return False  # the row changes when the saved cell comes back
+
+    @property
+    def cells(self) -> list[QuotaCell]:
+        return self.rows
 
     def set_cells(self, cells: Sequence[QuotaCell]) -> None:
-        self.beginResetModel()
-        self.cells = sorted(cells, key=lambda c: c.stratum)
-        self.endResetModel()
+        self.set_rows(cells)
 
     def update_cell(self, cell: QuotaCell) -> None:
-        for row, old in enumerate(self.cells):
-            if old.stratum == cell.stratum:
-                self.cells[row] = cell
-                self.dataChanged.emit(self.index(row, 0), self.index(row, self.CONDITION))
-                return
-        row = sum(1 for old in self.cells if old.stratum < cell.stratum)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self.cells.insert(row, cell)
-        self.endInsertRows()
+        self.update_row(cell, insert=True)
 
     def remove_stratum(self, stratum: str) -> None:
-        for row, old in enumerate(self.cells):
-            if old.stratum == stratum:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self.cells[row]
-                self.endRemoveRows()
-                return
-
-    def row_of(self, stratum: str) -> int:
-        return next((row for row, c in enumerate(self.cells) if c.stratum == stratum), -1)
+        self.remove_row(stratum)
 
     def condition_of(self, stratum: str) -> str | None:
         """The condition of the row of that name (None: a stratum, or no such row)."""
@@ -753,65 +711,35 @@ def _role_names() -> dict[str, str]:
             "admin": QCoreApplication.translate("UsersPanel", "管理员 admin")}
 
 
-class UsersModel(QAbstractTableModel):
+class UsersModel(ListTableModel[UserInfo]):
+    """Accounts sorted by username (which never changes: it names the row); an inactive one
+    in grey."""
+
     USERNAME, NAME, ROLE, ACTIVE = range(4)
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.users: list[UserInfo] = []
-        self._roles = _role_names()
+        super().__init__(parent=parent, key=lambda u: u.username, order=lambda u: u.username,
+                         foreground=lambda u: None if u.active else INACTIVE_COLOUR)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.users)
+    def columns(self) -> list[Column[UserInfo]]:
+        roles = _role_names()
+        return [
+            Column(self.tr("用户名 Username"), lambda u: u.username),
+            Column(self.tr("姓名 Name"), lambda u: u.display_name),
+            Column(self.tr("角色 Role"), lambda u: roles.get(u.role, u.role)),
+            Column(self.tr("状态 State"), lambda u: self.tr("在用 active") if u.active
+                   else self.tr("已停用 inactive")),
+        ]
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 4
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        titles = (self.tr("用户名 Username"), self.tr("姓名 Name"), self.tr("角色 Role"),
-                  self.tr("状态 State"))
-        return titles[section] if 0 <= section < len(titles) else None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.users):
-            return None
-        user = self.users[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (user.username, user.display_name, self._roles.get(user.role, user.role),
-                    self.tr("在用 active") if user.active else self.tr("已停用 inactive")
-                    )[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and not user.active:
-            return QBrush(QColor("#888888"))
-        return None
+    @property
+    def users(self) -> list[UserInfo]:
+        return self.rows
 
     def set_users(self, users: Sequence[UserInfo]) -> None:
-        self.beginResetModel()
-        self.users = sorted(users, key=lambda u: u.username)
-        self.endResetModel()
+        self.set_rows(users)
 
     def update_user(self, user: UserInfo) -> None:
-        for row, old in enumerate(self.users):
-            if old.id == user.id:
-                self.users[row] = user
-                self.dataChanged.emit(self.index(row, 0), self.index(row, self.ACTIVE))
-                return
-        row = sum(1 for old in self.users if old.username < user.username)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self.users.insert(row, user)
-        self.endInsertRows()
-
-    def row_of(self, username: str) -> int:
-        return next((row for row, u in enumerate(self.users) if u.username == username), -1)
+        self.update_row(user, insert=True)
 
 
 class _SubmitDialog(QDialog):

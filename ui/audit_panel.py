@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Iterable
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from cati.services.audit import AuditFilters, AuditPage, AuditRow
-from ui.plain import local_zone_label, plain_label, plain_tip
+from ui.list_model import Column, ListTableModel
+from ui.plain import local_zone_label, plain_label
 from ui.tasks import TaskRunner, error_text
 
 PAGE_SIZE = 200
-ANY_INDEX = QModelIndex()
 LISTED = 8  # a list of ids shows its first few and how many more
 
 # The words of the details, as a supervisor reads them (other keys show as they are).
@@ -79,54 +79,29 @@ def _value_text(value: object, whole: bool) -> str:
     return str(value)
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(ListTableModel[AuditRow]):
     """The entries loaded so far (a page, then more on request): time, account, action,
-    details."""
+    details (all of them in the tooltip). The time's header names this workstation's zone."""
 
-    HEADERS = ("时间", "用户", "操作", "详情")
+    def columns(self) -> list[Column[AuditRow]]:
+        return [
+            Column(lambda: self.tr("时间") + f" ({local_zone_label()})",
+                   lambda entry: f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S}"),
+            Column(self.tr("用户"), lambda entry: entry.username or "—"),
+            Column(self.tr("操作"), lambda entry: entry.action),
+            Column(self.tr("详情"), lambda entry: readable_details(entry.details),
+                   tooltip=lambda entry: readable_details(entry.details, multiline=True)),
+        ]
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.entries: list[AuditRow] = []
+    @property
+    def entries(self) -> list[AuditRow]:
+        return self.rows
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ANY_INDEX) -> int:
-        return 0 if parent.isValid() else len(self.entries)
+    def set_entries(self, entries: Iterable[AuditRow]) -> None:
+        self.set_rows(entries)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = ANY_INDEX) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.entries):
-            return None
-        entry = self.entries[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S}", entry.username or "—",
-                    entry.action, readable_details(entry.details))[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
-            return plain_tip(readable_details(entry.details, multiline=True))
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return (self.tr("时间") + f" ({local_zone_label()})", self.tr("用户"), self.tr("操作"),
-                    self.tr("详情"))[section]
-        return None
-
-    def set_entries(self, entries: list[AuditRow] | tuple[AuditRow, ...]) -> None:
-        self.beginResetModel()
-        self.entries = list(entries)
-        self.endResetModel()
-
-    def append_entries(self, entries: tuple[AuditRow, ...]) -> None:
-        if not entries:
-            return
-        first = len(self.entries)
-        self.beginInsertRows(QModelIndex(), first, first + len(entries) - 1)
-        self.entries.extend(entries)
-        self.endInsertRows()
+    def append_entries(self, entries: Iterable[AuditRow]) -> None:
+        self.append_rows(entries)
 
 
 class AuditPanel(QWidget):

@@ -21,14 +21,11 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -53,124 +50,64 @@ from cati.services.suggestions import (
     SuggestionService,
     SuggestionSettings,
 )
-from ui.plain import plain_label, plain_tip
+from ui.list_model import RIGHT, Column, ListTableModel
+from ui.plain import plain_label
 from ui.tasks import TaskRunner, error_text
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 ERROR_STYLE = "color: #b00020;"
 NOTE_STYLE = "color: #555;"
 PROPOSED_COLOUR = QColor("#777777")
 REOPENED_COLOUR = QColor("#b00020")
 
 
-class SuggestionModel(QAbstractTableModel):
-    """One row per suggestion, read-only (the panel's editor changes them)."""
+class SuggestionModel(ListTableModel[SuggestionRow]):
+    """One row per suggestion, read-only (the panel's editor changes them), named by id."""
 
     ID, STRATUM, QUESTION, TEXT, VALID, CATEGORY, UNIT, STATUS, FOLLOW_UP, NOTES = range(10)
     COLUMNS = 10
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[SuggestionRow] = []
+        super().__init__(parent=parent, key=lambda row: row.id)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+    def columns(self) -> list[Column[SuggestionRow]]:
+        proposed_font = QFont()
+        proposed_font.setItalic(True)
+        return [
+            Column(self.tr("编号 ID"), lambda row: str(row.id), align=RIGHT),
+            Column(self.tr("样本层 Stratum"), lambda row: row.stratum),
+            Column(self.tr("题目 Question"), lambda row: row.question),
+            Column(self.tr("内容 Text"), lambda row: " ".join(row.text.split()),
+                   tooltip=lambda row: row.text),
+            Column(self.tr("有效 Valid"), lambda row: valid_name(self, row.valid)),
+            Column(self.tr("分类 Category"), self._category,
+                   tooltip=lambda row: self.tr(
+                       "自动建议的分类,设为有效或无效即确认 "
+                       "Proposed by the keyword rules: set valid or not valid to confirm")
+                   if row.proposed else None,
+                   foreground=lambda row: PROPOSED_COLOUR if row.proposed else None,
+                   font=lambda row: proposed_font if row.proposed else None),
+            Column(self.tr("责任单位 Responsible unit"), lambda row: row.responsible_unit or ""),
+            Column(self.tr("状态 Status"),
+                   lambda row: status_names(self).get(row.status, row.status),
+                   foreground=lambda row: REOPENED_COLOUR if row.status == REOPENED else None),
+            Column(self.tr("回访 Follow-up"), self._follow_up),
+            Column(self.tr("备注 Notes"), lambda row: " ".join(row.notes.split()),
+                   tooltip=lambda row: row.notes),
+        ]
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.COLUMNS
+    def _category(self, row: SuggestionRow) -> str:
+        if row.category and row.proposed:
+            return self.tr("%1(建议) (proposed)").replace("%1", row.category)
+        return row.category or ""
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        titles = (self.tr("编号 ID"), self.tr("样本层 Stratum"), self.tr("题目 Question"),
-                  self.tr("内容 Text"), self.tr("有效 Valid"), self.tr("分类 Category"),
-                  self.tr("责任单位 Responsible unit"), self.tr("状态 Status"),
-                  self.tr("回访 Follow-up"), self.tr("备注 Notes"))
-        return titles[section] if 0 <= section < len(titles) else None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row, column = self.rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == self.TEXT:
-                return plain_tip(row.text)
-            if column == self.NOTES and row.notes:
-                return plain_tip(row.notes)
-            if column == self.CATEGORY and row.proposed:
-                return self.tr("自动建议的分类,设为有效或无效即确认 "
-                               "Proposed by the keyword rules: set valid or not valid to confirm")
-            return None
-        if role == Qt.ItemDataRole.FontRole and column == self.CATEGORY and row.proposed:
-            font = QFont()
-            font.setItalic(True)
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.CATEGORY and row.proposed:
-            return QBrush(PROPOSED_COLOUR)
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS \
-                and row.status == REOPENED:
-            return QBrush(REOPENED_COLOUR)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.ID:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def _text(self, row: SuggestionRow, column: int) -> str:
-        if column == self.ID:
-            return str(row.id)
-        if column == self.STRATUM:
-            return row.stratum
-        if column == self.QUESTION:
-            return row.question
-        if column == self.TEXT:
-            return " ".join(row.text.split())
-        if column == self.VALID:
-            return valid_name(self, row.valid)
-        if column == self.CATEGORY:
-            if row.category and row.proposed:
-                return self.tr("%1(建议) (proposed)").replace("%1", row.category)
-            return row.category or ""
-        if column == self.UNIT:
-            return row.responsible_unit or ""
-        if column == self.STATUS:
-            return status_names(self).get(row.status, row.status)
-        if column == self.FOLLOW_UP:
-            if row.follow_up_project:
-                result = OUTCOME_LABELS.get(row.follow_up_outcome or "", "")
-                satisfaction = SATISFACTION_LABELS.get(row.follow_up_satisfaction or "")
-                if satisfaction:
-                    result = f"{result}/{satisfaction}"
-                return f"{row.follow_up_project} {result}".strip()
-            return self.tr("同意回访 agreed") if row.follow_up_ok else ""
-        if column == self.NOTES:
-            return " ".join(row.notes.split())
-        return ""
-
-    def set_rows(self, rows: Sequence[SuggestionRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def update_row(self, row: SuggestionRow) -> int:
-        """Replace the row with the same id; returns its position (-1: not shown)."""
-        position = self.row_of(row.id)
-        if position >= 0:
-            self.rows[position] = row
-            self.dataChanged.emit(self.index(position, 0),
-                                  self.index(position, self.COLUMNS - 1))
-        return position
-
-    def row_of(self, suggestion_id: int) -> int:
-        return next((i for i, row in enumerate(self.rows) if row.id == suggestion_id), -1)
+    def _follow_up(self, row: SuggestionRow) -> str:
+        if row.follow_up_project:
+            result = OUTCOME_LABELS.get(row.follow_up_outcome or "", "")
+            satisfaction = SATISFACTION_LABELS.get(row.follow_up_satisfaction or "")
+            if satisfaction:
+                result = f"{result}/{satisfaction}"
+            return f"{row.follow_up_project} {result}".strip()
+        return self.tr("同意回访 agreed") if row.follow_up_ok else ""
 
 
 def status_names(owner: Any) -> dict[str, str]:
